@@ -1,0 +1,59 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run   - install what is missing, start the embedded database, seed the demo shop, serve on :8000
+#   make test  - install what is missing and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The CPU build of torch lies in /opt/wheels on these machines; elsewhere uv finds it on PyTorch's index.
+FIND_LINKS ?= /opt/wheels
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export OMP_WAIT_POLICY := PASSIVE
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test lint format install browser lock seed bench clean
+
+run: $(VENV)/.installed
+	$(BIN)/python -m app run
+
+test: $(VENV)/.installed browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+install: $(VENV)/.installed
+
+# Re-installs only when requirements.txt (the lock) changes.
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
+	$(BIN)/uv pip sync --python $(BIN)/python $(if $(wildcard $(FIND_LINKS)),--find-links $(FIND_LINKS),--extra-index-url https://download.pytorch.org/whl/cpu --index-strategy unsafe-best-match) requirements.txt
+	touch $@
+
+# Browser tests drive Debian's Chromium headless; install it when it is missing (needs root or sudo).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests ..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Regenerate the lock after editing requirements.in.
+lock:
+	$(BIN)/uv pip compile requirements.in --python-version 3.11 --find-links $(FIND_LINKS) -o requirements.txt
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+seed: $(VENV)/.installed
+	$(BIN)/python -m app seed --reset
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/load.py
+
+clean:
+	rm -rf $(VENV)

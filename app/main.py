@@ -1,0 +1,79 @@
+"""The FastAPI application: routes per area, one error policy, a visitor session cookie."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from app.errors import install_error_handlers
+from app.routes import api_orders, api_products, cart_pages, catalog_pages, health, info_pages, seo
+from shop.db import get_db
+from shop.services import ShopServices
+from shop.settings import PROJECT_ROOT, Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "aishop_sid"
+SESSION_MAX_AGE = 60 * 60 * 24 * 30
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{32}$")
+
+
+def create_app(settings: Settings | None = None, services: ShopServices | None = None) -> FastAPI:
+    """Build the app; tests pass their own services (bound to a test database)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = services is None
+        app.state.services = services or ShopServices.build(get_db(), settings)
+        app.state.services.catalog.all()  # load the snapshot before the first visitor
+        app.state.services.mailer.retry_pending()
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.services.close()
+
+    app = FastAPI(
+        title=f"{settings.shop_name} API",
+        description="Catalog and orders of the shop. Prices are decimal numbers in the shop currency.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    if services is not None:
+        app.state.services = services
+
+    @app.middleware("http")
+    async def visitor_session(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Every visitor gets an opaque random session id: it keys the cart and the chat, never a login."""
+        session_id = request.cookies.get(SESSION_COOKIE, "")
+        is_new = not _SESSION_ID.match(session_id)
+        if is_new:
+            session_id = secrets.token_urlsafe(24)
+        request.state.session_id = session_id
+        response = await call_next(request)
+        if is_new and not request.url.path.startswith(("/static/", "/media/")):
+            response.set_cookie(
+                SESSION_COOKIE,
+                session_id,
+                max_age=SESSION_MAX_AGE,
+                httponly=True,
+                samesite="lax",
+                secure=settings.cookie_secure,
+            )
+        return response
+
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    media_dir = settings.resolved_media_dir
+    media_dir.mkdir(parents=True, exist_ok=True)
+    app.mount("/media", StaticFiles(directory=media_dir), name="media")
+    for module in (catalog_pages, cart_pages, info_pages, seo, api_products, api_orders, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,40 @@
+"""JSON API: orders."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from app.deps import Services
+from app.schemas import ERROR_RESPONSES, Order
+from shop.orders import OrderRequest
+from shop.validation import Email
+
+router = APIRouter(prefix="/api/orders", tags=["orders"], responses=ERROR_RESPONSES)
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.:\-]+$",
+        description="Any unique string per order attempt; a retry with the same key returns the same order.",
+    ),
+]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Order)
+def place_order(
+    body: OrderRequest, services: Services, response: Response, idempotency_key: IdempotencyKey = None
+) -> dict[str, object]:
+    order = services.orders.place(body, idempotency_key=f"api:{idempotency_key}" if idempotency_key else None)
+    if order.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return order.to_json()
+
+
+@router.get("/{order_id}", response_model=Order)
+def get_order(order_id: str, services: Services, email: Annotated[Email, Query()]) -> dict[str, object]:
+    return services.orders.lookup(order_id, email).to_json()

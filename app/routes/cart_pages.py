@@ -1,0 +1,189 @@
+"""Storefront pages for buying: cart, checkout, confirmation and order lookup.
+
+Every form works without JavaScript (POST then redirect); HTMX requests get just the fragment to swap.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from app.deps import Services, SessionId
+from app.templating import is_htmx, render, templates
+from shop.errors import InvalidInput, NotFound, ShopError
+from shop.orders import OrderRequest
+from shop.validation import describe_errors
+
+router = APIRouter(tags=["storefront"], include_in_schema=False)
+
+FormText = Annotated[str, Form()]
+
+
+def _quantity(raw: str, *, allow_zero: bool = False) -> int:
+    try:
+        quantity = int(raw.strip())
+    except ValueError:
+        raise InvalidInput("Quantity must be a whole number.", field="quantity") from None
+    low = 0 if allow_zero else 1
+    if not low <= quantity <= 99:
+        raise InvalidInput(f"Quantity must be between {low} and 99.", field="quantity")
+    return quantity
+
+
+@router.get("/cart", response_class=HTMLResponse)
+def cart_page(request: Request, services: Services, session_id: SessionId) -> HTMLResponse:
+    return render(request, "pages/cart.html", {"cart": services.carts.view(session_id)})
+
+
+@router.post("/cart/items")
+def add_to_cart(
+    request: Request,
+    services: Services,
+    session_id: SessionId,
+    product_id: FormText,
+    quantity: Annotated[str, Form()] = "1",
+) -> Response:
+    cart = services.carts.add(session_id, product_id.strip(), _quantity(quantity))
+    if is_htmx(request):
+        product = services.catalog.get(product_id.strip())
+        return templates.TemplateResponse(
+            request, "partials/cart_added.html", {"product": product, "cart_count": cart.count, "cart": cart}
+        )
+    return RedirectResponse("/cart", status_code=303)
+
+
+def _cart_fragment(request: Request, services: Services, session_id: str) -> Response:
+    if is_htmx(request):
+        cart = services.carts.view(session_id)
+        return templates.TemplateResponse(
+            request, "partials/cart_contents.html", {"cart": cart, "cart_count": cart.count, "oob_count": True}
+        )
+    return RedirectResponse("/cart", status_code=303)
+
+
+@router.post("/cart/items/{product_id}")
+def update_cart_line(
+    product_id: str, request: Request, services: Services, session_id: SessionId, quantity: FormText
+) -> Response:
+    services.carts.set_quantity(session_id, _product_id(product_id), _quantity(quantity, allow_zero=True))
+    return _cart_fragment(request, services, session_id)
+
+
+@router.post("/cart/items/{product_id}/remove")
+def remove_cart_line(product_id: str, request: Request, services: Services, session_id: SessionId) -> Response:
+    services.carts.set_quantity(session_id, _product_id(product_id), 0)
+    return _cart_fragment(request, services, session_id)
+
+
+def _product_id(value: str) -> str:
+    from bson import ObjectId
+
+    if not ObjectId.is_valid(value) or len(value) != 24:
+        raise NotFound("That product is not in your cart.")
+    return value
+
+
+def _checkout_page(
+    request: Request,
+    services: Services,
+    session_id: str,
+    form: dict[str, str],
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    form = {**form, "idempotency_key": form.get("idempotency_key") or str(uuid.uuid4())}
+    return render(
+        request,
+        "pages/checkout.html",
+        {"cart": services.carts.view(session_id), "form": form, "errors": errors or {}, "error": error},
+        status_code=status_code,
+    )
+
+
+@router.get("/checkout", response_class=HTMLResponse)
+def checkout_page(request: Request, services: Services, session_id: SessionId) -> Response:
+    return _checkout_page(request, services, session_id, {})
+
+
+@router.post("/checkout")
+def checkout(
+    request: Request,
+    services: Services,
+    session_id: SessionId,
+    customerName: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    address: Annotated[str, Form()] = "",
+    idempotency_key: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    form = {"customerName": customerName, "email": email, "address": address, "idempotency_key": idempotency_key}
+    cart = services.carts.view(session_id)
+    if cart.empty:
+        return _checkout_page(request, services, session_id, form, error="Your cart is empty.", status_code=409)
+    try:
+        order_request = OrderRequest(
+            customerName=customerName,
+            email=email,
+            address=address,
+            items=[{"productId": line.product.id, "quantity": line.quantity} for line in cart.lines],
+        )
+    except ValidationError as exc:
+        errors = describe_errors(list(exc.errors()))
+        return _checkout_page(request, services, session_id, form, errors=errors, status_code=422)
+    try:
+        order = services.orders.place(
+            order_request,
+            idempotency_key=f"web:{session_id}:{idempotency_key}" if idempotency_key else None,
+            session_id=session_id,
+        )
+    except InvalidInput as exc:
+        if exc.field == "Idempotency-Key":
+            # The form was already used for an order with different items (back button, then changes):
+            # a fresh key lets the customer submit what the cart holds now.
+            form["idempotency_key"] = ""
+            message = "This form was already used for another order. Please check your cart and submit again."
+            return _checkout_page(request, services, session_id, form, error=message, status_code=409)
+        return _checkout_page(request, services, session_id, form, error=exc.message, status_code=exc.status_code)
+    except ShopError as exc:
+        return _checkout_page(request, services, session_id, form, error=exc.message, status_code=exc.status_code)
+    services.carts.remove_products(session_id, {line.product_id for line in order.lines})
+    return RedirectResponse(f"/orders/{order.id}/confirmation", status_code=303)
+
+
+@router.get("/orders/{order_id}/confirmation", response_class=HTMLResponse)
+def confirmation(order_id: str, request: Request, services: Services, session_id: SessionId) -> HTMLResponse:
+    order = services.orders.for_session(order_id, session_id)
+    return render(request, "pages/confirmation.html", {"order": order})
+
+
+@router.get("/orders/lookup", response_class=HTMLResponse)
+def order_lookup_page(request: Request) -> HTMLResponse:
+    return render(request, "pages/order_lookup.html", {"form": {}, "errors": {}, "order": None})
+
+
+@router.post("/orders/lookup", response_class=HTMLResponse)
+def order_lookup(
+    request: Request,
+    services: Services,
+    order_id: Annotated[str, Form(max_length=40)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+) -> HTMLResponse:
+    form = {"order_id": order_id, "email": email}
+    errors = {}
+    if not order_id.strip():
+        errors["order_id"] = "Please enter your order number."
+    if not email.strip():
+        errors["email"] = "Please enter the email address used for the order."
+    if errors:
+        return render(request, "pages/order_lookup.html", {"form": form, "errors": errors, "order": None}, 422)
+    try:
+        order = services.orders.lookup(order_id, email)
+    except NotFound as exc:
+        return render(
+            request, "pages/order_lookup.html", {"form": form, "errors": {}, "order": None, "error": exc.message}, 404
+        )
+    return render(request, "pages/order_lookup.html", {"form": form, "errors": {}, "order": order})

@@ -1,0 +1,105 @@
+"""Storefront pages for browsing: home, catalog listing and product pages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from app.deps import Services
+from app.templating import canonical, is_htmx, render
+from shop.catalog import SORT_OPTIONS, CatalogQuery, Product, query_from_params
+from shop.reviews import visible_reviews
+
+router = APIRouter(tags=["storefront"], include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, services: Services) -> HTMLResponse:
+    return render(
+        request,
+        "pages/home.html",
+        {"featured": services.catalog.featured(8), "new_arrivals": services.catalog.new_arrivals(8)},
+    )
+
+
+def _page_url(query: CatalogQuery) -> Callable[[int], str]:
+    base = query.model_dump(exclude={"page", "page_size"}, exclude_defaults=True)
+
+    def page_url(page: int) -> str:
+        params = {k: ("true" if v is True else v) for k, v in base.items()}
+        if page > 1:
+            params["page"] = page
+        return "/products" + (f"?{urlencode(params)}" if params else "")
+
+    return page_url
+
+
+@router.get("/products", response_class=HTMLResponse)
+def catalog_page(request: Request, services: Services) -> HTMLResponse:
+    query = query_from_params(dict(request.query_params), page_size=services.settings.page_size)
+    result = services.catalog.search(query)
+    page_url = _page_url(query)
+    context = {
+        "result": result,
+        "query": query,
+        "sort_options": SORT_OPTIONS,
+        "page_url": page_url,
+        "canonical_url": canonical(request, page_url(query.page)),
+    }
+    template = (
+        "partials/catalog_results.html"
+        if is_htmx(request) and not request.headers.get("HX-History-Restore-Request")
+        else "pages/catalog.html"
+    )
+    return render(request, template, context)
+
+
+def product_jsonld(product: Product, base_url: str, currency: str) -> str:
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name,
+        "description": product.description,
+        "image": base_url + product.image_url,
+        "sku": product.slug,
+        "category": product.category_name,
+        "url": base_url + product.url,
+        "offers": {
+            "@type": "Offer",
+            "price": str(product.price),
+            "priceCurrency": currency,
+            "availability": "https://schema.org/InStock" if product.in_stock else "https://schema.org/OutOfStock",
+            "url": base_url + product.url,
+        },
+    }
+    if product.review_count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": round(product.rating, 2),
+            "reviewCount": product.review_count,
+        }
+    # "</" inside a <script> would end it early; JSON allows the escaped form.
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+@router.get("/products/{slug}", response_class=HTMLResponse)
+def product_page(slug: str, request: Request, services: Services) -> HTMLResponse:
+    product = services.catalog.by_slug(slug)
+    if product is None:
+        raise HTTPException(404, "We could not find that product. It may have been removed.")
+    base = services.settings.base_url.rstrip("/")
+    return render(
+        request,
+        "pages/product.html",
+        {
+            "product": product,
+            "reviews": visible_reviews(services.db, product.id),
+            "jsonld": product_jsonld(product, base, services.settings.currency),
+            "canonical_url": base + product.url,
+            "og_image": base + product.image_url,
+        },
+    )

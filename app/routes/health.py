@@ -1,0 +1,32 @@
+"""Liveness and database state, for the operator and the load balancer."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
+
+from app.deps import Services
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz(services: Services) -> JSONResponse:
+    started = time.perf_counter()
+    try:
+        services.db.command("ping")
+    except PyMongoError as exc:
+        return JSONResponse(
+            {"status": "unavailable", "database": {"ok": False, "error": type(exc).__name__}}, status_code=503
+        )
+    latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    return JSONResponse(
+        {
+            "status": "ok",
+            "database": {"ok": True, "name": services.db.name, "latencyMs": latency_ms},
+            "products": len(services.catalog.all()),
+        }
+    )

@@ -1,0 +1,155 @@
+"""Carts, one per visitor session, stored in MongoDB so they survive restarts and follow the chat.
+
+Each write reads the cart, computes the new lines and writes them back only if nobody changed the cart
+in between (a version number), so two tabs adding at once never lose an item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from bson import ObjectId
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from shop.catalog import Catalog, Product
+from shop.errors import Conflict, InvalidInput, NotFound, OutOfStock
+from shop.validation import MAX_QUANTITY
+
+MAX_LINES = 50
+
+
+@dataclass
+class CartLine:
+    product: Product
+    quantity: int
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.product.price * self.quantity
+
+
+@dataclass
+class CartView:
+    lines: list[CartLine] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.line_total for line in self.lines), Decimal("0.00"))
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "items": [
+                {**line.product.to_summary(), "quantity": line.quantity, "lineTotal": float(line.line_total)}
+                for line in self.lines
+            ],
+            "subtotal": float(self.subtotal),
+            "count": self.count,
+            "problems": self.problems,
+        }
+
+
+class CartService:
+    def __init__(self, db: Database, catalog: Catalog) -> None:
+        self.db = db
+        self.catalog = catalog
+
+    def _items(self, session_id: str) -> tuple[list[dict[str, Any]], int | None]:
+        doc = self.db.carts.find_one({"_id": session_id})
+        if doc is None:
+            return [], None
+        return list(doc.get("items", [])), int(doc.get("version", 0))
+
+    def quantities(self, session_id: str) -> dict[str, int]:
+        items, _ = self._items(session_id)
+        return {str(item["productId"]): int(item["quantity"]) for item in items}
+
+    def view(self, session_id: str) -> CartView:
+        """The cart joined with the catalog; lines whose product vanished or ran short are explained."""
+        cart = CartView()
+        for product_id, quantity in self.quantities(session_id).items():
+            product = self.catalog.get(product_id)
+            if product is None:
+                cart.problems.append("An item in your cart is no longer sold and was left out.")
+                continue
+            if not product.in_stock:
+                cart.problems.append(f"{product.name} is sold out.")
+            elif quantity > product.stock:
+                cart.problems.append(f"Only {product.stock} left of {product.name}.")
+            cart.lines.append(CartLine(product, quantity))
+        return cart
+
+    def count(self, session_id: str) -> int:
+        return sum(self.quantities(session_id).values())
+
+    def add(self, session_id: str, product_id: str, quantity: int) -> CartView:
+        product = self._product(product_id)
+        current = self.quantities(session_id).get(product.id, 0)
+        return self.set_quantity(session_id, product.id, current + quantity, adding=True)
+
+    def set_quantity(self, session_id: str, product_id: str, quantity: int, *, adding: bool = False) -> CartView:
+        """Set a line's quantity (0 removes it), bounded by stock and by 99 per line."""
+        if quantity < 0:
+            raise InvalidInput("Quantity cannot be negative.", field="quantity")
+        if quantity > 0:
+            product = self._product(product_id)
+            if not product.in_stock:
+                raise OutOfStock(f"Sorry, {product.name} is sold out.")
+            if quantity > MAX_QUANTITY:
+                raise InvalidInput(f"You can order at most {MAX_QUANTITY} of one item.", field="quantity")
+            if quantity > product.stock:
+                raise OutOfStock(f"Only {product.stock} of {product.name} left in stock.")
+        oid = ObjectId(product_id)
+        for _ in range(8):
+            items, version = self._items(session_id)
+            items = [item for item in items if item["productId"] != oid]
+            if quantity > 0:
+                items.append({"productId": oid, "quantity": quantity})
+            if len(items) > MAX_LINES:
+                raise InvalidInput(f"A cart holds at most {MAX_LINES} different items.")
+            if self._write(session_id, items, version):
+                return self.view(session_id)
+        raise Conflict("Your cart was changing too quickly; please try again.")
+
+    def clear(self, session_id: str) -> None:
+        self.db.carts.delete_one({"_id": session_id})
+
+    def remove_products(self, session_id: str, product_ids: set[str]) -> None:
+        """Drop ordered items from the cart (after checkout), keeping anything added meanwhile."""
+        oids = [ObjectId(pid) for pid in product_ids]
+        self.db.carts.update_one(
+            {"_id": session_id},
+            {"$pull": {"items": {"productId": {"$in": oids}}}, "$inc": {"version": 1}},
+        )
+
+    def _product(self, product_id: str) -> Product:
+        product = self.catalog.get(product_id) if ObjectId.is_valid(product_id) else None
+        if product is None:
+            raise NotFound("That product does not exist (any more).", field="product_id")
+        return product
+
+    def _write(self, session_id: str, items: list[dict[str, Any]], version: int | None) -> bool:
+        now = datetime.now(UTC)
+        if version is None:
+            try:
+                self.db.carts.insert_one({"_id": session_id, "items": items, "version": 1, "updatedAt": now})
+                return True
+            except DuplicateKeyError:
+                return False
+        result = self.db.carts.update_one(
+            {"_id": session_id, "version": version},
+            {"$set": {"items": items, "updatedAt": now}, "$inc": {"version": 1}},
+        )
+        return result.modified_count == 1

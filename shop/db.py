@@ -1,0 +1,110 @@
+"""MongoDB connection, codecs and indexes.
+
+Money is stored as Decimal128 and handled as `decimal.Decimal` in Python, so no amount ever passes
+through a float. Datetimes come back tz-aware in UTC so comparisons never mix naive and aware values.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC
+from decimal import Decimal
+from typing import Any
+
+from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
+from bson.decimal128 import Decimal128
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
+from pymongo.database import Database
+
+
+class DecimalCodec(TypeCodec):
+    python_type = Decimal
+    bson_type = Decimal128
+
+    def transform_python(self, value: Decimal) -> Decimal128:
+        return Decimal128(value)
+
+    def transform_bson(self, value: Decimal128) -> Decimal:
+        return value.to_decimal()
+
+
+def codec_options() -> CodecOptions:
+    return CodecOptions(tz_aware=True, tzinfo=UTC, type_registry=TypeRegistry([DecimalCodec()]))
+
+
+def connect(uri: str, **kwargs: Any) -> MongoClient:
+    """A client tuned for a web app: short server selection so a dead database fails a request fast."""
+    options: dict[str, Any] = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000, "maxPoolSize": 50}
+    options.update(kwargs)
+    return MongoClient(uri, **options)
+
+
+def database(client: MongoClient, name: str) -> Database:
+    return client.get_database(name, codec_options=codec_options())
+
+
+_client_lock = threading.Lock()
+_client: MongoClient | None = None
+
+
+def get_client() -> MongoClient:
+    """The process-wide client (pymongo pools connections, so one per process is right)."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            from shop.settings import get_settings
+
+            settings = get_settings()
+            if not settings.mongodb_uri:
+                raise RuntimeError(
+                    "MONGODB_URI is not set. Start the shop with `make run` (or `python -m app run`), "
+                    "which starts the embedded database and sets it."
+                )
+            _client = connect(settings.mongodb_uri)
+        return _client
+
+
+def get_db() -> Database:
+    from shop.settings import get_settings
+
+    return database(get_client(), get_settings().mongodb_db)
+
+
+def close_client() -> None:
+    global _client
+    with _client_lock:
+        if _client is not None:
+            _client.close()
+            _client = None
+
+
+INDEXES: dict[str, list[IndexModel]] = {
+    "products": [
+        IndexModel([("slug", ASCENDING)], unique=True, name="slug_unique"),
+        IndexModel([("category", ASCENDING), ("price", ASCENDING)], name="category_price"),
+        IndexModel([("updatedAt", ASCENDING)], name="updated_at"),
+    ],
+    "inventory": [IndexModel([("productId", ASCENDING)], unique=True, name="product_unique")],
+    "customers": [IndexModel([("email", ASCENDING)], unique=True, name="email_unique")],
+    "orders": [
+        IndexModel(
+            [("idempotencyKey", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"idempotencyKey": {"$exists": True}},
+            name="idempotency_unique",
+        ),
+        IndexModel([("email", ASCENDING), ("createdAt", DESCENDING)], name="email_created"),
+        IndexModel([("createdAt", DESCENDING)], name="created"),
+        IndexModel([("status", ASCENDING), ("createdAt", DESCENDING)], name="status_created"),
+    ],
+    "reviews": [IndexModel([("productId", ASCENDING), ("createdAt", DESCENDING)], name="product_created")],
+    "carts": [IndexModel([("updatedAt", ASCENDING)], expireAfterSeconds=60 * 60 * 24 * 30, name="cart_ttl")],
+    "contact_messages": [IndexModel([("createdAt", DESCENDING)], name="created")],
+    "outbox": [IndexModel([("createdAt", DESCENDING)], name="created")],
+}
+
+
+def ensure_indexes(db: Database) -> None:
+    """Create every index the shop relies on; safe to run at each start-up (create_indexes is idempotent)."""
+    for collection, models in INDEXES.items():
+        db[collection].create_indexes(models)

@@ -1,0 +1,28 @@
+"""Domain errors. The web layer maps each to one HTTP status with a message a person understands."""
+
+
+class ShopError(Exception):
+    """Base class: `message` is safe to show to the customer."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(ShopError):
+    status_code = 422
+
+
+class NotFound(ShopError):
+    status_code = 404
+
+
+class OutOfStock(ShopError):
+    status_code = 409
+
+
+class Conflict(ShopError):
+    status_code = 409

@@ -1,0 +1,65 @@
+"""One settings object for the whole shop, read from the environment and `.env`.
+
+It lives in shop/ (the lowest layer that needs configuration) so that app/, agent/ and tools/ can all
+read it without any layer importing upward.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    shop_name: str = "AI Shop"
+    shop_tagline: str = "Specialty coffee, fine tea, pantry treats and gentle creams."
+    base_url: str = "http://127.0.0.1:8000"
+    currency: str = "USD"
+    currency_symbol: str = "$"
+    owner_email: str = "owner@example.com"
+    mail_from: str = "AI Shop <shop@example.com>"
+
+    # MongoDB: unset means "start the embedded SecantusDB under data_dir".
+    mongodb_uri: str | None = None
+    mongodb_db: str = "aishop"
+    embedded_db_port: int = 27018
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = PROJECT_ROOT / "var"
+    media_dir: Path | None = None
+
+    # Set to true behind HTTPS so cookies are never sent in clear text.
+    cookie_secure: bool = False
+
+    # Providers: empty means the embedded default (outbox collection, local media folder).
+    resend_api_key: SecretStr | None = None
+    resend_base_url: str = "https://api.resend.com"
+    cloudinary_url: SecretStr | None = None
+
+    # Demo data seeded on first start of an empty database.
+    seed_demo: bool = True
+    demo_products: int = Field(default=160, ge=1, le=20000)
+
+    # How long a catalog snapshot may be served before checking the database for changes.
+    catalog_refresh_seconds: float = Field(default=1.0, ge=0)
+    low_stock_threshold: int = 5
+    page_size: int = Field(default=24, ge=1, le=100)
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
+
+    @property
+    def embedded_db_dir(self) -> Path:
+        return self.data_dir / "db"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,133 @@
+"""Input types shared by the pages, the JSON API and the agent's tools.
+
+Everything a visitor sends passes through these before it can reach a query: ids are parsed into
+ObjectIds, quantities are bounded integers (booleans refused), and text is trimmed, bounded and may not
+start with "$" so an operator-looking value never reaches MongoDB even by accident.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated, Any
+
+from bson import ObjectId
+from pydantic import AfterValidator, BeforeValidator, Field
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+MAX_QUANTITY = 99
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true/false")
+    return value
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    value = unicodedata.normalize("NFC", value).strip()
+    if _CONTROL.search(value):
+        raise ValueError("contains control characters")
+    if not multiline and ("\n" in value or "\r" in value):
+        raise ValueError("must be a single line")
+    if value.startswith("$"):
+        raise ValueError('must not start with "$"')
+    return value
+
+
+def _require_str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    return value
+
+
+def _single_line(value: Any) -> str:
+    return clean_text(_require_str(value))
+
+
+def _multi_line(value: Any) -> str:
+    return clean_text(_require_str(value).replace("\r\n", "\n"), multiline=True)
+
+
+def parse_object_id(value: Any) -> ObjectId:
+    if isinstance(value, ObjectId):
+        return value
+    if isinstance(value, str) and ObjectId.is_valid(value) and len(value) == 24:
+        return ObjectId(value)
+    raise ValueError("is not a valid id")
+
+
+Quantity = Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=MAX_QUANTITY)]
+CartQuantity = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=MAX_QUANTITY)]
+# Ids travel as 24-hex strings (readable in JSON and OpenAPI); services turn them into ObjectIds.
+ProductId = Annotated[str, BeforeValidator(_require_str), Field(pattern=r"^[0-9a-fA-F]{24}$")]
+
+
+def line(max_length: int, min_length: int = 1) -> Any:
+    """A trimmed single line of text with bounded length."""
+    return Annotated[str, BeforeValidator(_single_line), Field(min_length=min_length, max_length=max_length)]
+
+
+def paragraph(max_length: int, min_length: int = 1) -> Any:
+    return Annotated[str, BeforeValidator(_multi_line), Field(min_length=min_length, max_length=max_length)]
+
+
+def _email(value: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValueError("is not a valid email address") from exc
+
+
+Email = Annotated[str, BeforeValidator(_single_line), Field(max_length=254), AfterValidator(_email)]
+
+
+def describe_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
+    """Turn pydantic's error list into {field: message a person understands}.
+
+    The first error per field wins: one clear message beats three overlapping ones.
+    """
+    described: dict[str, str] = {}
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "form")]
+        field = ".".join(location) or "request"
+        if field in described:
+            continue
+        described[field] = _message(error)
+    return described
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "is required"
+    if kind in ("too_short", "string_too_short"):
+        minimum = ctx.get("min_length")
+        return "is required" if minimum in (1, None) else f"must be at least {minimum} characters"
+    if kind in ("too_long", "string_too_long"):
+        return f"must be at most {ctx.get('max_length')} characters"
+    if kind == "string_pattern_mismatch":
+        return "has an invalid format"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {ctx.get('le', ctx.get('lt'))}"
+    if kind.startswith("int_"):
+        return "must be a whole number"
+    if kind.startswith("decimal_") or kind.startswith("float_"):
+        return "must be a number"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}"
+    if kind in ("dict_type", "model_type"):
+        return "must be an object"
+    if kind == "list_type":
+        return "must be a list"
+    if kind == "extra_forbidden":
+        return "is not an accepted field"
+    if kind == "value_error":
+        return str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+    return str(error.get("msg", "is invalid"))
