@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.templating import is_htmx, templates
@@ -80,6 +81,12 @@ def install_error_handlers(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in raw):
             return error_response(request, 400, "The request body is not valid JSON.")
         errors = describe_errors(raw)
+        return error_response(request, 422, validation_summary(errors), errors)
+
+    @app.exception_handler(ValidationError)
+    async def invalid_values(request: Request, exc: ValidationError) -> Response:
+        """Input validated inside a route (e.g. catalog filters from the URL) gets the same answer."""
+        errors = describe_errors(list(exc.errors()))
         return error_response(request, 422, validation_summary(errors), errors)
 
     @app.exception_handler(StarletteHTTPException)

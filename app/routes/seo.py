@@ -22,9 +22,8 @@ def sitemap(services: Services) -> Response:
         f"<url><loc>{escape(f'{base}/products?category={c.slug}')}</loc></url>" for c in services.catalog.categories()
     ]
     for product in services.catalog.all():
-        entries.append(
-            f"<url><loc>{escape(base + product.url)}</loc><lastmod>{product.updated_at.date().isoformat()}</lastmod></url>"
-        )
+        lastmod = product.updated_at.date().isoformat()
+        entries.append(f"<url><loc>{escape(base + product.url)}</loc><lastmod>{lastmod}</lastmod></url>")
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + "\n".join(entries) + "\n</urlset>\n"

@@ -1,0 +1,123 @@
+/*
+ * AI Shop storefront: progressive enhancement only. Every page works without
+ * this file (and without htmx); it just smooths a few rough edges.
+ */
+(function () {
+  "use strict";
+
+  var narrow = window.matchMedia("(max-width: 859.98px)");
+
+  // The catalog filters are a <details open> so that they are visible without
+  // JavaScript. On phones they would push the results below the fold, so we
+  // fold them once on load; on wide screens they are a sidebar and stay open.
+  function syncFilters(initial) {
+    var panels = document.querySelectorAll("details[data-collapse-narrow]");
+    for (var i = 0; i < panels.length; i++) {
+      if (narrow.matches) {
+        if (initial) panels[i].open = false;
+      } else {
+        panels[i].open = true;
+      }
+    }
+  }
+
+  // Wide screens: the summary acts as a heading, not as a toggle.
+  document.addEventListener("click", function (event) {
+    var summary = event.target.closest && event.target.closest("details[data-collapse-narrow] > summary");
+    if (summary && !narrow.matches) event.preventDefault();
+  });
+
+  // Forms that create something (checkout) are sent once, even on a double click.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-submit-once]")) return;
+    if (form.dataset.submitted === "true") {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitted = "true";
+    form.setAttribute("aria-busy", "true");
+    // Disable after the submit so the clicked button's value is still sent.
+    window.setTimeout(function () {
+      var buttons = form.querySelectorAll("button[type=submit]");
+      for (var i = 0; i < buttons.length; i++) buttons[i].disabled = true;
+    }, 0);
+  });
+
+  // A page restored from the back/forward cache must not keep a locked form.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    var forms = document.querySelectorAll("form[data-submitted]");
+    for (var i = 0; i < forms.length; i++) {
+      delete forms[i].dataset.submitted;
+      forms[i].removeAttribute("aria-busy");
+      var buttons = forms[i].querySelectorAll("button[type=submit]");
+      for (var j = 0; j < buttons.length; j++) buttons[j].disabled = false;
+    }
+  });
+
+  // Catalog filters: leave empty fields out of the URL that htmx requests and
+  // pushes (?q=&max_price=... becomes ?category=tea), as the server ignores them.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || elt.id !== "catalog-filters" || event.detail.verb !== "get") return;
+    var params = event.detail.parameters;
+    var empty = [];
+    if (typeof params.forEach === "function") {
+      params.forEach(function (value, key) { if (value === "") empty.push(key); });
+    } else {
+      Object.keys(params).forEach(function (key) { if (params[key] === "") empty.push(key); });
+    }
+    empty.forEach(function (key) { params.delete ? params.delete(key) : delete params[key]; });
+  });
+
+  // Close buttons on toasts (toasts only ever arrive through htmx, so JS is on).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-dismiss-toast]");
+    if (!button) return;
+    var toast = button.closest(".toast");
+    if (toast) toast.remove();
+  });
+
+  // Toasts belong to the moment: keep them out of htmx's history snapshots so
+  // Back does not replay an old "Added to cart".
+  document.addEventListener("htmx:beforeHistorySave", function () {
+    var region = document.getElementById("flash");
+    if (region) region.replaceChildren();
+  });
+
+  // htmx drops 5xx answers and network failures silently: say something.
+  function showProblem(text) {
+    var region = document.getElementById("flash");
+    if (!region) return;
+    var box = document.createElement("div");
+    box.className = "toast toast--error";
+    var p = document.createElement("p");
+    p.className = "toast__text";
+    p.textContent = text;
+    box.appendChild(p);
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast__close";
+    close.setAttribute("data-dismiss-toast", "");
+    close.setAttribute("aria-label", "Dismiss message");
+    close.textContent = "\u00d7";
+    box.appendChild(close);
+    region.replaceChildren(box);
+  }
+  document.addEventListener("htmx:responseError", function () {
+    showProblem("Sorry, something went wrong on our side. Please try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showProblem("We could not reach the shop. Check your connection and try again.");
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { syncFilters(true); });
+  } else {
+    syncFilters(true);
+  }
+  if (narrow.addEventListener) {
+    narrow.addEventListener("change", function () { syncFilters(false); });
+  }
+})();
