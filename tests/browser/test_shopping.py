@@ -1,0 +1,86 @@
+"""Browse -> search -> add to cart -> checkout -> confirmation, in a real headless Chromium."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from shop.services import ShopServices
+
+pytestmark = pytest.mark.browser
+
+
+def test_browse_search_add_to_cart_checkout(
+    page: Any, live_server: str, services: ShopServices, product_factory: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    product_factory(
+        name="Kenya Nyeri Peaberry", slug="kenya-nyeri-peaberry", price=Decimal("16.40"), stock=5, featured=True
+    )
+    product_factory(name="Darjeeling Second Flush", category="tea", price=Decimal("12.00"), stock=5)
+    for n in range(5):
+        product_factory(name=f"House Blend {n}", price=Decimal("9.00"))
+
+    page.goto(live_server + "/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.get_by_role("link", name=re.compile("^Coffee", re.I)).first.click()
+    expect(page).to_have_url(re.compile(r"/products\?category=coffee"))
+    expect(page.locator("#catalog-results")).to_contain_text("House Blend 0")
+
+    # Typing in the filter search updates the results in place (htmx) and the URL follows.
+    page.locator("#filter-q").press_sequentially("kenya", delay=30)
+    expect(page.locator("#catalog-results")).not_to_contain_text("House Blend 0")
+    expect(page.locator("#catalog-results")).to_contain_text("Kenya Nyeri Peaberry")
+    expect(page).to_have_url(re.compile(r"q=kenya"))
+
+    page.locator("#catalog-results").get_by_role("link", name="Kenya Nyeri Peaberry").first.click()
+    expect(page).to_have_url(re.compile(r"/products/kenya-nyeri-peaberry$"))
+    page.get_by_label(re.compile("quantity", re.I)).fill("2")
+    page.get_by_role("button", name=re.compile("add to cart", re.I)).click()
+    expect(page.locator("#cart-count")).to_have_text("2")
+    expect(page.locator("#flash")).to_contain_text("Kenya Nyeri Peaberry")
+
+    page.locator("header").get_by_role("link", name=re.compile("cart", re.I)).click()
+    expect(page.locator("main")).to_contain_text("$32.80")
+    page.get_by_role("link", name=re.compile("checkout", re.I)).first.click()
+
+    # A bad email is explained next to its field, and nothing is ordered.
+    page.get_by_label(re.compile("name", re.I)).first.fill("Ada Lovelace")
+    page.get_by_label(re.compile("email", re.I)).fill("ada-at-example")
+    page.get_by_label(re.compile("address", re.I)).fill("12 Analytical Street, London")
+    page.locator("form[action='/checkout'] input[type=email]").evaluate("el => el.type = 'text'")
+    page.get_by_role("button", name=re.compile("place order", re.I)).click()
+    expect(page.locator("main")).to_contain_text("not a valid email address")
+    assert services.db.orders.count_documents({}) == 0
+
+    page.get_by_label(re.compile("email", re.I)).fill("ada@example.com")
+    page.get_by_role("button", name=re.compile("place order", re.I)).click()
+    expect(page).to_have_url(re.compile(r"/orders/ORD-[0-9A-Z]{8}/confirmation$"))
+    expect(page.locator("main")).to_contain_text("Kenya Nyeri Peaberry")
+    expect(page.locator("main")).to_contain_text("$32.80")
+    expect(page.locator("#cart-count")).to_have_text("0")
+
+    order = services.db.orders.find_one({})
+    assert order["email"] == "ada@example.com" and order["totalAmount"] == Decimal("32.80")
+    assert order["_id"] in page.locator("main").inner_text()
+    assert services.db.products.find_one({"slug": "kenya-nyeri-peaberry"})["stock"] == 3
+
+
+def test_catalog_works_without_javascript(browser: Any, live_server: str, product_factory: Any) -> None:
+    from playwright.sync_api import expect
+
+    product_factory(name="Rooibos Chai", category="tea", price=Decimal("7.50"))
+    product_factory(name="Sumatra Mandheling", category="coffee", price=Decimal("13.00"))
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server + "/products")
+    page.locator("#filter-q").fill("rooibos")
+    page.locator("#filter-q").press("Enter")
+    expect(page).to_have_url(re.compile(r"/products\?.*q=rooibos"))
+    expect(page.locator("#catalog-results")).to_contain_text("Rooibos Chai")
+    expect(page.locator("#catalog-results")).not_to_contain_text("Sumatra Mandheling")
+    context.close()
