@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -67,9 +68,21 @@ def seed(database: Database, settings: Settings, products: int) -> None:
     print(f"Demo shop ready in {time.monotonic() - started:.1f} s: {summary}")
 
 
+def _exit_on_sigterm() -> None:
+    """uvicorn re-raises SIGTERM after its graceful shutdown; with the default handler that would kill
+    the process before `running_database` stops the database. Turning it into SystemExit lets the
+    clean-up run, exactly as for Ctrl-C."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    _exit_on_sigterm()
     settings = get_settings()
     host = args.host or settings.host
     port = args.port or settings.port

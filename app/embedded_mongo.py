@@ -49,6 +49,17 @@ def _server_command() -> list[str]:
     )
 
 
+def _stop_with_parent() -> None:
+    """Ask Linux to SIGTERM the database if the shop's process dies without cleaning up (kill -9, OOM),
+    so a crash never leaves an orphan holding the port and the data files."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 class EmbeddedMongo:
     """Start/stop one SecantusDB server with its data under `data_dir`."""
 
@@ -84,7 +95,12 @@ class EmbeddedMongo:
         # A session of its own: Ctrl-C in the terminal reaches the app, which then stops the
         # database last, after in-flight requests have finished writing.
         self.process = subprocess.Popen(  # noqa: S603 - fixed command, no shell
-            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
+            preexec_fn=_stop_with_parent,  # only calls prctl, safe between fork and exec
         )
         log.close()
         self._wait_ready(timeout)
