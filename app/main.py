@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http.cookies import SimpleCookie
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import install_error_handlers
 from app.routes import api_orders, api_products, cart_pages, catalog_pages, health, info_pages, seo
@@ -22,6 +24,46 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "aishop_sid"
 SESSION_MAX_AGE = 60 * 60 * 24 * 30
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{32}$")
+
+
+class VisitorSessionMiddleware:
+    """Every visitor gets an opaque random session id: it keys the cart and the chat, never a login.
+
+    Plain ASGI rather than BaseHTTPMiddleware: it runs on every request, and this way costs
+    microseconds instead of an extra task per request.
+    """
+
+    def __init__(self, app: ASGIApp, *, secure: bool) -> None:
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        session_id = Request(scope).cookies.get(SESSION_COOKIE, "")
+        is_new = not _SESSION_ID.match(session_id)
+        if is_new:
+            session_id = secrets.token_urlsafe(24)
+        scope.setdefault("state", {})["session_id"] = session_id
+        if not is_new or scope["path"].startswith(("/static/", "/media/")):
+            await self.app(scope, receive, send)
+            return
+        cookie = SimpleCookie()
+        cookie[SESSION_COOKIE] = session_id
+        morsel = cookie[SESSION_COOKIE]
+        morsel.update({"max-age": str(SESSION_MAX_AGE), "path": "/", "httponly": True, "samesite": "Lax"})
+        if self.secure:
+            morsel["secure"] = True
+        header = morsel.OutputString().encode("latin-1")
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"set-cookie", header)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
 
 
 def create_app(settings: Settings | None = None, services: ShopServices | None = None) -> FastAPI:
@@ -49,26 +91,7 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     if services is not None:
         app.state.services = services
 
-    @app.middleware("http")
-    async def visitor_session(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Every visitor gets an opaque random session id: it keys the cart and the chat, never a login."""
-        session_id = request.cookies.get(SESSION_COOKIE, "")
-        is_new = not _SESSION_ID.match(session_id)
-        if is_new:
-            session_id = secrets.token_urlsafe(24)
-        request.state.session_id = session_id
-        response = await call_next(request)
-        if is_new and not request.url.path.startswith(("/static/", "/media/")):
-            response.set_cookie(
-                SESSION_COOKIE,
-                session_id,
-                max_age=SESSION_MAX_AGE,
-                httponly=True,
-                samesite="lax",
-                secure=settings.cookie_secure,
-            )
-        return response
-
+    app.add_middleware(VisitorSessionMiddleware, secure=settings.cookie_secure)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     media_dir = settings.resolved_media_dir

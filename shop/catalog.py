@@ -245,6 +245,9 @@ class Catalog:
         self._high_water: datetime | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        # Filtered + sorted listings of the current snapshot, keyed by the filters: browsing pages
+        # then only slice a list. Replaced wholesale whenever the snapshot changes.
+        self._listings: dict[tuple[Any, ...], list[Product]] = {}
         self._listeners: list[Callable[[list[Product]], None]] = []
 
     # --- keeping up with the database -------------------------------------------------------
@@ -291,6 +294,7 @@ class Catalog:
             self._products = products
             self._by_slug = {p.slug: p for p in products.values()}
             self._active = sorted((p for p in products.values() if not p.deleted), key=lambda p: normalize(p.name))
+            self._listings = {}
         self._checked_at = started
         if changed:
             for listener in self._listeners:
@@ -333,13 +337,21 @@ class Catalog:
 
     def search(self, query: CatalogQuery, *, scores: dict[str, float] | None = None) -> CatalogPage:
         """Filter, sort and paginate. `scores` (product id -> relevance) may come from a better ranker."""
+        listings = self._listings  # read before all(): a refresh swaps in a new dict after the new snapshot
         items = self.all()
-        if query.q and scores is None:
-            scores = keyword_scores(items, query.q)
-        if scores is not None and query.q:
-            items = [p for p in items if p.id in scores]
-        items = [p for p in items if _matches(p, query)]
-        items = _sorted(items, query.sort, scores or {})
+        if query.q:
+            if scores is None:
+                scores = keyword_scores(items, query.q)
+            items = _sorted([p for p in items if p.id in scores and _matches(p, query)], query.sort, scores)
+        else:
+            key = (query.category, query.min_price, query.max_price, query.in_stock, query.min_rating, query.sort)
+            cached = listings.get(key)
+            if cached is None:
+                cached = _sorted([p for p in items if _matches(p, query)], query.sort, {})
+                if len(listings) > 512:
+                    listings.clear()
+                listings[key] = cached
+            items = cached
         start = (query.page - 1) * query.page_size
         return CatalogPage(items[start : start + query.page_size], len(items), query.page, query.page_size)
 

@@ -87,12 +87,6 @@ INDEXES: dict[str, list[IndexModel]] = {
     "inventory": [IndexModel([("productId", ASCENDING)], unique=True, name="product_unique")],
     "customers": [IndexModel([("email", ASCENDING)], unique=True, name="email_unique")],
     "orders": [
-        IndexModel(
-            [("idempotencyKey", ASCENDING)],
-            unique=True,
-            partialFilterExpression={"idempotencyKey": {"$exists": True}},
-            name="idempotency_unique",
-        ),
         IndexModel([("email", ASCENDING), ("createdAt", DESCENDING)], name="email_created"),
         IndexModel([("createdAt", DESCENDING)], name="created"),
         IndexModel([("status", ASCENDING), ("createdAt", DESCENDING)], name="status_created"),

@@ -216,12 +216,15 @@ class OrderService:
         return order
 
     def _replay(self, idempotency_key: str, request: OrderRequest) -> OrderView | None:
-        doc = self.db.orders.find_one({"idempotencyKey": idempotency_key})
-        if doc is None:
+        # Keys live in their own collection keyed by _id: a point read on every server, and unique by
+        # nature (SecantusDB does not use a partial index for this lookup and would scan all orders).
+        key = self.db.order_keys.find_one({"_id": idempotency_key})
+        if key is None:
             return None
-        if doc.get("requestFingerprint") != request.fingerprint():
+        if key.get("fingerprint") != request.fingerprint():
             raise InvalidInput("This Idempotency-Key was already used for a different order.", field="Idempotency-Key")
-        return OrderView.from_doc(doc, replayed=True)
+        doc = self.db.orders.find_one({"_id": key["orderId"]})
+        return OrderView.from_doc(doc, replayed=True) if doc else None
 
     def _write_order(
         self,
@@ -290,6 +293,15 @@ class OrderService:
         }
         if idempotency_key is not None:
             doc["idempotencyKey"] = idempotency_key
+            self.db.order_keys.insert_one(
+                {
+                    "_id": idempotency_key,
+                    "orderId": order_id,
+                    "fingerprint": doc["requestFingerprint"],
+                    "createdAt": now,
+                },
+                session=session,
+            )
         self.db.orders.insert_one(doc, session=session)
         return doc
 

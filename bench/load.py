@@ -1,0 +1,218 @@
+"""Load test of the storefront and API on the embedded default, 2,000-product catalog.
+
+Starts its own embedded database and app server (nothing of yours is touched), seeds the demo shop
+with 2,000 products, then runs each scenario with N concurrent clients on keep-alive connections and
+prints p50 / p95 latency and requests per second. The clients run on the same 2 cores as the server,
+so the figures are conservative.
+
+    .venv/bin/python bench/load.py [--clients 20] [--requests 30] [--products 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.embedded_mongo import EmbeddedMongo, free_port
+from shop.db import connect, database
+from shop.demo import seed_demo_shop
+
+Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, headers
+
+
+class Client:
+    """One shopper: a keep-alive connection and a cookie jar of one session cookie."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookie = ""
+
+    def send(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> int:
+        headers = dict(headers or {})
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+        except (http.client.HTTPException, OSError):
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+        response.read()
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        return response.status
+
+
+def run_scenario(
+    port: int, clients: int, per_client: int, make_request: Callable[[random.Random, int], Request]
+) -> tuple[list[float], int, float]:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def worker(index: int) -> None:
+        nonlocal errors
+        rng = random.Random(index)
+        client = Client(port)
+        client.send("GET", "/healthz")  # connect and get a session cookie outside the timing
+        mine: list[float] = []
+        failed = 0
+        barrier.wait()
+        for n in range(per_client):
+            method, path, body, headers = make_request(rng, index * per_client + n)
+            started = time.perf_counter()
+            status = client.send(method, path, body, headers)
+            mine.append((time.perf_counter() - started) * 1000)
+            if status >= 400:
+                failed += 1
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return latencies, errors, time.perf_counter() - started
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=30, help="requests per client per scenario")
+    parser.add_argument("--products", type=int, default=2000)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="aishop-bench-"))
+    mongo = EmbeddedMongo(workdir / "db")
+    mongo.start()
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        db = database(connect(mongo.uri), "bench")
+        started = time.perf_counter()
+        seed_demo_shop(db, workdir / "media", n_products=args.products)
+        print(f"seeded {args.products} products in {time.perf_counter() - started:.1f} s")
+        products = list(db.products.find({"stock": {"$gt": 50}}, {"slug": 1}))
+        slugs = [p["slug"] for p in products]
+        ids = [str(p["_id"]) for p in products]
+
+        port = free_port()
+        env = dict(
+            os.environ,
+            MONGODB_URI=mongo.uri,
+            MONGODB_DB="bench",
+            DATA_DIR=str(workdir),
+            SEED_DEMO="false",
+            HF_HUB_OFFLINE="1",
+            OMP_WAIT_POLICY="PASSIVE",
+        )
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:create_app",
+                "--factory",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if Client(port).send("GET", "/healthz") == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the app did not start")
+            time.sleep(0.2)
+        Client(port).send("GET", "/")  # warm the snapshot and templates
+
+        queries = ["ethiopia", "green tea", "decaf", "honey", "hand cream", "chocolate", "espresso", "herbal"]
+
+        def checkout(rng: random.Random, n: int) -> Request:
+            body = {
+                "customerName": "Bench Shopper",
+                "email": f"bench{n}@example.com",
+                "address": "1 Load Street, Testville",
+                "items": [{"productId": rng.choice(ids), "quantity": 1}],
+            }
+            headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
+            return ("POST", "/api/orders", json.dumps(body).encode(), headers)
+
+        def add_to_cart(rng: random.Random, n: int) -> Request:
+            body = urlencode({"product_id": rng.choice(ids), "quantity": 1}).encode()
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"}
+            return ("POST", "/cart/items", body, headers)
+
+        filtered = "/products?" + urlencode(
+            {"category": "tea", "min_price": "5", "max_price": "25", "in_stock": "true", "sort": "price_asc"}
+        )
+        scenarios: list[tuple[str, Callable[[random.Random, int], Request]]] = [
+            ("home", lambda rng, n: ("GET", "/", None, {})),
+            ("catalog page", lambda rng, n: ("GET", f"/products?page={rng.randint(1, 20)}", None, {})),
+            ("filtered catalog", lambda rng, n: ("GET", filtered, None, {})),
+            ("search (page)", lambda rng, n: ("GET", "/products?" + urlencode({"q": rng.choice(queries)}), None, {})),
+            ("product page", lambda rng, n: ("GET", f"/products/{rng.choice(slugs)}", None, {})),
+            (
+                "API list+filter",
+                lambda rng, n: ("GET", "/api/products?category=coffee&sort=rating&in_stock=true", None, {}),
+            ),
+            ("API search", lambda rng, n: ("GET", "/api/products?" + urlencode({"q": rng.choice(queries)}), None, {})),
+            ("API product", lambda rng, n: ("GET", f"/api/products/{rng.choice(ids)}", None, {})),
+            ("add to cart", add_to_cart),
+            ("checkout (API order)", checkout),
+        ]
+        print(
+            f"{args.clients} concurrent clients, {args.requests} requests each per scenario, {args.products} products\n"
+        )
+        print(f"{'scenario':<22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'req/s':>8} {'errors':>7}")
+        for name, make_request in scenarios:
+            latencies, errors, elapsed = run_scenario(port, args.clients, args.requests, make_request)
+            print(
+                f"{name:<22} {statistics.median(latencies):8.1f} {percentile(latencies, 0.95):8.1f} "
+                f"{max(latencies):8.1f} {len(latencies) / elapsed:8.0f} {errors:7d}"
+            )
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        mongo.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
