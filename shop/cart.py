@@ -6,6 +6,7 @@ in between (a version number), so two tabs adding at once never lose an item.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -61,10 +62,17 @@ class CartView:
         }
 
 
+COUNT_TTL_SECONDS = 2.0
+
+
 class CartService:
     def __init__(self, db: Database, catalog: Catalog) -> None:
         self.db = db
         self.catalog = catalog
+        # Every page shows the cart badge; caching the count spares the database one read per page.
+        # Writes through this process drop the entry at once; the TTL bounds what another process's
+        # write can leave stale.
+        self._counts: dict[str, tuple[float, int]] = {}
 
     def _items(self, session_id: str) -> tuple[list[dict[str, Any]], int | None]:
         doc = self.db.carts.find_one({"_id": session_id})
@@ -92,7 +100,15 @@ class CartService:
         return cart
 
     def count(self, session_id: str) -> int:
-        return sum(self.quantities(session_id).values())
+        cached = self._counts.get(session_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < COUNT_TTL_SECONDS:
+            return cached[1]
+        count = sum(self.quantities(session_id).values())
+        if len(self._counts) > 10_000:
+            self._counts.clear()
+        self._counts[session_id] = (now, count)
+        return count
 
     def add(self, session_id: str, product_id: str, quantity: int) -> CartView:
         product = self._product(product_id)
@@ -125,6 +141,7 @@ class CartService:
 
     def clear(self, session_id: str) -> None:
         self.db.carts.delete_one({"_id": session_id})
+        self._counts.pop(session_id, None)
 
     def remove_products(self, session_id: str, product_ids: set[str]) -> None:
         """Drop ordered items from the cart (after checkout), keeping anything added meanwhile."""
@@ -133,6 +150,7 @@ class CartService:
             {"_id": session_id},
             {"$pull": {"items": {"productId": {"$in": oids}}}, "$inc": {"version": 1}},
         )
+        self._counts.pop(session_id, None)
 
     def _product(self, product_id: str) -> Product:
         product = self.catalog.get(product_id) if ObjectId.is_valid(product_id) else None
@@ -141,6 +159,12 @@ class CartService:
         return product
 
     def _write(self, session_id: str, items: list[dict[str, Any]], version: int | None) -> bool:
+        try:
+            return self._write_versioned(session_id, items, version)
+        finally:
+            self._counts.pop(session_id, None)
+
+    def _write_versioned(self, session_id: str, items: list[dict[str, Any]], version: int | None) -> bool:
         now = datetime.now(UTC)
         if version is None:
             try:

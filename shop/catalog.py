@@ -327,31 +327,43 @@ class Catalog:
             counts[product.category] = counts.get(product.category, 0) + 1
         return [CategoryView(slug, name, desc, counts.get(slug, 0)) for slug, (name, desc) in CATEGORIES.items()]
 
+    def _listing(self, key: tuple[Any, ...], build: Callable[[list[Product]], list[Product]]) -> list[Product]:
+        listings = self._listings  # read before all(): a refresh swaps in a new dict after the new snapshot
+        items = self.all()
+        cached = listings.get(key)
+        if cached is None:
+            cached = build(items)
+            if len(listings) > 512:
+                listings.clear()
+            listings[key] = cached
+        return cached
+
     def featured(self, limit: int = 8) -> list[Product]:
-        picks = [p for p in self.all() if p.featured and p.in_stock]
-        picks.sort(key=lambda p: (-p.rating, p.name))
+        picks = self._listing(
+            ("featured",),
+            lambda items: sorted((p for p in items if p.featured and p.in_stock), key=lambda p: (-p.rating, p.name)),
+        )
         return picks[:limit]
 
     def new_arrivals(self, limit: int = 8) -> list[Product]:
-        return sorted((p for p in self.all() if p.in_stock), key=lambda p: p.created_at, reverse=True)[:limit]
+        newest = self._listing(
+            ("newest",),
+            lambda items: sorted((p for p in items if p.in_stock), key=lambda p: p.created_at, reverse=True),
+        )
+        return newest[:limit]
 
     def search(self, query: CatalogQuery, *, scores: dict[str, float] | None = None) -> CatalogPage:
         """Filter, sort and paginate. `scores` (product id -> relevance) may come from a better ranker."""
-        listings = self._listings  # read before all(): a refresh swaps in a new dict after the new snapshot
-        items = self.all()
         if query.q:
+            items = self.all()
             if scores is None:
                 scores = keyword_scores(items, query.q)
             items = _sorted([p for p in items if p.id in scores and _matches(p, query)], query.sort, scores)
         else:
             key = (query.category, query.min_price, query.max_price, query.in_stock, query.min_rating, query.sort)
-            cached = listings.get(key)
-            if cached is None:
-                cached = _sorted([p for p in items if _matches(p, query)], query.sort, {})
-                if len(listings) > 512:
-                    listings.clear()
-                listings[key] = cached
-            items = cached
+            items = self._listing(
+                key, lambda products: _sorted([p for p in products if _matches(p, query)], query.sort, {})
+            )
         start = (query.page - 1) * query.page_size
         return CatalogPage(items[start : start + query.page_size], len(items), query.page, query.page_size)
 

@@ -2490,7 +2490,6 @@ def _build_orders(
             customer = customers[customer_index]
             order = {
                 "_id": _order_id(rng, used_ids),
-                "customerId": customer["_id"],
                 "customerName": customer["name"],
                 "email": customer["email"],
                 "address": customer["address"],
