@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.errors import install_error_handlers
 from app.routes import api_orders, api_products, cart_pages, catalog_pages, health, info_pages, seo
 from shop.db import get_db
-from shop.services import ShopServices
+from shop.services import ShopServices, open_vector_store
 from shop.settings import PROJECT_ROOT, Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -73,8 +73,11 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
-        app.state.services = services or ShopServices.build(get_db(), settings)
+        app.state.services = services or ShopServices.build(
+            get_db(), settings, vector_store=open_vector_store(settings)
+        )
         app.state.services.catalog.all()  # load the snapshot before the first visitor
+        app.state.services.start_background_work()
         app.state.services.mailer.retry_pending()
         try:
             yield

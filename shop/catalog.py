@@ -82,7 +82,8 @@ class Product:
     created_at: datetime
     updated_at: datetime
     deleted: bool
-    # Weighted keyword index: token -> weight (name 3, tags/category 2, attributes 1.5, description 1).
+    # Weighted terms for keyword search: token -> weight (name 3, tags/category 2, attributes 1.5,
+    # description 1); computed once per product version, used by shop.search.KeywordIndex.
     terms: dict[str, float] = field(repr=False, compare=False, default_factory=dict)
 
     @property
@@ -208,31 +209,6 @@ class CategoryView:
     count: int
 
 
-def keyword_scores(products: Iterable[Product], query: str) -> dict[str, float]:
-    """Score products against the query's words; a word may match a product word by prefix.
-
-    Every query word that matches adds its best field weight; products matching more of the words
-    rank higher, so "decaf colombia" puts Colombia decafs above other decafs.
-    """
-    words = [w for w in tokenize(query) if w]
-    if not words:
-        return {}
-    scores: dict[str, float] = {}
-    for product in products:
-        total = 0.0
-        matched = 0
-        for word in words:
-            best = product.terms.get(word, 0.0)
-            if not best and len(word) >= 3:
-                best = max((w * 0.7 for t, w in product.terms.items() if t.startswith(word)), default=0.0)
-            if best:
-                matched += 1
-                total += best
-        if matched:
-            scores[product.id] = total * matched / len(words)
-    return scores
-
-
 class Catalog:
     """Snapshot of the product collection, refreshed incrementally; thread-safe for readers."""
 
@@ -353,12 +329,10 @@ class Catalog:
         return newest[:limit]
 
     def search(self, query: CatalogQuery, *, scores: dict[str, float] | None = None) -> CatalogPage:
-        """Filter, sort and paginate. `scores` (product id -> relevance) may come from a better ranker."""
-        if query.q:
-            items = self.all()
-            if scores is None:
-                scores = keyword_scores(items, query.q)
-            items = _sorted([p for p in items if p.id in scores and _matches(p, query)], query.sort, scores)
+        """Filter, sort and paginate. Free text is ranked elsewhere (shop.search.HybridSearch): when
+        `scores` (product id -> relevance) are given, the listing holds exactly those products."""
+        if scores is not None:
+            items = _sorted([p for p in self.all() if p.id in scores and _matches(p, query)], query.sort, scores)
         else:
             key = (query.category, query.min_price, query.max_price, query.in_stock, query.min_rating, query.sort)
             items = self._listing(

@@ -6,7 +6,10 @@ order transaction: chat can do what the pages can, with the same rules.
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pymongo.database import Database
 
@@ -15,7 +18,13 @@ from shop.catalog import Catalog
 from shop.db import ensure_indexes
 from shop.mail import Mailer
 from shop.orders import OrderService
+from shop.search import HybridSearch, ProductIndex
 from shop.settings import Settings
+
+if TYPE_CHECKING:
+    from vectorstore import ProductVectorStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,12 +35,29 @@ class ShopServices:
     carts: CartService
     orders: OrderService
     mailer: Mailer
+    search: HybridSearch
+    product_index: ProductIndex | None = None
 
     @classmethod
-    def build(cls, db: Database, settings: Settings, *, background_mail: bool = True) -> ShopServices:
+    def build(
+        cls,
+        db: Database,
+        settings: Settings,
+        *,
+        background_mail: bool = True,
+        vector_store: ProductVectorStore | None = None,
+    ) -> ShopServices:
+        """Wire the services. Without a `vector_store` search ranks by keywords only (tests that do
+        not need embeddings stay fast); `open_vector_store` gives the configured one."""
         ensure_indexes(db)
         catalog = Catalog(db, refresh_seconds=settings.catalog_refresh_seconds)
         mailer = Mailer(db, settings, background=background_mail)
+        product_index = None
+        semantic_ready: threading.Event | None = None
+        if vector_store is not None:
+            product_index = ProductIndex(vector_store)
+            product_index.attach(catalog)
+            semantic_ready = threading.Event()
         return cls(
             db=db,
             settings=settings,
@@ -39,7 +65,40 @@ class ShopServices:
             carts=CartService(db, catalog),
             orders=OrderService(db, settings, mailer, on_stock_change=catalog.invalidate),
             mailer=mailer,
+            search=HybridSearch(vector_store, ready=semantic_ready),
+            product_index=product_index,
         )
+
+    def start_background_work(self) -> threading.Thread | None:
+        """Bring the vector index up to date with the catalog (an empty or stale index is rebuilt)
+        and load the embedding model, off the request path so the shop opens at once; semantic
+        ranking joins keyword ranking when this is done."""
+        if self.product_index is None:
+            return None
+        index = self.product_index
+
+        def work() -> None:
+            try:
+                report = index.sync(self.catalog)
+                log.info("vector index in sync: %s", report)
+                if self.search.store is not None:
+                    self.search.store.embedding.warm_up()
+                if self.search.ready is not None:
+                    self.search.ready.set()
+            except Exception:
+                log.exception("could not sync the vector index; search falls back to keywords")
+
+        thread = threading.Thread(target=work, name="vector-index-sync", daemon=True)
+        thread.start()
+        return thread
 
     def close(self) -> None:
         self.mailer.shutdown()
+
+
+def open_vector_store(settings: Settings) -> ProductVectorStore | None:
+    if not settings.semantic_search:
+        return None
+    from vectorstore import ProductVectorStore
+
+    return ProductVectorStore(settings.chroma_location)

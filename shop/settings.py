@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     resend_base_url: str = "https://api.resend.com"
     cloudinary_url: SecretStr | None = None
 
+    # Vector index: a Chroma server when set (http://host:8000), else a local folder under data_dir.
+    chroma_url: str | None = None
+    # Semantic search needs the embedding model (~90 MB in memory); off means keyword search only.
+    semantic_search: bool = True
+
     # Demo data seeded on first start of an empty database.
     seed_demo: bool = True
     demo_products: int = Field(default=160, ge=1, le=20000)
@@ -51,9 +56,29 @@ class Settings(BaseSettings):
     low_stock_threshold: int = 5
     page_size: int = Field(default=24, ge=1, le=100)
 
+    # Owner jobs run by the in-app scheduler (and by `python -m app forecast|backup`). A lock document
+    # in MongoDB makes sure two processes serving the same shop never run one job twice.
+    scheduler_enabled: bool = True
+    forecast_interval_hours: float = Field(default=24, ge=0)
+    # Timezone of the owner's calendar days in sales analytics (an IANA name such as Europe/Berlin).
+    shop_timezone: str = "UTC"
+    # Backups: archives go to backup_dir (default DATA_DIR/backups); the newest backup_keep are kept.
+    # backup_interval_hours 0 turns the scheduled backup off (the CLI still works).
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=7, ge=1)
+    backup_interval_hours: float = Field(default=24, ge=0)
+
     @property
     def resolved_media_dir(self) -> Path:
         return self.media_dir or self.data_dir / "media"
+
+    @property
+    def chroma_location(self) -> str | Path:
+        return self.chroma_url or self.data_dir / "chroma"
+
+    @property
+    def resolved_backup_dir(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def embedded_db_dir(self) -> Path:

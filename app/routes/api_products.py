@@ -38,7 +38,7 @@ def list_products(
         page=page,
         page_size=page_size,
     )
-    result = services.catalog.search(query)
+    result = services.search.search(services.catalog, query).page
     return {
         "items": [p.to_summary() for p in result.items],
         "total": result.total,

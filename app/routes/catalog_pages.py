@@ -41,11 +41,13 @@ def _page_url(query: CatalogQuery) -> Callable[[int], str]:
 @router.get("/products", response_class=HTMLResponse)
 def catalog_page(request: Request, services: Services) -> HTMLResponse:
     query = query_from_params(dict(request.query_params), page_size=services.settings.page_size)
-    result = services.catalog.search(query)
+    found = services.search.search(services.catalog, query)
+    result = found.page
     page_url = _page_url(query)
     context = {
         "result": result,
         "query": query,
+        "understood": found.filters,
         "sort_options": SORT_OPTIONS,
         "page_url": page_url,
         "canonical_url": canonical(request, page_url(query.page)),

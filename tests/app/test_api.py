@@ -40,12 +40,20 @@ def test_list_filter_sort_and_paginate(client: TestClient, product_factory: Any)
 
 
 def test_keyword_search_ranks_name_matches_first(client: TestClient, product_factory: Any) -> None:
-    product_factory(name="Colombia Huila Decaf", description="Sugarcane decaf with caramel notes.")
-    product_factory(name="Ethiopia Guji", description="Not a decaf. Bright and floral.")
+    product_factory(name="Brazil Cerrado", description="Nutty and sweeter than our Colombia roast.")
+    product_factory(name="Colombia Huila Washed", description="Caramel and red apple.")
     product_factory(name="Shea Hand Cream", category="beauty")
-    names = [p["name"] for p in client.get("/api/products", params={"q": "decaf colombia"}).json()["items"]]
-    assert names == ["Colombia Huila Decaf", "Ethiopia Guji"]
+    names = [p["name"] for p in client.get("/api/products", params={"q": "colombia"}).json()["items"]]
+    assert names == ["Colombia Huila Washed", "Brazil Cerrado"]
     assert client.get("/api/products", params={"q": "zzzz"}).json()["total"] == 0
+
+
+def test_search_understands_price_and_caffeine_hints(client: TestClient, product_factory: Any) -> None:
+    product_factory(name="Sleepy Chamomile", category="tea", price=Decimal("9.00"), attributes={"caffeine": "none"})
+    product_factory(name="Royal Chamomile Gift Tin", category="tea", price=Decimal("24.00"), attributes={"caffeine": "none"})
+    product_factory(name="Chamomile Black Blend", category="tea", price=Decimal("8.00"), attributes={"caffeine": "high"})
+    found = client.get("/api/products", params={"q": "caffeine-free chamomile under $15"}).json()
+    assert [p["name"] for p in found["items"]] == ["Sleepy Chamomile"]
 
 
 def test_product_detail_and_unknown_ids(client: TestClient, product_factory: Any) -> None:
