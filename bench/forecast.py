@@ -1,0 +1,130 @@
+"""Benchmark of the forecasting job and backtest of its models on the demo shop.
+
+Run: `.venv/bin/python -m bench.forecast` (add `--compare-sparse` to score every Croston-family model).
+
+It starts its own embedded database in a temporary folder, so it never touches var/. Only the
+collections forecasting reads (products, inventory, orders) are inserted from `build_demo_shop`:
+customers, reviews and images do not change the job, and skipping them keeps the 2,000-product
+setup short on a shared 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pymongo.database import Database
+
+from app.embedded_mongo import EmbeddedMongo
+from shop import forecasting
+from shop.db import connect, database, ensure_indexes
+from shop.demo import build_demo_shop
+
+SPARSE_CANDIDATES = ("CrostonOptimized", "CrostonSBA", "ADIDA", "IMAPA", "TSB")
+
+
+def seed(db: Database, n_products: int, now: datetime) -> dict[str, int]:
+    """Insert the demo's products, inventory and orders (what forecasting reads)."""
+    shop = build_demo_shop(n_products=n_products, now=now)
+    counts = {}
+    for name, docs in (("products", shop.products), ("inventory", shop.inventory), ("orders", shop.orders)):
+        for offset in range(0, len(docs), 1000):
+            db[name].insert_many(docs[offset : offset + 1000], ordered=False)
+        counts[name] = len(docs)
+    return counts
+
+
+def say(message: str) -> None:
+    print(f"  {message}", flush=True)
+
+
+def print_table(report: dict[str, Any]) -> None:
+    print(f"  holdout {report['holdout_days']} days from {report['cutoff']}; sparse model {report['sparse_model']}")
+    print(
+        f"  {'class':<10} {'series':>6} {'MASE model':>11} {'MASE snaive':>12} {'model better':>13} "
+        f"{'WAPE total':>11} {'(snaive)':>9}  models"
+    )
+    rows = [*report["classes"].items(), ("overall", report["overall"])]
+    for name, row in rows:
+        if not row["series"]:
+            continue
+        models = ", ".join(f"{k} {v}" for k, v in sorted(row["models"].items()))
+        print(
+            f"  {name:<10} {row['series']:>6} {row['mase']:>11.3f} {row['mase_seasonal_naive']:>12.3f} "
+            f"{row['share_better']:>13.0%} {row['wape_total']:>11.3f} {row['wape_total_seasonal_naive']:>9.3f}  "
+            f"{models}"
+        )
+
+
+def time_all_regular(n_series: int, days: int = forecasting.FIT_DAYS) -> float:
+    """Worst case for the job: every product a daily seller, so every series gets the ETS fit."""
+    rng = np.random.default_rng(0)
+    week = np.array([0.86, 0.84, 0.9, 0.95, 1.06, 1.36, 1.24])
+    series = {str(i): rng.poisson(rng.uniform(1.5, 20) * np.resize(week, days)).astype(float) for i in range(n_series)}
+    started = time.monotonic()
+    forecasting._fit_all(series, datetime.now(UTC).date(), 44, forecasting.LEVELS)
+    return time.monotonic() - started
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=2000, help="catalog size for the job timing")
+    parser.add_argument("--demo-products", type=int, default=160, help="catalog size for the backtest")
+    parser.add_argument("--holdout", type=int, default=forecasting.BACKTEST_HOLDOUT_DAYS)
+    parser.add_argument("--skip-job", action="store_true")
+    parser.add_argument("--compare-sparse", action="store_true", help="backtest every Croston-family model")
+    parser.add_argument(
+        "--all-regular", type=int, default=0, metavar="N", help="also time the model fit of N daily-selling series"
+    )
+    args = parser.parse_args(argv)
+    now = datetime.now(UTC)
+
+    with tempfile.TemporaryDirectory(prefix="forecast-bench-") as tmp, EmbeddedMongo(Path(tmp) / "db") as server:
+        client = connect(server.uri)
+        try:
+            if not args.skip_job:
+                db = database(client, "bench_job")
+                ensure_indexes(db)
+                started = time.monotonic()
+                counts = seed(db, args.products, now)
+                print(f"Seeded {counts} in {time.monotonic() - started:.1f} s")
+                print(f"Forecast job for {args.products} products (n_jobs=1):")
+                summary = forecasting.refresh_inventory_forecasts(db, now=now, progress=say)
+                print(
+                    f"  => job {summary.duration_seconds:.1f} s (forecast {summary.forecast_seconds:.1f} s), "
+                    f"{summary.alerts} restock alerts; classes {summary.by_class}"
+                )
+            if args.all_regular:
+                seconds = time_all_regular(args.all_regular)
+                print(f"Model fit alone for {args.all_regular} synthetic daily sellers (all ETS): {seconds:.1f} s")
+
+            db = database(client, "bench_backtest")
+            ensure_indexes(db)
+            counts = seed(db, args.demo_products, now)
+            print(f"Backtest on the {args.demo_products}-product demo ({counts['orders']} orders):")
+            started = time.monotonic()
+            print_table(forecasting.backtest(db, holdout_days=args.holdout, now=now, progress=say))
+            print(f"  ({time.monotonic() - started:.1f} s)")
+            if args.compare_sparse:
+                print("Sparse-seller candidates:")
+                for name in SPARSE_CANDIDATES:
+                    report = forecasting.backtest(db, holdout_days=args.holdout, now=now, sparse_model=name)
+                    row = report["classes"].get("sparse", {})
+                    overall = report["overall"]
+                    print(
+                        f"  {name:<17} sparse MASE {row.get('mase')} (snaive {row.get('mase_seasonal_naive')}), "
+                        f"overall {overall['mase']}"
+                    )
+        finally:
+            client.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run())
