@@ -6,6 +6,7 @@ in between (a version number), so two tabs adding at once never lose an item.
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -128,7 +129,11 @@ class CartService:
             if quantity > product.stock:
                 raise OutOfStock(f"Only {product.stock} of {product.name} left in stock.")
         oid = ObjectId(product_id)
-        for _ in range(8):
+        for attempt in range(30):
+            if attempt:
+                # Another tab or request of this visitor wrote in between: back off a little, with
+                # jitter so the writers do not collide again in lockstep.
+                time.sleep(random.uniform(0, 0.005 * attempt))
             items, version = self._items(session_id)
             items = [item for item in items if item["productId"] != oid]
             if quantity > 0:
