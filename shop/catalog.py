@@ -48,6 +48,7 @@ LOW_STOCK = 5
 # How far back each incremental refresh re-reads, so a write whose transaction committed a little
 # after its `updatedAt` timestamp is still picked up.
 SYNC_OVERLAP = timedelta(seconds=30)
+MISS_GRACE = 0.05
 
 _WORD = re.compile(r"[a-z0-9%]+")
 
@@ -281,20 +282,35 @@ class Catalog:
         self._fresh()
         return self._active
 
+    def _find(self, key: str, table: Callable[[], dict[str, Product]]) -> Product | None:
+        """Look a product up; on a miss, make sure the snapshot is not simply behind.
+
+        A reader that could not take the refresh lock keeps the previous snapshot, which may not yet
+        hold a product created a moment ago. A miss therefore waits for (or makes) a refresh that
+        started after it, unless one started within the last MISS_GRACE seconds, which bounds how
+        often requests for unknown ids can make the catalog query the database.
+        """
+        self._fresh()
+        product = table().get(key)
+        if product is None:
+            asked = time.monotonic()
+            with self._lock:
+                if self._checked_at < asked - MISS_GRACE:
+                    self._refresh()
+            product = table().get(key)
+        return product
+
     def get(self, product_id: str) -> Product | None:
         """Active product by id (deleted products are not for sale)."""
-        self._fresh()
-        product = self._products.get(product_id)
+        product = self._find(product_id, lambda: self._products)
         return product if product and not product.deleted else None
 
     def get_any(self, product_id: str) -> Product | None:
         """Product by id even when deleted: order history still names it."""
-        self._fresh()
-        return self._products.get(product_id)
+        return self._find(product_id, lambda: self._products)
 
     def by_slug(self, slug: str) -> Product | None:
-        self._fresh()
-        product = self._by_slug.get(slug)
+        product = self._find(slug, lambda: self._by_slug)
         return product if product and not product.deleted else None
 
     def categories(self) -> list[CategoryView]:
