@@ -40,7 +40,8 @@ def test_browse_search_add_to_cart_checkout(
     page.locator("#catalog-results").get_by_role("link", name="Kenya Nyeri Peaberry").first.click()
     expect(page).to_have_url(re.compile(r"/products/kenya-nyeri-peaberry$"))
     page.get_by_label(re.compile("quantity", re.I)).fill("2")
-    page.get_by_role("button", name=re.compile("add to cart", re.I)).click()
+    # Scoped to the product itself: the page also lists similar products with their own buttons.
+    page.locator("article.product").get_by_role("button", name=re.compile("add to cart", re.I)).click()
     expect(page.locator("#cart-count")).to_have_text("2")
     expect(page.locator("#flash")).to_contain_text("Kenya Nyeri Peaberry")
 

@@ -501,6 +501,8 @@ def test_keyword_expansions(shop: dict[str, dict[str, Any]], catalog: Catalog) -
     assert index.expand("tee") == []  # short words are never guessed
     assert index.correct("camomile and lavendar") == "chamomile and lavender"
     assert index.correct("herbal tea") == "herbal tea"
+    assert index.correct("yirgacheff chocolat") == "yirgacheffe chocolate"  # words cut short are completed
+    assert index.correct("dark choc") == "dark choc"  # but not short stubs
 
 
 def test_edit_distance() -> None:

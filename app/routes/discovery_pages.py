@@ -1,0 +1,311 @@
+"""Storefront discovery: search suggestions, reviews, the wishlist, and the product page's extras.
+
+Every form works without JavaScript (POST, then a redirect back); HTMX requests get just the
+fragment to swap. Inputs are validated here or by shop/ models and answered with a 4xx and a
+sentence, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import TypeAdapter, ValidationError
+
+from app.deps import Services, SessionId
+from app.templating import is_htmx, render
+from shop.catalog import Product
+from shop.reviews import (
+    REVIEW_SORTS,
+    ReviewInput,
+    ReviewSort,
+    review_by_visitor,
+    review_summary,
+    submit_review,
+    visible_reviews,
+)
+from shop.services import ShopServices
+from shop.validation import Email, describe_errors
+
+router = APIRouter(tags=["storefront"], include_in_schema=False)
+
+SUGGESTIONS = 6
+REVIEWS_SHOWN = 20
+_EMAIL: TypeAdapter[str] = TypeAdapter(Email)
+
+
+# --------------------------------------------------------------------------------------------------
+# Search suggestions
+# --------------------------------------------------------------------------------------------------
+
+
+@router.get("/search/suggest", response_class=HTMLResponse)
+def suggest(request: Request, services: Services, q: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
+    """Up to six products for the text typed so far (keywords only: this runs on every keystroke)."""
+    text = " ".join(q.split())
+    products = services.search.suggest(services.catalog, text, SUGGESTIONS) if text else []
+    return render(request, "partials/suggestions.html", {"q": text, "products": products})
+
+
+# --------------------------------------------------------------------------------------------------
+# The product page's discovery context (used by catalog_pages.product_page)
+# --------------------------------------------------------------------------------------------------
+
+
+def product_extras(
+    services: ShopServices,
+    product: Product,
+    session_id: str | None,
+    *,
+    review_sort: str = "newest",
+    review_form: dict[str, str] | None = None,
+    review_errors: dict[str, str] | None = None,
+    review_saved: bool = False,
+) -> dict[str, Any]:
+    """Reviews (sorted), the review summary, the visitor's own review, similar products, frequently
+    bought together and, for a visitor with a history, personal recommendations."""
+    mine = review_by_visitor(services.db, product.id, session_id) if session_id else None
+    form = review_form
+    if form is None:
+        form = {"rating": str(mine.rating), "text": mine.text, "authorName": mine.author_name} if mine else {}
+    together = services.recommender.bought_together(product.id, 4)
+    paired = {p.id for p in together}
+    similar = [p for p in services.recommender.similar(product.id, 8) if p.id not in paired][:4]
+    recommended: list[Product] = []
+    if services.interactions.has_history(session_id):
+        cart = services.carts.quantities(session_id) if session_id else {}
+        shown = {p.id for p in (*similar, *together)}
+        recs = services.recommender.for_visitor(session_id, 4, cart=cart, context=product.id, exclude=shown)
+        recommended = recs.items if recs.personal else []
+    return {
+        "reviews": visible_reviews(services.db, product.id, REVIEWS_SHOWN, review_sort),  # type: ignore[arg-type]
+        "review_sort": review_sort,
+        "review_sorts": REVIEW_SORTS,
+        "review_summary": review_summary(
+            services.db, product.id, review_count=product.review_count, rating=product.rating
+        ),
+        "my_review": mine,
+        "review_form": form,
+        "review_errors": review_errors or {},
+        "review_saved": review_saved,
+        "similar": similar,
+        "bought_together": together,
+        "recommended": recommended,
+    }
+
+
+def _product(services: ShopServices, slug: str) -> Product:
+    product = services.catalog.by_slug(slug)
+    if product is None:
+        raise HTTPException(404, "We could not find that product. It may have been removed.")
+    return product
+
+
+def _reviews_fragment(
+    request: Request, services: ShopServices, product: Product, session_id: str, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    context = {"product": product, **product_extras(services, product, session_id, **extra)}
+    return render(request, "partials/reviews.html", context, status_code=status_code)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reviews
+# --------------------------------------------------------------------------------------------------
+
+
+@router.get("/products/{slug}/reviews")
+def reviews(
+    slug: str, request: Request, services: Services, session_id: SessionId, sort: ReviewSort = "newest"
+) -> Response:
+    """The reviews section in another order (HTMX); a plain request goes to the product page."""
+    product = _product(services, slug)
+    if not is_htmx(request):
+        return RedirectResponse(f"{product.url}?reviews={sort}#reviews", status_code=303)
+    return _reviews_fragment(request, services, product, session_id, review_sort=sort)
+
+
+@router.post("/products/{slug}/reviews")
+def post_review(
+    slug: str,
+    request: Request,
+    services: Services,
+    session_id: SessionId,
+    rating: Annotated[str, Form(max_length=10)] = "",
+    text: Annotated[str, Form(max_length=4000)] = "",
+    authorName: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Create or edit this visitor's review of the product (one per visitor and product)."""
+    product = _product(services, slug)
+    form = {"rating": rating, "text": text, "authorName": authorName}
+    try:
+        data = ReviewInput.model_validate(form)
+    except ValidationError as exc:
+        errors = describe_errors(list(exc.errors()))
+        if "rating" in errors:
+            errors["rating"] = "Please choose a rating from 1 to 5 stars."
+        return _review_invalid(request, services, product, session_id, form, errors)
+    submit_review(services.db, product.id, session_id, data)
+    services.catalog.invalidate()  # the new average shows on the next page
+    if is_htmx(request):
+        return _reviews_fragment(request, services, product, session_id, review_saved=True)
+    return RedirectResponse(f"{product.url}#reviews", status_code=303)
+
+
+def _review_invalid(
+    request: Request,
+    services: ShopServices,
+    product: Product,
+    session_id: str,
+    form: dict[str, str],
+    errors: dict[str, str],
+) -> HTMLResponse:
+    if is_htmx(request):
+        response = _reviews_fragment(
+            request, services, product, session_id, status_code=422, review_form=form, review_errors=errors
+        )
+        # The section (with the form and its inline errors) replaces itself, not the toast region.
+        response.headers["HX-Retarget"] = "#reviews"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    from app.routes.catalog_pages import product_context
+
+    context = product_context(request, services, product, session_id, review_form=form, review_errors=errors)
+    return render(request, "pages/product.html", context, status_code=422)
+
+
+# --------------------------------------------------------------------------------------------------
+# Wishlist
+# --------------------------------------------------------------------------------------------------
+
+
+def _local_path(value: str) -> str:
+    """Where a no-JavaScript form returns to: a path on this site only (never an open redirect)."""
+    value = value.strip()
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value and len(value) <= 500:
+        return value
+    return "/wishlist"
+
+
+NOTIFY_MESSAGES = {
+    "on": "Thank you. We will email you when something on your wishlist is back in stock or cheaper.",
+    "off": "Done. We will not email you about your wishlist any more.",
+}
+
+
+@router.get("/wishlist", response_class=HTMLResponse)
+def wishlist_page(
+    request: Request, services: Services, session_id: SessionId, notify: Literal["on", "off"] | None = None
+) -> HTMLResponse:
+    return _wishlist_page(request, services, session_id, message=NOTIFY_MESSAGES.get(notify or ""))
+
+
+def _wishlist_page(
+    request: Request,
+    services: ShopServices,
+    session_id: str,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    items = services.wishlist.items(session_id)
+    context = {
+        "items": items,
+        "contact": services.wishlist.contact(session_id),
+        "form": form or {},
+        "errors": errors or {},
+        "message": message,
+        "recommended": (
+            services.recommender.for_visitor(session_id, 4, exclude={p.id for p in items}).items if items else []
+        ),
+    }
+    return render(request, "pages/wishlist.html", context, status_code=status_code)
+
+
+@router.post("/wishlist/items")
+def wishlist_item(
+    request: Request,
+    services: Services,
+    session_id: SessionId,
+    product_id: Annotated[str, Form(max_length=40)] = "",
+    action: Annotated[str, Form(max_length=10)] = "toggle",
+    uid: Annotated[str, Form(max_length=60)] = "",
+    next: Annotated[str, Form(max_length=500)] = "",
+    size: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Add or remove a product. The form says which ("add"/"remove"), so a repeated submit is
+    harmless; "toggle" flips whatever the list holds now."""
+    product_id = product_id.strip()
+    if action not in ("add", "remove", "toggle"):
+        raise HTTPException(422, 'The action must be "add", "remove" or "toggle".')
+    if action == "toggle":
+        on = services.wishlist.toggle(session_id, product_id)
+    elif action == "add":
+        services.wishlist.add(session_id, product_id)
+        on = True
+    else:
+        services.wishlist.remove(session_id, product_id)
+        on = False
+    if on:
+        services.interactions.record(session_id, "wishlist", product_id=product_id)
+    if not is_htmx(request):
+        return RedirectResponse(_local_path(next), status_code=303)
+    product = services.catalog.get(product_id)
+    if product is None:  # removing a product that is no longer sold: nothing left to redraw
+        response = render(
+            request, "partials/flash.html", {"message": "Removed from your wishlist.", "level": "success"}
+        )
+        response.headers["HX-Retarget"] = "#flash"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    context = {
+        "product": product,
+        "pressed": on,
+        "uid": uid if _valid_uid(uid, product_id) else None,
+        "large": size == "large",
+    }
+    return render(request, "partials/wishlist_toggle.html", context)
+
+
+def _valid_uid(uid: str, product_id: str) -> bool:
+    prefix = f"wish-{product_id}-"
+    return uid.startswith(prefix) and uid[len(prefix) :].isdigit() and len(uid) <= len(prefix) + 8
+
+
+@router.post("/wishlist/email")
+def wishlist_email(
+    request: Request, services: Services, session_id: SessionId, email: Annotated[str, Form(max_length=320)] = ""
+) -> Response:
+    """Remember where to send restock and price-drop news for this visitor's wishlist."""
+    try:
+        address = _EMAIL.validate_python(email)
+    except ValidationError as exc:
+        message = describe_errors(list(exc.errors())).get("request", "is not a valid email address")
+        errors = {"email": "Please enter your email address." if not email.strip() else f"This {message}."}
+        return _wishlist_page(request, services, session_id, form={"email": email}, errors=errors, status_code=422)
+    services.wishlist.set_email(session_id, address)
+    return RedirectResponse("/wishlist?notify=on", status_code=303)
+
+
+@router.post("/wishlist/email/remove")
+def wishlist_email_remove(services: Services, session_id: SessionId) -> Response:
+    services.wishlist.clear_email(session_id)
+    return RedirectResponse("/wishlist?notify=off", status_code=303)
+
+
+@router.get("/wishlist/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
+    """A confirmation page, not the action itself: mail scanners follow links in emails."""
+    if not 10 <= len(token) <= 64:
+        raise HTTPException(404, "This unsubscribe link is not valid.")
+    return render(request, "pages/wishlist_unsubscribe.html", {"token": token, "done": False})
+
+
+@router.post("/wishlist/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe(token: str, request: Request, services: Services) -> HTMLResponse:
+    if not 10 <= len(token) <= 64:
+        raise HTTPException(404, "This unsubscribe link is not valid.")
+    services.wishlist.unsubscribe(token)  # already gone is fine: the outcome is the same
+    return render(request, "pages/wishlist_unsubscribe.html", {"token": token, "done": True})
