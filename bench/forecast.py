@@ -1,6 +1,7 @@
 """Benchmark of the forecasting job and backtest of its models on the demo shop.
 
-Run: `.venv/bin/python -m bench.forecast` (add `--compare-sparse` to score every Croston-family model).
+Run: `.venv/bin/python bench/forecast.py` or `.venv/bin/python -m bench.forecast` (add `--compare-sparse`
+to score every Croston-family model).
 
 It starts its own embedded database in a temporary folder, so it never touches var/. Only the
 collections forecasting reads (products, inventory, orders) are inserted from `build_demo_shop`:
@@ -11,6 +12,7 @@ setup short on a shared 2-core machine.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -20,6 +22,8 @@ from typing import Any
 
 import numpy as np
 from pymongo.database import Database
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also runnable as `python bench/forecast.py`
 
 from app.embedded_mongo import EmbeddedMongo
 from shop import forecasting

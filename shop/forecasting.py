@@ -77,6 +77,11 @@ MAX_HORIZON_DAYS = 365
 BULK_CHUNK = 500
 
 Progress = Callable[[str], None]
+Advance = Callable[[int], None]
+"""Called with the number of series just forecast (drives the CLI's progress bar)."""
+PROGRESS_CHUNK = 250
+"""With an `advance` callback, each model's series are fit in chunks of this size so a progress bar
+moves steadily; results are identical (every series is fit on its own either way)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -276,14 +281,20 @@ def _sales_series(
     product_ids: Sequence[str | ObjectId] | None,
 ) -> dict[str, tuple[date, np.ndarray]]:
     """product id -> (first sale day, daily units up to the day before `until`, zeros filled)."""
+    match: dict[str, Any] = {"createdAt": {"$gte": since, "$lt": until}, "status": {"$ne": "cancelled"}}
+    ids = None if product_ids is None else _object_ids(product_ids)
+    if ids is not None:
+        # A query (not an expression) on the array: correct on both servers, and it skips the
+        # orders without these products before the costly unwind (4x faster for one product's chart).
+        match["products.productId"] = {"$in": ids}
     pipeline: list[dict[str, Any]] = [
-        {"$match": {"createdAt": {"$gte": since, "$lt": until}, "status": {"$ne": "cancelled"}}},
+        {"$match": match},
         {"$project": {"_id": 0, "createdAt": 1, "products.productId": 1, "products.quantity": 1}},
         # One document per order line: grouping then sees scalars, which SecantusDB gets right.
         {"$unwind": "$products"},
     ]
-    if product_ids is not None:
-        pipeline.append({"$match": {"products.productId": {"$in": _object_ids(product_ids)}}})
+    if ids is not None:
+        pipeline.append({"$match": {"products.productId": {"$in": ids}}})
     pipeline.append(
         {
             "$group": {
@@ -526,6 +537,7 @@ def _fit_all(
     *,
     sparse_model: str = SPARSE_MODEL,
     progress: Progress | None = None,
+    advance: Advance | None = None,
 ) -> dict[str, tuple[str, _Fit]]:
     """Classify each (fit-window) series and forecast it with its class's model; id -> (class, fit)."""
     classes = {pid: classify(y) for pid, y in series.items()}
@@ -535,10 +547,16 @@ def _fit_all(
     results: dict[str, tuple[str, _Fit]] = {}
     for name, members in groups.items():
         started = time.monotonic()
-        for pid, fit in _forecast_group(name, members, end, h, levels).items():
-            fit.point = np.maximum(fit.point, 0.0)
-            fit.bands = {lv: (np.maximum(lo, 0.0), np.maximum(hi, 0.0)) for lv, (lo, hi) in fit.bands.items()}
-            results[pid] = (classes[pid], fit)
+        ids = list(members)
+        step = PROGRESS_CHUNK if advance is not None else max(1, len(ids))
+        for offset in range(0, len(ids), step):
+            chunk = {pid: members[pid] for pid in ids[offset : offset + step]}
+            for pid, fit in _forecast_group(name, chunk, end, h, levels).items():
+                fit.point = np.maximum(fit.point, 0.0)
+                fit.bands = {lv: (np.maximum(lo, 0.0), np.maximum(hi, 0.0)) for lv, (lo, hi) in fit.bands.items()}
+                results[pid] = (classes[pid], fit)
+            if advance is not None:
+                advance(len(chunk))
         if progress:
             progress(f"{name}: {len(members)} series in {time.monotonic() - started:.1f} s")
     return results
@@ -571,6 +589,7 @@ def forecast(
     level: int = 80,
     history_days: int = HISTORY_DAYS,
     progress: Progress | None = None,
+    advance: Advance | None = None,
 ) -> ForecastResult:
     """Forecast daily unit demand of active products from today (UTC) for `horizon_days` days.
 
@@ -593,7 +612,7 @@ def forecast(
     last_day = until.date() - timedelta(days=1)
     fit_windows = {str(pid): _fit_window(sales.get(str(pid))) for pid in ids}
     levels = sorted({level, *LEVELS})
-    fits = _fit_all(fit_windows, last_day, horizon_days, levels, progress=progress)
+    fits = _fit_all(fit_windows, last_day, horizon_days, levels, progress=progress, advance=advance)
     dates = [until.date() + timedelta(days=i) for i in range(horizon_days)]
     results = []
     for doc in products:
@@ -725,6 +744,7 @@ def refresh_inventory_forecasts(
     service_level: float = DEFAULT_SERVICE_LEVEL,
     review_days: int = DEFAULT_REVIEW_DAYS,
     low_stock_threshold: int = LOW_STOCK,
+    advance: Advance | None = None,
 ) -> RefreshSummary:
     """Forecast every active product and store demand and restock alerts on its inventory row.
 
@@ -735,7 +755,7 @@ def refresh_inventory_forecasts(
     started = time.monotonic()
     moment = now or datetime.now(UTC)
     horizon = _reorder_horizon(_products(db, None, None), review_days)
-    result = forecast(db, horizon_days=horizon, now=moment, progress=progress)
+    result = forecast(db, horizon_days=horizon, now=moment, progress=progress, advance=advance)
     forecast_seconds = time.monotonic() - started
     suggestions = {
         s.product_id: s
@@ -757,6 +777,10 @@ def refresh_inventory_forecasts(
             "safetyStock": round(advice.safety_stock, 2),
             "suggestedQuantity": advice.suggested_quantity,
             "daysOfCover": None if advice.days_of_cover is None else round(advice.days_of_cover, 1),
+            # The level an order should bring stock up to, and the stock it was computed for: the
+            # dashboard recomputes the quantity and cover from the CURRENT stock between job runs.
+            "orderUpTo": round(advice.reorder_point + advice.review_period_demand, 2),
+            "stockAtForecast": product.stock,
             "at": moment,
         }
         operations.append(

@@ -1,0 +1,162 @@
+"""Admin: sales analytics for a chosen period, with charts and CSV exports.
+
+The figures come from shop.analytics (cancelled orders excluded, exact decimal sums, days in
+SHOP_TIMEZONE); this module only parses the period, draws the charts and formats the page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.admin_ui import clean_params, render_admin
+from app.charts import bar_chart, share_chart
+from app.deps import Services
+from app.routes.admin_auth import CurrentOwner
+from shop import analytics
+from shop.errors import InvalidInput
+from shop.money import format_money
+from shop.services import ShopServices
+
+router = APIRouter(tags=["admin"], include_in_schema=False)
+
+DEFAULT_PRESET = "30d"
+TOP = 10
+_cache = analytics.ReportCache(ttl=60)
+
+
+def _today(services: ShopServices) -> date:
+    zone = analytics.shop_zone(services.settings.shop_timezone)
+    return datetime.now(UTC).astimezone(zone).date()
+
+
+def _period(params: dict[str, str], today: date) -> tuple[date, date, analytics.Granularity, str]:
+    """(start, end, granularity, preset) from ?preset= or ?start=&end=&granularity=; a preset wins."""
+    preset = params.get("preset", "")
+    if "start" in params or "end" in params:
+        try:
+            start = date.fromisoformat(params.get("start", "")) if params.get("start") else today.replace(day=1)
+            end = date.fromisoformat(params.get("end", "")) if params.get("end") else today
+        except ValueError as exc:
+            raise InvalidInput("Dates must look like 2025-06-30.", field="start") from exc
+        granularity = params.get("granularity", "day")
+        if granularity not in ("day", "week", "month"):
+            raise InvalidInput("Group by day, week or month.", field="granularity")
+        return start, end, granularity, ""  # type: ignore[return-value]
+    start, end, granularity = analytics.preset_period(preset or DEFAULT_PRESET, today)
+    if params.get("granularity") in ("day", "week", "month"):
+        granularity = params["granularity"]  # type: ignore[assignment]
+    return start, end, granularity, preset or DEFAULT_PRESET
+
+
+def _short_label(bucket: analytics.Bucket, granularity: str) -> str:
+    if granularity == "month":
+        return bucket.start.strftime("%b %Y")
+    if granularity == "week":
+        return bucket.start.strftime("%d %b")
+    return bucket.start.strftime("%d %b")
+
+
+def _charts(report: analytics.SalesReport, symbol: str) -> dict[str, Any]:
+    unit = {"day": "day", "week": "week", "month": "month"}[report.granularity]
+    labels = [_short_label(b, report.granularity) for b in report.buckets]
+    revenue = [float(b.revenue) for b in report.buckets]
+    orders = [float(b.orders) for b in report.buckets]
+    period = f"{report.start:%d %b %Y} to {report.end:%d %b %Y}"
+    best = max(report.buckets, key=lambda b: b.revenue, default=None)
+    best_text = (
+        f"; best {unit}: {best.label} with {format_money(best.revenue, symbol)}" if best and best.revenue else ""
+    )
+
+    def money_axis(value: float) -> str:
+        return f"{symbol}{value:,.0f}"
+
+    shares = [c for c in report.categories if c.revenue or c.units]
+    return {
+        "revenue_chart": bar_chart(
+            chart_id="revenue",
+            title=f"Revenue per {unit}",
+            desc=f"Revenue per {unit} from {period}: {format_money(report.revenue, symbol)} in total{best_text}.",
+            labels=labels,
+            values=revenue,
+            value_format=money_axis,
+            y_label=f"Revenue ({symbol})",
+            legend=f"Revenue per {unit}",
+        ),
+        "orders_chart": bar_chart(
+            chart_id="orders",
+            title=f"Orders per {unit}",
+            desc=f"Orders per {unit} from {period}: {report.orders} in total.",
+            labels=labels,
+            values=orders,
+            y_label="Orders",
+            legend=f"Orders per {unit}",
+        ),
+        "category_chart": share_chart(
+            chart_id="categories",
+            title="Revenue by category",
+            desc="Revenue by category: "
+            + ", ".join(f"{c.name} {format_money(c.revenue, symbol)} ({c.share:.0%})" for c in shares)
+            + ".",
+            labels=[c.name for c in shares],
+            values=[float(c.revenue) for c in shares],
+            value_format=money_axis,
+        ),
+    }
+
+
+@router.get("/admin/analytics", response_class=HTMLResponse)
+def analytics_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
+    params = clean_params(request)
+    today = _today(services)
+    error = None
+    try:
+        start, end, granularity, preset = _period(params, today)
+        analytics.validate_period(start, end)
+    except InvalidInput as exc:
+        error = exc.message
+        start, end, granularity = analytics.preset_period(DEFAULT_PRESET, today)
+        preset = DEFAULT_PRESET
+    report, computed_at = _cache.get(
+        services.db, start=start, end=end, granularity=granularity, timezone=services.settings.shop_timezone
+    )
+    query = {"start": start.isoformat(), "end": end.isoformat(), "granularity": granularity}
+    return render_admin(
+        request,
+        "admin/analytics/report.html",
+        {
+            "report": report,
+            "computed_at": computed_at,
+            "preset": preset,
+            "presets": analytics.PRESETS,
+            "granularities": analytics.GRANULARITIES,
+            "query": query,
+            "top_revenue": report.top_by_revenue(TOP),
+            "top_units": report.top_by_units(TOP),
+            "error": error,
+            **_charts(report, services.settings.currency_symbol),
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/admin/analytics/export.csv")
+def analytics_csv(request: Request, services: Services, owner: CurrentOwner) -> Response:
+    """?report=series|products|categories for the same period parameters as the page."""
+    params = clean_params(request)
+    kind = params.get("report", "series")
+    if kind not in ("series", "products", "categories"):
+        raise InvalidInput("Choose report=series, products or categories.", field="report")
+    start, end, granularity, _preset = _period(params, _today(services))
+    report, _computed = _cache.get(
+        services.db, start=start, end=end, granularity=granularity, timezone=services.settings.shop_timezone
+    )
+    name = f"sales-{kind}-{start:%Y%m%d}-{end:%Y%m%d}" + (f"-{granularity}" if kind == "series" else "") + ".csv"
+    return Response(
+        analytics.report_csv(report, kind),  # type: ignore[arg-type]
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )

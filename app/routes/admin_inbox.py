@@ -1,0 +1,72 @@
+"""Admin: the inbox of contact messages (mark handled) and the outbox of every email the shop sent."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.admin_ui import clean_params, render_admin
+from app.deps import Services
+from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
+from app.templating import is_htmx
+from shop.inbox import (
+    InboxQuery,
+    OutboxQuery,
+    get_outbox_email,
+    list_messages,
+    list_outbox,
+    outbox_kinds,
+    set_handled,
+)
+
+router = APIRouter(tags=["admin"], include_in_schema=False)
+
+
+@router.get("/admin/inbox", response_class=HTMLResponse)
+def inbox_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
+    query = InboxQuery.model_validate(clean_params(request))
+    return render_admin(
+        request,
+        "admin/inbox.html",
+        {
+            "result": list_messages(services.db, query),
+            "query": query,
+            "return_to": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        },
+    )
+
+
+@router.post("/admin/inbox/{message_id}/handled")
+def mark_handled(
+    message_id: str,
+    request: Request,
+    services: Services,
+    owner: CsrfChecked,
+    handled: Annotated[str, Form()] = "1",
+    return_to: Annotated[str, Form()] = "",
+) -> Response:
+    message = set_handled(services.db, message_id, handled not in ("0", "false", "no"), owner=owner.email)
+    if is_htmx(request):
+        return render_admin(
+            request, "admin/_message.html", {"message": message, "return_to": safe_next(return_to), "changed": True}
+        )
+    back = safe_next(return_to or "/admin/inbox")
+    separator = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{separator}notice=message", status_code=303)
+
+
+@router.get("/admin/outbox", response_class=HTMLResponse)
+def outbox_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
+    query = OutboxQuery.model_validate(clean_params(request))
+    return render_admin(
+        request,
+        "admin/outbox/list.html",
+        {"result": list_outbox(services.db, query), "query": query, "kinds": outbox_kinds(services.db)},
+    )
+
+
+@router.get("/admin/outbox/{email_id}", response_class=HTMLResponse)
+def outbox_email_page(email_id: str, request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
+    return render_admin(request, "admin/outbox/detail.html", {"email": get_outbox_email(services.db, email_id)})

@@ -1,0 +1,105 @@
+"""Admin: orders — list with status and date filters, detail, and status changes along the lifecycle.
+
+The status control is a plain form per allowed next status; with htmx it swaps just the order's status
+block in place (in the list and on the detail page alike), without htmx it posts and redirects back.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.admin_ui import clean_params, render_admin
+from app.deps import Services
+from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
+from app.templating import is_htmx
+from shop.activity import recent_activity
+from shop.errors import ShopError
+from shop.order_admin import ACTION_LABELS, TRANSITIONS, OrderAdmin, OrderListQuery
+from shop.orders import STATUSES
+from shop.services import ShopServices
+
+router = APIRouter(tags=["admin"], include_in_schema=False)
+
+
+def order_admin(services: ShopServices) -> OrderAdmin:
+    return OrderAdmin(services.db, services.settings, services.mailer, on_stock_change=services.catalog.invalidate)
+
+
+@router.get("/admin/orders", response_class=HTMLResponse)
+def orders_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
+    params = clean_params(request)
+    query = OrderListQuery.model_validate(params)
+    error = None
+    try:
+        result = order_admin(services).list(query)
+    except ShopError as exc:
+        error, result = exc.message, order_admin(services).list(OrderListQuery())
+    return render_admin(
+        request,
+        "admin/orders/list.html",
+        {
+            "result": result,
+            "query": query,
+            "statuses": STATUSES,
+            "transitions": TRANSITIONS,
+            "action_labels": ACTION_LABELS,
+            "error": error,
+            "return_to": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/admin/orders/{order_id}", response_class=HTMLResponse)
+def order_page(order_id: str, request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
+    return _detail(request, services, order_id)
+
+
+def _detail(request: Request, services: ShopServices, order_id: str, error: str | None = None) -> HTMLResponse:
+    admin_order = order_admin(services).get(order_id)
+    history, _ = recent_activity(services.db, entity="order", entity_id=admin_order.order.id, page_size=20)
+    context = {
+        "admin_order": admin_order,
+        "order": admin_order.order,
+        "activity": history,
+        "transitions": TRANSITIONS,
+        "action_labels": ACTION_LABELS,
+        "error": error,
+        "return_to": f"/admin/orders/{admin_order.order.id}",
+    }
+    return render_admin(request, "admin/orders/detail.html", context, status_code=409 if error else 200)
+
+
+@router.post("/admin/orders/{order_id}/status")
+def change_status(
+    order_id: str,
+    request: Request,
+    services: Services,
+    owner: CsrfChecked,
+    status: Annotated[str, Form()] = "",
+    return_to: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        admin_order = order_admin(services).change_status(order_id, status, owner=owner.email)
+    except ShopError as exc:
+        if is_htmx(request):
+            raise  # the flash fragment (4xx answers are swapped into #flash)
+        return _detail(request, services, order_id, error=exc.message)
+    if is_htmx(request):
+        return render_admin(
+            request,
+            "admin/orders/_status.html",
+            {
+                "order": admin_order.order,
+                "transitions": TRANSITIONS,
+                "action_labels": ACTION_LABELS,
+                "return_to": safe_next(return_to),
+                "changed": True,
+            },
+        )
+    back = safe_next(return_to or f"/admin/orders/{admin_order.order.id}")
+    separator = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{separator}notice=status", status_code=303)

@@ -1,0 +1,340 @@
+"""Admin: products — list with search and filters, create, edit, delete, image upload, CSV and bulk actions.
+
+Every page works as plain HTML forms (POST, then redirect); htmx only refreshes the results table when
+a filter changes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.admin_ui import clean_params, render_admin
+from app.deps import Services
+from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
+from app.templating import is_htmx
+from shop.activity import recent_activity
+from shop.catalog import CATEGORIES
+from shop.errors import InvalidInput, ShopError
+from shop.media import MAX_IMAGE_BYTES, check_image, media_store
+from shop.products import (
+    ADMIN_SORTS,
+    MAX_CSV_BYTES,
+    CsvImportError,
+    ProductAdmin,
+    ProductInvalid,
+    ProductListQuery,
+    product_form_values,
+    validate_product,
+)
+from shop.services import ShopServices
+
+router = APIRouter(tags=["admin"], include_in_schema=False)
+
+FormText = Annotated[str, Form()]
+BULK_ACTIONS = [
+    ("price_percent", "Change price by percent"),
+    ("price_amount", "Change price by amount"),
+    ("category", "Move to category"),
+    ("stock", "Adjust stock by units"),
+]
+
+
+def product_admin(services: ShopServices) -> ProductAdmin:
+    return ProductAdmin(services.db, services.catalog, services.settings)
+
+
+def _list_query(params: dict[str, str]) -> ProductListQuery:
+    return ProductListQuery.model_validate(params)
+
+
+def _list_context(request: Request, services: ShopServices, params: dict[str, str]) -> dict[str, Any]:
+    query = _list_query(params)
+    return {
+        "result": product_admin(services).list(query),
+        "query": query,
+        "categories": CATEGORIES,
+        "sorts": ADMIN_SORTS,
+        "bulk_actions": BULK_ACTIONS,
+        "low_stock": services.settings.low_stock_threshold,
+        "return_to": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+    }
+
+
+@router.get("/admin/products", response_class=HTMLResponse)
+def products_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
+    context = _list_context(request, services, clean_params(request))
+    if is_htmx(request) and request.headers.get("HX-Target") == "product-results":
+        return render_admin(request, "admin/products/_results.html", context)
+    return render_admin(request, "admin/products/list.html", context)
+
+
+@router.get("/admin/products/export.csv")
+def export_products(services: Services, owner: CurrentOwner) -> Response:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    return Response(
+        product_admin(services).export_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="products-{stamp}.csv"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/admin/products/import", response_class=HTMLResponse)
+def import_page(request: Request, owner: CurrentOwner) -> HTMLResponse:
+    return render_admin(request, "admin/products/import.html", {"errors": [], "result": None})
+
+
+@router.post("/admin/products/import", response_class=HTMLResponse)
+def import_products(
+    request: Request,
+    services: Services,
+    owner: CsrfChecked,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse:
+    if file is None or not file.filename:
+        return render_admin(
+            request,
+            "admin/products/import.html",
+            {"errors": [], "error": "Choose a CSV file to import.", "result": None},
+            status_code=422,
+        )
+    data = file.file.read(MAX_CSV_BYTES + 1)
+    try:
+        result = product_admin(services).import_csv(data, owner=owner.email)
+    except CsvImportError as exc:
+        return render_admin(
+            request,
+            "admin/products/import.html",
+            {"errors": exc.errors, "error": exc.message, "result": None, "filename": file.filename},
+            status_code=422,
+        )
+    return render_admin(
+        request, "admin/products/import.html", {"errors": [], "result": result, "filename": file.filename}
+    )
+
+
+@router.post("/admin/products/bulk", response_class=HTMLResponse)
+def bulk_action(
+    request: Request,
+    services: Services,
+    owner: CsrfChecked,
+    action: FormText = "",
+    ids: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+    value: FormText = "",
+    category: FormText = "",
+    return_to: FormText = "/admin/products",
+) -> Response:
+    back = safe_next(return_to)
+    admin = product_admin(services)
+    try:
+        if action == "category":
+            count = admin.bulk_category(ids, category=category, owner=owner.email)
+        elif action in ("price_percent", "price_amount"):
+            count = admin.bulk_price(
+                ids, mode="percent" if action == "price_percent" else "amount", value=_decimal(value), owner=owner.email
+            )
+        elif action == "stock":
+            count = admin.bulk_stock(ids, delta=_whole(value), owner=owner.email)
+        else:
+            raise InvalidInput("Choose what to do with the selected products.", field="action")
+    except ShopError as exc:
+        params = dict(_query_of(back))
+        context = _list_context(request, services, params) | {"bulk_error": exc.message, "selected": set(ids)}
+        return render_admin(request, "admin/products/list.html", context, status_code=exc.status_code)
+    separator = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{separator}notice=bulk&count={count}", status_code=303)
+
+
+@router.get("/admin/products/new", response_class=HTMLResponse)
+def new_product_page(request: Request, owner: CurrentOwner) -> HTMLResponse:
+    form = {"category": "coffee", "stock": "0", "leadTimeDays": "7", "featured": False}
+    return render_admin(request, "admin/products/form.html", _form_context(None, form, {}))
+
+
+@router.post("/admin/products", response_class=HTMLResponse)
+def create_product(
+    request: Request,
+    services: Services,
+    owner: CsrfChecked,
+    form: ProductForm,
+    image: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    admin = product_admin(services)
+    try:
+        data = validate_product(_product_values(form))
+        image_bytes = _image_bytes(image)
+        if image_bytes is not None:
+            data = data.model_copy(update={"imageUrl": _store_image(services, image_bytes, data.resolved_slug())})
+        doc = admin.create(data, owner=owner.email)
+    except ProductInvalid as exc:
+        return render_admin(request, "admin/products/form.html", _form_context(None, form, exc.errors), 422)
+    except ShopError as exc:
+        errors = {exc.field or "request": exc.message}
+        return render_admin(request, "admin/products/form.html", _form_context(None, form, errors), exc.status_code)
+    return RedirectResponse(f"/admin/products/{doc['_id']}?notice=created", status_code=303)
+
+
+@router.get("/admin/products/{product_id}", response_class=HTMLResponse)
+def edit_product_page(product_id: str, request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
+    doc = product_admin(services).get(product_id)
+    return render_admin(
+        request, "admin/products/form.html", _form_context(doc, product_form_values(doc), {}, services=services)
+    )
+
+
+@router.post("/admin/products/{product_id}", response_class=HTMLResponse)
+def update_product(
+    product_id: str,
+    request: Request,
+    services: Services,
+    owner: CsrfChecked,
+    form: ProductForm,
+    image: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    admin = product_admin(services)
+    doc = admin.get(product_id)
+    try:
+        data = validate_product(_product_values(form))
+        image_bytes = _image_bytes(image)
+        if image_bytes is not None:
+            data = data.model_copy(update={"imageUrl": _store_image(services, image_bytes, data.resolved_slug())})
+        stock_seen = _whole(form.get("stock_seen", "")) if form.get("stock_seen", "").strip() else None
+        admin.update(product_id, data, owner=owner.email, stock_seen=stock_seen)
+    except ProductInvalid as exc:
+        context = _form_context(doc, form, exc.errors, services=services)
+        return render_admin(request, "admin/products/form.html", context, 422)
+    except ShopError as exc:
+        context = _form_context(doc, form, {exc.field or "request": exc.message}, services=services)
+        return render_admin(request, "admin/products/form.html", context, exc.status_code)
+    return RedirectResponse(f"/admin/products/{product_id}?notice=saved", status_code=303)
+
+
+@router.post("/admin/products/{product_id}/delete")
+def delete_product(product_id: str, services: Services, owner: CsrfChecked) -> Response:
+    product_admin(services).delete(product_id, owner=owner.email)
+    return RedirectResponse("/admin/products?notice=deleted", status_code=303)
+
+
+@router.post("/admin/products/{product_id}/restore")
+def restore_product(product_id: str, services: Services, owner: CsrfChecked) -> Response:
+    product_admin(services).restore(product_id, owner=owner.email)
+    return RedirectResponse(f"/admin/products/{product_id}?notice=restored", status_code=303)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+PRODUCT_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "category",
+    "price",
+    "stock",
+    "featured",
+    "tags",
+    "attributes",
+    "supplier",
+    "leadTimeDays",
+    "imageUrl",
+)
+
+
+def product_form(
+    name: FormText = "",
+    slug: FormText = "",
+    description: FormText = "",
+    category: FormText = "",
+    price: FormText = "",
+    stock: FormText = "0",
+    stock_seen: FormText = "",
+    featured: FormText = "",
+    tags: FormText = "",
+    attributes: FormText = "",
+    supplier: FormText = "",
+    leadTimeDays: FormText = "7",
+    imageUrl: FormText = "",
+) -> dict[str, Any]:
+    """The product form as sent, as strings (the edit form re-renders exactly what was typed)."""
+    return {
+        "name": name,
+        "slug": slug,
+        "description": description,
+        "category": category,
+        "price": price,
+        "stock": stock,
+        "stock_seen": stock_seen,
+        "featured": featured in ("on", "1", "true", "yes"),
+        "tags": tags,
+        "attributes": attributes,
+        "supplier": supplier,
+        "leadTimeDays": leadTimeDays,
+        "imageUrl": imageUrl,
+    }
+
+
+ProductForm = Annotated[dict[str, Any], Depends(product_form)]
+
+
+def _product_values(form: dict[str, Any]) -> dict[str, Any]:
+    return {key: form[key] for key in PRODUCT_FIELDS if key in form}
+
+
+def _image_bytes(image: UploadFile | None) -> bytes | None:
+    if image is None or not image.filename:
+        return None
+    data = image.file.read(MAX_IMAGE_BYTES + 1)
+    check_image(data)
+    return data
+
+
+def _store_image(services: ShopServices, data: bytes, slug: str) -> str:
+    return media_store(services.settings).save_image(data, slug=slug)
+
+
+def _form_context(
+    doc: dict[str, Any] | None,
+    form: dict[str, Any],
+    errors: dict[str, str],
+    *,
+    services: ShopServices | None = None,
+) -> dict[str, Any]:
+    history = []
+    if doc is not None and services is not None:
+        history, _ = recent_activity(services.db, entity="product", entity_id=str(doc["_id"]), page_size=10)
+    stock_seen = form.get("stock_seen") or (str(doc.get("stock", 0)) if doc else "")
+    return {
+        "product": doc,
+        "form": form,
+        "errors": errors,
+        "categories": CATEGORIES,
+        "history": history,
+        "stock_seen": stock_seen,
+        "max_image_mb": MAX_IMAGE_BYTES // (1024 * 1024),
+    }
+
+
+def _decimal(value: str) -> Decimal:
+    try:
+        amount = Decimal(value.strip().removeprefix("$"))
+    except InvalidOperation:
+        raise InvalidInput("Enter a number, like 10 or -2.50.", field="value") from None
+    if not amount.is_finite():
+        raise InvalidInput("Enter a number, like 10 or -2.50.", field="value")
+    return amount
+
+
+def _whole(value: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise InvalidInput("Enter a whole number, like 12 or -3.", field="value") from None
+
+
+def _query_of(url: str) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return [(k, v) for k, v in parse_qsl(urlsplit(url).query) if v and k not in ("notice", "count")]

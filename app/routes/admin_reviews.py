@@ -1,0 +1,70 @@
+"""Admin: review moderation — hide and show reviews; the product's rating follows in the same write."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.admin_ui import clean_params, render_admin
+from app.deps import Services
+from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
+from app.templating import is_htmx
+from shop.moderation import ReviewListQuery, ReviewModeration
+from shop.services import ShopServices
+
+router = APIRouter(tags=["admin"], include_in_schema=False)
+
+
+def moderation(services: ShopServices) -> ReviewModeration:
+    return ReviewModeration(services.db, services.catalog)
+
+
+@router.get("/admin/reviews", response_class=HTMLResponse)
+def reviews_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
+    query = ReviewListQuery.model_validate(clean_params(request))
+    product = services.catalog.get_any(query.product) if query.product else None
+    return render_admin(
+        request,
+        "admin/reviews/list.html",
+        {
+            "result": moderation(services).list(query),
+            "query": query,
+            "product": product,
+            "return_to": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        },
+    )
+
+
+def _set_hidden(
+    request: Request, services: ShopServices, review_id: str, hidden: bool, owner_email: str, return_to: str
+) -> Response:
+    review = moderation(services).set_hidden(review_id, hidden, owner=owner_email)
+    if is_htmx(request):
+        return render_admin(request, "admin/reviews/_row.html", {"review": review, "return_to": safe_next(return_to)})
+    back = safe_next(return_to or "/admin/reviews")
+    separator = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{separator}notice=review", status_code=303)
+
+
+@router.post("/admin/reviews/{review_id}/hide")
+def hide_review(
+    review_id: str,
+    request: Request,
+    services: Services,
+    owner: CsrfChecked,
+    return_to: Annotated[str, Form()] = "",
+) -> Response:
+    return _set_hidden(request, services, review_id, True, owner.email, return_to)
+
+
+@router.post("/admin/reviews/{review_id}/show")
+def show_review(
+    review_id: str,
+    request: Request,
+    services: Services,
+    owner: CsrfChecked,
+    return_to: Annotated[str, Form()] = "",
+) -> Response:
+    return _set_hidden(request, services, review_id, False, owner.email, return_to)

@@ -1,0 +1,53 @@
+"""The owner signs in, changes a price in the admin, and the storefront shows it."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from shop.owners import create_owner
+from shop.services import ShopServices
+
+pytestmark = pytest.mark.browser
+
+
+def test_owner_edits_a_price_and_the_shop_shows_it(
+    page: Any, live_server: str, services: ShopServices, product_factory: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    create_owner(services.db, "owner@example.com", "correct horse battery staple")
+    product = product_factory(name="Colombia Huila", slug="colombia-huila", price=Decimal("13.00"), stock=8)
+    page.goto(live_server + "/products/colombia-huila")
+    expect(page.locator("main")).to_contain_text("$13.00")
+
+    # The admin sends a stranger to the sign-in page and back to where they were going.
+    page.goto(live_server + "/admin/products")
+    expect(page).to_have_url(re.compile(r"/admin/login\?next=/admin/products$"))
+    page.get_by_label("Email").fill("owner@example.com")
+    page.get_by_label("Password").fill("wrong password!")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("do not match")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/admin/products$"))
+
+    # Search narrows the list in place (htmx), then the product opens for editing.
+    page.get_by_label("Search").press_sequentially("huila", delay=20)
+    expect(page.locator("#product-results")).to_contain_text("1 product")
+    page.get_by_role("link", name="Colombia Huila").click()
+    expect(page).to_have_url(re.compile(rf"/admin/products/{product['_id']}$"))
+    price = page.get_by_label(re.compile(r"^Price"))
+    expect(price).to_have_value("13.00")
+    price.fill("14.75")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status")).to_contain_text("Your changes were saved")
+
+    page.goto(live_server + "/products/colombia-huila")
+    expect(page.locator("main")).to_contain_text("$14.75")
+    assert services.db.products.find_one({"_id": product["_id"]})["price"] == Decimal("14.75")
+    entry = services.db.activity_log.find_one({"action": "product.update"})
+    assert entry["owner"] == "owner@example.com" and entry["after"] == {"price": Decimal("14.75")}
