@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The CPU build of torch lies in /opt/wheels on these machines; elsewhere uv finds it on PyTorch's index.
 FIND_LINKS ?= /opt/wheels
+# llama-cpp-python has no wheel and compiles at install (~10 min on 2 cores, once: uv caches the
+# wheel). Generic AVX2 flags: the native build crashes on these machines (AMX).
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export OMP_WAIT_POLICY := PASSIVE
@@ -27,7 +30,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
-	$(BIN)/uv pip sync --python $(BIN)/python $(if $(wildcard $(FIND_LINKS)),--find-links $(FIND_LINKS),--extra-index-url https://download.pytorch.org/whl/cpu --index-strategy unsafe-best-match) requirements.txt
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/uv pip sync --python $(BIN)/python $(if $(wildcard $(FIND_LINKS)),--find-links $(FIND_LINKS),--extra-index-url https://download.pytorch.org/whl/cpu --index-strategy unsafe-best-match) requirements.txt
 	touch $@
 
 # Browser tests drive Debian's Chromium headless; install it when it is missing (needs root or sudo).

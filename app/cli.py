@@ -1,4 +1,4 @@
-"""Command line: `python -m app run | seed`.
+"""Command line: `python -m app run | seed | create-owner | reindex` (and the owner jobs of app.owner_cli).
 
 `run` is what `make run` calls: it starts the embedded database when MONGODB_URI is unset, seeds the
 demo shop into an empty database, serves the app, and on Ctrl-C stops the app first and the database
@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from pymongo.database import Database
 
+from app import owner_cli
 from shop.settings import Settings, get_settings
 
 log = logging.getLogger("app")
@@ -68,6 +69,108 @@ def seed(database: Database, settings: Settings, products: int) -> None:
     print(f"Demo shop ready in {time.monotonic() - started:.1f} s: {summary}")
 
 
+def ensure_first_owner(database: Database, settings: Settings, login_url: str) -> None:
+    """On the very first start there is no way into the admin yet: create the owner account with a
+    generated password and show it once (only its argon2 hash is stored, so it cannot be shown again)."""
+    from shop.owners import create_owner, generate_password, owner_exists
+
+    if owner_exists(database):
+        return
+    password = generate_password()
+    create_owner(database, settings.owner_email, password)
+    print(_owner_banner("Owner account created", settings.owner_email, password, login_url))
+
+
+def _owner_banner(title: str, email: str, password: str, login_url: str) -> str:
+    lines = [
+        title,
+        f"  sign in at: {login_url}",
+        f"  email:      {email}",
+        f"  password:   {password}",
+        "This password is shown only once; store it in a password manager.",
+        "A new one: python -m app create-owner --email EMAIL --reset",
+    ]
+    width = max(len(line) for line in lines)
+    rule = "=" * width
+    return "\n".join([rule, *lines, rule])
+
+
+def cmd_create_owner(args: argparse.Namespace) -> int:
+    """`create-owner --email EMAIL [--password-stdin] [--reset]`: a new owner account, or with --reset a
+    new password for an existing one (which also signs out its sessions)."""
+    from app.owner_cli import command_database
+    from shop.errors import ShopError
+    from shop.owners import create_owner, generate_password, set_password
+
+    generated = not args.password_stdin
+    password = generate_password() if generated else sys.stdin.readline().rstrip("\r\n")
+    settings = get_settings()
+    with command_database(settings) as database:
+        try:
+            if args.reset:
+                owner = set_password(database, args.email, password)
+            else:
+                owner = create_owner(database, args.email, password)
+        except ShopError as exc:
+            hint = " Use --reset to set a new password." if "already exists" in exc.message else ""
+            print(f"error: {exc.message}{hint}", file=sys.stderr)
+            return 1
+    login_url = get_settings().base_url.rstrip("/") + "/admin/login"
+    title = "Password reset" if args.reset else "Owner account created"
+    if generated:
+        print(_owner_banner(title, owner.email, password, login_url))
+    else:
+        print(f"{title}: {owner.email}. Sign in at {login_url}")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """`reindex [--changed-only]`: embed the catalog into the vector index again, with a progress bar.
+
+    A full rebuild after changing the embedding model or what a product's document contains; the
+    shop also syncs (re-embeds only what changed) at every start, so this is rarely needed. With
+    the default local Chroma folder, stop the shop first: two processes must not write one folder.
+    """
+    from tqdm import tqdm
+
+    from app.owner_cli import command_database
+    from shop.services import ShopServices, open_vector_store
+
+    settings = get_settings()
+    store = open_vector_store(settings)
+    if store is None:
+        print("Semantic search is off (SEMANTIC_SEARCH=false): there is no vector index to build.")
+        return 1
+    with command_database(settings) as database:
+        services = ShopServices.build(database, settings, background_mail=False, vector_store=store)
+        try:
+            assert services.product_index is not None
+            products = services.catalog.all()
+            started = time.monotonic()
+            store.embedding.warm_up()
+            print(f"Embedding model ready in {time.monotonic() - started:.1f} s")
+            with tqdm(total=len(products), unit="product", desc="Embedding") as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.total = total
+                    bar.update(done - bar.n)
+
+                started = time.monotonic()
+                if args.changed_only:
+                    report = services.product_index.sync(services.catalog, progress=progress)
+                else:
+                    report = services.product_index.rebuild(services.catalog, progress=progress)
+                elapsed = time.monotonic() - started
+        finally:
+            services.close()
+    rate = f"{report.embedded / elapsed:.0f} products/s" if report.embedded and elapsed > 0 else "nothing embedded"
+    print(
+        f"Indexed {len(products)} products in {elapsed:.1f} s ({rate}): {report.embedded} embedded, "
+        f"{report.metadata_updated} metadata updated, {report.unchanged} unchanged, {report.deleted} removed"
+    )
+    return 0
+
+
 def _exit_on_sigterm() -> None:
     """uvicorn re-raises SIGTERM after its graceful shutdown; with the default handler that would kill
     the process before `running_database` stops the database. Turning it into SystemExit lets the
@@ -86,11 +189,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = get_settings()
     host = args.host or settings.host
     port = args.port or settings.port
-    with running_database(settings) as database:
+    with running_database(settings) as database, running_local_llm(get_settings()):
         seed_if_empty(database, get_settings())
+        ensure_first_owner(database, get_settings(), f"http://{host}:{port}/admin/login")
         print(f"{settings.shop_name} is open on http://{host}:{port}  (Ctrl-C to stop)")
         uvicorn.run("app.main:create_app", factory=True, host=host, port=port, log_level="warning")
     return 0
+
+
+@contextmanager
+def running_local_llm(settings: Settings) -> Iterator[None]:
+    """The embedded chat model beside the shop, unless a hosted endpoint is configured."""
+    from app.embedded_llm import EmbeddedLLM
+
+    if not settings.llm_is_local:
+        yield
+        return
+    if not EmbeddedLLM.available():
+        print("Chat: llama-cpp-python is not installed, so the embedded model cannot run (`make install` builds it).")
+        yield
+        return
+    llm = EmbeddedLLM(settings.data_dir / "models", settings.local_llm_port, settings.data_dir / "llm.log")
+    if llm.start():
+        print(f"Chat: the embedded model is starting on 127.0.0.1:{settings.local_llm_port} (log: {llm.log_path})")
+    else:
+        print(f"Chat: port {settings.local_llm_port} is taken; using the model server already running there.")
+    try:
+        yield
+    finally:
+        llm.stop()
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -120,6 +247,19 @@ def build_parser() -> argparse.ArgumentParser:
     seed_cmd.add_argument("--reset", action="store_true", help="drop every collection first")
     seed_cmd.add_argument("--products", type=int, help="number of demo products (default: DEMO_PRODUCTS)")
     seed_cmd.set_defaults(func=cmd_seed)
+    owner_cmd = sub.add_parser("create-owner", help="create a shop owner account (prints a generated password)")
+    owner_cmd.add_argument("--email", required=True, help="the owner's email address (the login name)")
+    owner_cmd.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of stdin"
+    )
+    owner_cmd.add_argument("--reset", action="store_true", help="set a new password for an existing owner")
+    owner_cmd.set_defaults(func=cmd_create_owner)
+    reindex_cmd = sub.add_parser("reindex", help="rebuild the product vector index (semantic search)")
+    reindex_cmd.add_argument(
+        "--changed-only", action="store_true", help="embed only new or changed products (what start-up does)"
+    )
+    reindex_cmd.set_defaults(func=cmd_reindex)
+    owner_cli.add_commands(sub)  # forecast, backup, restore, init
     return parser
 
 

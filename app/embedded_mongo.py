@@ -49,7 +49,7 @@ def _server_command() -> list[str]:
     )
 
 
-def _stop_with_parent() -> None:
+def stop_with_parent() -> None:
     """Ask Linux to SIGTERM the database if the shop's process dies without cleaning up (kill -9, OOM),
     so a crash never leaves an orphan holding the port and the data files."""
     if sys.platform != "linux":
@@ -58,6 +58,18 @@ def _stop_with_parent() -> None:
 
     pr_set_pdeathsig = 1
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def terminate(process: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    """SIGTERM, so the server flushes and closes its files; SIGKILL only if it does not stop in time."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
 
 
 class EmbeddedMongo:
@@ -100,7 +112,7 @@ class EmbeddedMongo:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             env=env,
-            preexec_fn=_stop_with_parent,  # only calls prctl, safe between fork and exec
+            preexec_fn=stop_with_parent,  # only calls prctl, safe between fork and exec
         )
         log.close()
         self._wait_ready(timeout)
@@ -127,14 +139,7 @@ class EmbeddedMongo:
 
     def stop(self, timeout: float = 20.0) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        terminate(process, timeout)
 
     def __enter__(self) -> EmbeddedMongo:
         self.start()

@@ -14,7 +14,29 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import install_error_handlers
-from app.routes import api_orders, api_products, cart_pages, catalog_pages, health, info_pages, seo
+from app.routes import (
+    admin_analytics,
+    admin_auth,
+    admin_chat,
+    admin_dashboard,
+    admin_inbox,
+    admin_inventory,
+    admin_orders,
+    admin_products,
+    admin_reviews,
+    api_chat,
+    api_discovery,
+    api_orders,
+    api_products,
+    cart_pages,
+    catalog_pages,
+    chat,
+    discovery_pages,
+    health,
+    info_pages,
+    seo,
+)
+from app.scheduler import start_scheduler
 from shop.db import get_db
 from shop.services import ShopServices, open_vector_store
 from shop.settings import PROJECT_ROOT, Settings, get_settings
@@ -79,9 +101,16 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
         app.state.services.catalog.all()  # load the snapshot before the first visitor
         app.state.services.start_background_work()
         app.state.services.mailer.retry_pending()
+        # Owner jobs (forecast, backups, low-stock emails) only for a shop this app runs itself;
+        # tests pass their own services and drive the scheduler directly.
+        scheduler = start_scheduler(app.state.services) if owned else None
+        if owned:
+            chat.start_warm_up(app)  # the local model reads the chat prompts once, off the request path
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.stop()
             if owned:
                 app.state.services.close()
 
@@ -100,6 +129,13 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     media_dir = settings.resolved_media_dir
     media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=media_dir), name="media")
-    for module in (catalog_pages, cart_pages, info_pages, seo, api_products, api_orders, health):
+    storefront = (catalog_pages, cart_pages, discovery_pages, info_pages, seo)
+    for module in (*storefront, api_products, api_discovery, api_orders, health):
         app.include_router(module.router)
+    for admin_module in (admin_auth, admin_dashboard, admin_products, admin_orders, admin_reviews, admin_inbox):
+        app.include_router(admin_module.router)
+    for insight_module in (admin_inventory, admin_analytics):  # stock, forecasts, purchase orders, sales
+        app.include_router(insight_module.router)
+    for chat_module in (chat, api_chat, admin_chat):  # the shopping agent: widget, JSON API, owner chat
+        app.include_router(chat_module.router)
     return app

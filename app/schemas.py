@@ -63,3 +63,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     409: {"model": ErrorBody, "description": "Not enough stock"},
     422: {"model": ErrorBody, "description": "Invalid input, with a message per field"},
 }
+
+
+class RecommendationList(BaseModel):
+    items: list[ProductSummary]
+    strategy: str
+    """similar | bought-together | personal | trending"""

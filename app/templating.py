@@ -33,6 +33,8 @@ def render(
     page: dict[str, Any] = {
         "settings": services.settings,
         "cart_count": services.carts.count(session_id) if session_id else 0,
+        # Product cards show a pressed heart for products on the visitor's wishlist.
+        "wishlist_ids": services.wishlist.ids(session_id) if session_id else frozenset(),
         "categories": services.catalog.categories(),
         "canonical_url": canonical(request),
     }

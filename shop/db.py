@@ -90,11 +90,54 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("email", ASCENDING), ("createdAt", DESCENDING)], name="email_created"),
         IndexModel([("createdAt", DESCENDING)], name="created"),
         IndexModel([("status", ASCENDING), ("createdAt", DESCENDING)], name="status_created"),
+        # The co-purchase statistics follow new and changed orders by updatedAt (shop.recommendations).
+        IndexModel([("updatedAt", ASCENDING)], name="updated_at"),
     ],
-    "reviews": [IndexModel([("productId", ASCENDING), ("createdAt", DESCENDING)], name="product_created")],
+    "reviews": [
+        IndexModel([("productId", ASCENDING), ("createdAt", DESCENDING)], name="product_created"),
+        # One review per visitor and product; reviews without a visitor id (imported) are exempt.
+        IndexModel(
+            [("productId", ASCENDING), ("visitorId", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"visitorId": {"$type": "string"}},
+            name="product_visitor_unique",
+        ),
+    ],
+    "userInteractions": [
+        IndexModel([("visitorId", ASCENDING), ("at", DESCENDING)], name="visitor_at"),
+        IndexModel(
+            [("customerEmail", ASCENDING), ("at", DESCENDING)],
+            partialFilterExpression={"customerEmail": {"$type": "string"}},
+            name="email_at",
+        ),
+        IndexModel([("at", ASCENDING)], expireAfterSeconds=60 * 60 * 24 * 180, name="at_ttl"),
+    ],
+    "wishlists": [
+        IndexModel([("visitorId", ASCENDING), ("productId", ASCENDING)], unique=True, name="visitor_product_unique"),
+        IndexModel([("productId", ASCENDING)], name="product"),
+    ],
+    "wishlist_contacts": [
+        IndexModel(
+            [("token", ASCENDING)], unique=True, partialFilterExpression={"token": {"$type": "string"}}, name="token"
+        )
+    ],
     "carts": [IndexModel([("updatedAt", ASCENDING)], expireAfterSeconds=60 * 60 * 24 * 30, name="cart_ttl")],
     "contact_messages": [IndexModel([("createdAt", DESCENDING)], name="created")],
     "outbox": [IndexModel([("createdAt", DESCENDING)], name="created")],
+    # Chats are kept for 90 days after their last message.
+    "conversation_history": [
+        IndexModel([("updatedAt", ASCENDING)], expireAfterSeconds=60 * 60 * 24 * 90, name="conversation_ttl")
+    ],
+    "owners": [IndexModel([("email", ASCENDING)], unique=True, name="email_unique")],
+    "owner_sessions": [IndexModel([("expiresAt", ASCENDING)], expireAfterSeconds=0, name="session_ttl")],
+    "login_failures": [
+        IndexModel([("key", ASCENDING), ("at", DESCENDING)], name="key_at"),
+        IndexModel([("expiresAt", ASCENDING)], expireAfterSeconds=0, name="failure_ttl"),
+    ],
+    "activity_log": [
+        IndexModel([("at", DESCENDING)], name="at"),
+        IndexModel([("entity", ASCENDING), ("entityId", ASCENDING), ("at", DESCENDING)], name="entity_at"),
+    ],
 }
 
 

@@ -16,10 +16,13 @@ from pymongo.database import Database
 from shop.cart import CartService
 from shop.catalog import Catalog
 from shop.db import ensure_indexes
+from shop.interactions import InteractionLog
 from shop.mail import Mailer
 from shop.orders import OrderService
+from shop.recommendations import CoPurchaseIndex, Recommender
 from shop.search import HybridSearch, ProductIndex
 from shop.settings import Settings
+from shop.wishlist import WishlistService
 
 if TYPE_CHECKING:
     from vectorstore import ProductVectorStore
@@ -36,6 +39,10 @@ class ShopServices:
     orders: OrderService
     mailer: Mailer
     search: HybridSearch
+    interactions: InteractionLog
+    copurchase: CoPurchaseIndex
+    recommender: Recommender
+    wishlist: WishlistService
     product_index: ProductIndex | None = None
 
     @classmethod
@@ -58,6 +65,11 @@ class ShopServices:
             product_index = ProductIndex(vector_store)
             product_index.attach(catalog)
             semantic_ready = threading.Event()
+        search = HybridSearch(vector_store, ready=semantic_ready)
+        interactions = InteractionLog(db)
+        copurchase = CoPurchaseIndex(db)
+        wishlist = WishlistService(db, catalog, mailer, settings)
+        wishlist.attach(catalog)
         return cls(
             db=db,
             settings=settings,
@@ -65,14 +77,21 @@ class ShopServices:
             carts=CartService(db, catalog),
             orders=OrderService(db, settings, mailer, on_stock_change=catalog.invalidate),
             mailer=mailer,
-            search=HybridSearch(vector_store, ready=semantic_ready),
+            search=search,
+            interactions=interactions,
+            copurchase=copurchase,
+            recommender=Recommender(catalog, search, copurchase, interactions),
+            wishlist=wishlist,
             product_index=product_index,
         )
 
     def start_background_work(self) -> threading.Thread | None:
         """Bring the vector index up to date with the catalog (an empty or stale index is rebuilt)
         and load the embedding model, off the request path so the shop opens at once; semantic
-        ranking joins keyword ranking when this is done."""
+        ranking joins keyword ranking when this is done. Also builds the co-purchase statistics and
+        checks wishlists for restocks and price drops that happened while the shop was down."""
+        self.copurchase.maybe_refresh()
+        self.wishlist.submit(self.wishlist.check_all)
         if self.product_index is None:
             return None
         index = self.product_index
@@ -93,6 +112,8 @@ class ShopServices:
         return thread
 
     def close(self) -> None:
+        self.wishlist.close()
+        self.interactions.close()
         self.mailer.shutdown()
 
 

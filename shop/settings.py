@@ -68,6 +68,26 @@ class Settings(BaseSettings):
     backup_keep: int = Field(default=7, ge=1)
     backup_interval_hours: float = Field(default=24, ge=0)
 
+    # Shopping assistant: any OpenAI-compatible endpoint. With neither OPENAI_API_KEY nor
+    # OPENAI_BASE_URL set, the chat talks to the embedded local model on 127.0.0.1:LOCAL_LLM_PORT
+    # (`python -m agent.local_llm`). OPENAI_MODEL defaults to that local model's name, or to
+    # gpt-4o-mini when an API key is set.
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str | None = None
+    local_llm_port: int = 8765
+    # Seconds to wait for the model per call; a small local model needs a generous bound.
+    chat_timeout_seconds: float = Field(default=180, gt=0)
+    chat_max_tokens: int = Field(default=350, ge=32, le=4000)
+    # Graph steps per turn (a model call and a tool call are one step each): the agent ends with a
+    # polite answer instead of looping when a turn needs more.
+    chat_max_steps: int = Field(default=10, ge=3, le=60)
+    # Turns of chat history the model sees; older turns are folded into a short summary.
+    chat_history_turns: int = Field(default=6, ge=1, le=50)
+    # Shop policies (shipping, returns, payment, contact) the assistant answers from; the owner
+    # edits these Markdown files. Default: docs/policies in the project.
+    policies_dir: Path | None = None
+
     @property
     def resolved_media_dir(self) -> Path:
         return self.media_dir or self.data_dir / "media"
@@ -79,6 +99,28 @@ class Settings(BaseSettings):
     @property
     def resolved_backup_dir(self) -> Path:
         return self.backup_dir or self.data_dir / "backups"
+
+    @property
+    def resolved_policies_dir(self) -> Path:
+        return self.policies_dir or PROJECT_ROOT / "docs" / "policies"
+
+    @property
+    def llm_is_local(self) -> bool:
+        return not (self.openai_api_key or self.openai_base_url)
+
+    @property
+    def llm_base_url(self) -> str | None:
+        """None means the OpenAI default endpoint (an API key without a base URL)."""
+        if self.openai_base_url:
+            return self.openai_base_url
+        return None if self.openai_api_key else f"http://127.0.0.1:{self.local_llm_port}/v1"
+
+    @property
+    def llm_model(self) -> str:
+        if self.openai_model:
+            return self.openai_model
+        # A key means a hosted service (OpenAI's default model); no key means a local server.
+        return "gpt-4o-mini" if self.openai_api_key else "qwen2.5-coder-1.5b-instruct"
 
     @property
     def embedded_db_dir(self) -> Path:

@@ -48,6 +48,7 @@ def add_to_cart(
     quantity: Annotated[str, Form()] = "1",
 ) -> Response:
     cart = services.carts.add(session_id, product_id.strip(), _quantity(quantity))
+    services.interactions.record(session_id, "cart", product_id=product_id.strip())
     if is_htmx(request):
         product = services.catalog.get(product_id.strip())
         return templates.TemplateResponse(
@@ -151,6 +152,9 @@ def checkout(
     except ShopError as exc:
         return _checkout_page(request, services, session_id, form, error=exc.message, status_code=exc.status_code)
     services.carts.remove_products(session_id, {line.product_id for line in order.lines})
+    if not order.replayed:
+        for line in order.lines:
+            services.interactions.record(session_id, "purchase", product_id=line.product_id, customer_email=order.email)
     return RedirectResponse(f"/orders/{order.id}/confirmation", status_code=303)
 
 

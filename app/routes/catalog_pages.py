@@ -4,25 +4,39 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from app.deps import Services
+from app.deps import Services, SessionId
+from app.routes.discovery_pages import product_extras
 from app.templating import canonical, is_htmx, render
 from shop.catalog import SORT_OPTIONS, CatalogQuery, Product, query_from_params
-from shop.reviews import visible_reviews
+from shop.recommendations import Recommendations
+from shop.reviews import ReviewSort
+from shop.services import ShopServices
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, services: Services) -> HTMLResponse:
+def home(request: Request, services: Services, session_id: SessionId) -> HTMLResponse:
+    # Returning visitors (we remember something they did) get their own picks; others what sells now.
+    if services.interactions.has_history(session_id):
+        cart = services.carts.quantities(session_id)
+        picks = services.recommender.for_visitor(session_id, 8, cart=cart)
+    else:
+        picks = Recommendations(services.recommender.trending(8), personal=False)
     return render(
         request,
         "pages/home.html",
-        {"featured": services.catalog.featured(8), "new_arrivals": services.catalog.new_arrivals(8)},
+        {
+            "featured": services.catalog.featured(8),
+            "new_arrivals": services.catalog.new_arrivals(8),
+            "picks": picks,
+        },
     )
 
 
@@ -39,9 +53,11 @@ def _page_url(query: CatalogQuery) -> Callable[[int], str]:
 
 
 @router.get("/products", response_class=HTMLResponse)
-def catalog_page(request: Request, services: Services) -> HTMLResponse:
+def catalog_page(request: Request, services: Services, session_id: SessionId) -> HTMLResponse:
     query = query_from_params(dict(request.query_params), page_size=services.settings.page_size)
     found = services.search.search(services.catalog, query)
+    if query.q and query.page == 1:
+        services.interactions.record(session_id, "search", query=query.q)
     result = found.page
     page_url = _page_url(query)
     context = {
@@ -89,19 +105,30 @@ def product_jsonld(product: Product, base_url: str, currency: str) -> str:
 
 
 @router.get("/products/{slug}", response_class=HTMLResponse)
-def product_page(slug: str, request: Request, services: Services) -> HTMLResponse:
+def product_page(
+    slug: str, request: Request, services: Services, session_id: SessionId, reviews: ReviewSort = "newest"
+) -> HTMLResponse:
     product = services.catalog.by_slug(slug)
     if product is None:
         raise HTTPException(404, "We could not find that product. It may have been removed.")
+    services.interactions.record(session_id, "view", product_id=product.id)
+    return render(request, "pages/product.html", product_context(request, services, product, session_id, reviews))
+
+
+def product_context(
+    request: Request,
+    services: ShopServices,
+    product: Product,
+    session_id: str,
+    review_sort: str = "newest",
+    **extra: Any,
+) -> dict[str, Any]:
+    """Everything the product page shows (also re-rendered with errors by the review form)."""
     base = services.settings.base_url.rstrip("/")
-    return render(
-        request,
-        "pages/product.html",
-        {
-            "product": product,
-            "reviews": visible_reviews(services.db, product.id),
-            "jsonld": product_jsonld(product, base, services.settings.currency),
-            "canonical_url": base + product.url,
-            "og_image": base + product.image_url,
-        },
-    )
+    return {
+        "product": product,
+        "jsonld": product_jsonld(product, base, services.settings.currency),
+        "canonical_url": base + product.url,
+        "og_image": base + product.image_url,
+        **product_extras(services, product, session_id, review_sort=review_sort, **extra),
+    }

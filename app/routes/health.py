@@ -28,5 +28,9 @@ def healthz(services: Services) -> JSONResponse:
             "status": "ok",
             "database": {"ok": True, "name": services.db.name, "latencyMs": latency_ms},
             "products": len(services.catalog.all()),
+            # False while the embedding model loads and the vector index syncs after start-up
+            # (search then ranks by keywords only).
+            "semanticSearch": services.search.store is not None
+            and (services.search.ready is None or services.search.ready.is_set()),
         }
     )

@@ -112,6 +112,78 @@
     showProblem("We could not reach the shop. Check your connection and try again.");
   });
 
+  // Search suggestions (header combobox). The server sends plain links with
+  // role="option"; this adds what a listbox needs: aria-expanded, arrow keys
+  // with aria-activedescendant, Enter on the active option, Escape to close.
+  var searchInput = null;
+  var suggestionBox = null;
+  function suggestionOptions() {
+    return suggestionBox ? suggestionBox.querySelectorAll("[role=option]") : [];
+  }
+  function setActive(index) {
+    var options = suggestionOptions();
+    for (var i = 0; i < options.length; i++) {
+      options[i].setAttribute("aria-selected", i === index ? "true" : "false");
+    }
+    if (index >= 0 && index < options.length) {
+      searchInput.setAttribute("aria-activedescendant", options[index].id);
+      options[index].scrollIntoView({ block: "nearest" });
+    } else {
+      searchInput.removeAttribute("aria-activedescendant");
+    }
+  }
+  function activeIndex() {
+    var options = suggestionOptions();
+    for (var i = 0; i < options.length; i++) {
+      if (options[i].getAttribute("aria-selected") === "true") return i;
+    }
+    return -1;
+  }
+  function closeSuggestions() {
+    if (!suggestionBox) return;
+    suggestionBox.replaceChildren();
+    searchInput.setAttribute("aria-expanded", "false");
+    searchInput.removeAttribute("aria-activedescendant");
+  }
+  function initSuggestions() {
+    searchInput = document.getElementById("site-search-q");
+    suggestionBox = document.getElementById("search-suggestions");
+    if (!searchInput || !suggestionBox) return;
+    searchInput.addEventListener("keydown", function (event) {
+      var options = suggestionOptions();
+      var index = activeIndex();
+      if (event.key === "ArrowDown" && options.length) {
+        event.preventDefault();
+        setActive(index + 1 >= options.length ? 0 : index + 1);
+      } else if (event.key === "ArrowUp" && options.length) {
+        event.preventDefault();
+        setActive(index <= 0 ? options.length - 1 : index - 1);
+      } else if (event.key === "Enter" && index >= 0) {
+        event.preventDefault();
+        window.location.href = options[index].href;
+      } else if (event.key === "Escape" && options.length) {
+        event.preventDefault();
+        closeSuggestions();
+      }
+    });
+    // Clicking an option must not blur the input first (the list would close).
+    suggestionBox.addEventListener("mousedown", function (event) { event.preventDefault(); });
+    searchInput.addEventListener("blur", function () { window.setTimeout(closeSuggestions, 150); });
+    document.addEventListener("htmx:afterSwap", function (event) {
+      if (event.detail.target !== suggestionBox) return;
+      var open = suggestionOptions().length > 0 && document.activeElement === searchInput;
+      if (!open) suggestionBox.replaceChildren();
+      searchInput.setAttribute("aria-expanded", open ? "true" : "false");
+      searchInput.removeAttribute("aria-activedescendant");
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", initSuggestions);
+  } else {
+    initSuggestions();
+  }
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { syncFilters(true); });
   } else {

@@ -50,8 +50,12 @@ def test_keyword_search_ranks_name_matches_first(client: TestClient, product_fac
 
 def test_search_understands_price_and_caffeine_hints(client: TestClient, product_factory: Any) -> None:
     product_factory(name="Sleepy Chamomile", category="tea", price=Decimal("9.00"), attributes={"caffeine": "none"})
-    product_factory(name="Royal Chamomile Gift Tin", category="tea", price=Decimal("24.00"), attributes={"caffeine": "none"})
-    product_factory(name="Chamomile Black Blend", category="tea", price=Decimal("8.00"), attributes={"caffeine": "high"})
+    product_factory(
+        name="Royal Chamomile Gift Tin", category="tea", price=Decimal("24.00"), attributes={"caffeine": "none"}
+    )
+    product_factory(
+        name="Chamomile Black Blend", category="tea", price=Decimal("8.00"), attributes={"caffeine": "high"}
+    )
     found = client.get("/api/products", params={"q": "caffeine-free chamomile under $15"}).json()
     assert [p["name"] for p in found["items"]] == ["Sleepy Chamomile"]
 

@@ -1,0 +1,185 @@
+"""The reply check: every product name and price an answer mentions must come from this turn's tools.
+
+A small model will sooner or later name a product the shop does not have, or quote last week's price.
+So the final text is checked in code against the turn's `TurnRecord`:
+
+- prices: every amount written like `$12.50`, `12.50 USD` or `12 dollars` must equal an amount the
+  tools took from the database this turn (a price, a line total, a cart or order total, an amount in
+  the owner's policy text), or one the customer wrote themselves ("under $15");
+- names: every catalog product name that appears in the text must belong to a product the tools
+  returned this turn. Names are matched on normalised words (case and accents ignored), longest first,
+  through an index of first words, so checking a reply costs microseconds even at 2,000 products.
+
+The streaming gate applies the same check while tokens arrive: text is released only up to the last
+complete word and only while it is clean, so a customer never sees an invented price before it is
+caught; a dirty reply is regenerated once with a corrective note and then replaced by a safe answer
+composed by code from the tool results.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from shop.catalog import Catalog, Product, normalize
+from tools.context import TurnRecord
+
+_MONEY = re.compile(
+    r"(?:(?:US)?\$|USD\s?|€|£)\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?"
+    r"|\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?\s?(?:dollars?|usd|bucks)\b",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"[a-z0-9%]+")
+_ORDER_ID = re.compile(r"\bORD-?[A-Z0-9]{3,}\b", re.IGNORECASE)
+_ORDER_CLAIM = re.compile(
+    r"\b(?:order|it)\b[^.!?\n]{0,40}?\b(?:has been|have been|is|was|are)\s+(?:now\s+|successfully\s+)?"
+    r"(?:placed|confirmed|submitted|cancell?ed|processed|completed)\b",
+    re.IGNORECASE,
+)
+_ORDER_TOOLS = {"order_status", "cancel_order", "place_order"}
+
+
+def amounts_in(text: str) -> list[Decimal]:
+    """Money amounts written in `text` (with a currency sign or word; bare numbers are not prices)."""
+    found = []
+    for match in _MONEY.finditer(text):
+        whole = match.group(1) or match.group(3)
+        cents = match.group(2) or match.group(4) or "0"
+        try:
+            found.append(Decimal(whole.replace(",", "")) + Decimal(cents.ljust(2, "0")) / 100)
+        except InvalidOperation:  # pragma: no cover - the pattern only admits digits
+            continue
+    return found
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORDS.findall(normalize(text))
+
+
+class NameIndex:
+    """Catalog product names by their first word, rebuilt only when the catalog snapshot changes."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._snapshot: list[Product] | None = None
+        self._index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._lock = threading.Lock()
+
+    def _current(self) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+        products = self.catalog.all()
+        if products is self._snapshot:
+            return self._index
+        with self._lock:
+            index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+            for product in products:
+                words = tuple(_tokens(product.name))
+                if words:
+                    index.setdefault(words[0], []).append((words, product.id))
+            for entries in index.values():
+                entries.sort(key=lambda entry: -len(entry[0]))
+            self._index, self._snapshot = index, products
+        return index
+
+    def mentions(self, text: str) -> list[str]:
+        """Ids of the catalog products named in `text`, longest names first, non-overlapping."""
+        index = self._current()
+        words = _tokens(text)
+        found: list[str] = []
+        i = 0
+        while i < len(words):
+            for name, pid in index.get(words[i], ()):
+                if tuple(words[i : i + len(name)]) == name:
+                    found.append(pid)
+                    i += len(name)
+                    break
+            else:
+                i += 1
+        return found
+
+
+@dataclass
+class Violation:
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def check_reply(text: str, turn: TurnRecord, names: NameIndex, *, user_text: str = "") -> list[Violation]:
+    """What in `text` did not come from this turn's tool results (empty list: the reply may be shown)."""
+    problems: list[Violation] = []
+    allowed = {a.quantize(Decimal("0.01")) for a in turn.amounts}
+    allowed |= {a.quantize(Decimal("0.01")) for a in amounts_in(user_text)}
+    for amount in amounts_in(text):
+        if amount.quantize(Decimal("0.01")) not in allowed:
+            problems.append(Violation("price", f"the price ${amount:.2f}"))
+    known_orders = {o.upper() for o in turn.order_ids} | {m.upper() for m in _ORDER_ID.findall(user_text)}
+    for order_id in _ORDER_ID.findall(text):
+        if order_id.upper() not in known_orders:
+            problems.append(Violation("order", f"the order number {order_id}"))
+    if _ORDER_CLAIM.search(text) and not any(name in _ORDER_TOOLS for name, _ in turn.calls):
+        problems.append(Violation("claim", "a claim about an order that no tool made this turn"))
+    for pid in dict.fromkeys(names.mentions(text)):
+        if pid not in turn.products:
+            product = names.catalog.get_any(pid)
+            problems.append(Violation("product", f"the product {product.name if product else pid!r}"))
+    return problems
+
+
+class StreamGate:
+    """Releases streamed text word by word, and only while the text so far passes `check`."""
+
+    def __init__(self, check: Callable[[str], list[Violation]]) -> None:
+        self.check = check
+        self.text = ""
+        self.emitted = 0
+        self.blocked = False
+        self.problems: list[Violation] = []
+
+    def feed(self, delta: str) -> str:
+        self.text += delta
+        if self.blocked:
+            return ""
+        cut = max(self.text.rfind(" "), self.text.rfind("\n")) + 1
+        if cut <= self.emitted:
+            return ""
+        problems = self.check(self.text[:cut])
+        if problems:
+            self.blocked, self.problems = True, problems
+            return ""
+        out, self.emitted = self.text[self.emitted : cut], cut
+        return strip_refs(out)
+
+    def finish(self) -> str:
+        """The rest of the text if the whole reply passes; otherwise '' and `blocked` is set."""
+        if self.blocked:
+            return ""
+        problems = self.check(self.text)
+        if problems:
+            self.blocked, self.problems = True, problems
+            return ""
+        out, self.emitted = self.text[self.emitted :], len(self.text)
+        return strip_refs(out)
+
+
+_REF = re.compile(r"\s?\(P\d{1,3}\)|\bP\d{1,3}(?::|\s[-–|])?\s(?=[A-Z])")
+
+
+def strip_refs(text: str) -> str:
+    """Drop the short product refs ("P3") a model copies from tool results into its reply: they are
+    for tool calls, not for people."""
+    return _REF.sub("", text)
+
+
+def fallback_reply(turn: TurnRecord, *, default: str) -> str:
+    """A safe answer written by code from the turn's tool results (or `default` when there are none)."""
+    notes = list(dict.fromkeys(n.strip() for n in turn.notes if n.strip()))
+    return "\n\n".join(notes[:3]) if notes else default
+
+
+def describe(problems: Iterable[Violation]) -> str:
+    return ", ".join(dict.fromkeys(str(p) for p in problems))

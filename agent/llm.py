@@ -1,0 +1,36 @@
+"""The chat model: langchain-openai's ChatOpenAI against any OpenAI-compatible endpoint.
+
+One code path for the embedded local model and a hosted one: only the base URL, key and model name
+differ (shop/settings.py decides them). No retries against the local server: it runs one generation
+at a time, and a retry would queue behind the request that timed out.
+"""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import SecretStr
+
+from shop.settings import Settings
+
+
+def build_chat_model(settings: Settings) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    key = settings.openai_api_key or SecretStr("local-model")
+    return ChatOpenAI(
+        model=settings.llm_model,
+        base_url=settings.llm_base_url,
+        api_key=key,
+        temperature=0.2,
+        max_tokens=settings.chat_max_tokens,
+        timeout=settings.chat_timeout_seconds,
+        max_retries=0 if settings.llm_is_local else 2,
+        streaming=True,
+        # The first turn on a cold local model reads ~1,000 prompt tokens before the first content
+        # chunk: the default 120 s gap limit between chunks is too short on a busy 2-core machine.
+        stream_chunk_timeout=settings.chat_timeout_seconds,
+    )
+
+
+def describe_endpoint(settings: Settings) -> str:
+    return f"{settings.llm_model} at {settings.llm_base_url or 'https://api.openai.com/v1'}"

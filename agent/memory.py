@@ -1,0 +1,88 @@
+"""What the model remembers of a conversation: the latest turns, plus a short summary written by code.
+
+Only user and assistant texts go back into the prompt (not earlier tool calls and results): they are
+what a person would remember, and tool results are re-fetched when needed, fresh from the database.
+
+The window is trimmed in steps: when it holds more than `max_turns` turns, it is cut back to the
+latest half of them at once. Between two cuts every prompt extends the previous one, so the local
+model's prefix cache covers all but the newest message; sliding one turn at a time would change the
+prefix on every turn and make the model re-read the whole history each time. What falls out of the
+window is folded into the summary: the products discussed (by ref and name, never prices: a price is
+only quoted from a fresh tool result) and what the customer asked about.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+from agent import prompts
+from shop.catalog import Catalog
+from shop.conversations import ChatMessage, Conversation
+
+MESSAGE_CHARS = 700
+SUMMARY_CHARS = 600
+
+
+def prompt_history(conversation: Conversation) -> list[BaseMessage]:
+    """The summary (if any) and the window's messages, as chat messages for the model."""
+    messages: list[BaseMessage] = []
+    if conversation.summary:
+        messages.append(SystemMessage(prompts.render("summary", summary=conversation.summary)))
+    for message in conversation.window:
+        text = message.content[:MESSAGE_CHARS]
+        messages.append(HumanMessage(text) if message.role == "user" else AIMessage(text))
+    return messages
+
+
+def record_turn(
+    conversation: Conversation,
+    user_text: str,
+    reply: str,
+    product_ids: list[str],
+    *,
+    max_turns: int,
+    catalog: Catalog,
+) -> list[ChatMessage]:
+    """The turn's two messages (numbered), with the window trimmed and the summary updated if needed."""
+    now = datetime.now(UTC)
+    n = conversation.next_n
+    new = [
+        ChatMessage("user", user_text, now, n),
+        ChatMessage("assistant", reply, now, n + 1, products=product_ids),
+    ]
+    conversation.next_n = n + 2
+    everything = [*conversation.messages, *new]
+    window = [m for m in everything if m.n >= conversation.window_start]
+    if len(window) > 2 * max_turns:
+        keep = max(1, max_turns // 2)
+        start = window[-2 * keep].n
+        dropped = [m for m in everything if conversation.window_start <= m.n < start]
+        conversation.summary = _summarize(conversation, dropped, catalog)
+        conversation.window_start = start
+    return new
+
+
+def _summarize(conversation: Conversation, dropped: list[ChatMessage], catalog: Catalog) -> str:
+    """Code-built: products discussed (refs and names) and the customer's requests, most recent last."""
+    refs = {pid: ref for ref, pid in conversation.refs.items()}
+    products: list[str] = []
+    for message in dropped:
+        for pid in message.products:
+            product = catalog.get_any(pid)
+            ref = refs.get(pid)
+            if product is not None and ref is not None:
+                entry = f"{ref} {product.name}"
+                if entry not in products:
+                    products.append(entry)
+    asks = [m.content.strip().replace("\n", " ")[:80] for m in dropped if m.role == "user"]
+    parts = []
+    previous = conversation.summary
+    if previous:
+        parts.append(previous[-SUMMARY_CHARS // 2 :])
+    if products:
+        parts.append("products shown: " + ", ".join(products[-8:]))
+    if asks:
+        parts.append("the customer asked: " + "; ".join(f'"{a}"' for a in asks[-4:]))
+    return ". ".join(parts)[-SUMMARY_CHARS:]

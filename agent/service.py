@@ -1,0 +1,625 @@
+"""One chat turn, start to finish: memory, confirmations, lookups, the agent loop, the reply check.
+
+`ChatAgent.stream` yields events for the web (token, reset, status, replace, done); `ChatAgent.run`
+collects them for JSON clients. The agent proper is LangChain's `create_agent` with the role's tool
+list and prompt; around it, code enforces what must not depend on the model:
+
+1. Confirmation. A pending order/cancellation/wishlist change is executed only here, when the message
+   is an explicit yes (agent.confirm) or the Confirm button posts its action id, with the action id as
+   idempotency key. Any other message voids it. The model can prepare writes, never perform them.
+2. Identity. The runtime context carries the conversation and the cart of the authenticated request;
+   tools have no parameter for a customer, and the owner's tools are not in a customer's agent.
+3. Facts. The final text must pass agent.guard against this turn's tool results; otherwise it is
+   regenerated once with a corrective note, then replaced by a reply composed by code.
+4. Limits. A step limit (the graph's recursion limit) and any failure end in a polite reply, never a
+   trace; an unreachable model still gets the customer the products code looked up.
+
+The system prompt and tool list are fixed per role, so every request shares one prompt prefix, which
+is what makes a small local model's prefix cache work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse, ToolCallRequest, hook_config
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langgraph.errors import GraphRecursionError
+from langgraph.types import Command
+
+from agent import confirm, guard, memory, prompts, retrieval
+from agent.llm import build_chat_model
+from shop.catalog import Product
+from shop.conversations import Channel, ChatRole, Conversation, ConversationStore
+from shop.errors import ShopError
+from shop.money import format_money
+from shop.services import ShopServices
+from tools import actions
+from tools.context import ToolContext
+from tools.customer import CUSTOMER_TOOLS
+from tools.owner import OWNER_TOOLS
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+MAX_CARDS = 4
+MAX_TOOL_ROUNDS = {"customer": 2, "owner": 1}
+"""Tool results per turn (code's lookups included) after which the model must answer in text: a small
+model otherwise keeps calling tools (the same search again, details, recommendations) until the
+step limit. One owner tool answers one question; measured on Qwen2.5-Coder-1.5B, a second owner call
+only ever repeated the first with other arguments and then apologised instead of answering."""
+STEP_LIMIT_REPLY = (
+    "Sorry, I could not finish that in one go. Could you ask me one thing at a time, "
+    "or tell me a bit more about what you are looking for?"
+)
+OFFLINE_REPLY = "Sorry, the assistant is not available right now. You can still browse and search the shop."
+ERROR_REPLY = "Sorry, something went wrong on my side. Please try again in a moment."
+UNSURE_REPLY = (
+    "Sorry, I am not sure about that. I can help you find products, manage your cart, place an order, "
+    "check an order, or answer questions about shipping and returns."
+)
+OWNER_UNSURE_REPLY = (
+    "I could not answer that from the shop's data. Try asking about stock, forecasts, reorders or sales."
+)
+TOOL_STATUS = {
+    "search_products": "Searching the shop…",
+    "product_details": "Looking at the product…",
+    "recommend": "Finding recommendations…",
+    "cart": "Updating your cart…",
+    "place_order": "Preparing your order summary…",
+    "order_status": "Looking up your order…",
+    "cancel_order": "Looking up your order…",
+    "shop_policy": "Checking our policies…",
+    "wishlist": "Checking your wishlist…",
+    "talk_to_human": "Passing your message on…",
+    "low_stock_report": "Checking stock…",
+    "demand_forecast": "Forecasting demand…",
+    "reorder_suggestions": "Working out reorders…",
+    "sales_summary": "Adding up sales…",
+    "top_sellers": "Ranking products…",
+}
+
+Event = dict[str, Any]
+
+
+@dataclass
+class TurnOutcome:
+    """The end of a turn, as the done event and the JSON API carry it."""
+
+    reply: str
+    session_id: str
+    products: list[Product] = field(default_factory=list)
+    pending_action: dict[str, Any] | None = None
+    status: str = "ok"
+    """ok | direct | regenerated | fallback | confirmed | declined | step_limit | offline | error"""
+    tools: list[str] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)
+    order_id: str | None = None
+    rejected: list[str] = field(default_factory=list)
+    """What the reply check rejected in the model's answer (invented names or prices), for the benches."""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self, services: ShopServices) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "reply": self.reply,
+            "session_id": self.session_id,
+            "products": [product_json(services, p) for p in self.products],
+            "status": self.status,
+        }
+        if self.pending_action is not None:
+            body["pendingAction"] = self.pending_action
+        if self.order_id:
+            body["orderId"] = self.order_id
+        return body
+
+
+def product_json(services: ShopServices, product: Product) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "name": product.name,
+        "price": str(product.price),
+        "priceText": format_money(product.price, services.settings.currency_symbol),
+        "imageUrl": product.image_url,
+        "url": product.url,
+        "inStock": product.in_stock,
+        "stock": product.stock,
+        "category": product.category,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Middleware: direct replies end the turn; tool failures become messages, never traces
+# --------------------------------------------------------------------------------------------------
+
+
+class ShopMiddleware(AgentMiddleware[Any, ToolContext]):
+    """Ends the loop once a tool wrote the reply itself, and turns tool errors into tool messages."""
+
+    @hook_config(can_jump_to=["end"])
+    def before_model(self, state: Any, runtime: Any) -> dict[str, Any] | None:
+        context = runtime.context
+        if isinstance(context, ToolContext) and context.turn.direct_reply is not None:
+            return {"jump_to": "end"}
+        return None
+
+    @hook_config(can_jump_to=["end"])
+    async def abefore_model(self, state: Any, runtime: Any) -> dict[str, Any] | None:
+        return self.before_model(state, runtime)
+
+    @staticmethod
+    def answer_only(request: ModelRequest[Any]) -> bool:
+        """Whether this model call must answer in text (tool_choice "none") instead of calling a tool.
+
+        Yes when code's lookup already holds the answer, when the turn used its tool rounds, or when
+        the model repeated a call it made before in this turn (a loop).
+        """
+        context = request.runtime.context if request.runtime is not None else None
+        turn_messages: list[Any] = []
+        for message in reversed(request.messages):
+            if isinstance(message, HumanMessage):
+                break
+            turn_messages.append(message)
+        results = [m for m in turn_messages if isinstance(m, ToolMessage)]
+        if not results:
+            return False
+        if isinstance(context, ToolContext) and context.turn.answer_only:
+            return True
+        role = context.role if isinstance(context, ToolContext) else "customer"
+        if len(results) >= MAX_TOOL_ROUNDS.get(role, 2):
+            return True
+        calls = [
+            (c["name"], json.dumps(c.get("args") or {}, sort_keys=True))
+            for m in turn_messages
+            if isinstance(m, AIMessage)
+            for c in m.tool_calls
+        ]
+        return len(set(calls)) < len(calls)
+
+    def _steer(self, request: ModelRequest[Any]) -> ModelRequest[Any]:
+        """Force the tool the message plainly asks for on the turn's first model call; force a text
+        answer when tools have done their part (see answer_only)."""
+        context = request.runtime.context if request.runtime is not None else None
+        if isinstance(context, ToolContext):
+            context.turn.model_calls += 1
+            force = context.turn.force_tool
+            if (
+                force
+                and context.turn.model_calls == 1
+                and any(getattr(t, "name", None) == force for t in request.tools)
+            ):
+                return request.override(tool_choice=force)
+        return request.override(tool_choice="none") if self.answer_only(request) else request
+
+    def wrap_model_call(
+        self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse]
+    ) -> ModelResponse:
+        return handler(self._steer(request))
+
+    async def awrap_model_call(
+        self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse]]
+    ) -> ModelResponse:
+        return await handler(self._steer(request))
+
+    def _refuse(self, request: ToolCallRequest) -> ToolMessage | None:
+        call = request.tool_call
+        context = request.runtime.context if request.runtime is not None else None
+        args = dict(call.get("args") or {})
+        if isinstance(context, ToolContext):
+            if (call["name"], args) in context.turn.calls:
+                # The same call twice in one turn: never run a write twice; the result is above.
+                context.called(call["name"], args)
+                return ToolMessage(
+                    "Already done; the result is above. Answer the customer now.",
+                    tool_call_id=call["id"] or "",
+                    name=call["name"],
+                )
+            context.called(call["name"], args)
+        if request.tool is None:
+            # Not in this role's list: e.g. an owner tool named in a customer chat.
+            return ToolMessage(
+                f"Error: there is no tool named {call['name']!r} here.", tool_call_id=call["id"] or "", status="error"
+            )
+        return None
+
+    @staticmethod
+    def _failed(request: ToolCallRequest, exc: Exception) -> ToolMessage:
+        call = request.tool_call
+        if isinstance(exc, ShopError | actions.ActionRefused):
+            text = exc.message
+        else:
+            log.exception("tool %s failed", call["name"])
+            text = "That did not work because of a problem in the shop. Apologise and suggest trying again."
+        return ToolMessage(f"Error: {text}", tool_call_id=call["id"] or "", name=call["name"], status="error")
+
+    def wrap_tool_call(
+        self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]]
+    ) -> ToolMessage | Command[Any]:
+        refused = self._refuse(request)
+        if refused is not None:
+            return refused
+        try:
+            return handler(request)
+        except Exception as exc:
+            return self._failed(request, exc)
+
+    async def awrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
+    ) -> ToolMessage | Command[Any]:
+        refused = self._refuse(request)
+        if refused is not None:
+            return refused
+        try:
+            return await handler(request)
+        except Exception as exc:
+            return self._failed(request, exc)
+
+
+# --------------------------------------------------------------------------------------------------
+# The agent
+# --------------------------------------------------------------------------------------------------
+
+
+class ChatAgent:
+    """Chat turns for customers and the owner over one set of shop services."""
+
+    def __init__(self, services: ShopServices, *, model: BaseChatModel | None = None) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.model = model or build_chat_model(services.settings)
+        self.store = ConversationStore(services.db)
+        self.names = guard.NameIndex(services.catalog)
+        shop_name = services.settings.shop_name
+        self.system_prompts: dict[ChatRole, str] = {
+            "customer": prompts.render("customer", shop_name=shop_name),
+            "owner": prompts.render("owner", shop_name=shop_name),
+        }
+        self.tools: dict[ChatRole, list[Any]] = {"customer": list(CUSTOMER_TOOLS), "owner": list(OWNER_TOOLS)}
+        self.graphs = {
+            role: create_agent(
+                self.model,
+                self.tools[role],
+                system_prompt=self.system_prompts[role],
+                middleware=[ShopMiddleware()],
+                context_schema=ToolContext,
+                name=f"{role}_agent",
+            )
+            for role in ("customer", "owner")
+        }
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def warm_up(self) -> None:
+        """Have the model read each role's system prompt and tool schemas once (owner first, then the
+        customer's, which stays in the local server's live cache for the first shopper).
+
+        A local model reads ~20-35 prompt tokens a second: without this, the first chat after a start
+        waits 30-50 s for the ~1,000-token customer prefix. Later requests reuse the cached prefix.
+        """
+        for role in ("owner", "customer"):
+            model = self.model.bind_tools(self.tools[role]).bind(max_tokens=1)
+            model.invoke([SystemMessage(self.system_prompts[role]), HumanMessage("hi")])
+
+    # --- public API ---------------------------------------------------------------------------
+    async def run(self, **kwargs: Any) -> TurnOutcome:
+        """A whole turn for clients that do not stream."""
+        outcome: TurnOutcome | None = None
+        async for event in self.stream(**kwargs):
+            if event["type"] == "done":
+                outcome = event["outcome"]
+        assert outcome is not None
+        return outcome
+
+    async def stream(
+        self,
+        *,
+        role: ChatRole,
+        conversation_key: str,
+        channel: Channel,
+        cart_id: str | None,
+        message: str = "",
+        confirm_action: str | None = None,
+        decline_action: str | None = None,
+    ) -> AsyncIterator[Event]:
+        """Events of one turn: token / reset / status / replace, and finally done (with the outcome)."""
+        message = message.strip()[:MAX_MESSAGE_CHARS]
+        lock = self._locks.get(conversation_key)
+        if lock is None:
+            lock = self._locks[conversation_key] = asyncio.Lock()
+        async with lock:
+            started = time.perf_counter()
+            conversation = await asyncio.to_thread(
+                self.store.open, conversation_key, role=role, channel=channel, cart_id=cart_id
+            )
+            if cart_id is not None:
+                conversation.cart_id = cart_id
+            outcome: TurnOutcome | None = None
+            if role == "customer":
+                outcome = await asyncio.to_thread(
+                    self._settle_pending, conversation, message, confirm_action, decline_action
+                )
+            if outcome is None:
+                async for event in self._agent_turn(conversation, role, message):
+                    if event["type"] == "outcome":
+                        outcome = event["outcome"]
+                    else:
+                        yield event
+            assert outcome is not None
+            outcome.session_id = conversation_key
+            outcome.timings["total_s"] = round(time.perf_counter() - started, 4)
+            user_text = message or ("Confirm" if confirm_action else "Cancel")
+            await asyncio.to_thread(self._save, conversation, user_text, outcome)
+            yield {"type": "done", "outcome": outcome}
+
+    def history(
+        self, conversation_key: str, *, role: ChatRole, channel: Channel
+    ) -> tuple[Conversation | None, list[Any]]:
+        """The stored conversation (if it is this role's and channel's) and its latest messages."""
+        conversation = self.store.get(conversation_key)
+        if conversation is None or conversation.role != role or conversation.channel != channel:
+            return None, []
+        return conversation, conversation.messages[-40:]
+
+    def reset(self, conversation_key: str, *, role: ChatRole, channel: Channel) -> None:
+        conversation = self.store.get(conversation_key)
+        if conversation is not None and conversation.role == role and conversation.channel == channel:
+            self.store.clear(conversation_key)
+
+    # --- confirmations (code only) -------------------------------------------------------------
+    def _settle_pending(
+        self, conversation: Conversation, message: str, confirm_action: str | None, decline_action: str | None
+    ) -> TurnOutcome | None:
+        """Execute or void the pending action when this turn is about it; None: let the agent answer."""
+        key = conversation.key
+        pending = conversation.pending
+        if confirm_action:
+            return self._execute(conversation, confirm_action)
+        if decline_action:
+            if pending is not None and pending.id == decline_action:
+                conversation.pending = None
+                return TurnOutcome(_declined(pending.kind), key, status="declined")
+            return TurnOutcome("There was nothing waiting for confirmation.", key, status="declined")
+        if pending is None:
+            return None
+        if confirm.is_yes(message, pending.kind):
+            return self._execute(conversation, pending.id)
+        conversation.pending = None  # any other message voids it
+        if confirm.is_no(message, pending.kind):
+            return TurnOutcome(_declined(pending.kind), key, status="declined")
+        return None
+
+    def _execute(self, conversation: Conversation, action_id: str) -> TurnOutcome:
+        result = actions.execute(self.services, conversation, action_id)
+        outcome = TurnOutcome(result.reply, conversation.key, status="confirmed" if result.done else "direct")
+        if result.order is not None:
+            outcome.order_id = result.order.id
+            outcome.writes.append(f"order:{result.order.id}")
+        elif result.done:
+            outcome.writes.append(f"action:{action_id}")
+        if result.pending is not None:
+            outcome.pending_action = actions.public_action(self.services, result.pending)
+            outcome.products = self._products([line["productId"] for line in result.pending.summary.get("lines", [])])
+        return outcome
+
+    # --- the agent loop ------------------------------------------------------------------------
+    async def _agent_turn(self, conversation: Conversation, role: ChatRole, message: str) -> AsyncIterator[Event]:
+        key = conversation.key
+        if not message:
+            yield {"type": "outcome", "outcome": TurnOutcome("What can I help you with?", key, status="direct")}
+            return
+        ctx = ToolContext(self.services, role, conversation, cart_id=conversation.cart_id)
+        t0 = time.perf_counter()
+        lookups = await asyncio.to_thread(retrieval.prefetch, ctx, message)
+        for lookup in lookups:
+            ctx.called(lookup.tool, lookup.args)
+        if ctx.turn.direct_reply is not None:  # code answered it all (e.g. "what is in my cart?")
+            outcome = TurnOutcome(
+                ctx.turn.direct_reply,
+                key,
+                products=self._products(ctx.turn.card_ids),
+                status="direct",
+                tools=[name for name, _ in ctx.turn.calls],
+            )
+            yield {"type": "outcome", "outcome": outcome}
+            return
+        shown = None
+        if not lookups and ctx.turn.force_tool != "place_order":
+            shown = await asyncio.to_thread(retrieval.recently_shown, ctx, message)
+        messages: list[BaseMessage] = [
+            *memory.prompt_history(conversation),
+            HumanMessage(message),
+            *([SystemMessage(shown)] if shown else []),
+            *retrieval.as_messages(lookups),
+        ]
+        timings = {"prefetch_s": round(time.perf_counter() - t0, 4)}
+
+        def check(text: str) -> list[guard.Violation]:
+            return guard.check_reply(text, ctx.turn, self.names, user_text=message)
+
+        status = "ok"
+        final_text = ""
+        streamed = False
+        gate = guard.StreamGate(check)
+        state_messages: list[BaseMessage] = list(messages)
+        first_token: float | None = None
+        try:
+            async for mode, data in self.graphs[role].astream(
+                {"messages": messages},
+                context=ctx,
+                config={"recursion_limit": self.settings.chat_max_steps},
+                stream_mode=["messages", "updates"],
+            ):
+                if mode == "messages":
+                    chunk, meta = data
+                    if not isinstance(chunk, AIMessageChunk) or meta.get("langgraph_node") != "model":
+                        continue
+                    text = _text(chunk.content)
+                    if text:
+                        out = gate.feed(text)
+                        if out:
+                            if first_token is None:
+                                first_token = time.perf_counter()
+                            streamed = True
+                            yield {"type": "token", "text": out}
+                    continue
+                for node, update in (data or {}).items():
+                    new_messages = update.get("messages", []) if isinstance(update, dict) else []
+                    for msg in new_messages:
+                        state_messages.append(msg)
+                        if node == "model" and isinstance(msg, AIMessage):
+                            if msg.tool_calls:
+                                if streamed:
+                                    yield {"type": "reset"}
+                                    streamed = False
+                                gate = guard.StreamGate(check)
+                                name = msg.tool_calls[0]["name"]
+                                yield {"type": "status", "text": TOOL_STATUS.get(name, "Working on it…")}
+                            else:
+                                final_text = _text(msg.content).strip()
+        except GraphRecursionError:
+            status = "step_limit"
+        except Exception as exc:
+            status = "offline" if _is_connection_error(exc) else "error"
+            if status == "error":
+                log.exception("chat turn failed")
+            else:
+                log.warning("chat model unreachable: %s", exc)
+        timings["agent_s"] = round(time.perf_counter() - t0, 4)
+        if first_token is not None:
+            timings["first_token_s"] = round(first_token - t0, 4)
+
+        reply: str
+        if ctx.turn.direct_reply is not None:
+            reply, status = ctx.turn.direct_reply, "direct"
+            if streamed:
+                yield {"type": "replace", "text": reply}
+        elif status == "step_limit":
+            reply = guard.fallback_reply(ctx.turn, default=STEP_LIMIT_REPLY)
+            if reply != STEP_LIMIT_REPLY:
+                reply = STEP_LIMIT_REPLY + "\n\n" + reply
+            yield {"type": "replace", "text": reply}
+        elif status in ("offline", "error"):
+            default = OFFLINE_REPLY if status == "offline" else ERROR_REPLY
+            notes = guard.fallback_reply(ctx.turn, default="")
+            reply = default + ("\n\n" + notes if notes else "")
+            yield {"type": "replace", "text": reply}
+        else:
+            rest = gate.finish() if final_text else ""
+            if final_text and not gate.blocked:
+                reply = guard.strip_refs(final_text)
+                if rest:
+                    yield {"type": "token", "text": rest}
+            else:
+                problems = gate.problems
+                reply, status = await self._regenerate(role, ctx, state_messages, problems, check, final_text)
+                yield {"type": "replace", "text": reply}
+
+        if ctx.turn.pending is not None:
+            conversation.pending = ctx.turn.pending
+        rejected = [str(p) for p in gate.problems] if status in ("regenerated", "fallback") else []
+        outcome = TurnOutcome(
+            reply,
+            key,
+            products=self._cards(ctx, reply, status),
+            pending_action=actions.public_action(self.services, ctx.turn.pending) if ctx.turn.pending else None,
+            status=status,
+            tools=[name for name, _ in ctx.turn.calls],
+            writes=list(ctx.turn.writes),
+            rejected=rejected,
+            timings=timings,
+        )
+        yield {"type": "outcome", "outcome": outcome}
+
+    async def _regenerate(
+        self,
+        role: ChatRole,
+        ctx: ToolContext,
+        state_messages: list[BaseMessage],
+        problems: list[guard.Violation],
+        check: Callable[[str], list[guard.Violation]],
+        final_text: str,
+    ) -> tuple[str, str]:
+        """One more try with a corrective note (same tools, none callable), then a reply written by code."""
+        default = UNSURE_REPLY if role == "customer" else OWNER_UNSURE_REPLY
+        if final_text and problems:
+            history = list(state_messages)
+            if history and isinstance(history[-1], AIMessage) and not history[-1].tool_calls:
+                history.pop()  # the rejected answer
+            note = prompts.render("correction", problems=guard.describe(problems))
+            try:
+                model = self.model.bind_tools(self.tools[role], tool_choice="none")
+                answer = await model.ainvoke([SystemMessage(self.system_prompts[role]), *history, SystemMessage(note)])
+                text = _text(answer.content).strip()
+                if text and not check(text) and not getattr(answer, "tool_calls", None):
+                    return guard.strip_refs(text), "regenerated"
+            except Exception:
+                log.exception("regenerating a rejected reply failed")
+        return guard.fallback_reply(ctx.turn, default=default), "fallback"
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _cards(self, ctx: ToolContext, reply: str, status: str) -> list[Product]:
+        """Products to show as cards: those the reply names, plus those a tool put forward."""
+        ids = [pid for pid in self.names.mentions(reply) if pid in ctx.turn.products]
+        ids += [pid for pid in ctx.turn.card_ids if pid not in ids]
+        searched = any(name in ("search_products", "recommend") for name, _ in ctx.turn.calls)
+        if not ids and (status in ("fallback", "step_limit", "offline") or searched):
+            ids = list(ctx.turn.products)[:3]
+        return self._products(ids)
+
+    def _products(self, ids: list[str]) -> list[Product]:
+        found = [self.services.catalog.get(pid) for pid in dict.fromkeys(ids)]
+        return [p for p in found if p is not None][:MAX_CARDS]
+
+    def _save(self, conversation: Conversation, user_text: str, outcome: TurnOutcome) -> None:
+        new = memory.record_turn(
+            conversation,
+            user_text,
+            outcome.reply,
+            [p.id for p in outcome.products],
+            max_turns=self.settings.chat_history_turns,
+            catalog=self.services.catalog,
+        )
+        self.store.save(conversation, new)
+
+
+def _declined(kind: str) -> str:
+    if kind == actions.CANCEL_ORDER:
+        return "Okay, I left your order as it is. Anything else I can help with?"
+    if kind == actions.WISHLIST_ADD:
+        return "Okay, I did not add it to your wishlist."
+    return "Okay, I have not placed the order. Your cart is unchanged. Anything else I can help with?"
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+    return ""
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    try:
+        import httpx
+        import openai
+    except ImportError:  # pragma: no cover
+        return False
+    kinds: tuple[type[BaseException], ...] = (
+        openai.APIConnectionError,
+        openai.APITimeoutError,
+        httpx.ConnectError,
+        httpx.TimeoutException,
+        ConnectionError,
+    )
+    if isinstance(exc, (*kinds, TimeoutError)) or "Timeout" in type(exc).__name__:
+        return True
+    return exc.__cause__ is not None and _is_connection_error(exc.__cause__)

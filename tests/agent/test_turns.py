@@ -1,0 +1,131 @@
+"""The agent's turn through the real tools and database, with a scripted model: answers, cards, streaming."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.scripted_model import call, last_tool_result
+
+
+def test_code_looks_up_products_so_the_model_needs_no_tool_call(items: Any, make_agent: Any, chat: Any) -> None:
+    agent, model = make_agent("The Ethiopia Yirgacheffe ($14.50) is floral and light.")
+    c = chat(agent)
+    out = c.say("Do you have a floral light roast coffee?")
+    assert out.status == "ok"
+    assert out.reply == "The Ethiopia Yirgacheffe ($14.50) is floral and light."
+    assert c.streamed == out.reply  # streamed word by word, and all of it was clean
+    assert [p.name for p in out.products] == ["Ethiopia Yirgacheffe"]
+    assert out.tools == ["search_products"]
+    assert len(model.prompts) == 1  # one model call: the lookup was done in code
+    fenced = model.prompts[0][-1].content
+    assert fenced.startswith('<data source="catalog"') and "P1 | Ethiopia Yirgacheffe | $14.50" in fenced
+
+
+def test_model_tool_call_then_answer(items: Any, make_agent: Any, chat: Any) -> None:
+    agent, _ = make_agent(
+        call("product_details", product="Earl Grey Supreme"),
+        lambda messages: "Earl Grey Supreme costs $9.50." if "$9.50" in last_tool_result(messages) else "??",
+    )
+    c = chat(agent)
+    out = c.say("hello, tell me more about that bergamot black one")
+    assert out.reply == "Earl Grey Supreme costs $9.50."
+    assert "product_details" in out.tools
+    assert any(e["type"] == "status" for e in c.events)
+
+
+def test_small_talk_fetches_nothing(items: Any, make_agent: Any, chat: Any) -> None:
+    agent, model = make_agent("Hello! What can I find for you today?")
+    out = chat(agent).say("hi there!")
+    assert out.tools == [] and out.products == []
+    assert len(model.prompts[0]) == 2  # system prompt + the message
+    assert out.reply == "Hello! What can I find for you today?"
+
+
+def test_cart_changes_answer_with_a_reply_written_by_code(
+    items: Any, make_agent: Any, chat: Any, services: Any
+) -> None:
+    agent, model = make_agent(call("cart", action="add", product="P1", quantity=2))
+    c = chat(agent)
+    out = c.say("add two Ethiopia Yirgacheffe to my cart please")
+    assert out.status == "direct"
+    assert "Added 2 × Ethiopia Yirgacheffe ($14.50 each)" in out.reply and "Subtotal: $29.00" in out.reply
+    assert services.carts.quantities(c.key) == {str(items["yirga"]["_id"]): 2}
+    assert len(model.prompts) == 1  # no second model call to paraphrase the cart
+    assert [p.name for p in out.products] == ["Ethiopia Yirgacheffe"]
+
+
+def test_policy_questions_are_answered_from_the_owners_files(items: Any, make_agent: Any, chat: Any) -> None:
+    agent, _model = make_agent(
+        lambda messages: (
+            "Unopened items can be returned within 30 days." if "30 days" in last_tool_result(messages) else "??"
+        )
+    )
+    out = chat(agent).say("What is your return policy?")
+    assert out.reply == "Unopened items can be returned within 30 days."
+    assert out.tools == ["shop_policy"]
+
+
+def test_unknown_product_ref_is_explained_to_the_model(items: Any, make_agent: Any, chat: Any) -> None:
+    agent, _ = make_agent(
+        call("cart", action="add", product="P9"),
+        lambda messages: "Which product did you mean?" if "No product matches" in last_tool_result(messages) else "??",
+    )
+    out = chat(agent).say("add it")
+    assert out.reply == "Which product did you mean?"
+
+
+def test_a_lookup_that_answers_the_question_asks_the_model_for_text(items: Any, make_agent: Any, chat: Any) -> None:
+    agent, model = make_agent("The Ethiopia Yirgacheffe ($14.50).", call("cart", action="add", product="P1"))
+    c = chat(agent)
+    c.say("Do you have a floral light roast coffee?")
+    assert model.bound[-1]["tool_choice"] == "none"  # the answer is in code's lookup
+    c.say("add the Ethiopia Yirgacheffe to my cart")
+    assert model.bound[-1]["tool_choice"] == "cart"  # plainly a cart change: the model fills in the call
+
+
+def test_a_repeated_call_is_not_run_twice_and_ends_the_tool_rounds(items: Any, make_agent: Any, chat: Any) -> None:
+    agent, model = make_agent(
+        call("order_status", order_id="ORD-0000000A", email="a@example.com"),
+        call("order_status", order_id="ORD-0000000A", email="a@example.com"),
+        "I could not find that order.",
+    )
+    out = chat(agent).say("hmm, status please")
+    assert out.tools == ["order_status", "order_status"]
+    assert "Already done" in last_tool_result(model.prompts[2])
+    assert model.bound[-1]["tool_choice"] == "none"
+    assert out.reply == "I could not find that order."
+
+
+def test_the_previous_answers_products_come_back_for_a_follow_up(
+    items: Any, make_agent: Any, chat: Any, services: Any
+) -> None:
+    agent, model = make_agent("The Ethiopia Yirgacheffe ($14.50) is floral.", call("cart", action="add", product="P1"))
+    c = chat(agent)
+    c.say("Do you have a floral light roast coffee?")
+    c.say("add the first one")
+    shown = model.prompts[-1][-1]
+    assert "Products in your previous answer" in shown.content and "P1 | Ethiopia Yirgacheffe | $14.50" in shown.content
+    assert services.carts.quantities(c.key) == {str(items["yirga"]["_id"]): 1}
+
+
+def test_plain_requests_are_routed_so_the_model_only_fills_in_arguments(
+    items: Any, make_agent: Any, chat: Any, services: Any
+) -> None:
+    agent, model = make_agent(
+        call("place_order", name="Ann", email="ann@example.com", address="5 Oak Road, Springfield"),
+        call("talk_to_human", message="Parcel damaged", email="ann@example.com"),
+    )
+    c = chat(agent)
+    services.carts.add(c.key, str(items["honey"]["_id"]), 1)
+    viewed = c.say("What's in my cart?")
+    assert viewed.status == "direct" and "Wildflower Honey" in viewed.reply and model.prompts == []
+    c.say("I'm Ann, ann@example.com, 5 Oak Road, Springfield. Please place the order.")
+    assert model.bound[-1]["tool_choice"] == "place_order"
+    c.say("no. I want to talk to a real person, ann@example.com")
+    assert model.bound[-1]["tool_choice"] == "talk_to_human"
+
+
+def test_a_made_up_order_confirmation_is_replaced(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
+    agent, _ = make_agent("Done! Your order ORD-12345 has been placed.", "Your order has been placed.")
+    out = chat(agent).say("yes")
+    assert out.status == "fallback" and "ORD-12345" not in out.reply and "placed" not in out.reply

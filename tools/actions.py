@@ -1,0 +1,306 @@
+"""Writes that need the customer's "yes": prepared by a tool, executed by code.
+
+The model can only *prepare* an order or a cancellation. Preparing stores a `PendingAction` with the
+exact summary the customer is shown (items, quantities, prices from the database, total, address).
+Executing happens in code, never in a tool: when the customer's next message is an explicit yes, or the
+chat card's Confirm button posts the action id. The action id is the idempotency key of the order, so
+a double click, a repeated "yes" or a retried request all end in the one order the first made; and a
+cart that changed since the summary was shown voids the action and shows a fresh summary instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from shop.cart import CartView
+from shop.catalog import Product
+from shop.conversations import Conversation, PendingAction
+from shop.errors import Conflict, ShopError
+from shop.money import format_money
+from shop.orders import OrderRequest, OrderView
+from shop.services import ShopServices
+from shop.validation import describe_errors
+
+log = logging.getLogger(__name__)
+
+PLACE_ORDER = "place_order"
+CANCEL_ORDER = "cancel_order"
+WISHLIST_ADD = "wishlist_add"
+CONFIRM_HINT = 'Reply "yes" to confirm, or tell me what to change.'
+FIELD_NAMES = {"customerName": "your name", "email": "your email address", "address": "the delivery address"}
+
+
+class ActionRefused(Exception):
+    """The action cannot be prepared; `message` tells the customer (and the model) why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class ActionOutcome:
+    """What executing (or trying to execute) a confirmed action came to, as a reply written by code."""
+
+    reply: str
+    done: bool
+    pending: PendingAction | None = None
+    """A fresh action to confirm instead (the cart changed since the summary was shown)."""
+    order: OrderView | None = None
+
+
+def new_action_id() -> str:
+    return "act_" + secrets.token_urlsafe(12)
+
+
+def cart_fingerprint(cart: CartView) -> str:
+    """Items, quantities and prices: if any of them moves, the confirmed summary is no longer true."""
+    lines = sorted((line.product.id, line.quantity, str(line.product.price)) for line in cart.lines)
+    return hashlib.sha256(json.dumps(lines).encode()).hexdigest()[:32]
+
+
+def _money(services: ShopServices, amount: Decimal) -> str:
+    return format_money(amount, services.settings.currency_symbol)
+
+
+# --------------------------------------------------------------------------------------------------
+# Preparing
+# --------------------------------------------------------------------------------------------------
+
+
+def prepare_order(services: ShopServices, cart_id: str, name: str, email: str, address: str) -> PendingAction:
+    """An order of the cart's current contents, waiting for the customer's confirmation."""
+    cart = services.carts.view(cart_id)
+    if cart.empty:
+        raise ActionRefused("The cart is empty, so there is nothing to order yet.")
+    if cart.problems:
+        raise ActionRefused("The cart needs a change first: " + " ".join(cart.problems))
+    try:
+        request = OrderRequest(
+            customerName=name,
+            email=email,
+            address=address,
+            items=[{"productId": line.product.id, "quantity": line.quantity} for line in cart.lines],
+        )
+    except ValidationError as exc:
+        errors = describe_errors(list(exc.errors()))
+        missing = [FIELD_NAMES.get(field, field) for field in errors if field in FIELD_NAMES]
+        if missing:
+            raise ActionRefused("To place the order I still need " + " and ".join(missing) + ".") from None
+        raise ActionRefused("Some order details are not valid: " + "; ".join(errors.values())) from None
+    summary = {
+        "lines": [
+            {
+                "productId": line.product.id,
+                "name": line.product.name,
+                "quantity": line.quantity,
+                "unitPrice": str(line.product.price),
+                "lineTotal": str(line.line_total),
+            }
+            for line in cart.lines
+        ],
+        "total": str(cart.subtotal),
+        "customerName": request.customerName,
+        "email": request.email,
+        "address": request.address,
+        "currency": services.settings.currency,
+    }
+    return PendingAction(
+        id=new_action_id(),
+        kind=PLACE_ORDER,
+        summary=summary,
+        payload={"request": request.model_dump(mode="json")},
+        created_at=datetime.now(UTC),
+        cart_fingerprint=cart_fingerprint(cart),
+    )
+
+
+def prepare_cancel(services: ShopServices, order_id: str, email: str) -> PendingAction:
+    """A cancellation of the customer's pending order; the email must be the one the order was placed with."""
+    order = services.orders.lookup(order_id, email)  # NotFound for a wrong number OR a wrong email
+    if order.status != "pending":
+        raise ActionRefused(
+            f"Order {order.id} is {order.status}, so it can no longer be cancelled in the chat. "
+            "Please contact us about a return instead."
+        )
+    summary = {
+        "orderId": order.id,
+        "status": order.status,
+        "lines": [
+            {
+                "name": line.name,
+                "quantity": line.quantity,
+                "unitPrice": str(line.unit_price),
+                "lineTotal": str(line.line_total),
+            }
+            for line in order.lines
+        ],
+        "total": str(order.total),
+        "email": order.email,
+        "currency": services.settings.currency,
+    }
+    return PendingAction(
+        id=new_action_id(),
+        kind=CANCEL_ORDER,
+        summary=summary,
+        payload={"orderId": order.id, "email": order.email},
+        created_at=datetime.now(UTC),
+    )
+
+
+def prepare_wishlist(services: ShopServices, product: Product) -> PendingAction:
+    """Adding to the wishlist is a write too (DESIGN.md): it waits for the customer's yes like an order."""
+    return PendingAction(
+        id=new_action_id(),
+        kind=WISHLIST_ADD,
+        summary={"productId": product.id, "name": product.name, "price": str(product.price)},
+        payload={"productId": product.id},
+        created_at=datetime.now(UTC),
+    )
+
+
+def summary_text(services: ShopServices, action: PendingAction) -> str:
+    """The exact summary the customer confirms, written by code (never paraphrased by the model)."""
+    s = action.summary
+    if action.kind == WISHLIST_ADD:
+        price = _money(services, Decimal(s["price"]))
+        return f"Add {s['name']} ({price}) to your wishlist? {CONFIRM_HINT}"
+    lines = [
+        f"- {line['quantity']} × {line['name']} at {_money(services, Decimal(line['unitPrice']))}"
+        f" = {_money(services, Decimal(line['lineTotal']))}"
+        for line in s.get("lines", [])
+    ]
+    total = _money(services, Decimal(s["total"]))
+    if action.kind == PLACE_ORDER:
+        return "\n".join(
+            [
+                "Please check your order:",
+                *lines,
+                f"Total: {total} (free shipping)",
+                f"Deliver to: {s['customerName']}, {s['address']}",
+                f"Confirmation email to: {s['email']}",
+                f"Nothing is ordered yet. {CONFIRM_HINT.replace('confirm', 'place the order')}",
+            ]
+        )
+    return "\n".join(
+        [
+            f"Please confirm that you want to cancel order {s['orderId']}:",
+            *lines,
+            f"Total: {total}",
+            f"Nothing is cancelled yet. {CONFIRM_HINT.replace('confirm', 'cancel it')}",
+        ]
+    )
+
+
+def summary_amounts(action: PendingAction) -> set[Decimal]:
+    s = action.summary
+    amounts = {Decimal(s[key]) for key in ("total", "price") if key in s}
+    for line in s.get("lines", []):
+        amounts.update({Decimal(line["unitPrice"]), Decimal(line["lineTotal"])})
+    return amounts
+
+
+def public_action(services: ShopServices, action: PendingAction) -> dict[str, Any]:
+    """The pending action as the chat card and API clients get it."""
+    return {"id": action.id, "kind": action.kind, "summary": action.summary, "text": summary_text(services, action)}
+
+
+# --------------------------------------------------------------------------------------------------
+# Executing (code only, after an explicit confirmation)
+# --------------------------------------------------------------------------------------------------
+
+
+def execute(services: ShopServices, conversation: Conversation, action_id: str) -> ActionOutcome:
+    """Carry out the conversation's pending action `action_id`, at most once.
+
+    Updates `conversation.pending` / `conversation.done`; the caller saves the conversation.
+    """
+    finished = conversation.find_done(action_id)
+    if finished is not None and finished.result is not None:
+        return ActionOutcome(finished.result.get("reply", "That is already done."), done=True)
+    action = conversation.pending
+    if action is None or action.id != action_id:
+        return ActionOutcome(
+            "That confirmation is no longer valid, so I did nothing. What would you like to do?", False
+        )
+    conversation.pending = None
+    try:
+        if action.kind == PLACE_ORDER:
+            outcome = _place(services, conversation, action)
+        elif action.kind == CANCEL_ORDER:
+            outcome = _cancel(services, action)
+        elif action.kind == WISHLIST_ADD:
+            outcome = _wish(services, conversation, action)
+        else:
+            outcome = ActionOutcome("I cannot do that kind of action.", False)
+    except ShopError as exc:
+        outcome = ActionOutcome(f"I could not do that: {exc.message}", False)
+    if outcome.done:
+        action.result = {"reply": outcome.reply, **({"orderId": outcome.order.id} if outcome.order else {})}
+        conversation.done = [*conversation.done, action][-5:]
+    if outcome.pending is not None:
+        conversation.pending = outcome.pending
+    return outcome
+
+
+def _place(services: ShopServices, conversation: Conversation, action: PendingAction) -> ActionOutcome:
+    cart_id = conversation.cart_id
+    if cart_id is None:
+        return ActionOutcome("There is no cart in this conversation.", False)
+    cart = services.carts.view(cart_id)
+    if cart_fingerprint(cart) != action.cart_fingerprint:
+        if cart.empty:
+            return ActionOutcome("Your cart is empty now, so I did not place the order.", False)
+        request = action.payload["request"]
+        try:
+            fresh = prepare_order(services, cart_id, request["customerName"], request["email"], request["address"])
+        except ActionRefused as exc:
+            return ActionOutcome(f"Your cart changed, so I did not place the order. {exc.message}", False)
+        text = "Your cart changed since I showed the summary, so I did not place the order.\n\n"
+        return ActionOutcome(text + summary_text(services, fresh), False, pending=fresh)
+    request = OrderRequest.model_validate(action.payload["request"])
+    order = services.orders.place(request, idempotency_key=f"chat:{action.id}", session_id=cart_id)
+    services.carts.remove_products(cart_id, {line.product_id for line in order.lines})
+    reply = (
+        f"Your order {order.id} is placed. Total: {_money(services, order.total)}. "
+        f"A confirmation email is on its way to {order.email}."
+    )
+    return ActionOutcome(reply, True, order=order)
+
+
+def _cancel(services: ShopServices, action: PendingAction) -> ActionOutcome:
+    order_id, email = action.payload["orderId"], action.payload["email"]
+    order = services.orders.lookup(order_id, email)
+    if order.status == "cancelled":
+        return ActionOutcome(f"Order {order.id} is cancelled.", True)
+    if order.status != "pending":
+        return ActionOutcome(f"Order {order.id} is {order.status} now, so it can no longer be cancelled here.", False)
+    try:
+        from shop.order_admin import OrderAdmin
+    except ImportError:  # pragma: no cover - the admin's order lifecycle ships with the shop
+        return ActionOutcome("Cancelling is not available right now; please contact us.", False)
+    admin = OrderAdmin(services.db, services.settings, services.mailer, on_stock_change=services.catalog.invalidate)
+    try:
+        admin.change_status(order.id, "cancelled", owner=f"customer:{order.email}")
+    except Conflict:
+        current = services.orders.get(order.id)
+        if current is None or current.status != "cancelled":
+            raise
+    return ActionOutcome(f"Order {order.id} is cancelled. Any reserved items went back on the shelf.", True)
+
+
+def _wish(services: ShopServices, conversation: Conversation, action: PendingAction) -> ActionOutcome:
+    wishlist = getattr(services, "wishlist", None)
+    if wishlist is None or conversation.cart_id is None:
+        return ActionOutcome("The wishlist is not available.", False)
+    wishlist.add(conversation.cart_id, action.payload["productId"])  # idempotent: a second yes changes nothing
+    return ActionOutcome(f"{action.summary['name']} is on your wishlist.", True)
