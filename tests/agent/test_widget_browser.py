@@ -61,7 +61,9 @@ def test_chat_widget_end_to_end(browser: Any, chat_server: Any, items: Any, serv
     card.get_by_role("button", name="Add to cart").click()
     page.locator("#cart-count", has_text="1").wait_for()
 
-    page.get_by_label("Message to the assistant").fill(f"I'm Ann Lee, ann@example.com, {ADDRESS}. Please place the order.")
+    page.get_by_label("Message to the assistant").fill(
+        f"I'm Ann Lee, ann@example.com, {ADDRESS}. Please place the order."
+    )
     page.get_by_role("button", name="Send").click()
     summary = page.locator(".chat-action").last
     summary.wait_for()
