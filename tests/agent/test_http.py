@@ -81,7 +81,8 @@ def test_widget_order_flow_with_the_confirm_button(client: TestClient, services:
 def test_widget_cancel_button_declines(client: TestClient, services: Any, items: Any) -> None:
     use_script(client, services, call("place_order", name="Alice", email="alice@example.com", address=ADDRESS))
     client.post("/cart/items", data={"product_id": str(items["honey"]["_id"]), "quantity": "1"})
-    action = done(client.post("/chat/stream", json={"message": "order it"}))["pendingAction"]
+    message = f"order it: Alice, alice@example.com, {ADDRESS}"
+    action = done(client.post("/chat/stream", json={"message": message}))["pendingAction"]
     declined = done(client.post("/chat/confirm", json={"action_id": action["id"], "decision": "cancel"}))
     assert declined["status"] == "declined"
     assert done(client.post("/chat/confirm", json={"action_id": action["id"]})).get("orderId") is None

@@ -143,7 +143,7 @@ def test_out_of_stock_at_confirmation_places_nothing(items: Any, make_agent: Any
     agent, _ = make_agent(call("place_order", name="Alice", email="alice@example.com", address=ADDRESS))
     c = chat(agent)
     services.carts.add(c.key, str(items["cream"]["_id"]), 3)
-    out = c.say("order it")
+    out = c.say("order it, I'm Alice, alice@example.com, " + ADDRESS)
     assert out.pending_action is not None
     services.db.products.update_one(
         {"_id": items["cream"]["_id"]}, {"$set": {"stock": 1, "updatedAt": datetime.now(UTC)}}

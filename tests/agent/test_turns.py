@@ -44,14 +44,32 @@ def test_small_talk_fetches_nothing(items: Any, make_agent: Any, chat: Any) -> N
 def test_cart_changes_answer_with_a_reply_written_by_code(
     items: Any, make_agent: Any, chat: Any, services: Any
 ) -> None:
-    agent, model = make_agent(call("cart", action="add", product="P1", quantity=2))
+    agent, model = make_agent(
+        "The Ethiopia Yirgacheffe ($14.50) is floral.", call("cart", action="add", product="P1", quantity=2)
+    )
     c = chat(agent)
-    out = c.say("add two Ethiopia Yirgacheffe to my cart please")
+    c.say("Do you have a floral light roast coffee?")
+    out = c.say("I'll take two of the first one, add them to my cart")
     assert out.status == "direct"
     assert "Added 2 × Ethiopia Yirgacheffe ($14.50 each)" in out.reply and "Subtotal: $29.00" in out.reply
     assert services.carts.quantities(c.key) == {str(items["yirga"]["_id"]): 2}
-    assert len(model.prompts) == 1  # no second model call to paraphrase the cart
+    assert len(model.prompts) == 2  # no further model call to paraphrase the cart
+    assert model.bound[-1]["tool_choice"] == "cart"
     assert [p.name for p in out.products] == ["Ethiopia Yirgacheffe"]
+
+
+def test_a_cart_change_naming_one_product_needs_no_model(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
+    agent, model = make_agent()
+    c = chat(agent)
+    added = c.say("add two Ethiopia Yirgacheffe to my cart please")
+    assert added.status == "direct" and "Added 2 × Ethiopia Yirgacheffe" in added.reply
+    changed = c.say("make it 3 Ethiopia Yirgacheffe in my cart")
+    assert "3 × Ethiopia Yirgacheffe" in changed.reply
+    sold_out = c.say("put a Chamomile Dream in my basket")
+    assert sold_out.reply == "Sorry, Chamomile Dream is sold out."
+    removed = c.say("remove the Ethiopia Yirgacheffe from my cart")
+    assert "Removed Ethiopia Yirgacheffe" in removed.reply and services.carts.quantities(c.key) == {}
+    assert model.prompts == []
 
 
 def test_policy_questions_are_answered_from_the_owners_files(items: Any, make_agent: Any, chat: Any) -> None:
@@ -79,7 +97,7 @@ def test_a_lookup_that_answers_the_question_asks_the_model_for_text(items: Any, 
     c = chat(agent)
     c.say("Do you have a floral light roast coffee?")
     assert model.bound[-1]["tool_choice"] == "none"  # the answer is in code's lookup
-    c.say("add the Ethiopia Yirgacheffe to my cart")
+    c.say("add the first one to my cart")
     assert model.bound[-1]["tool_choice"] == "cart"  # plainly a cart change: the model fills in the call
 
 

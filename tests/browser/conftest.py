@@ -44,8 +44,10 @@ def live_server(services: ShopServices, settings: Settings) -> Iterator[str]:
     thread.join(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module: Playwright's sync API keeps an event loop running while it is
+    open, which would break later tests that call asyncio.run() if it lived for the whole session."""
     if CHROMIUM is None:
         pytest.fail("Debian's chromium is not installed; `make test` installs it (apt-get install chromium).")
     from playwright.sync_api import sync_playwright

@@ -13,7 +13,7 @@ import uvicorn
 
 from agent.service import ChatAgent
 from app.embedded_mongo import free_port
-from tests.browser.conftest import browser  # noqa: F401 - fixture
+from tests.agent.conftest import items  # noqa: F401 - the agent tests' sample products
 from tests.support.scripted_model import ScriptedChatModel, call
 
 pytestmark = pytest.mark.browser
