@@ -33,12 +33,18 @@ _MONEY = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[a-z0-9%]+")
-_ORDER_ID = re.compile(r"\bORD-?[A-Z0-9]{3,}\b", re.IGNORECASE)
+_ORDER_ID = re.compile(r"\bORD-[A-Z0-9]{4,}\b", re.IGNORECASE)
+# "Your order has been placed", "I've cancelled it": things only code may say (after a confirmation).
 _ORDER_CLAIM = re.compile(
-    r"\b(?:order|it)\b[^.!?\n]{0,40}?\b(?:has been|have been|is|was|are)\s+(?:now\s+|successfully\s+)?"
-    r"(?:placed|confirmed|submitted|cancell?ed|processed|completed)\b",
+    r"\b(?:order|it)\b[^.!?\n]{0,40}?\b(?:has been|have been|was|were)\s+(?:now\s+|successfully\s+)?"
+    r"(?:placed|submitted|cancell?ed)\b"
+    r"|\bI(?:'ve| have)?\s+(?:just\s+)?(?:placed|submitted|cancell?ed)\b",
     re.IGNORECASE,
 )
+_SOLD_OUT_WORDS = re.compile(
+    r"sold out|out of stock|unavailable|not available|no longer|none left|0 left", re.IGNORECASE
+)
+_TOOL_TALK = re.compile(r"\bfunctions?\b|`\w+`|\btool\b", re.IGNORECASE)
 _ORDER_TOOLS = {"order_status", "cancel_order", "place_order"}
 
 
@@ -109,9 +115,25 @@ class Violation:
         return self.detail
 
 
-def check_reply(text: str, turn: TurnRecord, names: NameIndex, *, user_text: str = "") -> list[Violation]:
-    """What in `text` did not come from this turn's tool results (empty list: the reply may be shown)."""
+def check_reply(
+    text: str,
+    turn: TurnRecord,
+    names: NameIndex,
+    *,
+    user_text: str = "",
+    tool_names: frozenset[str] = frozenset(),
+    final: bool = True,
+) -> list[Violation]:
+    """What in `text` did not come from this turn's tool results (empty list: the reply may be shown).
+
+    Besides names and prices: order numbers no tool returned, claims that an order was placed or
+    cancelled (only code says that, after a confirmation), a sold-out product offered as if it were
+    available, and talk about tools or functions instead of an answer (a small model's habit).
+    """
     problems: list[Violation] = []
+    lowered = text.lower()
+    if any(name in lowered for name in tool_names) or _TOOL_TALK.search(text):
+        problems.append(Violation("tool", "the tools (answer with what they returned instead)"))
     allowed = {a.quantize(Decimal("0.01")) for a in turn.amounts}
     allowed |= {a.quantize(Decimal("0.01")) for a in amounts_in(user_text)}
     for amount in amounts_in(text):
@@ -127,14 +149,24 @@ def check_reply(text: str, turn: TurnRecord, names: NameIndex, *, user_text: str
         if pid not in turn.products:
             product = names.catalog.get_any(pid)
             problems.append(Violation("product", f"the product {product.name if product else pid!r}"))
+        elif final and not turn.products[pid].in_stock and not _SOLD_OUT_WORDS.search(text):
+            problems.append(Violation("stock", f"{turn.products[pid].name} without saying it is sold out"))
     return problems
 
 
 class StreamGate:
     """Releases streamed text word by word, and only while the text so far passes `check`."""
 
-    def __init__(self, check: Callable[[str], list[Violation]]) -> None:
+    def __init__(
+        self,
+        check: Callable[[str], list[Violation]],
+        rewrite: Callable[[str], str] | None = None,
+        partial: Callable[[str], list[Violation]] | None = None,
+    ) -> None:
         self.check = check
+        self.partial = partial or check
+        """The check for text that may still continue ("X is" before "sold out" arrives)."""
+        self.rewrite = rewrite or strip_refs
         self.text = ""
         self.emitted = 0
         self.blocked = False
@@ -147,32 +179,37 @@ class StreamGate:
         cut = max(self.text.rfind(" "), self.text.rfind("\n")) + 1
         if cut <= self.emitted:
             return ""
-        problems = self.check(self.text[:cut])
+        problems = self.partial(self.rewrite(self.text[:cut]))
         if problems:
             self.blocked, self.problems = True, problems
             return ""
         out, self.emitted = self.text[self.emitted : cut], cut
-        return strip_refs(out)
+        return self.rewrite(out)
 
     def finish(self) -> str:
         """The rest of the text if the whole reply passes; otherwise '' and `blocked` is set."""
         if self.blocked:
             return ""
-        problems = self.check(self.text)
+        problems = self.check(self.rewrite(self.text))
         if problems:
             self.blocked, self.problems = True, problems
             return ""
         out, self.emitted = self.text[self.emitted :], len(self.text)
-        return strip_refs(out)
+        return self.rewrite(out)
 
 
 _REF = re.compile(r"\s?\(P\d{1,3}\)|\bP\d{1,3}(?::|\s[-–|])?\s(?=[A-Z])")
+_BARE_REF = re.compile(r"\bP(\d{1,3})\b")
 
 
-def strip_refs(text: str) -> str:
-    """Drop the short product refs ("P3") a model copies from tool results into its reply: they are
-    for tool calls, not for people."""
-    return _REF.sub("", text)
+def strip_refs(text: str, names: dict[str, str] | None = None) -> str:
+    """Take the short product refs ("P3") a model copies from tool results out of its reply: they are
+    for tool calls, not for people. A ref next to a name is dropped; a ref standing for a product
+    ("add P2") becomes the product's name (`names`: ref -> name), so it is checked like any name."""
+    text = _REF.sub("", text)
+    if names:
+        text = _BARE_REF.sub(lambda m: names.get(f"P{int(m.group(1))}", m.group(0)), text)
+    return text
 
 
 def fallback_reply(turn: TurnRecord, *, default: str) -> str:

@@ -20,7 +20,9 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
+from agent.guard import NameIndex
 from shop.catalog import tokenize
+from shop.errors import ShopError
 from shop.orders import normalize_order_id
 from shop.search import STOPWORDS, parse_query
 from tools import customer
@@ -151,7 +153,37 @@ _CART_CHANGE = re.compile(
 _CART_WORD = re.compile(r"\b(?:cart|basket)\b", re.IGNORECASE)
 
 
-def route(ctx: ToolContext, message: str) -> str | None:
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "a pair of": 2}  # fmt: skip
+_QUANTITY = re.compile(r"\b(\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+_REMOVE = re.compile(r"\b(?:remove|delete|take\s+out|drop)\b", re.IGNORECASE)
+_SET = re.compile(r"\b(?:make\s+(?:it|that)|change|set|increase|decrease)\b", re.IGNORECASE)
+
+
+def _cart_directly(ctx: ToolContext, message: str, names: NameIndex) -> bool:
+    """A cart change that names exactly one product ("add 2 Ceremonial Matcha to my cart") is done by
+    code: nothing is left for a model to decide, and a small one picks the wrong line of a list."""
+    named = list(dict.fromkeys(names.mentions(message)))
+    product = ctx.services.catalog.get(named[0]) if len(named) == 1 else None
+    if product is None:
+        return False
+    rest = re.sub(re.escape(product.name), " ", message, flags=re.IGNORECASE)
+    found = _QUANTITY.search(rest)
+    quantity = (
+        (int(found.group(1)) if found.group(1).isdigit() else _NUMBER_WORDS[found.group(1).lower()]) if found else 1
+    )
+    action = "remove" if _REMOVE.search(rest) else "set" if _SET.search(rest) else "add"
+    args = {"action": action, "product": product.id, "quantity": quantity}
+    ctx.called("cart", args)
+    try:
+        customer.cart(ctx, **args)
+    except ShopError as exc:
+        ctx.remember(product, card=True)
+        ctx.turn.direct_reply = exc.message
+    return True
+
+
+def route(ctx: ToolContext, message: str, names: NameIndex | None = None) -> str | None:
     """The tool a message plainly asks for, so a small model only has to fill in its arguments.
 
     Only unmistakable requests are routed; the tools still validate everything, and writes still
@@ -163,6 +195,12 @@ def route(ctx: ToolContext, message: str) -> str | None:
     if _HANDOFF.search(message):
         return "talk_to_human"
     if _WISHLIST.search(message):
+        named = list(dict.fromkeys(names.mentions(message))) if names is not None else []
+        product = ctx.services.catalog.get(named[0]) if len(named) == 1 else None
+        if product is not None and re.search(r"\b(?:add|save|put|keep)\b", message, re.IGNORECASE):
+            ctx.called("wishlist", {"action": "add", "product": product.id})
+            customer.wishlist(ctx, "add", product.id)  # prepares it; the customer still says yes
+            return None
         return "wishlist"
     cart_id = ctx.cart_id
     has_cart = bool(cart_id and ctx.services.carts.quantities(cart_id))
@@ -174,18 +212,21 @@ def route(ctx: ToolContext, message: str) -> str | None:
         and not _CART_CHANGE.search(message)
         and not _EMAIL_ORDER.search(message)
     ):
+        ctx.called("cart", {"action": "view"})
         customer.cart(ctx, "view")  # a reply written by code; no model needed
         return None
     if _CART_CHANGE.search(message) and (_CART_WORD.search(message) or re.search(r"^\s*(?:add|put)\b", message, re.I)):
+        if names is not None and _cart_directly(ctx, message, names):
+            return None
         return "cart"
     return None
 
 
-def prefetch(ctx: ToolContext, message: str) -> list[Lookup]:
+def prefetch(ctx: ToolContext, message: str, names: NameIndex | None = None) -> list[Lookup]:
     """The lookups a message clearly calls for (at most one), run now through the tool functions."""
     if ctx.role != "customer":
         return []
-    ctx.turn.force_tool = route(ctx, message)
+    ctx.turn.force_tool = route(ctx, message, names)
     if ctx.turn.direct_reply is not None or ctx.turn.force_tool in ("place_order", "cancel_order", "talk_to_human"):
         return []
     order_id = _ORDER_ID.search(message)
@@ -240,8 +281,6 @@ def focus(message: str) -> str:
 
 
 def _safe(run: Any) -> str:
-    from shop.errors import ShopError
-
     try:
         return run()
     except ShopError as exc:

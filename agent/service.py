@@ -27,6 +27,7 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from langchain.agents import create_agent
@@ -381,6 +382,8 @@ class ChatAgent:
         """Execute or void the pending action when this turn is about it; None: let the agent answer."""
         key = conversation.key
         pending = conversation.pending
+        if pending is not None and datetime.now(UTC) - pending.created_at > actions.PENDING_TTL:
+            conversation.pending = pending = None  # a summary from long ago is not what "yes" means now
         if confirm_action:
             return self._execute(conversation, confirm_action)
         if decline_action:
@@ -416,9 +419,12 @@ class ChatAgent:
         if not message:
             yield {"type": "outcome", "outcome": TurnOutcome("What can I help you with?", key, status="direct")}
             return
-        ctx = ToolContext(self.services, role, conversation, cart_id=conversation.cart_id)
+        said = [m.content for m in conversation.window if m.role == "user"]
+        ctx = ToolContext(
+            self.services, role, conversation, cart_id=conversation.cart_id, customer_text="\n".join([*said, message])
+        )
         t0 = time.perf_counter()
-        lookups = await asyncio.to_thread(retrieval.prefetch, ctx, message)
+        lookups = await asyncio.to_thread(retrieval.prefetch, ctx, message, self.names)
         for lookup in lookups:
             ctx.called(lookup.tool, lookup.args)
         if ctx.turn.direct_reply is not None:  # code answered it all (e.g. "what is in my cart?")
@@ -442,13 +448,21 @@ class ChatAgent:
         ]
         timings = {"prefetch_s": round(time.perf_counter() - t0, 4)}
 
-        def check(text: str) -> list[guard.Violation]:
-            return guard.check_reply(text, ctx.turn, self.names, user_text=message)
+        tool_names = frozenset(t.name for t in self.tools[role])
+
+        def check(text: str, final: bool = True) -> list[guard.Violation]:
+            return guard.check_reply(text, ctx.turn, self.names, user_text=message, tool_names=tool_names, final=final)
+
+        def partial(text: str) -> list[guard.Violation]:
+            return check(text, final=False)
+
+        def rewrite(text: str) -> str:
+            return guard.strip_refs(text, self._ref_names(conversation))
 
         status = "ok"
         final_text = ""
         streamed = False
-        gate = guard.StreamGate(check)
+        gate = guard.StreamGate(check, rewrite, partial)
         state_messages: list[BaseMessage] = list(messages)
         first_token: float | None = None
         try:
@@ -480,7 +494,7 @@ class ChatAgent:
                                 if streamed:
                                     yield {"type": "reset"}
                                     streamed = False
-                                gate = guard.StreamGate(check)
+                                gate = guard.StreamGate(check, rewrite, partial)
                                 name = msg.tool_calls[0]["name"]
                                 yield {"type": "status", "text": TOOL_STATUS.get(name, "Working on it…")}
                             else:
@@ -515,12 +529,12 @@ class ChatAgent:
         else:
             rest = gate.finish() if final_text else ""
             if final_text and not gate.blocked:
-                reply = guard.strip_refs(final_text)
+                reply = rewrite(final_text)
                 if rest:
                     yield {"type": "token", "text": rest}
             else:
                 problems = gate.problems
-                reply, status = await self._regenerate(role, ctx, state_messages, problems, check, final_text)
+                reply, status = await self._regenerate(role, ctx, state_messages, problems, check, final_text, rewrite)
                 yield {"type": "replace", "text": reply}
 
         if ctx.turn.pending is not None:
@@ -547,6 +561,7 @@ class ChatAgent:
         problems: list[guard.Violation],
         check: Callable[[str], list[guard.Violation]],
         final_text: str,
+        rewrite: Callable[[str], str],
     ) -> tuple[str, str]:
         """One more try with a corrective note (same tools, none callable), then a reply written by code."""
         default = UNSURE_REPLY if role == "customer" else OWNER_UNSURE_REPLY
@@ -558,9 +573,9 @@ class ChatAgent:
             try:
                 model = self.model.bind_tools(self.tools[role], tool_choice="none")
                 answer = await model.ainvoke([SystemMessage(self.system_prompts[role]), *history, SystemMessage(note)])
-                text = _text(answer.content).strip()
+                text = rewrite(_text(answer.content).strip())
                 if text and not check(text) and not getattr(answer, "tool_calls", None):
-                    return guard.strip_refs(text), "regenerated"
+                    return text, "regenerated"
             except Exception:
                 log.exception("regenerating a rejected reply failed")
         return guard.fallback_reply(ctx.turn, default=default), "fallback"
@@ -574,6 +589,10 @@ class ChatAgent:
         if not ids and (status in ("fallback", "step_limit", "offline") or searched):
             ids = list(ctx.turn.products)[:3]
         return self._products(ids)
+
+    def _ref_names(self, conversation: Conversation) -> dict[str, str]:
+        found = {ref: self.services.catalog.get_any(pid) for ref, pid in conversation.refs.items()}
+        return {ref: product.name for ref, product in found.items() if product is not None}
 
     def _products(self, ids: list[str]) -> list[Product]:
         found = [self.services.catalog.get(pid) for pid in dict.fromkeys(ids)]

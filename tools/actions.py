@@ -15,7 +15,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 PLACE_ORDER = "place_order"
 CANCEL_ORDER = "cancel_order"
 WISHLIST_ADD = "wishlist_add"
+PENDING_TTL = timedelta(minutes=30)
+"""A summary older than this is void: prices and stock may have moved, and the "yes" is about something else."""
 CONFIRM_HINT = 'Reply "yes" to confirm, or tell me what to change.'
 FIELD_NAMES = {"customerName": "your name", "email": "your email address", "address": "the delivery address"}
 

@@ -59,6 +59,14 @@ class ToolContext:
     conversation: Conversation
     cart_id: str | None = None
     turn: TurnRecord = field(default_factory=TurnRecord)
+    customer_text: str | None = None
+    """What the customer wrote in this conversation (the model sees no more). Emails and order numbers
+    in tool arguments must come from it: a small model otherwise fills in "example@example.com"."""
+
+    def given_by_customer(self, value: str) -> bool:
+        if self.customer_text is None:
+            return True
+        return bool(value.strip()) and value.strip().lower() in self.customer_text.lower()
 
     def remember(self, product: Product, *, card: bool = False) -> str:
         """Record a product as returned this turn (its name and price may now be quoted); its ref."""

@@ -207,6 +207,8 @@ def cart(ctx: ToolContext, action: str = "view", product: str = "", quantity: in
 
 def place_order(ctx: ToolContext, name: str, email: str, address: str) -> str:
     """Only prepares the order: the customer confirms the exact summary, then code places it."""
+    if not ctx.given_by_customer(email):
+        return "Ask the customer for their email address (and name and delivery address); never guess them."
     action = actions.prepare_order(ctx.services, _need_cart(ctx), name, email, address)
     return _pending(ctx, action)
 
@@ -226,8 +228,8 @@ def order_status(ctx: ToolContext, order_id: str, email: str) -> str:
     """Status of one order; the email must match the order's (the same rule as the lookup page)."""
     if normalize_order_id(order_id or "") is None:
         return "That is not an order number (they look like ORD-7K2M9QXD)."
-    if "@" not in (email or ""):
-        return "I need the email address the order was placed with."
+    if "@" not in (email or "") or not ctx.given_by_customer(email) or not _order_given(ctx, order_id):
+        return "Ask the customer for the order number and the email address the order was placed with."
     order = ctx.services.orders.lookup(order_id, email)
     ctx.turn.order_ids.add(order.id)
     lines = [f"{line.quantity} × {clean(line.name, 80)}" for line in order.lines]
@@ -244,9 +246,16 @@ def order_status(ctx: ToolContext, order_id: str, email: str) -> str:
     return fence(text, "order")
 
 
+def _order_given(ctx: ToolContext, order_id: str) -> bool:
+    normalized = normalize_order_id(order_id or "") or ""
+    return ctx.given_by_customer(normalized) or ctx.given_by_customer(normalized.removeprefix("ORD-"))
+
+
 def cancel_order(ctx: ToolContext, order_id: str, email: str) -> str:
     if normalize_order_id(order_id or "") is None or "@" not in (email or ""):
         return "To cancel I need the order number (like ORD-7K2M9QXD) and the email it was placed with."
+    if not ctx.given_by_customer(email) or not _order_given(ctx, order_id):
+        return "Ask the customer for the order number and the email address the order was placed with."
     return _pending(ctx, actions.prepare_cancel(ctx.services, order_id, email))
 
 
@@ -301,6 +310,8 @@ def wishlist(ctx: ToolContext, action: str = "list", product: str = "") -> str:
 def handoff(ctx: ToolContext, message: str, email: str, name: str = "") -> str:
     """A contact message for the owner's inbox, written from the customer's words; rate-limited per chat
     so a confused model (or a prompt injection) cannot flood the owner."""
+    if not ctx.given_by_customer(email):
+        return "Ask the customer for their email address, so the team can reply; never guess it."
     now = datetime.now(UTC)
     recent = [t for t in ctx.conversation.handoffs if now - t < HANDOFF_INTERVAL]
     if recent:

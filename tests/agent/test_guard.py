@@ -61,3 +61,18 @@ def test_order_numbers_and_order_claims_need_a_tool(items: Any, services: Any) -
 def test_refs_are_taken_out_of_replies() -> None:
     assert strip_refs("Try the P1 Lighthouse Blend or Kenya AA (P2).") == "Try the Lighthouse Blend or Kenya AA."
     assert strip_refs("P3: Earl Grey") == "Earl Grey"
+
+
+def test_tool_talk_and_a_sold_out_product_offered_as_available(items: Any, services: Any) -> None:
+    names = NameIndex(services.catalog)
+    turn = TurnRecord()
+    chamomile = services.catalog.get(str(items["chamomile"]["_id"]))
+    turn.products[chamomile.id] = chamomile
+    tools = frozenset({"sales_summary"})
+    assert [v.kind for v in check_reply("Call the `sales_summary` function.", turn, names, tool_names=tools)] == [
+        "tool"
+    ]
+    assert [v.kind for v in check_reply("Chamomile Dream is lovely.", turn, names)] == ["stock"]
+    assert check_reply("Chamomile Dream is sold out, sorry.", turn, names) == []
+    assert check_reply("Chamomile Dream is", turn, names, final=False) == []  # the rest may still come
+    assert check_reply("Your card is charged when the order is confirmed.", turn, names) == []

@@ -7,7 +7,7 @@ a step limit that ends politely.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -370,3 +370,12 @@ def test_handover_creates_one_contact_message(items: Any, make_agent: Any, chat:
     assert "already with the shop team" in second.reply
     messages = list(services.db.contact_messages.find({}))
     assert len(messages) == 1 and messages[0]["email"] == "carol@example.com"
+
+
+def test_an_old_summary_cannot_be_confirmed(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
+    c, _out, _ = _prepare_order(make_agent, chat, services, items, "What would you like to do?")
+    services.db.conversation_history.update_one(
+        {"_id": c.key}, {"$set": {"pending.createdAt": datetime.now(UTC) - timedelta(hours=2)}}
+    )
+    late = c.say("yes")
+    assert late.order_id is None and services.db.orders.count_documents({}) == 0
