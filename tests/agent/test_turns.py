@@ -147,3 +147,15 @@ def test_a_made_up_order_confirmation_is_replaced(items: Any, make_agent: Any, c
     agent, _ = make_agent("Done! Your order ORD-12345 has been placed.", "Your order has been placed.")
     out = chat(agent).say("yes")
     assert out.status == "fallback" and "ORD-12345" not in out.reply and "placed" not in out.reply
+
+
+def test_a_wishlist_request_naming_one_product_is_prepared_by_code(
+    items: Any, make_agent: Any, chat: Any, services: Any
+) -> None:
+    agent, model = make_agent()
+    c = chat(agent)
+    asked = c.say("Save the Rose Hand Cream to my wishlist")
+    assert asked.pending_action["kind"] == "wishlist_add" and services.wishlist.items(c.key) == []
+    done = c.say("yes")
+    assert done.status == "confirmed" and [p.name for p in services.wishlist.items(c.key)] == ["Rose Hand Cream"]
+    assert model.prompts == []
