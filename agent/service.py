@@ -428,12 +428,16 @@ class ChatAgent:
         for lookup in lookups:
             ctx.called(lookup.tool, lookup.args)
         if ctx.turn.direct_reply is not None:  # code answered it all (e.g. "what is in my cart?")
+            if ctx.turn.pending is not None:
+                conversation.pending = ctx.turn.pending
             outcome = TurnOutcome(
                 ctx.turn.direct_reply,
                 key,
                 products=self._products(ctx.turn.card_ids),
+                pending_action=actions.public_action(self.services, ctx.turn.pending) if ctx.turn.pending else None,
                 status="direct",
                 tools=[name for name, _ in ctx.turn.calls],
+                writes=list(ctx.turn.writes),
             )
             yield {"type": "outcome", "outcome": outcome}
             return

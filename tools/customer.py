@@ -224,8 +224,20 @@ def _pending(ctx: ToolContext, action: actions.PendingAction) -> str:
     return fence(text + "\nWaiting for the customer's yes.", "pending action")
 
 
+STATUS_NEXT = {
+    "pending": "We will confirm it for shipping soon.",
+    "confirmed": "It is being packed and will ship soon.",
+    "shipped": "It is on its way.",
+    "completed": "It has been delivered.",
+    "cancelled": "It was cancelled.",
+}
+
+
 def order_status(ctx: ToolContext, order_id: str, email: str) -> str:
-    """Status of one order; the email must match the order's (the same rule as the lookup page)."""
+    """Status of one order; the email must match the order's (the same rule as the lookup page).
+
+    Answered in code's words: the facts are all in the order, and a small model tends to thank the
+    customer instead of telling them the status."""
     if normalize_order_id(order_id or "") is None:
         return "That is not an order number (they look like ORD-7K2M9QXD)."
     if "@" not in (email or "") or not ctx.given_by_customer(email) or not _order_given(ctx, order_id):
@@ -242,7 +254,12 @@ def order_status(ctx: ToolContext, order_id: str, email: str) -> str:
         product = ctx.services.catalog.get_any(line.product_id)
         if product is not None:
             ctx.remember(product)
-    ctx.note(text)
+    reply = (
+        f"Your order {order.id} is {order.status} (placed {order.created_at:%d %b %Y}). "
+        f"{STATUS_NEXT.get(order.status, '')}\nItems: {', '.join(lines)}. Total: {money(ctx, order.total)}."
+    )
+    ctx.note(reply)
+    ctx.turn.direct_reply = reply
     return fence(text, "order")
 
 
