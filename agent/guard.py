@@ -42,9 +42,9 @@ _ORDER_CLAIM = re.compile(
     re.IGNORECASE,
 )
 _SOLD_OUT_WORDS = re.compile(
-    r"sold out|out of stock|unavailable|not available|no longer|none left|0 left", re.IGNORECASE
+    r"sold out|out of stock|unavailable|not available|no longer|none left|\b0 left|\bstock:? 0\b", re.IGNORECASE
 )
-_TOOL_TALK = re.compile(r"\bfunctions?\b|`\w+`|\btool\b", re.IGNORECASE)
+_TOOL_TALK = re.compile(r"\bfunctions?\b|`\w+`|\btool calls?\b", re.IGNORECASE)
 _ORDER_TOOLS = {"order_status", "cancel_order", "place_order"}
 
 
@@ -123,6 +123,7 @@ def check_reply(
     user_text: str = "",
     tool_names: frozenset[str] = frozenset(),
     final: bool = True,
+    stock_rule: bool = True,
 ) -> list[Violation]:
     """What in `text` did not come from this turn's tool results (empty list: the reply may be shown).
 
@@ -149,7 +150,7 @@ def check_reply(
         if pid not in turn.products:
             product = names.catalog.get_any(pid)
             problems.append(Violation("product", f"the product {product.name if product else pid!r}"))
-        elif final and not turn.products[pid].in_stock and not _SOLD_OUT_WORDS.search(text):
+        elif final and stock_rule and not turn.products[pid].in_stock and not _SOLD_OUT_WORDS.search(text):
             problems.append(Violation("stock", f"{turn.products[pid].name} without saying it is sold out"))
     return problems
 

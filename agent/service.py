@@ -455,7 +455,15 @@ class ChatAgent:
         tool_names = frozenset(t.name for t in self.tools[role])
 
         def check(text: str, final: bool = True) -> list[guard.Violation]:
-            return guard.check_reply(text, ctx.turn, self.names, user_text=message, tool_names=tool_names, final=final)
+            return guard.check_reply(
+                text,
+                ctx.turn,
+                self.names,
+                user_text=message,
+                tool_names=tool_names,
+                final=final,
+                stock_rule=role == "customer",  # the owner's reports talk about stock in numbers
+            )
 
         def partial(text: str) -> list[guard.Violation]:
             return check(text, final=False)

@@ -1,4 +1,4 @@
-"""Scenario suite: 39 multi-turn conversations against a real model, scored in code.
+"""Scenario suite: 42 multi-turn conversations (34 customer, 8 owner) against a real model, scored in code.
 
 Runs the real agent (tools, guards, confirmations) over a fresh demo shop against the embedded local
 model or any OpenAI-compatible endpoint, and reports per conversation whether the task succeeded,
@@ -9,7 +9,7 @@ order, a wishlist entry, a contact message) and not otherwise. Totals: task succ
 (answers the reply check had to reject; the customer never saw them, but they measure the model).
 
     python -m agent.local_llm --model-dir var/models --port 8765 &     # the embedded model
-    .venv/bin/python bench/agent_scenarios.py                          # all 39 (~30-60 min locally)
+    .venv/bin/python bench/agent_scenarios.py                          # all 42 (~25-40 min locally)
     .venv/bin/python bench/agent_scenarios.py --smoke                  # the 3 of the llm tests
     .venv/bin/python bench/agent_scenarios.py --only find-buy-coffee,owner-reorder --json out.json
     OPENAI_API_KEY=... .venv/bin/python bench/agent_scenarios.py --base-url https://api.openai.com/v1 --model gpt-4o-mini
