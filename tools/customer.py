@@ -189,12 +189,13 @@ def cart(ctx: ToolContext, action: str = "view", product: str = "", quantity: in
         return _unknown_product(product)
     ref = ctx.remember(found, card=True)
     services = ctx.services
+    count = max(0, min(int(quantity or 0), 99))
     if action == "add":
-        services.carts.add(cart_id, found.id, max(1, min(int(quantity or 1), 99)))
-        done = f"Added {max(1, int(quantity or 1))} × {found.name} ({money(ctx, found.price)} each) to your cart."
-    elif action == "set" and int(quantity or 0) > 0:
-        services.carts.set_quantity(cart_id, found.id, min(int(quantity), 99))
-        done = f"Your cart now has {int(quantity)} × {found.name}."
+        services.carts.add(cart_id, found.id, max(1, count))
+        done = f"Added {max(1, count)} × {found.name} ({money(ctx, found.price)} each) to your cart."
+    elif action == "set" and count > 0:
+        services.carts.set_quantity(cart_id, found.id, count)
+        done = f"Your cart now has {count} × {found.name}."
     else:
         services.carts.set_quantity(cart_id, found.id, 0)
         done = f"Removed {found.name} from your cart."
