@@ -70,10 +70,10 @@ class CartService:
     def __init__(self, db: Database, catalog: Catalog) -> None:
         self.db = db
         self.catalog = catalog
-        # Every page shows the cart badge; caching the count spares the database one read per page.
-        # Writes through this process drop the entry at once; the TTL bounds what another process's
-        # write can leave stale.
-        self._counts: dict[str, tuple[float, int]] = {}
+        # Every page shows the cart badge and the recommendation rows leave out what is in the cart;
+        # caching the quantities spares the database one read per page. Writes through this process
+        # drop the entry at once; the TTL bounds what another process's write can leave stale.
+        self._counts: dict[str, tuple[float, dict[str, int]]] = {}
 
     def _items(self, session_id: str) -> tuple[list[dict[str, Any]], int | None]:
         doc = self.db.carts.find_one({"_id": session_id})
@@ -101,15 +101,19 @@ class CartService:
         return cart
 
     def count(self, session_id: str) -> int:
+        return sum(self.recent_quantities(session_id).values())
+
+    def recent_quantities(self, session_id: str) -> dict[str, int]:
+        """`quantities`, possibly COUNT_TTL_SECONDS old: for display, never for checkout."""
         cached = self._counts.get(session_id)
         now = time.monotonic()
         if cached is not None and now - cached[0] < COUNT_TTL_SECONDS:
             return cached[1]
-        count = sum(self.quantities(session_id).values())
+        quantities = self.quantities(session_id)
         if len(self._counts) > 10_000:
             self._counts.clear()
-        self._counts[session_id] = (now, count)
-        return count
+        self._counts[session_id] = (now, quantities)
+        return quantities
 
     def add(self, session_id: str, product_id: str, quantity: int) -> CartView:
         product = self._product(product_id)

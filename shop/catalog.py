@@ -16,6 +16,7 @@ import re
 import threading
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -226,6 +227,7 @@ class Catalog:
         # then only slice a list. Replaced wholesale whenever the snapshot changes.
         self._listings: dict[tuple[Any, ...], list[Product]] = {}
         self._listeners: list[Callable[[list[Product]], None]] = []
+        self._categories: tuple[list[Product], list[CategoryView]] | None = None
 
     # --- keeping up with the database -------------------------------------------------------
     def invalidate(self) -> None:
@@ -314,10 +316,15 @@ class Catalog:
         return product if product and not product.deleted else None
 
     def categories(self) -> list[CategoryView]:
-        counts: dict[str, int] = {}
-        for product in self.all():
-            counts[product.category] = counts.get(product.category, 0) + 1
-        return [CategoryView(slug, name, desc, counts.get(slug, 0)) for slug, (name, desc) in CATEGORIES.items()]
+        """The categories with their product counts (every page's navigation: kept per snapshot)."""
+        items = self.all()
+        cached = self._categories
+        if cached is not None and cached[0] is items:
+            return cached[1]
+        counts = Counter(product.category for product in items)
+        views = [CategoryView(slug, name, desc, counts.get(slug, 0)) for slug, (name, desc) in CATEGORIES.items()]
+        self._categories = (items, views)
+        return views
 
     def _listing(self, key: tuple[Any, ...], build: Callable[[list[Product]], list[Product]]) -> list[Product]:
         listings = self._listings  # read before all(): a refresh swaps in a new dict after the new snapshot

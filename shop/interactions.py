@@ -38,6 +38,9 @@ MAX_PENDING = 10_000
 """Events waiting for the writer; beyond this they are dropped (the database is down or far behind)."""
 REPEAT_SECONDS = 60.0
 """The same view or search by the same visitor within this window is one event (reloads, typing)."""
+HISTORY_SECONDS = 30.0
+"""How long a history read from the database is reused for the visitor's next pages. Events recorded
+by this process join it at once; what another process or device recorded shows within this time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,8 @@ class InteractionLog:
         self._recent: dict[tuple[str, str, str], float] = {}
         # Visitor ids known to have a history, so the home page does not ask the database each time.
         self._known: dict[str, float] = {}
+        # visitor -> (monotonic time read, limit, event documents): see HISTORY_SECONDS.
+        self._histories: dict[str, tuple[float, int, list[dict[str, Any]]]] = {}
 
     # --- writes ---------------------------------------------------------------------------------
     def record(
@@ -119,6 +124,9 @@ class InteractionLog:
                     log.warning("interaction queue full; %d events dropped so far", self._dropped)
                 return
             self._pending.append(doc)
+            cached = self._histories.get(visitor_id) if visitor_id else None
+            if cached is not None:
+                cached[2].append(doc)
             if self._scheduled:
                 return
             self._scheduled = True
@@ -164,15 +172,29 @@ class InteractionLog:
         """The visitor's most recent events, newest first, including those made under the email they
         bought with (on any device). Events still in the write queue are included too, so a view
         shows up in the next page's recommendations even before the writer has run."""
-        docs = self._fetch({"visitorId": visitor_id}, limit)
-        emails = {doc["customerEmail"] for doc in docs if doc.get("customerEmail")}
+        now = time.monotonic()
         with self._lock:
-            queued = [doc for doc in self._pending if doc.get("visitorId") == visitor_id]
-        for email in sorted(emails)[:3]:
-            docs.extend(
-                doc for doc in self._fetch({"customerEmail": email}, limit) if doc.get("visitorId") != visitor_id
-            )
-        docs.extend(queued)
+            cached = self._histories.get(visitor_id)
+            if cached is not None and now - cached[0] < HISTORY_SECONDS and cached[1] >= limit:
+                docs = list(cached[2])
+            else:
+                cached = None
+        if cached is None:
+            docs = self._read_history(visitor_id, limit)
+            with self._lock:
+                # Queued events are not in the database yet; one the writer stored meanwhile is read
+                # twice, hence the set of what is already there.
+                seen = {(d["type"], d.get("productId"), d.get("query"), d["at"]) for d in docs}
+                docs.extend(
+                    doc
+                    for doc in self._pending
+                    if doc.get("visitorId") == visitor_id
+                    and (doc["type"], doc.get("productId"), doc.get("query"), doc["at"]) not in seen
+                )
+                if len(self._histories) > 10_000:
+                    self._histories.clear()
+                self._histories[visitor_id] = (now, limit, docs)
+                docs = list(docs)
         docs.sort(key=lambda doc: doc["at"], reverse=True)
         return [
             Interaction(
@@ -183,6 +205,15 @@ class InteractionLog:
             )
             for doc in docs[:limit]
         ]
+
+    def _read_history(self, visitor_id: str, limit: int) -> list[dict[str, Any]]:
+        docs = self._fetch({"visitorId": visitor_id}, limit)
+        emails = {doc["customerEmail"] for doc in docs if doc.get("customerEmail")}
+        for email in sorted(emails)[:3]:
+            docs.extend(
+                doc for doc in self._fetch({"customerEmail": email}, limit) if doc.get("visitorId") != visitor_id
+            )
+        return docs
 
     def _fetch(self, filters: dict[str, Any], limit: int) -> list[dict[str, Any]]:
         since = datetime.now(UTC) - RETENTION

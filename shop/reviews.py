@@ -10,10 +10,10 @@ from the reviews themselves (shop.moderation.refresh_product_rating, shared with
 moderation) in the same transaction as the write, and `updatedAt` moves so the catalog snapshot
 picks the new figures up.
 
-The summary ("Customers mention ...", shop.review_summary) is stored in `review_summaries` and
-recomputed when reviews change here; a summary whose basis (count and rating sum of the visible
-reviews) no longer matches the product, e.g. after the owner hid a review, is recomputed on the next
-read, so it cannot go stale whichever code path changed the reviews.
+Pages read a product's reviews through `ProductReviews`: one query per version of the product gives
+the visible reviews in every order, the summary ("Customers mention ...", shop.review_summary) and
+who wrote them. A product's `updatedAt` moves with every change of its reviews, whichever code path
+made it, so a summary cannot go stale.
 
 Review text is hostile input: stored as typed, escaped by the templates (autoescape), and fenced by
 the agent's tools.
@@ -32,6 +32,7 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from shop.catalog import Product
 from shop.moderation import refresh_product_rating
 from shop.review_summary import ReviewSummary, summarize
 from shop.transactions import run_transaction
@@ -44,7 +45,6 @@ _SORT_SPECS: dict[str, list[tuple[str, int]]] = {
     "highest": [("rating", DESCENDING), ("createdAt", DESCENDING)],
     "lowest": [("rating", ASCENDING), ("createdAt", DESCENDING)],
 }
-SUMMARIES = "review_summaries"
 
 
 @dataclass(frozen=True)
@@ -136,60 +136,103 @@ def submit_review(db: Database, product_id: str, visitor_id: str, review: Review
     except DuplicateKeyError:
         # Two first submits raced; the other created the review, so this one is an edit of it.
         doc, created = run_transaction(db, work)
-    refresh_review_summary(db, product_id)
     return ReviewView.from_doc(doc), created
 
 
 def recompute_product_rating(db: Database, product_id: str | ObjectId) -> tuple[float, int]:
-    """Recompute rating/reviewCount from the visible reviews and refresh the summary.
+    """Recompute rating/reviewCount from the visible reviews.
 
     For code that changed reviews outside `submit_review` (imports, scripts); the owner's moderation
-    has its own transactional path (shop.moderation) and the summary notices that by its basis.
+    has its own transactional path (shop.moderation).
     """
     oid = product_id if isinstance(product_id, ObjectId) else parse_object_id(product_id)
-    rating, count = refresh_product_rating(db, oid)
-    refresh_review_summary(db, str(oid))
-    return rating, count
+    return refresh_product_rating(db, oid)
 
 
 # --------------------------------------------------------------------------------------------------
-# Summaries
+# What the product page reads, per product version
 # --------------------------------------------------------------------------------------------------
 
 
-def _visible_ratings_and_texts(db: Database, product_id: ObjectId) -> list[tuple[int, str]]:
-    cursor = db.reviews.find({"productId": product_id, "hidden": {"$ne": True}}, {"rating": 1, "text": 1})
-    return [(int(doc["rating"]), str(doc.get("text", ""))) for doc in cursor]
+@dataclass(frozen=True)
+class _ReviewState:
+    """One version of a product's reviews, as the pages show them."""
+
+    visible: dict[str, list[ReviewView]]  # per sort
+    by_visitor: dict[str, ReviewView]  # also hidden ones: their authors may still edit them
+    summary: ReviewSummary | None
 
 
-def refresh_review_summary(db: Database, product_id: str) -> ReviewSummary:
-    oid = ObjectId(product_id)
-    reviews = _visible_ratings_and_texts(db, oid)
-    summary = summarize(reviews)
-    db[SUMMARIES].replace_one(
-        {"_id": oid},
-        {
-            **summary.to_doc(),
-            "basis": {"count": len(reviews), "ratingSum": sum(r for r, _ in reviews)},
-            "updatedAt": datetime.now(UTC),
-        },
-        upsert=True,
-    )
-    return summary
+class ProductReviews:
+    """The reviews, the summary and who reviewed a product, read once per version of the product.
 
+    Every product page shows these, and they only change when the product's reviews do. Any such
+    change (a visitor's submit or edit, the owner hiding or showing one) moves the product's
+    `updatedAt` in the same transaction (see the module docstring), so (id, updatedAt) of the
+    catalog's product names one state of its reviews: a new version is simply a cache miss, on
+    every process that serves the shop. A product with more than MAX_LOADED reviews is read with
+    a query per use instead of all at once.
+    """
 
-def review_summary(db: Database, product_id: str, *, review_count: int, rating: float) -> ReviewSummary | None:
-    """The stored summary, recomputed first when it no longer matches the product's visible reviews
-    (`review_count` / `rating` as the catalog knows them); None when there are no reviews."""
-    if review_count <= 0:
-        return None
-    doc = db[SUMMARIES].find_one({"_id": ObjectId(product_id)})
-    basis = (doc or {}).get("basis") or {}
-    stale = (
-        doc is None
-        or basis.get("count") != review_count
-        # products.rating is rounded to 2 decimals; a different average means other reviews.
-        or abs(float(basis.get("ratingSum", 0)) / review_count - rating) > 0.006
-    )
-    summary = refresh_review_summary(db, product_id) if stale or doc is None else ReviewSummary.from_doc(doc)
-    return summary if summary.review_count else None
+    LIMIT = 4096
+    MAX_LOADED = 500
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._states: dict[tuple[str, datetime, int, float], _ReviewState | None] = {}
+
+    def _state(self, product: Product) -> _ReviewState | None:
+        # The figures too: two writes can share a millisecond of `updatedAt`.
+        key = (product.id, product.updated_at, product.review_count, product.rating)
+        try:
+            return self._states[key]
+        except KeyError:
+            state = self._load(product.id)
+            if len(self._states) >= self.LIMIT:
+                self._states.clear()
+            self._states[key] = state
+            return state
+
+    def _load(self, product_id: str) -> _ReviewState | None:
+        docs = list(self.db.reviews.find({"productId": ObjectId(product_id)}).limit(self.MAX_LOADED + 1))
+        if len(docs) > self.MAX_LOADED:
+            return None
+        shown = [doc for doc in docs if not doc.get("hidden")]
+        visible: dict[str, list[ReviewView]] = {}
+        for sort, spec in _SORT_SPECS.items():
+            ordered = list(shown)
+            for field, direction in reversed(spec):  # stable sorts, last key first
+                ordered.sort(key=lambda doc, f=field: doc[f], reverse=direction == DESCENDING)
+            visible[sort] = [ReviewView.from_doc(doc) for doc in ordered]
+        summary = summarize((int(doc["rating"]), str(doc.get("text", ""))) for doc in shown)
+        return _ReviewState(
+            visible=visible,
+            by_visitor={doc["visitorId"]: ReviewView.from_doc(doc) for doc in docs if doc.get("visitorId")},
+            summary=summary if summary.review_count else None,
+        )
+
+    def visible(self, product: Product, limit: int = 20, sort: ReviewSort = "newest") -> list[ReviewView]:
+        state = self._state(product)
+        if state is None:
+            return visible_reviews(self.db, product.id, limit, sort)
+        return state.visible.get(sort, state.visible["newest"])[:limit]
+
+    def summary(self, product: Product) -> ReviewSummary | None:
+        """What customers mention, over all visible reviews (the newest MAX_LOADED for a very popular
+        product: a summary of those says the same)."""
+        state = self._state(product)
+        if state is not None:
+            return state.summary
+        cursor = (
+            self.db.reviews.find({"productId": ObjectId(product.id), "hidden": {"$ne": True}}, {"rating": 1, "text": 1})
+            .sort("createdAt", DESCENDING)
+            .limit(self.MAX_LOADED)
+        )
+        summary = summarize((int(doc["rating"]), str(doc.get("text", ""))) for doc in cursor)
+        return summary if summary.review_count else None
+
+    def by_visitor(self, product: Product, visitor_id: str) -> ReviewView | None:
+        state = self._state(product)
+        if state is None:
+            return review_by_visitor(self.db, product.id, visitor_id)
+        return state.by_visitor.get(visitor_id)

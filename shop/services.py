@@ -20,6 +20,7 @@ from shop.interactions import InteractionLog
 from shop.mail import Mailer
 from shop.orders import OrderService
 from shop.recommendations import CoPurchaseIndex, Recommender
+from shop.reviews import ProductReviews
 from shop.search import HybridSearch, ProductIndex
 from shop.settings import Settings
 from shop.wishlist import WishlistService
@@ -43,6 +44,7 @@ class ShopServices:
     copurchase: CoPurchaseIndex
     recommender: Recommender
     wishlist: WishlistService
+    reviews: ProductReviews
     product_index: ProductIndex | None = None
 
     @classmethod
@@ -82,6 +84,7 @@ class ShopServices:
             copurchase=copurchase,
             recommender=Recommender(catalog, search, copurchase, interactions),
             wishlist=wishlist,
+            reviews=ProductReviews(db),
             product_index=product_index,
         )
 

@@ -25,7 +25,7 @@ router = APIRouter(tags=["storefront"], include_in_schema=False)
 def home(request: Request, services: Services, session_id: SessionId) -> HTMLResponse:
     # Returning visitors (we remember something they did) get their own picks; others what sells now.
     if services.interactions.has_history(session_id):
-        cart = services.carts.quantities(session_id)
+        cart = services.carts.recent_quantities(session_id)
         picks = services.recommender.for_visitor(session_id, 8, cart=cart)
     else:
         picks = Recommendations(services.recommender.trending(8), personal=False)

@@ -20,10 +20,7 @@ from shop.reviews import (
     REVIEW_SORTS,
     ReviewInput,
     ReviewSort,
-    review_by_visitor,
-    review_summary,
     submit_review,
-    visible_reviews,
 )
 from shop.services import ShopServices
 from shop.validation import Email, describe_errors
@@ -65,7 +62,7 @@ def product_extras(
 ) -> dict[str, Any]:
     """Reviews (sorted), the review summary, the visitor's own review, similar products, frequently
     bought together and, for a visitor with a history, personal recommendations."""
-    mine = review_by_visitor(services.db, product.id, session_id) if session_id else None
+    mine = services.reviews.by_visitor(product, session_id) if session_id else None
     form = review_form
     if form is None:
         form = {"rating": str(mine.rating), "text": mine.text, "authorName": mine.author_name} if mine else {}
@@ -74,17 +71,15 @@ def product_extras(
     similar = [p for p in services.recommender.similar(product.id, 8) if p.id not in paired][:4]
     recommended: list[Product] = []
     if services.interactions.has_history(session_id):
-        cart = services.carts.quantities(session_id) if session_id else {}
+        cart = services.carts.recent_quantities(session_id) if session_id else {}
         shown = {p.id for p in (*similar, *together)}
         recs = services.recommender.for_visitor(session_id, 4, cart=cart, context=product.id, exclude=shown)
         recommended = recs.items if recs.personal else []
     return {
-        "reviews": visible_reviews(services.db, product.id, REVIEWS_SHOWN, review_sort),  # type: ignore[arg-type]
+        "reviews": services.reviews.visible(product, REVIEWS_SHOWN, review_sort),  # type: ignore[arg-type]
         "review_sort": review_sort,
         "review_sorts": REVIEW_SORTS,
-        "review_summary": review_summary(
-            services.db, product.id, review_count=product.review_count, rating=product.rating
-        ),
+        "review_summary": services.reviews.summary(product),
         "my_review": mine,
         "review_form": form,
         "review_errors": review_errors or {},
@@ -147,6 +142,8 @@ def post_review(
         return _review_invalid(request, services, product, session_id, form, errors)
     submit_review(services.db, product.id, session_id, data)
     services.catalog.invalidate()  # the new average shows on the next page
+    # The reviews are read per product version: answer with the version this write made.
+    product = services.catalog.get(product.id) or product
     if is_htmx(request):
         return _reviews_fragment(request, services, product, session_id, review_saved=True)
     return RedirectResponse(f"{product.url}#reviews", status_code=303)

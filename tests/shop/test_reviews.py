@@ -14,10 +14,10 @@ from pymongo.errors import DuplicateKeyError
 from shop.moderation import refresh_product_rating
 from shop.review_summary import clause_polarity, summarize, words
 from shop.reviews import (
+    ProductReviews,
     ReviewInput,
     recompute_product_rating,
     review_by_visitor,
-    review_summary,
     submit_review,
     visible_reviews,
 )
@@ -162,21 +162,37 @@ def test_summary_overall_sentiment_follows_the_ratings() -> None:
     assert summarize([]).sentiment == "none"
 
 
-def test_stored_summary_is_refreshed_when_reviews_change(services: ShopServices, product_factory: Any) -> None:
+def test_page_reviews_follow_every_change_of_the_product(services: ShopServices, product_factory: Any) -> None:
+    """The product page reads reviews per product version: a submit, an edit and the owner's hiding
+    (here the moderation's own rating refresh) each show on the next read."""
     db = services.db
-    product = product_factory()
-    pid = str(product["_id"])
+    reader = ProductReviews(db)
+    pid = str(product_factory()["_id"])
+
+    def current() -> Any:
+        services.catalog.invalidate()
+        product = services.catalog.get(pid)
+        assert product is not None
+        return product
+
+    assert reader.summary(current()) is None and reader.visible(current()) == []
     for i, text in enumerate(["Smooth with honey sweetness.", "Smooth, honey sweetness all the way.", "So smooth."]):
-        submit_review(db, pid, f"v{i}", review(5, text))
-    stored = db.review_summaries.find_one({"_id": product["_id"]})
-    assert stored is not None and "smooth" in stored["positives"] and stored["basis"]["count"] == 3
-    # The owner's moderation changes reviews without touching summaries: the basis no longer
-    # matches the product, so the next read recomputes.
+        submit_review(db, pid, f"v{i}", review(5, text, name=f"n{i}"))
+    summary = reader.summary(current())
+    assert summary is not None and summary.review_count == 3 and "smooth" in summary.positives
+    assert [r.author_name for r in reader.visible(current())] == ["n2", "n1", "n0"]
+    assert reader.by_visitor(current(), "v1") is not None and reader.by_visitor(current(), "nobody") is None
+
+    submit_review(db, pid, "v1", review(2, "Went stale within a week.", name="n1"))
+    assert reader.visible(current(), sort="lowest")[0].rating == 2
+    mine = reader.by_visitor(current(), "v1")
+    assert mine is not None and mine.text == "Went stale within a week." and mine.edited
+
     db.reviews.update_one({"visitorId": "v0"}, {"$set": {"hidden": True}})
     refresh_product_rating(db, ObjectId(pid))
-    services.catalog.invalidate()
-    fresh = services.catalog.get(pid)
-    assert fresh is not None and fresh.review_count == 2
-    summary = review_summary(db, pid, review_count=fresh.review_count, rating=fresh.rating)
+    fresh = current()
+    assert fresh.review_count == 2
+    summary = reader.summary(fresh)
     assert summary is not None and summary.review_count == 2
-    assert review_summary(db, str(product_factory()["_id"]), review_count=0, rating=0.0) is None
+    assert "n0" not in [r.author_name for r in reader.visible(fresh)]
+    assert reader.by_visitor(fresh, "v0") is not None  # its author may still edit a hidden review

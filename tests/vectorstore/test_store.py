@@ -196,6 +196,30 @@ def test_neighbours_use_the_stored_vector_and_exclude_the_record(filled: Product
     assert filled.neighbours_of("no-such-id", 3) == []
 
 
+def test_neighbours_from_the_mirror_match_chroma_and_follow_writes(filled: ProductVectorStore) -> None:
+    """Unfiltered reads come from the in-memory mirror; they must be Chroma's answer, and stay so
+    after upserts and deletes made through the store."""
+
+    def from_chroma(id_: str, n: int) -> list[tuple[str, float]]:
+        got = filled.collection.get(ids=[id_], include=["embeddings"])
+        result = filled.collection.query(query_embeddings=[got["embeddings"][0]], n_results=n + 1)
+        hits = zip(result["ids"][0], result["distances"][0], strict=True)  # type: ignore[index]
+        return [(hit, d) for hit, d in hits if hit != id_][:n]
+
+    for id_ in DOCS:
+        mirrored = filled.neighbours_of(id_, 3)
+        assert [pid for pid, _ in mirrored] == [pid for pid, _ in from_chroma(id_, 3)]
+        assert [d for _, d in mirrored] == pytest.approx([d for _, d in from_chroma(id_, 3)], abs=1e-4)
+    vector = filled.embedding.encode_query("something caffeine-free to help me sleep")
+    chroma = filled.collection.query(query_embeddings=[vector], n_results=3)
+    assert [pid for pid, _ in filled.query("something caffeine-free to help me sleep", 3)] == chroma["ids"][0]
+    filled.upsert(["sleepy"], ["Caffeine-free bedtime tea of chamomile and valerian root, calming."])
+    assert "sleepy" in [pid for pid, _ in filled.neighbours_of("chamomile", 2)]
+    filled.delete(["valerian", "sleepy"])
+    assert not {"valerian", "sleepy"} & {pid for pid, _ in filled.neighbours_of("chamomile", 10)}
+    assert len(filled.neighbours_of("chamomile", 10)) == 3
+
+
 def test_fingerprints_tell_which_records_are_stale(filled: ProductVectorStore) -> None:
     fingerprints = filled.fingerprints()
     assert set(fingerprints) == set(DOCS)
