@@ -65,6 +65,7 @@ class InteractionLog:
         self._recent: dict[tuple[str, str, str], float] = {}
         # Visitor ids known to have a history, so the home page does not ask the database each time.
         self._known: dict[str, float] = {}
+        self._unknown: dict[str, float] = {}  # visitor -> when the database said "no history"
         # visitor -> (monotonic time read, limit, event documents): see HISTORY_SECONDS.
         self._histories: dict[str, tuple[float, int, list[dict[str, Any]]]] = {}
 
@@ -117,6 +118,7 @@ class InteractionLog:
             doc["query"] = query
         if visitor_id:
             self._known[visitor_id] = now
+            self._unknown.pop(visitor_id, None)
         with self._lock:
             if len(self._pending) >= MAX_PENDING:
                 self._dropped += 1
@@ -234,11 +236,21 @@ class InteractionLog:
             return False
         if visitor_id in self._known:
             return True
+        # A visitor found without history is not asked about again for HISTORY_SECONDS: their own
+        # events through this process mark them known at once (see `_record`).
+        now = time.monotonic()
+        checked = self._unknown.get(visitor_id)
+        if checked is not None and now - checked < HISTORY_SECONDS:
+            return False
         found = self.db[COLLECTION].find_one({"visitorId": visitor_id}, {"_id": 1}) is not None
         if found:
             if len(self._known) > 100_000:
                 self._known.clear()
-            self._known[visitor_id] = time.monotonic()
+            self._known[visitor_id] = now
+        else:
+            if len(self._unknown) > 100_000:
+                self._unknown.clear()
+            self._unknown[visitor_id] = now
         return found
 
     def counts(self, kinds: Iterable[str] = ("view",), *, days: int = 7) -> dict[str, int]:

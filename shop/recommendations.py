@@ -79,6 +79,7 @@ class CoPurchaseStats:
         self.pairs: dict[str, Counter[str]] = {}
         self.neighbours: dict[str, list[tuple[str, float]]] = {}
         self.trending: dict[str, float] = {}
+        self._ranked: tuple[dict[str, float], list[tuple[str, float]]] | None = None
 
     @classmethod
     def from_orders(
@@ -169,6 +170,15 @@ class CoPurchaseStats:
 
     def related(self, item: str) -> list[tuple[str, float]]:
         return self.neighbours.get(item, [])
+
+    def trending_ranked(self) -> list[tuple[str, float]]:
+        """`trending` best first, sorted once per version of it (every home page asks)."""
+        trending = self.trending
+        cached = self._ranked
+        if cached is None or cached[0] is not trending:
+            cached = (trending, sorted(trending.items(), key=lambda item: (-item[1], item[0])))
+            self._ranked = cached
+        return cached[1]
 
 
 class CoPurchaseIndex:
@@ -331,8 +341,7 @@ class Recommender:
 
     def trending(self, n: int = 8, *, exclude: Iterable[str] = ()) -> list[Product]:
         """Best sellers of the last weeks (decayed order counts); featured products if there are no orders."""
-        ranked = sorted(self.stats.trending.items(), key=lambda item: (-item[1], item[0]))
-        found = self._resolve(ranked, exclude=set(exclude), in_stock_only=True, limit=n)
+        found = self._resolve(self.stats.trending_ranked(), exclude=set(exclude), in_stock_only=True, limit=n)
         if len(found) < n:
             seen = {p.id for p in found} | set(exclude)
             found += [p for p in self.catalog.featured(n * 2) if p.id not in seen][: n - len(found)]

@@ -182,8 +182,7 @@ class ProductReviews:
         self._states: dict[tuple[str, datetime, int, float], _ReviewState | None] = {}
 
     def _state(self, product: Product) -> _ReviewState | None:
-        # The figures too: two writes can share a millisecond of `updatedAt`.
-        key = (product.id, product.updated_at, product.review_count, product.rating)
+        key = self._key(product)
         try:
             return self._states[key]
         except KeyError:
@@ -193,10 +192,34 @@ class ProductReviews:
             self._states[key] = state
             return state
 
+    @staticmethod
+    def _key(product: Product) -> tuple[str, datetime, int, float]:
+        # The figures too: two writes can share a millisecond of `updatedAt`.
+        return (product.id, product.updated_at, product.review_count, product.rating)
+
+    def warm(self, products: list[Product], max_reviews: int = 50_000) -> int:
+        """Read every listed product's reviews in one query (start-up, off the request path), so the
+        first visitors of each product page do not wait for it; returns how many were loaded.
+
+        `products` must be read from the catalog BEFORE this runs: a review written in between then
+        lands under an older version of its product, which the next catalog refresh replaces, and
+        can never pair an old set of reviews with a new version."""
+        if len(products) > self.LIMIT // 2 or self.db.reviews.estimated_document_count() > max_reviews:
+            return 0
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for doc in self.db.reviews.find({}):
+            grouped.setdefault(str(doc["productId"]), []).append(doc)
+        for product in products:
+            docs = grouped.get(product.id, [])
+            self._states[self._key(product)] = None if len(docs) > self.MAX_LOADED else self._from_docs(docs)
+        return len(products)
+
     def _load(self, product_id: str) -> _ReviewState | None:
         docs = list(self.db.reviews.find({"productId": ObjectId(product_id)}).limit(self.MAX_LOADED + 1))
-        if len(docs) > self.MAX_LOADED:
-            return None
+        return None if len(docs) > self.MAX_LOADED else self._from_docs(docs)
+
+    @staticmethod
+    def _from_docs(docs: list[dict[str, Any]]) -> _ReviewState:
         shown = [doc for doc in docs if not doc.get("hidden")]
         visible: dict[str, list[ReviewView]] = {}
         for sort, spec in _SORT_SPECS.items():

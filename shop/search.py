@@ -823,6 +823,9 @@ class HybridSearch:
         self.semantic_weight = semantic_weight
         self._index: tuple[list[Product], KeywordIndex] | None = None
         self._index_lock = threading.Lock()
+        # Fused scores per search, for the catalog snapshot and vector index they were computed on:
+        # every page and sort order of a search asks again, and popular searches repeat.
+        self._scores: tuple[tuple[Any, ...], dict[tuple[Any, ...], dict[str, float]]] = ((), {})
 
     # --- the two rankers ----------------------------------------------------------------------
     def keyword_index(self, catalog: Catalog) -> KeywordIndex:
@@ -933,10 +936,31 @@ class HybridSearch:
         query = query.model_copy(update={"q": text[:100] or None})
         if not text:
             return SearchResult(catalog.search(query), text, filters)
-        scores = self.scores(text, catalog, query=query, filters=filters)
-        if filters.caffeine_free:
-            scores = {pid: s for pid, s in scores.items() if (p := catalog.get(pid)) is not None and filters.admits(p)}
-        return SearchResult(catalog.search(query, scores=scores), text, filters)
+        return SearchResult(
+            catalog.search(query, scores=self._search_scores(text, catalog, query, filters)), text, filters
+        )
+
+    def _search_scores(
+        self, text: str, catalog: Catalog, query: CatalogQuery, filters: QueryFilters
+    ) -> dict[str, float]:
+        snapshot = catalog.all()
+        vectors = (self.store.version if self.store is not None else 0, self.ready is None or self.ready.is_set())
+        stamp, cache = self._scores
+        if not stamp or stamp[0] is not snapshot or stamp[1] != vectors:
+            cache = {}
+            self._scores = ((snapshot, vectors), cache)
+        key = (text, query.model_dump_json(exclude={"page", "page_size", "sort"}), filters)
+        scores = cache.get(key)
+        if scores is None:
+            scores = self.scores(text, catalog, query=query, filters=filters)
+            if filters.caffeine_free:
+                scores = {
+                    pid: s for pid, s in scores.items() if (p := catalog.get(pid)) is not None and filters.admits(p)
+                }
+            if len(cache) >= 2048:
+                cache.clear()
+            cache[key] = scores
+        return scores
 
     def suggest(self, catalog: Catalog, text: str, limit: int = 6) -> list[Product]:
         """Type-ahead: the best keyword matches for a partly typed query, keywords only.

@@ -95,6 +95,15 @@ class ShopServices:
         checks wishlists for restocks and price drops that happened while the shop was down."""
         self.copurchase.maybe_refresh()
         self.wishlist.submit(self.wishlist.check_all)
+        products = self.catalog.all()  # before the reviews: see ProductReviews.warm
+
+        def warm_reviews() -> None:
+            try:
+                self.reviews.warm(products)
+            except Exception:  # the pages read them on demand instead
+                log.warning("could not preload the reviews", exc_info=True)
+
+        threading.Thread(target=warm_reviews, name="reviews-warm-up", daemon=True).start()
         if self.product_index is None:
             return None
         index = self.product_index

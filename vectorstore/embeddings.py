@@ -25,6 +25,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +97,7 @@ class LocalSentenceEmbedding(EmbeddingFunction[Documents]):
         self.query_cache_size = query_cache_size
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._in_flight: dict[str, Future[np.ndarray]] = {}
 
     # --- the Chroma protocol ----------------------------------------------------------------
     def __call__(self, input: Documents) -> Embeddings:
@@ -152,15 +154,32 @@ class LocalSentenceEmbedding(EmbeddingFunction[Documents]):
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
+        """The cached vector of a query; concurrent misses for one text wait for a single encode (a
+        popular search arriving from 20 visitors at once used to queue 20 identical encodes)."""
         with self._cache_lock:
             cached = self._query_cache.get(text)
             if cached is not None:
                 self._query_cache.move_to_end(text)
                 return cached
-        vector = self.encode([text])[0]
-        vector.setflags(write=False)
+            pending = self._in_flight.get(text)
+            owner = pending is None
+            if owner:
+                pending = self._in_flight[text] = Future()
+        assert pending is not None
+        if not owner:
+            return pending.result()
+        try:
+            vector = self.encode([text])[0]
+            vector.setflags(write=False)
+        except BaseException as exc:
+            with self._cache_lock:
+                del self._in_flight[text]
+            pending.set_exception(exc)
+            raise
         with self._cache_lock:
             self._query_cache[text] = vector
             while len(self._query_cache) > self.query_cache_size:
                 self._query_cache.popitem(last=False)
+            del self._in_flight[text]
+        pending.set_result(vector)
         return vector

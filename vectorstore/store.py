@@ -63,6 +63,7 @@ class _Mirror:
         self.rows = {id_: i for i, id_ in enumerate(self.ids)}
         self.matrix = self._unit(np.asarray(vectors, dtype=np.float32).reshape(len(self.ids), -1))
         self._table: list[list[tuple[str, float]]] | None = None  # built on first use, see _build_table
+        self._nearest: dict[tuple[bytes, int], list[tuple[str, float]]] = {}
 
     @staticmethod
     def _unit(matrix: Any) -> Any:
@@ -87,7 +88,7 @@ class _Mirror:
         if extra:
             matrix = np.vstack([matrix, np.stack(extra)])
         mirror = _Mirror.__new__(_Mirror)
-        mirror.ids, mirror.matrix, mirror._table = all_ids, matrix, None
+        mirror.ids, mirror.matrix, mirror._table, mirror._nearest = all_ids, matrix, None, {}
         mirror.rows = {id_: i for i, id_ in enumerate(all_ids)}
         return mirror
 
@@ -113,11 +114,19 @@ class _Mirror:
         return self._top(similarity, index, n)
 
     def nearest(self, vector: Any, n: int) -> list[tuple[str, float]]:
-        """Records nearest to a (query) vector, as (id, cosine distance), closest first."""
+        """Records nearest to a (query) vector, as (id, cosine distance), closest first; remembered per
+        vector, since the storefront asks again for every page, sort and filter of a search."""
         unit = self._unit(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
-        with self._compute:
-            similarity = self.matrix @ unit
-        return self._top(similarity, None, n)
+        key = (unit.tobytes(), n)
+        found = self._nearest.get(key)
+        if found is None:
+            with self._compute:
+                similarity = self.matrix @ unit
+            found = self._top(similarity, None, n)
+            if len(self._nearest) >= 4096:
+                self._nearest.clear()
+            self._nearest[key] = found
+        return found
 
     def _top(self, similarity: Any, index: int | None, n: int) -> list[tuple[str, float]]:
         if index is not None:
@@ -184,6 +193,8 @@ class ProductVectorStore:
         self._lock = threading.RLock()
         self._collection = self._open()
         self._mirror: _Mirror | None = None  # loaded on the first unfiltered read
+        self.version = 0
+        """Moves with every write, so callers can cache what they derived from the vectors."""
 
     # --- collection lifecycle ---------------------------------------------------------------
     def _open(self) -> Collection:
@@ -213,6 +224,7 @@ class ProductVectorStore:
             self.client.delete_collection(self.collection_name)
             self._collection = self._open()
             self._mirror = None
+            self.version += 1
 
     # --- writes -----------------------------------------------------------------------------
     def fingerprint(self, document: str) -> str:
@@ -250,6 +262,7 @@ class ProductVectorStore:
                 )
                 if self._mirror is not None:
                     self._mirror = self._mirror.upsert(batch_ids, vectors)
+                self.version += 1
             done += len(batch_ids)
             if progress is not None:
                 progress(done, total)
@@ -268,6 +281,7 @@ class ProductVectorStore:
             merged.append(row)
         with self._lock:
             self._collection.update(ids=list(ids), metadatas=merged)  # type: ignore[arg-type]
+            self.version += 1
 
     def delete(self, ids: Iterable[str]) -> None:
         id_list = list(ids)
@@ -276,6 +290,7 @@ class ProductVectorStore:
                 self._collection.delete(ids=id_list)
                 if self._mirror is not None:
                     self._mirror = self._mirror.delete(id_list)
+                self.version += 1
 
     # --- reads ------------------------------------------------------------------------------
     def count(self) -> int:

@@ -196,3 +196,20 @@ def test_page_reviews_follow_every_change_of_the_product(services: ShopServices,
     assert summary is not None and summary.review_count == 2
     assert "n0" not in [r.author_name for r in reader.visible(fresh)]
     assert reader.by_visitor(fresh, "v0") is not None  # its author may still edit a hidden review
+
+
+def test_warm_up_gives_what_each_page_would_read(services: ShopServices, product_factory: Any) -> None:
+    db = services.db
+    reviewed, quiet = str(product_factory()["_id"]), str(product_factory()["_id"])
+    submit_review(db, reviewed, "v1", review(4, "Lovely honey notes.", name="a"))
+    submit_review(db, reviewed, "v2", review(2, "Too sweet for me.", name="b"))
+    services.catalog.invalidate()
+    products = [p for p in (services.catalog.get(reviewed), services.catalog.get(quiet)) if p is not None]
+    warmed = ProductReviews(db)
+    assert warmed.warm(products) == 2
+    db.reviews.delete_many({})  # from here on only what the warm-up loaded can answer
+    cold = ProductReviews(db)
+    assert [r.author_name for r in warmed.visible(products[0], sort="lowest")] == ["b", "a"]
+    assert warmed.by_visitor(products[0], "v2") is not None and warmed.summary(products[0]) is not None
+    assert warmed.visible(products[1]) == [] and warmed.summary(products[1]) is None
+    assert cold.visible(products[0]) == []  # a cold reader would have asked the database

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,6 +140,27 @@ def test_embeddings_are_normalised_384_float_vectors(embedding: LocalSentenceEmb
 def test_query_vectors_are_cached(embedding: LocalSentenceEmbedding) -> None:
     first = embedding.encode_query("a cached query")
     assert embedding.encode_query("a cached query") is first
+
+
+def test_concurrent_misses_of_one_query_encode_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    embedding = LocalSentenceEmbedding()
+    calls: list[list[str]] = []
+    real_encode = embedding.encode
+
+    def counted(texts: list[str]) -> Any:
+        calls.append(texts)
+        time.sleep(0.2)  # long enough for every thread to miss the cache while the first encodes
+        return real_encode(texts)
+
+    monkeypatch.setattr(embedding, "encode", counted)
+    results: list[Any] = []
+    threads = [threading.Thread(target=lambda: results.append(embedding.encode_query("herd"))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [["herd"]]
+    assert len(results) == 8 and all(r is results[0] for r in results)
 
 
 def test_hub_model_names_are_refused() -> None:
