@@ -20,13 +20,24 @@ How it works, and why:
     fixed spec, not the full AutoETS search, which costs ~12x more (DESIGN.md: ~100 s vs ~8 s per
     200 series). Measured here: 200 half-year series fit in 3.6 s with (A,N,A) and 15.6 s with
     (A,A,A), so only (A,N,A) keeps a shop where all 2,000 products sell daily under the 60 s job
-    budget (~32 s). (A,A,A) scored a little better on the demo's 9 regular sellers (MASE 0.66 vs
+    budget (~32 s then; the fits alone took 18-21 s with `bench/forecast.py --all-regular 2000`
+    on 2026-11-22). (A,A,A) scored a little better on the demo's 9 regular sellers (MASE 0.66 vs
     0.72), too few series to pay 4x for; the level term follows trends with a short lag anyway,
     and no trend means no extrapolated runaway over a 30-day horizon.
-  * "sparse" (ADI >= 1.32, intermittent demand): `SPARSE_MODEL` (a Croston-family model, chosen by
-    the backtest in bench/forecast.py). These models have no likelihood, so their interval is
-    empirical: the quantiles of the product's own daily demand over the fit window (e.g. 10 % and
-    90 % for an 80 % interval), widened if needed to contain the point forecast.
+  * "sparse" (ADI >= 1.32, intermittent demand): each series gets the best of `SPARSE_MODELS`
+    (ADIDA, CrostonSBA, AutoETS(A,N,A)) on a validation window carved from its own fit window:
+    every candidate is fit on all but the last `VALIDATION_DAYS` days and forecasts those days; the
+    one with the lowest mean absolute error there is refit on the whole window. No single model wins
+    everywhere: on the demo shop each is chosen for about a third of the sparse sellers, and the
+    choice lowered the sparse class's MASE from 1.015 (the best single model, ADIDA) to 0.994 and
+    the error of its 28-day totals from 0.311 to 0.296 (bench/forecast.py `--compare-sparse`,
+    2026-11-22). ETS costs ~5 ms a series where the Croston family costs ~0.05 ms; the 2,000-product
+    demo job still runs in ~19 s. The Croston-family models forecast a flat rate, which the shop's weekday
+    rhythm (`weekday_profile`: its orders per weekday, shrunk toward flat for a shop with few orders)
+    then spreads over the week: a sparse seller's own history is too thin to show its weekend peak,
+    the shop's is not. These models have no likelihood, so their interval is empirical: the
+    quantiles of the product's own daily demand over the fit window (e.g. 10 % and 90 % for an 80 %
+    interval), widened if needed to contain the point forecast.
   * "short" (less than 8 weeks since the first sale): SeasonalNaive(7) — too little data to fit
     anything; with less than one week, the historic mean.
   * "inactive" (no sale in the fit window): zero.
@@ -67,8 +78,15 @@ and it keeps the ETS fit of 2,000 series within the job's time budget."""
 SHORT_DAYS = 56
 ADI_CUTOFF = 1.32
 LEVELS: tuple[int, ...] = (80, 95)
-SPARSE_MODEL = "ADIDA"
-"""Croston-family model for intermittent sellers; see bench/forecast.py for the comparison."""
+SPARSE_MODELS: tuple[str, ...] = ("ADIDA", "CrostonSBA", "AutoETS(A,N,A)")
+"""Candidates for intermittent sellers, in order of preference on a tie; see bench/forecast.py."""
+VALIDATION_DAYS = 28
+"""Held back from the end of a sparse series' fit window to choose its model (four whole weeks, so
+every weekday is scored equally)."""
+WEEKDAY_PRIOR_ORDERS = 50
+"""Pseudo-orders added to every weekday before the shop's rhythm is measured: a shop with a few
+orders a week gets an almost flat week instead of one shaped by chance."""
+FLAT_WEEK: tuple[float, ...] = (1.0,) * 7
 BACKTEST_HOLDOUT_DAYS = 28
 DEFAULT_SERVICE_LEVEL = 0.95
 DEFAULT_REVIEW_DAYS = 14
@@ -341,6 +359,46 @@ def daily_sales(
     return _frame({pid: (first, values) for pid, (first, values) in series.items()})
 
 
+def weekday_profile(db: Database, *, until: datetime | date, days: int = FIT_DAYS) -> tuple[float, ...]:
+    """The shop's weekly rhythm: orders per weekday (Monday first) relative to the average day.
+
+    Measured over the whole days of the `days` before `until` (a multiple of 7, so every weekday
+    counts equally), from all orders whatever products they hold: a forecast for one product gets
+    the same rhythm as the nightly job. Counting orders needs no `$unwind`, so this stays cheap.
+    """
+    if days % SEASON:
+        raise ValueError("The profile window must be whole weeks.")
+    end = _day_start(until)
+    # Whole past days only, so a day's profile barely moves once measured (a late cancellation of a
+    # past order shifts 26 weeks of counts by one): one query (~0.5 s on SecantusDB for the demo's
+    # orders) per database and day, not one per product chart or chat question.
+    key = (id(db.client), db.name, end, days)
+    if (cached := _weekday_profiles.get(key)) is not None:
+        return cached
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"createdAt": {"$gte": end - timedelta(days=days), "$lt": end}, "status": {"$ne": "cancelled"}}},
+        {"$group": {"_id": {"$dateToString": {"format": "%Y-%m-%d", "date": "$createdAt"}}, "n": {"$sum": 1}}},
+    ]
+    counts = [0.0] * SEASON
+    for doc in db.orders.aggregate(pipeline):
+        counts[date.fromisoformat(doc["_id"]).weekday()] += doc["n"]
+    mean = sum(counts) / SEASON
+    profile = tuple((n + WEEKDAY_PRIOR_ORDERS) / (mean + WEEKDAY_PRIOR_ORDERS) for n in counts)
+    if len(_weekday_profiles) >= 64:
+        _weekday_profiles.clear()
+    _weekday_profiles[key] = profile
+    return profile
+
+
+_weekday_profiles: dict[tuple[int, str, datetime, int], tuple[float, ...]] = {}
+
+
+def _week_factors(week: Sequence[float], start: date, h: int) -> np.ndarray:
+    """`week` (Monday first) laid over the `h` days from `start`."""
+    first = start.weekday()
+    return np.array([week[(first + i) % SEASON] for i in range(h)], dtype=float)
+
+
 def _frame(series: dict[str, tuple[date, np.ndarray]]) -> pd.DataFrame:
     if not series:
         return pd.DataFrame(
@@ -378,11 +436,10 @@ def classify(y: np.ndarray) -> str:
     return "regular" if adi < ADI_CUTOFF else "sparse"
 
 
-def _model_for(seller_class: str, n: int, sparse_model: str) -> str:
+def _model_for(seller_class: str, n: int) -> str:
+    """The model of a class that has one ("sparse" series get theirs from `_choose_models`)."""
     if seller_class == "regular":
         return "AutoETS(A,N,A)"
-    if seller_class == "sparse":
-        return sparse_model
     if seller_class == "short":
         return "SeasonalNaive" if n >= SEASON else "HistoricAverage"
     return "Zero"
@@ -466,22 +523,32 @@ def _empirical_bands(
 
 
 def _forecast_group(
-    name: str, series: dict[str, np.ndarray], end: date, h: int, levels: Sequence[int]
+    name: str,
+    series: dict[str, np.ndarray],
+    end: date,
+    h: int,
+    levels: Sequence[int],
+    week: Sequence[float] = FLAT_WEEK,
 ) -> dict[str, _Fit]:
-    """Forecast every series of one model in a single StatsForecast call (n_jobs=1: the 2 cores are shared)."""
+    """Forecast every series of one model in a single StatsForecast call (n_jobs=1: the 2 cores are shared).
+
+    The flat forecasts of models without a likelihood are spread over the week by `week` before
+    their empirical interval is drawn around them.
+    """
     from statsforecast import StatsForecast
 
     if name == "Zero":
         zeros = np.zeros(h)
         return {pid: _Fit(zeros.copy(), {lv: (zeros.copy(), zeros.copy()) for lv in levels}, name) for pid in series}
     native = name in _NATIVE_INTERVALS
+    factors = _week_factors(week, end + timedelta(days=1), h)
     fits: dict[str, _Fit] = {}
     frame = _frame({pid: (end - timedelta(days=len(y) - 1), y) for pid, y in series.items()})
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             engine = StatsForecast(models=[_statsforecast_model(name)], freq="D", n_jobs=1)
-            out = engine.forecast(h=h, df=frame, level=list(levels) if native else None)
+            out = engine.forecast(h=h, df=frame, level=list(levels) if native and levels else None)
         for pid, group in out.groupby("unique_id", sort=False):
             group = group.sort_values("ds")
             point = group["model"].to_numpy(dtype=float)
@@ -491,11 +558,12 @@ def _forecast_group(
                     for lv in levels
                 }
             else:
+                point = point * factors
                 bands = _empirical_bands(series[str(pid)], point, levels)
             fits[str(pid)] = _Fit(point, bands, name)
     except Exception:
         log.exception("Forecasting %d series with %s failed; retrying one by one", len(series), name)
-        fits = {pid: _forecast_one(name, y, h, levels) for pid, y in series.items()}
+        fits = {pid: _forecast_one(name, y, h, levels, factors) for pid, y in series.items()}
     for pid, y in series.items():
         fit = fits.get(pid)
         if fit is None or len(fit.point) != h or not _finite(fit):
@@ -505,7 +573,7 @@ def _forecast_group(
     return fits
 
 
-def _forecast_one(name: str, y: np.ndarray, h: int, levels: Sequence[int]) -> _Fit:
+def _forecast_one(name: str, y: np.ndarray, h: int, levels: Sequence[int], factors: np.ndarray) -> _Fit:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -515,7 +583,7 @@ def _forecast_one(name: str, y: np.ndarray, h: int, levels: Sequence[int]) -> _F
                 bands = {lv: (np.asarray(out[f"lo-{lv}"], float), np.asarray(out[f"hi-{lv}"], float)) for lv in levels}
                 return _Fit(np.asarray(out["mean"], float), bands, name)
             out = model.forecast(y=y, h=h)
-            point = np.asarray(out["mean"], float)
+            point = np.asarray(out["mean"], float) * factors
             return _Fit(point, _empirical_bands(y, point, levels), name)
     except Exception:
         log.warning("%s failed on one series; using seasonal naive", name, exc_info=True)
@@ -529,36 +597,75 @@ def _finite(fit: _Fit) -> bool:
     return all(np.all(np.isfinite(a)) for a in arrays)
 
 
+def _choose_models(
+    series: dict[str, np.ndarray], end: date, candidates: Sequence[str], week: Sequence[float]
+) -> dict[str, str]:
+    """Per series, the candidate with the lowest mean absolute error on the last VALIDATION_DAYS of `series`.
+
+    Only the series given are used (the fit windows), so a backtest never peeks at its holdout. A
+    candidate that fails on a series in validation is never chosen for it; ties go to the earlier
+    candidate. The absolute error is the backtest's own loss, which for a product selling on fewer
+    than half the days rewards the lower of two forecasts; the error of the holdout totals (what a
+    reorder depends on) is the check that the choice does not starve reorders, and it fell too.
+    """
+    if len(candidates) == 1:
+        return dict.fromkeys(series, candidates[0])
+    heads = {pid: y[:-VALIDATION_DAYS] for pid, y in series.items()}
+    cut = end - timedelta(days=VALIDATION_DAYS)
+    errors: dict[str, dict[str, float]] = {pid: {} for pid in series}
+    for name in candidates:
+        for pid, fit in _forecast_group(name, heads, cut, VALIDATION_DAYS, (), week).items():
+            held_back = series[pid][-VALIDATION_DAYS:]
+            point = np.maximum(fit.point, 0.0)
+            errors[pid][name] = math.inf if fit.fallback else float(np.mean(np.abs(held_back - point)))
+    return {pid: min(candidates, key=lambda name: errors[pid][name]) for pid in series}
+
+
 def _fit_all(
     series: dict[str, np.ndarray],
     end: date,
     h: int,
     levels: Sequence[int],
     *,
-    sparse_model: str = SPARSE_MODEL,
+    sparse_models: Sequence[str] = SPARSE_MODELS,
+    week: Sequence[float] = FLAT_WEEK,
     progress: Progress | None = None,
     advance: Advance | None = None,
 ) -> dict[str, tuple[str, _Fit]]:
-    """Classify each (fit-window) series and forecast it with its class's model; id -> (class, fit)."""
+    """Classify each (fit-window) series and forecast it with its model; id -> (class, fit).
+
+    Series are handled class by class, in chunks when a progress bar is driven (each series is fit
+    on its own, so the chunking never changes a result).
+    """
     classes = {pid: classify(y) for pid, y in series.items()}
-    groups: dict[str, dict[str, np.ndarray]] = {}
-    for pid, y in series.items():
-        groups.setdefault(_model_for(classes[pid], len(y), sparse_model), {})[pid] = y
+    by_class: dict[str, list[str]] = {}
+    for pid, seller_class in classes.items():
+        by_class.setdefault(seller_class, []).append(pid)
     results: dict[str, tuple[str, _Fit]] = {}
-    for name, members in groups.items():
+    for seller_class, ids in by_class.items():
         started = time.monotonic()
-        ids = list(members)
-        step = PROGRESS_CHUNK if advance is not None else max(1, len(ids))
+        used: Counter[str] = Counter()
+        step = PROGRESS_CHUNK if advance is not None else len(ids)
         for offset in range(0, len(ids), step):
-            chunk = {pid: members[pid] for pid in ids[offset : offset + step]}
-            for pid, fit in _forecast_group(name, chunk, end, h, levels).items():
-                fit.point = np.maximum(fit.point, 0.0)
-                fit.bands = {lv: (np.maximum(lo, 0.0), np.maximum(hi, 0.0)) for lv, (lo, hi) in fit.bands.items()}
-                results[pid] = (classes[pid], fit)
+            chunk = {pid: series[pid] for pid in ids[offset : offset + step]}
+            if seller_class == "sparse":
+                models = _choose_models(chunk, end, sparse_models, week)
+            else:
+                models = {pid: _model_for(seller_class, len(y)) for pid, y in chunk.items()}
+            groups: dict[str, dict[str, np.ndarray]] = {}
+            for pid, name in models.items():
+                groups.setdefault(name, {})[pid] = chunk[pid]
+            for name, members in groups.items():
+                for pid, fit in _forecast_group(name, members, end, h, levels, week).items():
+                    fit.point = np.maximum(fit.point, 0.0)
+                    fit.bands = {lv: (np.maximum(lo, 0.0), np.maximum(hi, 0.0)) for lv, (lo, hi) in fit.bands.items()}
+                    results[pid] = (seller_class, fit)
+                    used[fit.model] += 1
             if advance is not None:
                 advance(len(chunk))
         if progress:
-            progress(f"{name}: {len(members)} series in {time.monotonic() - started:.1f} s")
+            models_used = ", ".join(f"{name} {n}" for name, n in used.most_common())
+            progress(f"{seller_class}: {len(ids)} series in {time.monotonic() - started:.1f} s ({models_used})")
     return results
 
 
@@ -612,7 +719,8 @@ def forecast(
     last_day = until.date() - timedelta(days=1)
     fit_windows = {str(pid): _fit_window(sales.get(str(pid))) for pid in ids}
     levels = sorted({level, *LEVELS})
-    fits = _fit_all(fit_windows, last_day, horizon_days, levels, progress=progress, advance=advance)
+    week = weekday_profile(db, until=until)
+    fits = _fit_all(fit_windows, last_day, horizon_days, levels, week=week, progress=progress, advance=advance)
     dates = [until.date() + timedelta(days=i) for i in range(horizon_days)]
     results = []
     for doc in products:
@@ -827,7 +935,7 @@ def backtest(
     *,
     holdout_days: int = BACKTEST_HOLDOUT_DAYS,
     now: datetime | None = None,
-    sparse_model: str = SPARSE_MODEL,
+    sparse_models: Sequence[str] = SPARSE_MODELS,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Hold out the last `holdout_days` whole days and score the chosen models against seasonal naive.
@@ -841,6 +949,9 @@ def backtest(
     while "forecast nothing" scores lower. We forecast the mean because lead-time sums and reorder
     quantities need it; `wape_total` (error of the holdout's total units, summed over products)
     is reported next to MASE because that is the number a reorder decision depends on.
+
+    Everything the models see ends at the cutoff: the fit windows, the validation window that picks
+    each sparse seller's model, and the shop's weekday rhythm.
     """
     started = time.monotonic()
     until = _day_start(now)
@@ -862,7 +973,13 @@ def backtest(
         actuals[pid] = test
         scales[pid] = scale
     fits = _fit_all(
-        training, cutoff.date() - timedelta(days=1), holdout_days, [80], sparse_model=sparse_model, progress=progress
+        training,
+        cutoff.date() - timedelta(days=1),
+        holdout_days,
+        [80],
+        sparse_models=sparse_models,
+        week=weekday_profile(db, until=cutoff),
+        progress=progress,
     )
     rows: list[_Score] = []
     for pid, (seller_class, fit) in fits.items():
@@ -884,7 +1001,7 @@ def backtest(
     return {
         "holdout_days": holdout_days,
         "cutoff": cutoff.date().isoformat(),
-        "sparse_model": sparse_model,
+        "sparse_models": list(sparse_models),
         "classes": {c: _summary([r for r in rows if r.seller_class == c]) for c in classes},
         "overall": _summary(rows),
     }
