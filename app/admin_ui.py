@@ -43,6 +43,7 @@ NOTICES: dict[str, str] = {
     "status": "The order status was changed and the customer was emailed.",
     "review": "The review was updated and the product rating recalculated.",
     "message": "The message was updated.",
+    "password": "Your password was changed, and every other session was signed out.",
 }
 
 

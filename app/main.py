@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import install_error_handlers
 from app.routes import (
+    admin_account,
     admin_analytics,
     admin_auth,
     admin_chat,
@@ -132,7 +133,15 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     storefront = (catalog_pages, cart_pages, discovery_pages, info_pages, seo)
     for module in (*storefront, api_products, api_discovery, api_orders, health):
         app.include_router(module.router)
-    for admin_module in (admin_auth, admin_dashboard, admin_products, admin_orders, admin_reviews, admin_inbox):
+    for admin_module in (
+        admin_auth,
+        admin_account,
+        admin_dashboard,
+        admin_products,
+        admin_orders,
+        admin_reviews,
+        admin_inbox,
+    ):
         app.include_router(admin_module.router)
     for insight_module in (admin_inventory, admin_analytics):  # stock, forecasts, purchase orders, sales
         app.include_router(insight_module.router)

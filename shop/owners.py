@@ -4,7 +4,8 @@ Sessions are random tokens kept in an HttpOnly cookie; the database stores only 
 leaked database backup cannot be replayed as a login. Each session carries its own CSRF token. Failed
 logins are counted per email and client address: five failures in fifteen minutes lock that pair out
 for the rest of the window, which makes guessing a password by brute force hopeless while a shop owner
-who mistypes twice is never bothered.
+who mistypes twice is never bothered. The owner's own password change in the admin checks the current
+password against the same count.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from bson import ObjectId
 from pydantic import TypeAdapter, ValidationError
+from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from shop.activity import log_activity
 from shop.errors import Conflict, InvalidInput, ShopError
+from shop.transactions import run_transaction
 from shop.validation import Email
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -86,11 +90,11 @@ def generate_password() -> str:
     return secrets.token_urlsafe(15)
 
 
-def _check_password(password: str) -> None:
+def _check_password(password: str, *, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+        raise InvalidInput(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.", field=field)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput("That password is too long.", field="password")
+        raise InvalidInput("That password is too long.", field=field)
 
 
 def owner_exists(db: Database) -> bool:
@@ -145,10 +149,25 @@ def _throttle_key(email: str, client: str) -> str:
 
 
 def authenticate(db: Database, email: str, password: str, *, client: str) -> Owner:
-    """The owner for these credentials, or InvalidCredentials / LoginThrottled.
+    """The owner for these credentials, or InvalidCredentials / LoginThrottled."""
+    doc = _checked_owner(db, email, password, client=client, attempts="sign-ins")
+    if doc is None:
+        raise InvalidCredentials("That email and password do not match an owner account.")
+    update: dict[str, Any] = {"lastLoginAt": _now_ms()}
+    if _hasher.check_needs_rehash(doc["passwordHash"]):
+        update["passwordHash"] = _hasher.hash(password)
+    db.owners.update_one({"_id": doc["_id"]}, {"$set": update})
+    return Owner.from_doc({**doc, **update})
 
-    The attempt is recorded before the password is checked and counted after, so a burst of parallel
-    guesses cannot all slip under the limit while each one is still being verified.
+
+def _checked_owner(db: Database, email: str, password: str, *, client: str, attempts: str) -> dict[str, Any] | None:
+    """The owner document if `password` is this email's, else None; LoginThrottled after too many misses.
+
+    Signing in and the current-password check of a password change share one count per email and
+    client address, so a stolen session cookie cannot guess the password through the change form
+    any faster than through the sign-in page. The attempt is recorded before the password is checked
+    and counted after, so a burst of parallel guesses cannot all slip under the limit while each one
+    is still being verified.
     """
     now = _now_ms()
     key = _throttle_key(email, client)
@@ -168,19 +187,75 @@ def authenticate(db: Database, email: str, password: str, *, client: str) -> Own
         wait = max(1, math.ceil((unlock - now).total_seconds()))
         minutes = max(1, math.ceil(wait / 60))
         raise LoginThrottled(
-            f"Too many failed sign-ins for this email from your address. Please wait {minutes} "
+            f"Too many failed {attempts} for this email from your address. Please wait {minutes} "
             f"minute{'s' if minutes != 1 else ''} and try again.",
             retry_after=wait,
         )
     doc = db.owners.find_one({"email": email.strip().lower()}) if len(email) <= 254 else None
     if not _verify(doc["passwordHash"] if doc else _DUMMY_HASH, password) or doc is None:
-        raise InvalidCredentials("That email and password do not match an owner account.")
+        return None
     db.login_failures.delete_many({"key": key})
-    update: dict[str, Any] = {"lastLoginAt": now}
-    if _hasher.check_needs_rehash(doc["passwordHash"]):
-        update["passwordHash"] = _hasher.hash(password)
-    db.owners.update_one({"_id": doc["_id"]}, {"$set": update})
-    return Owner.from_doc({**doc, **update})
+    return doc
+
+
+class PasswordChangeInvalid(InvalidInput):
+    """Every problem of a password-change form at once, by field, so each shows under its own input."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()), field=next(iter(errors)))
+        self.errors = errors
+
+
+def change_password(
+    db: Database,
+    owner: Owner,
+    *,
+    current_password: str,
+    new_password: str,
+    confirmation: str,
+    client: str,
+    keep_session: str,
+) -> int:
+    """The owner's own password change from the admin; returns how many other sessions were signed out.
+
+    The current password proves it is the owner at the keyboard, not someone at a browser left
+    signed in. Every other session of the account ends (a password is usually changed because
+    someone else might know it) while `keep_session`, the cookie token of the request, stays signed
+    in. The activity log records that the password changed and how many sessions ended, never the
+    password or its hash; the new hash, the sign-outs and the log entry are one transaction.
+    """
+    errors: dict[str, str] = {}
+    if _checked_owner(db, owner.email, current_password, client=client, attempts="password checks") is None:
+        errors["current"] = "That is not your current password."
+    try:
+        _check_password(new_password, field="new")
+    except InvalidInput as exc:
+        errors["new"] = exc.message
+    else:
+        if new_password == current_password:
+            errors["new"] = "Choose a password different from the current one."
+    if confirmation != new_password:
+        errors["confirmation"] = "The two new passwords do not match."
+    if errors:
+        raise PasswordChangeInvalid(errors)
+    password_hash = _hasher.hash(new_password)
+    owner_id = ObjectId(owner.id)
+
+    def work(session: ClientSession) -> int:
+        db.owners.update_one(
+            {"_id": owner_id},
+            {"$set": {"passwordHash": password_hash, "updatedAt": datetime.now(UTC)}},
+            session=session,
+        )
+        ended = db.owner_sessions.delete_many(
+            {"ownerId": owner_id, "_id": {"$ne": _token_hash(keep_session)}}, session=session
+        ).deleted_count
+        log_activity(
+            db, owner.email, "owner.password", "owner", owner.id, None, {"otherSessionsEnded": ended}, session=session
+        )
+        return ended
+
+    return run_transaction(db, work)
 
 
 def _verify(password_hash: str, password: str) -> bool:

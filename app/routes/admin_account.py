@@ -1,0 +1,60 @@
+"""Admin: the signed-in owner's own account — changing the password without a shell on the server.
+
+The CLI (`create-owner --reset`) stays the way back in for an owner who forgot the password; this page
+is for the one who knows it and wants a new one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.admin_ui import render_admin
+from app.deps import Services
+from app.routes.admin_auth import OWNER_COOKIE, CsrfChecked, CurrentOwner, client_address
+from shop.owners import MIN_PASSWORD_LENGTH, LoginThrottled, PasswordChangeInvalid, change_password
+
+router = APIRouter(tags=["admin"], include_in_schema=False)
+
+Password = Annotated[str, Form(max_length=1024)]
+
+
+def _page(request: Request, errors: dict[str, str], status_code: int = 200) -> HTMLResponse:
+    # The form is never refilled: passwords do not travel back to the browser in a page.
+    context = {"errors": errors, "min_length": MIN_PASSWORD_LENGTH}
+    return render_admin(request, "admin/account.html", context, status_code=status_code)
+
+
+@router.get("/admin/account", response_class=HTMLResponse)
+def account_page(request: Request, owner: CurrentOwner) -> HTMLResponse:
+    return _page(request, {})
+
+
+@router.post("/admin/account/password", response_class=HTMLResponse)
+def change_own_password(
+    request: Request,
+    services: Services,
+    owner: CsrfChecked,
+    current: Password = "",
+    new: Password = "",
+    confirmation: Password = "",
+) -> Response:
+    try:
+        change_password(
+            services.db,
+            owner,
+            current_password=current,
+            new_password=new,
+            confirmation=confirmation,
+            client=client_address(request),
+            keep_session=request.cookies.get(OWNER_COOKIE, ""),
+        )
+    except PasswordChangeInvalid as exc:
+        return _page(request, exc.errors, 422)
+    except LoginThrottled as exc:
+        response = _page(request, {"current": exc.message}, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    return RedirectResponse("/admin/account?notice=password", status_code=303)
