@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
@@ -22,13 +21,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.client_session import ClientSession
-from pymongo.database import Database
 
 from shop.activity import log_activity
 from shop.errors import Conflict, InvalidInput, NotFound
-from shop.mail import Email, Mailer, render
-from shop.orders import STATUSES, OrderView, normalize_order_id
-from shop.settings import Settings
+from shop.mail import Email, render
+from shop.orders import STATUSES, OrderView, OrderWriter, normalize_order_id
 from shop.transactions import run_transaction
 from shop.validation import line
 
@@ -108,20 +105,7 @@ class AdminOrder:
         return TRANSITIONS.get(self.order.status, ())
 
 
-class OrderAdmin:
-    def __init__(
-        self,
-        db: Database,
-        settings: Settings,
-        mailer: Mailer,
-        *,
-        on_stock_change: Callable[[], None] | None = None,
-    ) -> None:
-        self.db = db
-        self.settings = settings
-        self.mailer = mailer
-        self.on_stock_change = on_stock_change
-
+class OrderAdmin(OrderWriter):
     def _zone(self) -> ZoneInfo:
         try:
             return ZoneInfo(getattr(self.settings, "shop_timezone", "UTC") or "UTC")
@@ -212,8 +196,8 @@ class OrderAdmin:
             return updated, bool(returned)
 
         doc, stock_changed = run_transaction(self.db, work)
-        if stock_changed and self.on_stock_change is not None:
-            self.on_stock_change()
+        if stock_changed:
+            self._stock_changed()
         admin_order = _admin_order(doc)
         self._notify(admin_order.order)
         return admin_order
