@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -87,8 +88,11 @@ class CartService:
 
     def view(self, session_id: str) -> CartView:
         """The cart joined with the catalog; lines whose product vanished or ran short are explained."""
+        return self._view_of(self.quantities(session_id))
+
+    def _view_of(self, quantities: dict[str, int]) -> CartView:
         cart = CartView()
-        for product_id, quantity in self.quantities(session_id).items():
+        for product_id, quantity in quantities.items():
             product = self.catalog.get(product_id)
             if product is None:
                 cart.problems.append("An item in your cart is no longer sold and was left out.")
@@ -117,11 +121,35 @@ class CartService:
 
     def add(self, session_id: str, product_id: str, quantity: int) -> CartView:
         product = self._product(product_id)
-        current = self.quantities(session_id).get(product.id, 0)
-        return self.set_quantity(session_id, product.id, current + quantity, adding=True)
+        return self._change(session_id, product.id, lambda current: current + quantity)
 
-    def set_quantity(self, session_id: str, product_id: str, quantity: int, *, adding: bool = False) -> CartView:
+    def set_quantity(self, session_id: str, product_id: str, quantity: int) -> CartView:
         """Set a line's quantity (0 removes it), bounded by stock and by 99 per line."""
+        return self._change(session_id, product_id, lambda _current: quantity)
+
+    def _change(self, session_id: str, product_id: str, new_quantity: Callable[[int], int]) -> CartView:
+        """Read the cart, change one line, write it if nobody wrote in between (else again), and
+        answer with the cart as written: one read and one write when uncontended."""
+        oid = ObjectId(product_id)
+        for attempt in range(30):
+            if attempt:
+                # Another tab or request of this visitor wrote in between: back off a little, with
+                # jitter so the writers do not collide again in lockstep.
+                time.sleep(random.uniform(0, 0.005 * attempt))
+            items, version = self._items(session_id)
+            current = next((int(item["quantity"]) for item in items if item["productId"] == oid), 0)
+            quantity = new_quantity(current)
+            self._check(product_id, quantity)
+            items = [item for item in items if item["productId"] != oid]
+            if quantity > 0:
+                items.append({"productId": oid, "quantity": quantity})
+            if len(items) > MAX_LINES:
+                raise InvalidInput(f"A cart holds at most {MAX_LINES} different items.")
+            if self._write(session_id, items, version):
+                return self._view_of({str(item["productId"]): int(item["quantity"]) for item in items})
+        raise Conflict("Your cart was changing too quickly; please try again.")
+
+    def _check(self, product_id: str, quantity: int) -> None:
         if quantity < 0:
             raise InvalidInput("Quantity cannot be negative.", field="quantity")
         if quantity > 0:
@@ -132,21 +160,6 @@ class CartService:
                 raise InvalidInput(f"You can order at most {MAX_QUANTITY} of one item.", field="quantity")
             if quantity > product.stock:
                 raise OutOfStock(f"Only {product.stock} of {product.name} left in stock.")
-        oid = ObjectId(product_id)
-        for attempt in range(30):
-            if attempt:
-                # Another tab or request of this visitor wrote in between: back off a little, with
-                # jitter so the writers do not collide again in lockstep.
-                time.sleep(random.uniform(0, 0.005 * attempt))
-            items, version = self._items(session_id)
-            items = [item for item in items if item["productId"] != oid]
-            if quantity > 0:
-                items.append({"productId": oid, "quantity": quantity})
-            if len(items) > MAX_LINES:
-                raise InvalidInput(f"A cart holds at most {MAX_LINES} different items.")
-            if self._write(session_id, items, version):
-                return self.view(session_id)
-        raise Conflict("Your cart was changing too quickly; please try again.")
 
     def clear(self, session_id: str) -> None:
         self.db.carts.delete_one({"_id": session_id})
