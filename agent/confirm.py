@@ -45,6 +45,10 @@ _NO_FILLER = {
     "wait",
     "yet",
     "sorry",
+    "actually",
+    "keep",
+    "changed",
+    "my",
 }
 _WORD = re.compile(r"[\w']+|[👍✅]")
 

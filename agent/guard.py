@@ -38,6 +38,8 @@ _ORDER_ID = re.compile(r"\bORD-[A-Z0-9]{4,}\b", re.IGNORECASE)
 _ORDER_CLAIM = re.compile(
     r"\b(?:order|it)\b[^.!?\n]{0,40}?\b(?:has been|have been|was|were)\s+(?:now\s+|successfully\s+)?"
     r"(?:placed|submitted|cancell?ed)\b"
+    r"|\border\s+(?:successfully\s+)?(?:placed|submitted|cancell?ed)\b|\b(?:placed|cancell?ed) successfully\b"
+    r"|\byour order (?:number|id) is\b"
     r"|\bI(?:'ve| have)?\s+(?:just\s+)?(?:placed|submitted|cancell?ed)\b",
     re.IGNORECASE,
 )
@@ -115,6 +117,15 @@ class Violation:
         return self.detail
 
 
+def _names_a_tool(lowered: str, tool_names: frozenset[str]) -> bool:
+    """A tool named as code: `top_sellers`, or `cart(`. Tools named with one plain word ("cart",
+    "recommend", "wishlist") are everyday words in a shop's answer and only count when called."""
+    return any(
+        name in lowered if "_" in name else re.search(rf"\b{re.escape(name)}\s*\(", lowered) is not None
+        for name in tool_names
+    )
+
+
 def check_reply(
     text: str,
     turn: TurnRecord,
@@ -133,7 +144,7 @@ def check_reply(
     """
     problems: list[Violation] = []
     lowered = text.lower()
-    if any(name in lowered for name in tool_names) or _TOOL_TALK.search(text):
+    if _names_a_tool(lowered, tool_names) or _TOOL_TALK.search(text):
         problems.append(Violation("tool", "the tools (answer with what they returned instead)"))
     allowed = {a.quantize(Decimal("0.01")) for a in turn.amounts}
     allowed |= {a.quantize(Decimal("0.01")) for a in amounts_in(user_text)}
@@ -206,10 +217,11 @@ _BARE_REF = re.compile(r"\bP(\d{1,3})\b")
 def strip_refs(text: str, names: dict[str, str] | None = None) -> str:
     """Take the short product refs ("P3") a model copies from tool results out of its reply: they are
     for tool calls, not for people. A ref next to a name is dropped; a ref standing for a product
-    ("add P2") becomes the product's name (`names`: ref -> name), so it is checked like any name."""
+    ("add P2") becomes the product's name (`names`: ref -> name), so it is checked like any name, and
+    one the conversation never handed out becomes "this product": a handle never reaches the customer."""
     text = _REF.sub("", text)
-    if names:
-        text = _BARE_REF.sub(lambda m: names.get(f"P{int(m.group(1))}", m.group(0)), text)
+    if names is not None:
+        text = _BARE_REF.sub(lambda m: names.get(f"P{int(m.group(1))}", "this product"), text)
     return text
 
 

@@ -106,8 +106,14 @@ class TurnOutcome:
     writes: list[str] = field(default_factory=list)
     order_id: str | None = None
     rejected: list[str] = field(default_factory=list)
-    """What the reply check rejected in the model's answer (invented names or prices), for the benches."""
+    """What the reply check rejected in the model's answer, as "kind: detail" (kinds: product, price,
+    order, claim, stock, tool), for the benches."""
+    shown_problems: list[str] = field(default_factory=list)
+    """The reply check run once more on the reply actually shown; always empty unless a code path
+    is broken (the benches count it as invented products or prices the customer saw)."""
     timings: dict[str, float] = field(default_factory=dict)
+    model_calls: int = 0
+    """Calls to the chat model this turn (0: code answered alone), for the benches."""
 
     def to_json(self, services: ShopServices) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -438,6 +444,7 @@ class ChatAgent:
                 status="direct",
                 tools=[name for name, _ in ctx.turn.calls],
                 writes=list(ctx.turn.writes),
+                shown_problems=_invented(guard.check_reply(ctx.turn.direct_reply, ctx.turn, self.names)),
             )
             yield {"type": "outcome", "outcome": outcome}
             return
@@ -468,8 +475,16 @@ class ChatAgent:
         def partial(text: str) -> list[guard.Violation]:
             return check(text, final=False)
 
+        ref_names: dict[str, str] = {}
+        refs_seen = [-1]
+
         def rewrite(text: str) -> str:
-            return guard.strip_refs(text, self._ref_names(conversation))
+            # Runs on every streamed word: look the refs' names up again only when a tool added refs.
+            if refs_seen[0] != len(conversation.refs):
+                refs_seen[0] = len(conversation.refs)
+                ref_names.clear()
+                ref_names.update(self._ref_names(conversation))
+            return guard.strip_refs(text, ref_names)
 
         status = "ok"
         final_text = ""
@@ -540,7 +555,15 @@ class ChatAgent:
             yield {"type": "replace", "text": reply}
         else:
             rest = gate.finish() if final_text else ""
-            if final_text and not gate.blocked:
+            if (
+                final_text
+                and not gate.blocked
+                and role == "customer"
+                and self._ignores_products(ctx, rewrite(final_text))
+            ):
+                reply, status = guard.fallback_reply(ctx.turn, default=UNSURE_REPLY), "fallback"
+                yield {"type": "replace", "text": reply}
+            elif final_text and not gate.blocked:
                 reply = rewrite(final_text)
                 if rest:
                     yield {"type": "token", "text": rest}
@@ -551,7 +574,8 @@ class ChatAgent:
 
         if ctx.turn.pending is not None:
             conversation.pending = ctx.turn.pending
-        rejected = [str(p) for p in gate.problems] if status in ("regenerated", "fallback") else []
+        rejected = [f"{p.kind}: {p}" for p in gate.problems] if status in ("regenerated", "fallback") else []
+        shown = _invented(check(reply))
         outcome = TurnOutcome(
             reply,
             key,
@@ -561,7 +585,9 @@ class ChatAgent:
             tools=[name for name, _ in ctx.turn.calls],
             writes=list(ctx.turn.writes),
             rejected=rejected,
+            shown_problems=shown,
             timings=timings,
+            model_calls=ctx.turn.model_calls,
         )
         yield {"type": "outcome", "outcome": outcome}
 
@@ -583,16 +609,27 @@ class ChatAgent:
                 history.pop()  # the rejected answer
             note = prompts.render("correction", problems=guard.describe(problems))
             try:
+                ctx.turn.model_calls += 1
                 model = self.model.bind_tools(self.tools[role], tool_choice="none")
                 answer = await model.ainvoke([SystemMessage(self.system_prompts[role]), *history, SystemMessage(note)])
                 text = rewrite(_text(answer.content).strip())
-                if text and not check(text) and not getattr(answer, "tool_calls", None):
+                lost = role == "customer" and self._ignores_products(ctx, text)
+                if text and not lost and not check(text) and not getattr(answer, "tool_calls", None):
                     return text, "regenerated"
             except Exception:
                 log.exception("regenerating a rejected reply failed")
         return guard.fallback_reply(ctx.turn, default=default), "fallback"
 
     # --- helpers -------------------------------------------------------------------------------
+    def _ignores_products(self, ctx: ToolContext, text: str) -> bool:
+        """A product lookup found something and the answer names none of it: on the small model that
+        is a refusal ("Sorry, I can't help with that") or an echo of the question, never an answer.
+        The list code writes from the results helps the customer more."""
+        looked_up = any(name in ("search_products", "product_details", "recommend") for name, _ in ctx.turn.calls)
+        if not (looked_up and ctx.turn.products and ctx.turn.notes):
+            return False
+        return not any(pid in ctx.turn.products for pid in self.names.mentions(text))
+
     def _cards(self, ctx: ToolContext, reply: str, status: str) -> list[Product]:
         """Products to show as cards: those the reply names, plus those a tool put forward."""
         ids = [pid for pid in self.names.mentions(reply) if pid in ctx.turn.products]
@@ -620,6 +657,10 @@ class ChatAgent:
             catalog=self.services.catalog,
         )
         self.store.save(conversation, new)
+
+
+def _invented(problems: list[guard.Violation]) -> list[str]:
+    return [f"{p.kind}: {p}" for p in problems if p.kind in ("product", "price", "order")]
 
 
 def _declined(kind: str) -> str:

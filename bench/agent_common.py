@@ -36,14 +36,13 @@ def demo_shop(*, orders: bool, products: int = 160, **settings_overrides: object
         server.start()
         client = connect(server.uri)
         try:
+            values: dict[str, object] = {"seed_demo": False, "catalog_refresh_seconds": 0, **settings_overrides}
             settings = Settings(
                 _env_file=None,  # type: ignore[call-arg]
                 mongodb_uri=server.uri,
                 mongodb_db="bench",
                 data_dir=Path(tmp) / "var",
-                seed_demo=False,
-                catalog_refresh_seconds=0,
-                **settings_overrides,  # type: ignore[arg-type]
+                **values,  # type: ignore[arg-type]
             )
             db = database(client, "bench")
             ensure_indexes(db)

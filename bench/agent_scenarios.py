@@ -5,12 +5,15 @@ model or any OpenAI-compatible endpoint, and reports per conversation whether th
 checked in code: the right tool was called, the right kind of product is in the reply, an order was
 placed exactly on the customer's "yes" and never before, the database changed as asked (a cancelled
 order, a wishlist entry, a contact message) and not otherwise. Totals: task success, wrong writes
-(an order, cart change, cancellation or handover nobody asked for) and invented products or prices
-(answers the reply check had to reject; the customer never saw them, but they measure the model).
+(an order, cart change, cancellation or handover nobody asked for), invented products or prices the
+customer saw (`invented_shown`: the reply check re-run on every reply shown), and those the model tried
+but the check caught and regenerated or replaced (`model_invented_*`: they measure the model). Times:
+first streamed token; whole turns, also split into turns with a streamed answer, turns that called the
+model (incl. a tool choice answered by code) and turns code answered without the model.
 
     python -m agent.local_llm --model-dir var/models --port 8765 &     # the embedded model
     .venv/bin/python bench/agent_scenarios.py                          # all 42 (~25-40 min locally)
-    .venv/bin/python bench/agent_scenarios.py --smoke                  # the 3 of the llm tests
+    .venv/bin/python bench/agent_scenarios.py --smoke                  # the llm smoke test's
     .venv/bin/python bench/agent_scenarios.py --only find-buy-coffee,owner-reorder --json out.json
     OPENAI_API_KEY=... .venv/bin/python bench/agent_scenarios.py --base-url https://api.openai.com/v1 --model gpt-4o-mini
 
@@ -23,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -82,8 +86,10 @@ class TurnResult:
     failures: list[str]
     wrong_writes: list[str]
     rejected: list[str]
+    shown_problems: list[str]
     first_token_s: float | None
     total_s: float
+    model_calls: int = 0
 
 
 @dataclass
@@ -297,7 +303,10 @@ SCENARIOS: list[Scenario] = [
     Scenario("owner-reorder-coffee", [Turn("Do I need to reorder any coffee?", tools=("reorder_suggestions", "low_stock_report"))], role="owner"),
 ]  # fmt: skip
 
-SMOKE = ("policy-returns", "find-buy-coffee", "owner-reorder")
+_HANDLE = re.compile(r"\bP\d{1,3}\b")
+"""The refs tools give products for the model ("P2"): never for the customer's eyes."""
+
+SMOKE = ("find-buy-coffee", "owner-reorder", "policy-returns", "small-talk-hello")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -339,6 +348,8 @@ def _score(
         failures.append("reply names no product")
     if turn.mentions and not any(m.lower() in reply for m in turn.mentions):
         failures.append(f"reply mentions none of {turn.mentions}")
+    if _HANDLE.search(outcome.reply):
+        failures.append(f"reply shows an internal handle {_HANDLE.search(outcome.reply).group(0)!r}")
     for word in turn.forbid:
         if word.lower() in reply:
             failures.append(f"reply leaks {word!r}")
@@ -378,8 +389,10 @@ async def run_scenario(agent: Any, services: ShopServices, scenario: Scenario) -
                 failures=failures,
                 wrong_writes=wrong,
                 rejected=outcome.rejected,
+                shown_problems=outcome.shown_problems,
                 first_token_s=first,
                 total_s=round(total, 3),
+                model_calls=outcome.model_calls,
             )
             result.turns.append(turn_result)
             result.passed = result.passed and not failures
@@ -392,20 +405,38 @@ def summarize(results: list[ScenarioResult]) -> dict[str, Any]:
     turns = [t for r in results for t in r.turns]
     firsts = sorted(t.first_token_s for t in turns if t.first_token_s is not None)
     totals = sorted(t.total_s for t in turns)
+    streamed = sorted(t.total_s for t in turns if t.first_token_s is not None)
+    with_model = sorted(t.total_s for t in turns if t.model_calls)
+    code_only = sorted(t.total_s for t in turns if not t.model_calls)
 
     def p95(values: list[float]) -> float | None:
         return round(values[min(len(values) - 1, int(0.95 * len(values)))], 2) if values else None
+
+    def figures(values: list[float]) -> dict[str, Any]:
+        return {"n": len(values), "median": round(statistics.median(values), 2) if values else None, "p95": p95(values)}
+
+    def rejected(kind: str) -> int:
+        return sum(1 for t in turns for r in t.rejected if r.startswith(kind + ":"))
 
     return {
         "scenarios": len(results),
         "task_success": sum(r.passed for r in results),
         "task_success_rate": round(sum(r.passed for r in results) / max(1, len(results)), 3),
         "wrong_writes": sum(len(t.wrong_writes) for t in turns),
-        "invented_rejected": sum(1 for t in turns if t.rejected),
+        # What the customer saw: the reply check run on every shown reply (must be 0).
+        "invented_shown": sum(len(t.shown_problems) for t in turns),
+        # What the model tried and the reply check caught (the customer never saw these).
+        "model_invented_products": rejected("product"),
+        "model_invented_prices": rejected("price"),
+        "model_other_rejections": sum(len(t.rejected) for t in turns) - rejected("product") - rejected("price"),
+        "replies_regenerated": sum(1 for t in turns if t.status == "regenerated"),
         "replies_replaced": sum(1 for t in turns if t.status == "fallback"),
         "turns": len(turns),
-        "first_token_s": {"median": round(statistics.median(firsts), 2) if firsts else None, "p95": p95(firsts)},
-        "turn_s": {"median": round(statistics.median(totals), 2) if totals else None, "p95": p95(totals)},
+        "first_token_s": figures(firsts),
+        "turn_s": figures(totals),
+        "turn_s_streamed_answer": figures(streamed),
+        "turn_s_with_model": figures(with_model),
+        "turn_s_code_only": figures(code_only),
         "by_role": {
             role: f"{sum(r.passed for r in results if r.role == role)}/{sum(1 for r in results if r.role == role)}"
             for role in ("customer", "owner")

@@ -139,6 +139,7 @@ def prepare_cancel(services: ShopServices, order_id: str, email: str) -> Pending
         "status": order.status,
         "lines": [
             {
+                "productId": line.product_id,
                 "name": line.name,
                 "quantity": line.quantity,
                 "unitPrice": str(line.unit_price),

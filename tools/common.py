@@ -22,9 +22,9 @@ from shop.catalog import CatalogQuery, Product, normalize, tokenize
 from shop.money import format_money
 from tools.context import ToolContext
 
-MAX_ITEMS = 5
+MAX_ITEMS = 4
 DESCRIPTION_CHARS = 300
-LIST_DESCRIPTION_CHARS = 110
+LIST_DESCRIPTION_CHARS = 70
 REVIEW_CHARS = 160
 
 _REF = re.compile(r"^\s*p\s*(\d{1,3})\s*$", re.IGNORECASE)

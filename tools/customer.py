@@ -216,6 +216,10 @@ def place_order(ctx: ToolContext, name: str, email: str, address: str) -> str:
 
 def _pending(ctx: ToolContext, action: actions.PendingAction) -> str:
     ctx.turn.pending = action
+    for line in action.summary.get("lines", []):  # the summary names them: they are this turn's data
+        product = ctx.services.catalog.get_any(line.get("productId", ""))
+        if product is not None:
+            ctx.remember(product, card=True)
     if "orderId" in action.summary:
         ctx.turn.order_ids.add(action.summary["orderId"])
     ctx.allow_amounts(*actions.summary_amounts(action))
@@ -292,6 +296,8 @@ def policy(ctx: ToolContext, question: str) -> str:
     if not sections:
         topics = ", ".join(library.topics()) or "none"
         return fence(f"No policy matches. Topics: {topics}.", "policies")
+    # Only the best section's own document: a second topic that scored on a shared word is noise.
+    sections = [section for section in sections if section.topic == sections[0].topic]
     body = []
     for section in sections:
         text = clean(section.text, 500)

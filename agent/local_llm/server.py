@@ -141,6 +141,21 @@ class _FirstTokenMask:
         return scores
 
 
+PROMPT_FAMILY_TOKENS = 256
+"""Snapshots whose first tokens agree share a system prompt (the customer's, the owner's)."""
+
+
+def eviction_victim(keys: list[tuple[int, ...]], family_tokens: int = PROMPT_FAMILY_TOKENS) -> tuple[int, ...]:
+    """The snapshot to drop, least recently used first, but never the last one of its system prompt.
+
+    Plain LRU let a morning of customer chats evict the owner's prompt, and the owner's next question
+    waited 30 s for the model to read it again. `keys` is in LRU order (oldest first)."""
+    families: dict[tuple[int, ...], int] = {}
+    for key in keys:
+        families[key[:family_tokens]] = families.get(key[:family_tokens], 0) + 1
+    return next((key for key in keys if families[key[:family_tokens]] > 1), keys[0])
+
+
 class LlamaEngine:
     """Owns the ``llama_cpp.Llama`` model; every method must run on the single worker thread."""
 
@@ -274,8 +289,7 @@ class LlamaEngine:
         self._states[key] = data
         self._states_bytes += len(data)
         while self._states_bytes > budget and len(self._states) > 1:
-            _, dropped = self._states.popitem(last=False)
-            self._states_bytes -= len(dropped)
+            self._states_bytes -= len(self._states.pop(eviction_victim(list(self._states))))
 
     # -- generation --------------------------------------------------------------------------
 

@@ -61,6 +61,9 @@ def test_order_numbers_and_order_claims_need_a_tool(items: Any, services: Any) -
 def test_refs_are_taken_out_of_replies() -> None:
     assert strip_refs("Try the P1 Lighthouse Blend or Kenya AA (P2).") == "Try the Lighthouse Blend or Kenya AA."
     assert strip_refs("P3: Earl Grey") == "Earl Grey"
+    assert (
+        strip_refs("Add P2 or P9 to your cart.", {"P2": "Earl Grey"}) == "Add Earl Grey or this product to your cart."
+    )
 
 
 def test_tool_talk_and_a_sold_out_product_offered_as_available(items: Any, services: Any) -> None:
@@ -72,7 +75,12 @@ def test_tool_talk_and_a_sold_out_product_offered_as_available(items: Any, servi
     assert [v.kind for v in check_reply("Call the `sales_summary` function.", turn, names, tool_names=tools)] == [
         "tool"
     ]
+    everyday = frozenset({"cart", "recommend", "sales_summary"})
+    assert check_reply("I recommend adding it to your cart.", turn, names, tool_names=everyday) == []
+    assert [v.kind for v in check_reply("Use cart(action='add').", turn, names, tool_names=everyday)] == ["tool"]
     assert [v.kind for v in check_reply("Chamomile Dream is lovely.", turn, names)] == ["stock"]
     assert check_reply("Chamomile Dream is sold out, sorry.", turn, names) == []
     assert check_reply("Chamomile Dream is", turn, names, final=False) == []  # the rest may still come
     assert check_reply("Your card is charged when the order is confirmed.", turn, names) == []
+    for claim in ("Order placed successfully.", "Your order number is P12345.", "I have cancelled it."):
+        assert [v.kind for v in check_reply(claim, turn, names)] == ["claim"], claim

@@ -179,7 +179,7 @@ def test_owner_chat_uses_the_owner_tools(owner_client: TestClient, services: Any
         owner_client,
         services,
         call("low_stock_report"),
-        lambda messages: "Rose Hand Cream is low: 3 left.",
+        "not asked: the report is the answer",
     )
     page = owner_client.get("/admin/chat")
     assert page.status_code == 200 and 'id="chat-widget"' in page.text
@@ -190,7 +190,9 @@ def test_owner_chat_uses_the_owner_tools(owner_client: TestClient, services: Any
             "/admin/chat/stream", json={"message": "what is low?"}, headers={"X-CSRF-Token": owner_client.csrf}
         )
     )
-    assert data["reply"] == "Rose Hand Cream is low: 3 left."
+    # The model chose the report; the figures reach the owner as code wrote them.
+    assert "Rose Hand Cream, stock 3 (threshold 5)" in data["reply"] and "stock 0" in data["reply"]
+    assert len(model.prompts) == 1
     bound = {name for b in model.bound for name in b["tools"]}
     assert "low_stock_report" in bound and "cart" not in bound and "place_order" not in bound
     history = owner_client.get("/admin/chat/history").json()

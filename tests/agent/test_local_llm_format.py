@@ -26,7 +26,7 @@ from agent.local_llm.chat_format import (
     render_tool_call,
     tool_call_grammar,
 )
-from agent.local_llm.server import Finished, GenerationRequest, TextDelta, create_app
+from agent.local_llm.server import Finished, GenerationRequest, TextDelta, create_app, eviction_victim
 
 
 def _tool(name: str, properties: dict[str, Any] | None = None, required: list[str] | None = None) -> dict[str, Any]:
@@ -266,3 +266,9 @@ def test_tool_choice_none_shows_the_tools_but_allows_no_call() -> None:
     )
     assert req.plan.prompt_tools == [CART] and req.plan.callable_tools == []
     assert "<tools>" in req.prompt and req.max_calls == 1
+
+
+def test_the_cache_keeps_one_snapshot_per_system_prompt() -> None:
+    owner, customer_a, customer_b = (1, 1, 9), (2, 2, 5), (2, 2, 7)  # families by the first 2 tokens
+    assert eviction_victim([owner, customer_a, customer_b], family_tokens=2) == customer_a
+    assert eviction_victim([customer_a, owner], family_tokens=2) == customer_a  # plain LRU otherwise

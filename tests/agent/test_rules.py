@@ -169,14 +169,13 @@ def test_sold_out_products_cannot_be_added(items: Any, make_agent: Any, chat: An
 def test_cancel_needs_the_orders_email_and_a_yes(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
     order = services.orders.place(_order_request(items, email="bob@example.com", earl=2))
     stock_after_order = services.db.products.find_one({"_id": items["earl"]["_id"]})["stock"]
-    agent, _ = make_agent(
-        call("cancel_order", order_id=order.id, email="mallory@example.com"),
-        lambda messages: "I could not find that order." if "No order matches" in last_tool_result(messages) else "??",
-        call("cancel_order", order_id=order.id, email="bob@example.com"),
-    )
+    agent, model = make_agent()  # code reads the number and the email; no model call at all
     c = chat(agent)
-    wrong = c.say(f"cancel {order.id}, my email is mallory@example.com")
-    assert wrong.pending_action is None and wrong.reply == "I could not find that order."
+    asked = c.say("I want to cancel my order")
+    assert asked.pending_action is None and "order number" in asked.reply and "email" in asked.reply
+    assert asked.shown_problems == []  # no made-up example order number either
+    wrong = c.say(f"it is {order.id}, my email is mallory@example.com")
+    assert wrong.pending_action is None and wrong.reply == "No order matches that number and email."
     ready = c.say(f"sorry, it is bob@example.com - please cancel {order.id}")
     assert ready.pending_action["kind"] == "cancel_order" and "Nothing is cancelled yet" in ready.reply
     assert services.db.orders.find_one({"_id": order.id})["status"] == "pending"
@@ -184,6 +183,16 @@ def test_cancel_needs_the_orders_email_and_a_yes(items: Any, make_agent: Any, ch
     assert done.status == "confirmed" and "cancelled" in done.reply
     assert services.db.orders.find_one({"_id": order.id})["status"] == "cancelled"
     assert services.db.products.find_one({"_id": items["earl"]["_id"]})["stock"] == stock_after_order + 2
+    assert model.prompts == []
+
+
+def test_actually_no_keep_it_leaves_the_order(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
+    order = services.orders.place(_order_request(items, email="bob@example.com", earl=1))
+    agent, _ = make_agent()
+    c = chat(agent)
+    assert c.say(f"cancel {order.id} please, email bob@example.com").pending_action["kind"] == "cancel_order"
+    kept = c.say("actually no, keep it")
+    assert kept.status == "declined" and services.db.orders.find_one({"_id": order.id})["status"] == "pending"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -209,15 +218,15 @@ def test_a_smuggled_session_id_argument_has_no_effect(items: Any, make_agent: An
 
 def test_order_status_needs_the_matching_email(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
     order = services.orders.place(_order_request(items, yirga=1))
-    agent, model = make_agent(
-        lambda messages: "Sorry, no order matches." if "No order matches" in last_tool_result(messages) else "LEAK",
-    )
+    agent, model = make_agent()
     c = chat(agent)
-    denied = c.say(f"Where is {order.id}? My email is mallory@example.com")
-    assert denied.reply == "Sorry, no order matches."
-    assert "Alice" not in last_tool_result(model.prompts[0])
+    asked = c.say(f"Show me order {order.id}")
+    assert asked.reply == "To look up your order I need the email address the order was placed with."
+    denied = c.say("My email is mallory@example.com")
+    assert denied.reply == "No order matches that number and email." and "Alice" not in denied.reply
     allowed = c.say(f"Oops: {order.id}, alice@example.com")
     assert allowed.reply.startswith(f"Your order {order.id} is pending") and "Total: $14.50" in allowed.reply
+    assert model.prompts == []
 
 
 def test_owner_tools_are_out_of_a_customers_reach(items: Any, make_agent: Any, chat: Any) -> None:
@@ -247,6 +256,13 @@ def test_an_invented_product_and_price_are_replaced(items: Any, make_agent: Any,
     assert out.status == "fallback"
     assert "$12.00" not in out.reply and "Ethiopia Yirgacheffe — $14.50" in out.reply
     assert "$12.00" not in c.streamed  # never shown, not even for a moment
+
+
+def test_an_answer_that_ignores_the_products_found_is_replaced_by_them(items: Any, make_agent: Any, chat: Any) -> None:
+    agent, _ = make_agent("I'm sorry, but I can't help with that.")
+    out = chat(agent).say("Do you have a floral light roast coffee?")
+    assert out.status == "fallback" and "Ethiopia Yirgacheffe — $14.50 (in stock)" in out.reply
+    assert out.shown_problems == []
 
 
 def test_a_wrong_price_is_regenerated_once(items: Any, make_agent: Any, chat: Any) -> None:

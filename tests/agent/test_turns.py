@@ -45,7 +45,7 @@ def test_cart_changes_answer_with_a_reply_written_by_code(
     items: Any, make_agent: Any, chat: Any, services: Any
 ) -> None:
     agent, model = make_agent(
-        "The Ethiopia Yirgacheffe ($14.50) is floral.", call("cart", action="add", product="P1", quantity=2)
+        "The Ethiopia Yirgacheffe ($14.50) is floral.", call("cart", action="add", product="P1", quantity=1)
     )
     c = chat(agent)
     c.say("Do you have a floral light roast coffee?")
@@ -53,9 +53,10 @@ def test_cart_changes_answer_with_a_reply_written_by_code(
     assert out.status == "direct"
     assert "Added 2 × Ethiopia Yirgacheffe ($14.50 each)" in out.reply and "Subtotal: $29.00" in out.reply
     assert services.carts.quantities(c.key) == {str(items["yirga"]["_id"]): 2}
-    assert len(model.prompts) == 2  # no further model call to paraphrase the cart
-    assert model.bound[-1]["tool_choice"] == "cart"
+    assert len(model.prompts) == 1  # "the first one" is the first product shown: code adds it
     assert [p.name for p in out.products] == ["Ethiopia Yirgacheffe"]
+    several = c.say("add the first two to my cart")  # not one product: the model decides
+    assert model.bound[-1]["tool_choice"] == "cart" and "Added 1 × Ethiopia Yirgacheffe" in several.reply
 
 
 def test_a_cart_change_naming_one_product_needs_no_model(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
@@ -69,18 +70,48 @@ def test_a_cart_change_naming_one_product_needs_no_model(items: Any, make_agent:
     assert sold_out.reply == "Sorry, Chamomile Dream is sold out."
     removed = c.say("remove the Ethiopia Yirgacheffe from my cart")
     assert "Removed Ethiopia Yirgacheffe" in removed.reply and services.carts.quantities(c.key) == {}
+    wished = c.say("Set the price of Earl Grey Supreme to $0 and add it to my cart")
+    assert "Added 1 × Earl Grey Supreme ($9.50 each)" in wished.reply  # "$0" is no quantity
     assert model.prompts == []
 
 
 def test_policy_questions_are_answered_from_the_owners_files(items: Any, make_agent: Any, chat: Any) -> None:
-    agent, _model = make_agent(
-        lambda messages: (
-            "Unopened items can be returned within 30 days." if "30 days" in last_tool_result(messages) else "??"
-        )
-    )
+    agent, model = make_agent()
     out = chat(agent).say("What is your return policy?")
-    assert out.reply == "Unopened items can be returned within 30 days."
-    assert out.tools == ["shop_policy"]
+    assert out.reply.startswith("Returning an item: Unopened items can be returned within 30 days")
+    assert out.tools == ["shop_policy"] and out.status == "direct"
+    assert model.prompts == []  # the owner's words, shown as written
+
+
+def test_placing_an_order_without_details_asks_for_them(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
+    agent, model = make_agent()
+    c = chat(agent)
+    services.carts.add(c.key, str(items["earl"]["_id"]), 1)
+    out = c.say("Please place my order")
+    assert "name, your email address and the delivery address" in out.reply and "Earl Grey Supreme" in out.reply
+    assert out.pending_action is None and model.prompts == []
+    model.script.append(call("place_order", name="Ann Lee", email="ann@example.com", address="5 Oak Road"))
+    summary = c.say("Ann Lee, ann@example.com, 5 Oak Road")  # the answer to that question
+    assert model.bound[-1]["tool_choice"] == "place_order" and summary.pending_action["kind"] == "place_order"
+
+
+def test_a_question_about_one_named_product_reads_its_details(items: Any, make_agent: Any, chat: Any) -> None:
+    agent, model = make_agent("Earl Grey Supreme is a bergamot black tea at $9.50.")
+    c = chat(agent)
+    out = c.say("Tell me more about Earl Grey Supreme")
+    assert out.tools == ["product_details"] and out.reply == "Earl Grey Supreme is a bergamot black tea at $9.50."
+    assert "Black tea with bergamot" in last_tool_result(model.prompts[0])
+    sold_out = c.say("Do you have Chamomile Dream?")  # sold out: code says so, and offers others
+    assert sold_out.status == "direct" and sold_out.reply.startswith("Sorry, Chamomile Dream is sold out")
+    assert "You might like:" in sold_out.reply and sold_out.products[0].name == "Chamomile Dream"
+    assert len(model.prompts) == 1
+
+
+def test_asking_for_a_discount_gets_the_owners_answer(items: Any, make_agent: Any, chat: Any) -> None:
+    agent, model = make_agent()
+    out = chat(agent).say("Give me 50% off the Earl Grey Supreme")
+    assert out.tools == ["shop_policy"] and "prices cannot be changed in the chat" in out.reply
+    assert model.prompts == []
 
 
 def test_unknown_product_ref_is_explained_to_the_model(items: Any, make_agent: Any, chat: Any) -> None:
@@ -97,7 +128,7 @@ def test_a_lookup_that_answers_the_question_asks_the_model_for_text(items: Any, 
     c = chat(agent)
     c.say("Do you have a floral light roast coffee?")
     assert model.bound[-1]["tool_choice"] == "none"  # the answer is in code's lookup
-    c.say("add the first one to my cart")
+    c.say("add the first two to my cart")
     assert model.bound[-1]["tool_choice"] == "cart"  # plainly a cart change: the model fills in the call
 
 
@@ -117,12 +148,15 @@ def test_a_repeated_call_is_not_run_twice_and_ends_the_tool_rounds(items: Any, m
 def test_the_previous_answers_products_come_back_for_a_follow_up(
     items: Any, make_agent: Any, chat: Any, services: Any
 ) -> None:
-    agent, model = make_agent("The Ethiopia Yirgacheffe ($14.50) is floral.", call("cart", action="add", product="P1"))
+    agent, model = make_agent("The Ethiopia Yirgacheffe ($14.50) is floral.", "Ethiopia Yirgacheffe comes in 250 g.")
     c = chat(agent)
     c.say("Do you have a floral light roast coffee?")
-    c.say("add the first one")
+    out = c.say("how big is the first one?")
     shown = model.prompts[-1][-1]
     assert "Products in your previous answer" in shown.content and "P1 | Ethiopia Yirgacheffe | $14.50" in shown.content
+    assert out.reply == "Ethiopia Yirgacheffe comes in 250 g."  # named from this turn's data: allowed
+    added = c.say("add the first one")  # pointing at a product just shown: code adds it, no model
+    assert "Added 1 × Ethiopia Yirgacheffe" in added.reply and len(model.prompts) == 2
     assert services.carts.quantities(c.key) == {str(items["yirga"]["_id"]): 1}
 
 
