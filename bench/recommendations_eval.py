@@ -31,34 +31,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pymongo.database import Database
-
-from shop.catalog import Catalog
+from bench.offline_catalog import indexed_store, snapshot_catalog
 from shop.demo import build_demo_shop
 from shop.interactions import Interaction
 from shop.recommendations import Blend, CoPurchaseStats, Recommender
-from shop.search import HybridSearch, ProductIndex
+from shop.search import HybridSearch
 
 K = 10
-
-
-class _Products:
-    def __init__(self, docs: list[dict[str, Any]]) -> None:
-        self.docs = docs
-
-    def find(self, filter: dict[str, Any] | None = None, *_args: Any, **_kwargs: Any) -> list[dict[str, Any]]:
-        return list(self.docs) if not filter else []
-
-
-class _Db:
-    def __init__(self, docs: list[dict[str, Any]]) -> None:
-        self.products = _Products(docs)
 
 
 def rank_metrics(ranked: list[str], targets: set[str]) -> tuple[float, float]:
@@ -121,7 +106,7 @@ def main() -> None:
     demo = build_demo_shop(n_products=args.products)
     # Stock is today's; the held-out purchases happened when the product was available.
     docs = [{**doc, "stock": max(int(doc["stock"]), 1)} for doc in demo.products]
-    catalog = Catalog(cast(Database, _Db(docs)), refresh_seconds=3600)
+    catalog = snapshot_catalog(docs)
     catalog.all()
 
     orders = sorted((o for o in demo.orders if o["status"] != "cancelled"), key=lambda o: (o["createdAt"], o["_id"]))
@@ -151,12 +136,7 @@ def main() -> None:
     )
 
     with tempfile.TemporaryDirectory(prefix="aishop-recs-") as scratch:
-        store = None
-        if not args.no_embeddings:
-            from vectorstore import LocalSentenceEmbedding, ProductVectorStore
-
-            store = ProductVectorStore(args.index_dir or Path(scratch) / "chroma", embedding=LocalSentenceEmbedding())
-            ProductIndex(store).sync(catalog)
+        store = None if args.no_embeddings else indexed_store(catalog, args.index_dir or Path(scratch) / "chroma")
         search = HybridSearch(store)
 
         def recommender_with(blend: Blend) -> Callable[[list[Interaction], set[str], datetime], list[str]]:

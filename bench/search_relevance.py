@@ -27,34 +27,18 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pymongo.database import Database
-
-from shop.catalog import Catalog, CatalogQuery
+from bench.offline_catalog import indexed_store, snapshot_catalog
+from shop.catalog import CatalogQuery
 from shop.demo import build_demo_shop
-from shop.search import HybridSearch, ProductIndex, _on_shelf, parse_query
-from vectorstore import LocalSentenceEmbedding, ProductVectorStore
+from shop.search import HybridSearch, _on_shelf, parse_query
 
 DATA = Path(__file__).resolve().parent / "data" / "search_queries.json"
 K = 10
-
-
-class _Products:
-    def __init__(self, docs: list[dict[str, Any]]) -> None:
-        self.docs = docs
-
-    def find(self, filter: dict[str, Any] | None = None, *_args: Any, **_kwargs: Any) -> list[dict[str, Any]]:
-        return list(self.docs) if not filter else []
-
-
-class _Db:
-    def __init__(self, docs: list[dict[str, Any]]) -> None:
-        self.products = _Products(docs)
 
 
 def ndcg(ranked: list[str], grades: dict[str, int], k: int = K) -> float:
@@ -77,12 +61,11 @@ def main() -> None:
 
     labels = json.loads(DATA.read_text())["queries"]
     demo = build_demo_shop(n_products=160)
-    catalog = Catalog(cast(Database, _Db(demo.products)), refresh_seconds=3600)
+    catalog = snapshot_catalog(demo.products)
     slug_of = {p.id: p.slug for p in catalog.all()}
 
     with tempfile.TemporaryDirectory(prefix="aishop-relevance-") as scratch:
-        store = ProductVectorStore(args.index_dir or Path(scratch) / "chroma", embedding=LocalSentenceEmbedding())
-        ProductIndex(store).sync(catalog)
+        store = indexed_store(catalog, args.index_dir or Path(scratch) / "chroma")
         hybrid = HybridSearch(store)
         keyword = HybridSearch(None)
 

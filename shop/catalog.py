@@ -11,7 +11,6 @@ decremented inside the order transaction.
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 import time
@@ -27,6 +26,7 @@ from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.database import Database
 
+from shop.pagination import Page
 from shop.validation import line
 
 CATEGORIES: dict[str, tuple[str, str]] = {
@@ -191,16 +191,7 @@ class CatalogQuery(BaseModel):
     page_size: int = Field(default=24, ge=1, le=100)
 
 
-@dataclass
-class CatalogPage:
-    items: list[Product]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size))
+CatalogPage = Page[Product]
 
 
 @dataclass(frozen=True)
@@ -355,17 +346,18 @@ class Catalog:
         """Filter, sort and paginate. Free text is ranked elsewhere (shop.search.HybridSearch): when
         `scores` (product id -> relevance) are given, the listing holds exactly those products."""
         if scores is not None:
-            items = _sorted([p for p in self.all() if p.id in scores and _matches(p, query)], query.sort, scores)
+            items = _sorted([p for p in self.all() if p.id in scores and on_shelf(p, query)], query.sort, scores)
         else:
             key = (query.category, query.min_price, query.max_price, query.in_stock, query.min_rating, query.sort)
             items = self._listing(
-                key, lambda products: _sorted([p for p in products if _matches(p, query)], query.sort, {})
+                key, lambda products: _sorted([p for p in products if on_shelf(p, query)], query.sort, {})
             )
         start = (query.page - 1) * query.page_size
-        return CatalogPage(items[start : start + query.page_size], len(items), query.page, query.page_size)
+        return Page(items[start : start + query.page_size], len(items), query.page, query.page_size)
 
 
-def _matches(product: Product, query: CatalogQuery) -> bool:
+def on_shelf(product: Product, query: CatalogQuery) -> bool:
+    """The listing filters of a CatalogQuery (category, price range, in stock, rating) on one product."""
     if query.category and product.category != query.category:
         return False
     if query.min_price is not None and product.price < query.min_price:

@@ -6,7 +6,6 @@ messages handled, which is an admin write like any other and goes to the activit
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -19,20 +18,9 @@ from pymongo.database import Database
 
 from shop.activity import log_activity
 from shop.errors import NotFound
+from shop.pagination import Page
 from shop.transactions import run_transaction
 from shop.validation import parse_object_id
-
-
-@dataclass
-class Page:
-    items: list[Any]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size))
 
 
 class InboxQuery(BaseModel):
@@ -70,7 +58,7 @@ class ContactMessage:
         )
 
 
-def list_messages(db: Database, query: InboxQuery) -> Page:
+def list_messages(db: Database, query: InboxQuery) -> Page[ContactMessage]:
     filters: dict[str, Any] = {}
     if query.show == "open":
         filters["handled"] = {"$ne": True}
@@ -162,7 +150,7 @@ class OutboxEmail:
         )
 
 
-def list_outbox(db: Database, query: OutboxQuery) -> Page:
+def list_outbox(db: Database, query: OutboxQuery) -> Page[OutboxEmail]:
     filters: dict[str, Any] = {}
     if query.status:
         filters["status"] = query.status

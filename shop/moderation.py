@@ -8,7 +8,6 @@ page lists.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -22,6 +21,7 @@ from pymongo.database import Database
 from shop.activity import log_activity
 from shop.catalog import Catalog
 from shop.errors import NotFound
+from shop.pagination import Page
 from shop.transactions import run_transaction
 from shop.validation import parse_object_id
 
@@ -76,24 +76,12 @@ class AdminReview:
     created_at: datetime
 
 
-@dataclass
-class ReviewListPage:
-    items: list[AdminReview]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size))
-
-
 class ReviewModeration:
     def __init__(self, db: Database, catalog: Catalog) -> None:
         self.db = db
         self.catalog = catalog
 
-    def list(self, query: ReviewListQuery) -> ReviewListPage:
+    def list(self, query: ReviewListQuery) -> Page[AdminReview]:
         filters: dict[str, Any] = {}
         if query.visibility == "hidden":
             filters["hidden"] = True
@@ -119,7 +107,7 @@ class ReviewModeration:
             )
         }
         items = [self._view(doc, products.get(doc["productId"])) for doc in docs]
-        return ReviewListPage(items, total, query.page, query.page_size)
+        return Page(items, total, query.page, query.page_size)
 
     def get(self, review_id: str) -> AdminReview:
         doc = self.db.reviews.find_one({"_id": _oid(review_id)})

@@ -12,7 +12,6 @@ order already cancelled and is refused. The customer is emailed after the commit
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
@@ -26,6 +25,7 @@ from shop.activity import log_activity
 from shop.errors import Conflict, InvalidInput, NotFound
 from shop.mail import Email, render
 from shop.orders import STATUSES, OrderView, OrderWriter, normalize_order_id
+from shop.pagination import Page
 from shop.transactions import run_transaction
 from shop.validation import line
 
@@ -75,18 +75,6 @@ class OrderListQuery(BaseModel):
 RECENT_DAYS = 30
 
 
-@dataclass
-class OrderListPage:
-    items: list[OrderView]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size))
-
-
 @dataclass(frozen=True)
 class StatusChange:
     status: str
@@ -112,7 +100,7 @@ class OrderAdmin(OrderWriter):
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo("UTC")
 
-    def list(self, query: OrderListQuery) -> OrderListPage:
+    def list(self, query: OrderListQuery) -> Page[OrderView]:
         """Newest first. Dates are the shop's calendar days (SHOP_TIMEZONE), both ends included."""
         if query.date_from and query.date_to and query.date_from > query.date_to:
             raise InvalidInput("The start date is after the end date.", field="date_from")
@@ -144,7 +132,7 @@ class OrderAdmin(OrderWriter):
             .skip((query.page - 1) * query.page_size)
             .limit(query.page_size)
         )
-        return OrderListPage([OrderView.from_doc(doc) for doc in cursor], total, query.page, query.page_size)
+        return Page([OrderView.from_doc(doc) for doc in cursor], total, query.page, query.page_size)
 
     def get(self, order_id: str) -> AdminOrder:
         normalized = normalize_order_id(order_id)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from shop.catalog import Catalog, Category, Product, normalize
 from shop.errors import Conflict, InvalidInput, NotFound
 from shop.media import LocalMedia
 from shop.money import to_money
+from shop.pagination import Page
 from shop.settings import Settings
 from shop.transactions import run_transaction
 from shop.validation import describe_errors, line, paragraph, parse_object_id
@@ -267,18 +267,6 @@ class ImportResult:
     unchanged: int = 0
 
 
-@dataclass
-class ProductListPage:
-    items: list[Product]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size))
-
-
 class ProductListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -332,7 +320,7 @@ class ProductAdmin:
         self.settings = settings
 
     # --- reads ------------------------------------------------------------------------------
-    def list(self, query: ProductListQuery) -> ProductListPage:
+    def list(self, query: ProductListQuery) -> Page[Product]:
         """Listing from the catalog snapshot (deleted products from the database: they are few)."""
         if query.status == "deleted":
             items = [Product.from_doc(doc) for doc in self.db.products.find({"deletedAt": {"$ne": None}})]
@@ -341,7 +329,7 @@ class ProductAdmin:
         items = [p for p in items if _admin_matches(p, query, self.settings.low_stock_threshold)]
         items = _admin_sorted(items, query.sort)
         start = (query.page - 1) * query.page_size
-        return ProductListPage(items[start : start + query.page_size], len(items), query.page, query.page_size)
+        return Page(items[start : start + query.page_size], len(items), query.page, query.page_size)
 
     def get(self, product_id: str) -> dict[str, Any]:
         """The stored document (not the snapshot): the edit form must start from the latest values."""

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from shop.catalog import Catalog, CatalogPage, CatalogQuery, Product, normalize, tokenize
+from shop.catalog import Catalog, CatalogPage, CatalogQuery, Product, normalize, on_shelf, tokenize
 
 if TYPE_CHECKING:
     from vectorstore.store import ProductVectorStore
@@ -900,7 +900,7 @@ class HybridSearch:
 
             def admit(pid: str) -> bool:
                 product = catalog.get(pid)
-                return product is not None and _on_shelf(product, shelf) and extra.admits(product)
+                return product is not None and on_shelf(product, shelf) and extra.admits(product)
 
         semantic = self.semantic(
             index.correct(query_text),
@@ -1016,16 +1016,3 @@ class HybridSearch:
             log.exception("Similar-products lookup failed")
             return []
         return found[:n]
-
-
-def _on_shelf(product: Product, query: CatalogQuery) -> bool:
-    """The listing filters of a CatalogQuery, checked on a snapshot product (as Catalog.search does)."""
-    if query.category and product.category != query.category:
-        return False
-    if query.min_price is not None and product.price < query.min_price:
-        return False
-    if query.max_price is not None and product.price > query.max_price:
-        return False
-    if query.in_stock and not product.in_stock:
-        return False
-    return query.min_rating is None or product.rating >= query.min_rating

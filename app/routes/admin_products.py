@@ -23,9 +23,11 @@ from shop.errors import InvalidInput, ShopError
 from shop.media import MAX_IMAGE_BYTES, check_image, media_store
 from shop.products import (
     ADMIN_SORTS,
+    EDITABLE,
     MAX_CSV_BYTES,
     CsvImportError,
     ProductAdmin,
+    ProductInput,
     ProductInvalid,
     ProductListQuery,
     product_form_values,
@@ -165,11 +167,7 @@ def create_product(
 ) -> Response:
     admin = product_admin(services)
     try:
-        data = validate_product(_product_values(form))
-        image_bytes = _image_bytes(image)
-        if image_bytes is not None:
-            data = data.model_copy(update={"imageUrl": _store_image(services, image_bytes, data.resolved_slug())})
-        doc = admin.create(data, owner=owner.email)
+        doc = admin.create(_validated(services, form, image), owner=owner.email)
     except ProductInvalid as exc:
         return render_admin(request, "admin/products/form.html", _form_context(None, form, exc.errors), 422)
     except ShopError as exc:
@@ -198,10 +196,7 @@ def update_product(
     admin = product_admin(services)
     doc = admin.get(product_id)
     try:
-        data = validate_product(_product_values(form))
-        image_bytes = _image_bytes(image)
-        if image_bytes is not None:
-            data = data.model_copy(update={"imageUrl": _store_image(services, image_bytes, data.resolved_slug())})
+        data = _validated(services, form, image)
         stock_seen = _whole(form.get("stock_seen", "")) if form.get("stock_seen", "").strip() else None
         admin.update(product_id, data, owner=owner.email, stock_seen=stock_seen)
     except ProductInvalid as exc:
@@ -226,21 +221,6 @@ def restore_product(product_id: str, services: Services, owner: CsrfChecked) -> 
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-PRODUCT_FIELDS = (
-    "name",
-    "slug",
-    "description",
-    "category",
-    "price",
-    "stock",
-    "featured",
-    "tags",
-    "attributes",
-    "supplier",
-    "leadTimeDays",
-    "imageUrl",
-)
 
 
 def product_form(
@@ -279,20 +259,15 @@ def product_form(
 ProductForm = Annotated[dict[str, Any], Depends(product_form)]
 
 
-def _product_values(form: dict[str, Any]) -> dict[str, Any]:
-    return {key: form[key] for key in PRODUCT_FIELDS if key in form}
-
-
-def _image_bytes(image: UploadFile | None) -> bytes | None:
+def _validated(services: ShopServices, form: dict[str, Any], image: UploadFile | None) -> ProductInput:
+    """The product as typed; an uploaded image is stored only once the rest is valid and replaces imageUrl."""
+    data = validate_product({key: form[key] for key in EDITABLE if key in form})
     if image is None or not image.filename:
-        return None
-    data = image.file.read(MAX_IMAGE_BYTES + 1)
-    check_image(data)
-    return data
-
-
-def _store_image(services: ShopServices, data: bytes, slug: str) -> str:
-    return media_store(services.settings).save_image(data, slug=slug)
+        return data
+    image_bytes = image.file.read(MAX_IMAGE_BYTES + 1)
+    check_image(image_bytes)
+    image_url = media_store(services.settings).save_image(image_bytes, slug=data.resolved_slug())
+    return data.model_copy(update={"imageUrl": image_url})
 
 
 def _form_context(
