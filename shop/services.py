@@ -114,6 +114,7 @@ class ShopServices:
                 log.info("vector index in sync: %s", report)
                 if self.search.store is not None:
                     self.search.store.embedding.warm_up()
+                    self.search.store.warm_up()
                 if self.search.ready is not None:
                     self.search.ready.set()
             except Exception:

@@ -349,6 +349,12 @@ class ProductVectorStore:
         hits = self._query_vector(embeddings[0], n + 1, where)
         return [(hit, distance) for hit, distance in hits if hit != id_][:n]
 
+    def warm_up(self) -> None:
+        """Load the mirror and its neighbour table now (start-up), not on a visitor's first page."""
+        mirror = self._load_mirror()
+        if mirror is not None and mirror.ids:
+            mirror.neighbours(mirror.ids[0], 1)
+
     def _load_mirror(self) -> _Mirror | None:
         mirror = self._mirror
         if mirror is not None:

@@ -228,6 +228,8 @@ def test_neighbours_from_the_mirror_match_chroma_and_follow_writes(filled: Produ
         hits = zip(result["ids"][0], result["distances"][0], strict=True)  # type: ignore[index]
         return [(hit, d) for hit, d in hits if hit != id_][:n]
 
+    filled.warm_up()  # start-up loads the mirror and every record's neighbours before any visitor
+    assert filled._mirror is not None and filled._mirror._table is not None
     for id_ in DOCS:
         mirrored = filled.neighbours_of(id_, 3)
         assert [pid for pid, _ in mirrored] == [pid for pid, _ in from_chroma(id_, 3)]
