@@ -38,6 +38,7 @@ from app.routes import (
     seo,
 )
 from app.scheduler import start_scheduler
+from app.templating import PageCache
 from shop.db import get_db
 from shop.services import ShopServices, open_vector_store
 from shop.settings import PROJECT_ROOT, Settings, get_settings
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     )
     if services is not None:
         app.state.services = services
+    app.state.page_cache = PageCache()
 
     app.add_middleware(VisitorSessionMiddleware, secure=settings.cookie_secure)
     install_error_handlers(app)

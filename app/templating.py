@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from fastapi import Request
@@ -79,6 +82,59 @@ def is_htmx(request: Request) -> bool:
 def canonical(request: Request, path: str | None = None) -> str:
     settings = request.app.state.services.settings
     return settings.base_url.rstrip("/") + (path if path is not None else request.url.path)
+
+
+class PageCache:
+    """Rendered listing pages (catalog, filters, search), reused while nothing they show can differ.
+
+    The key holds everything such a page is made of: the URL, which template answers (full page or
+    HTMX fragment), the visitor's cart count and wishlist (most visitors have none, so they share
+    pages). The stamp is the catalog snapshot (compared by identity: a refresh that found changes
+    makes a new one) and the search index version; a new stamp starts an empty cache, so a price or
+    stock change shows on the next request.
+    """
+
+    LIMIT = 2048
+
+    def __init__(self) -> None:
+        self._snapshot: object = None
+        self._version: Any = None
+        self._pages: dict[tuple[Any, ...], bytes] = {}
+        self._lock = threading.Lock()
+        self._in_flight: dict[tuple[Any, ...], Future[bytes]] = {}
+
+    def page(self, snapshot: object, version: Any, key: tuple[Any, ...], build: Callable[[], bytes]) -> bytes:
+        """The stored page, or `build()`'s; concurrent misses of one page wait for a single build (a
+        popular search arriving from many visitors at once would otherwise be rendered by each)."""
+        with self._lock:
+            if snapshot is not self._snapshot or version != self._version:
+                self._snapshot, self._version, self._pages, self._in_flight = snapshot, version, {}, {}
+            body = self._pages.get(key)
+            if body is not None:
+                return body
+            pending = self._in_flight.get(key)
+            owner = pending is None
+            if pending is None:
+                pending = self._in_flight[key] = Future()
+        if not owner:
+            return pending.result()
+        try:
+            body = build()
+        except BaseException as exc:
+            pending.set_exception(exc)
+            with self._lock:
+                if self._in_flight.get(key) is pending:
+                    del self._in_flight[key]
+            raise
+        with self._lock:
+            if self._snapshot is snapshot and self._version == version:
+                if len(self._pages) >= self.LIMIT:
+                    self._pages = {}
+                self._pages[key] = body
+            if self._in_flight.get(key) is pending:
+                del self._in_flight[key]
+        pending.set_result(body)
+        return body
 
 
 def render(

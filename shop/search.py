@@ -940,11 +940,15 @@ class HybridSearch:
             catalog.search(query, scores=self._search_scores(text, catalog, query, filters)), text, filters
         )
 
+    def vectors_version(self) -> tuple[int, bool]:
+        """Changes whenever semantic answers may: the index was written, or semantic ranking switched on."""
+        return (self.store.version if self.store is not None else 0, self.ready is None or self.ready.is_set())
+
     def _search_scores(
         self, text: str, catalog: Catalog, query: CatalogQuery, filters: QueryFilters
     ) -> dict[str, float]:
         snapshot = catalog.all()
-        vectors = (self.store.version if self.store is not None else 0, self.ready is None or self.ready.is_set())
+        vectors = self.vectors_version()
         stamp, cache = self._scores
         if not stamp or stamp[0] is not snapshot or stamp[1] != vectors:
             cache = {}

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from app.deps import Services, SessionId
 from app.routes.discovery_pages import product_extras
-from app.templating import canonical, is_htmx, render
+from app.templating import PageCache, canonical, is_htmx, render
 from shop.catalog import SORT_OPTIONS, CatalogQuery, Product, query_from_params
 from shop.recommendations import Recommendations
 from shop.reviews import ReviewSort
@@ -55,9 +55,30 @@ def _page_url(query: CatalogQuery) -> Callable[[int], str]:
 @router.get("/products", response_class=HTMLResponse)
 def catalog_page(request: Request, services: Services, session_id: SessionId) -> HTMLResponse:
     query = query_from_params(dict(request.query_params), page_size=services.settings.page_size)
-    found = services.search.search(services.catalog, query)
     if query.q and query.page == 1:
         services.interactions.record(session_id, "search", query=query.q)
+    template = (
+        "partials/catalog_results.html"
+        if is_htmx(request) and not request.headers.get("HX-History-Restore-Request")
+        else "pages/catalog.html"
+    )
+    # Read before rendering: a refresh during the render then only makes the stored page's stamp old.
+    snapshot, version = services.catalog.all(), services.search.vectors_version()
+    pages: PageCache = request.app.state.page_cache
+    key = (
+        template,
+        is_htmx(request),  # a history restore gets the full page, which then reads the header too
+        request.url.path,
+        request.url.query,
+        services.carts.count(session_id),
+        services.wishlist.ids(session_id),
+    )
+    body = pages.page(snapshot, version, key, lambda: bytes(_catalog_page(request, services, query, template).body))
+    return HTMLResponse(body)
+
+
+def _catalog_page(request: Request, services: ShopServices, query: CatalogQuery, template: str) -> HTMLResponse:
+    found = services.search.search(services.catalog, query)
     result = found.page
     page_url = _page_url(query)
     context = {
@@ -68,11 +89,6 @@ def catalog_page(request: Request, services: Services, session_id: SessionId) ->
         "page_url": page_url,
         "canonical_url": canonical(request, page_url(query.page)),
     }
-    template = (
-        "partials/catalog_results.html"
-        if is_htmx(request) and not request.headers.get("HX-History-Restore-Request")
-        else "pages/catalog.html"
-    )
     return render(request, template, context)
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.templating import PageCache
 from shop.services import ShopServices
 
 HX = {"HX-Request": "true"}
@@ -55,6 +59,51 @@ def test_catalog_pagination_links_keep_filters(client: TestClient, product_facto
     assert "/products?category=tea&amp;sort=name&amp;page=2" in page.text
     second = client.get("/products", params={"category": "tea", "sort": "name", "page": "2"})
     assert "Tea number 29" in second.text
+
+
+def test_catalog_pages_are_reused_only_while_nothing_they_show_changed(
+    client: TestClient, services: ShopServices, product_factory: Any
+) -> None:
+    """Listing pages are kept per catalog snapshot, cart count and wishlist (app.templating.PageCache)."""
+    product = product_factory(name="Sencha Asahi", category="tea", price=Decimal("12.00"), stock=8)
+    url = "/products?category=tea"
+    first = client.get(url)
+    assert "$12.00" in first.text and client.get(url).text == first.text
+    # A price change reaches the next request: the catalog refresh makes a new snapshot.
+    services.db.products.update_one(
+        {"_id": product["_id"]}, {"$set": {"price": Decimal("9.50"), "updatedAt": datetime.now(UTC)}}
+    )
+    services.catalog.invalidate()
+    assert "$9.50" in client.get(url).text and "$12.00" not in client.get(url).text
+    # Another visitor with a cart sees their own badge, and this visitor's page is not theirs.
+    other = TestClient(client.app)  # its own cookie jar: another visitor
+    other.post("/cart/items", data={"product_id": str(product["_id"]), "quantity": "2"}, headers=HX)
+    badge = re.compile(r'id="cart-count">(\d+)<')
+    assert badge.findall(other.get(url).text) == ["2"]
+    assert badge.findall(client.get(url).text) == ["0"]
+    # An HTMX request gets the fragment, a plain one the page, from the same URL.
+    assert "<html" not in client.get(url, headers=HX).text and "<html" in client.get(url).text
+
+
+def test_page_cache_builds_a_page_once_for_concurrent_visitors_and_again_for_a_new_snapshot() -> None:
+    cache, builds = PageCache(), []
+
+    def build() -> bytes:
+        builds.append(1)
+        time.sleep(0.2)  # every other thread misses meanwhile
+        return b"<page>"
+
+    snapshot: list[Any] = []
+    threads = [threading.Thread(target=cache.page, args=(snapshot, 1, ("k",), build)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(builds) == 1
+    assert cache.page(snapshot, 1, ("k",), build) == b"<page>" and len(builds) == 1
+    cache.page([], 1, ("k",), build)  # a new snapshot (another list object) renders again
+    cache.page(snapshot, 2, ("k",), build)  # so does a new search index version
+    assert len(builds) == 3
 
 
 def test_bad_catalog_parameters_show_a_friendly_422(client: TestClient) -> None:
