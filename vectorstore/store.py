@@ -63,7 +63,6 @@ class _Mirror:
         self.rows = {id_: i for i, id_ in enumerate(self.ids)}
         self.matrix = self._unit(np.asarray(vectors, dtype=np.float32).reshape(len(self.ids), -1))
         self._table: list[list[tuple[str, float]]] | None = None  # built on first use, see _build_table
-        self._nearest: dict[tuple[bytes, int], list[tuple[str, float]]] = {}
 
     @staticmethod
     def _unit(matrix: Any) -> Any:
@@ -87,10 +86,7 @@ class _Mirror:
                 matrix[index] = row
         if extra:
             matrix = np.vstack([matrix, np.stack(extra)])
-        mirror = _Mirror.__new__(_Mirror)
-        mirror.ids, mirror.matrix, mirror._table, mirror._nearest = all_ids, matrix, None, {}
-        mirror.rows = {id_: i for i, id_ in enumerate(all_ids)}
-        return mirror
+        return _Mirror(all_ids, matrix)
 
     def delete(self, ids: Iterable[str]) -> _Mirror:
         gone = set(ids)
@@ -114,19 +110,11 @@ class _Mirror:
         return self._top(similarity, index, n)
 
     def nearest(self, vector: Any, n: int) -> list[tuple[str, float]]:
-        """Records nearest to a (query) vector, as (id, cosine distance), closest first; remembered per
-        vector, since the storefront asks again for every page, sort and filter of a search."""
+        """Records nearest to a (query) vector, as (id, cosine distance), closest first."""
         unit = self._unit(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
-        key = (unit.tobytes(), n)
-        found = self._nearest.get(key)
-        if found is None:
-            with self._compute:
-                similarity = self.matrix @ unit
-            found = self._top(similarity, None, n)
-            if len(self._nearest) >= 4096:
-                self._nearest.clear()
-            self._nearest[key] = found
-        return found
+        with self._compute:
+            similarity = self.matrix @ unit
+        return self._top(similarity, None, n)
 
     def _top(self, similarity: Any, index: int | None, n: int) -> list[tuple[str, float]]:
         if index is not None:
