@@ -64,7 +64,14 @@ class Mailer:
 
     def send(self, email: Email) -> ObjectId:
         """Store the message, then deliver it (in the background unless constructed otherwise)."""
-        doc = {
+        outbox_id = self.db.outbox.insert_one(self.document(email)).inserted_id
+        self.dispatch([outbox_id])
+        return outbox_id
+
+    def document(self, email: Email) -> dict[str, Any]:
+        """The outbox entry for `email`, for a caller that stores it in its own transaction (an order
+        and its confirmation are written together) and calls `dispatch` after the commit."""
+        return {
             "to": email.to,
             "from": self.settings.mail_from,
             "subject": email.subject,
@@ -76,10 +83,13 @@ class Mailer:
             "attempts": 0,
             "createdAt": datetime.now(UTC),
         }
-        outbox_id = self.db.outbox.insert_one(doc).inserted_id
-        if self.provider != "outbox":
+
+    def dispatch(self, outbox_ids: list[ObjectId]) -> None:
+        """Deliver stored messages through the provider; with the outbox as provider they are there."""
+        if self.provider == "outbox":
+            return
+        for outbox_id in outbox_ids:
             self._submit(outbox_id)
-        return outbox_id
 
     def _submit(self, outbox_id: ObjectId) -> Future[None] | None:
         if self._executor is None:

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from shop.errors import InvalidInput, NotFound, OutOfStock
-from shop.orders import ORDER_ID_PATTERN, OrderRequest
+from shop.orders import ORDER_ID_PATTERN, OrderAttempt, OrderRequest, OrderView
 from shop.services import ShopServices
 
 
@@ -186,3 +186,80 @@ def test_lookup_needs_the_matching_email(services: ShopServices, product_factory
         services.orders.lookup("ORD-ZZZZZZZZ", "ada@example.com")
     with pytest.raises(NotFound):
         services.orders.lookup('{"$gt": ""}', "ada@example.com")
+
+
+def test_one_batch_gives_each_order_its_own_outcome(services: ShopServices, product_factory: Any) -> None:
+    """Orders written by one shared transaction succeed or fail each on its own, in arrival order."""
+    coffee = product_factory(stock=3, name="Three Bags", price=Decimal("10.00"))
+    tea = product_factory(stock=0, name="Gone Tea", category="tea")
+    earlier = services.orders.place(order_request((coffee["_id"], 1)), idempotency_key="earlier")
+    first = order_request((coffee["_id"], 1), email="first@example.com")
+    attempts = [
+        OrderAttempt(first, "k1"),  # placed
+        OrderAttempt(order_request((tea["_id"], 1)), "k2"),  # sold out: its key is not kept
+        OrderAttempt(first, "k1"),  # the same request again in the same batch: the same order
+        OrderAttempt(order_request((coffee["_id"], 2)), "k1"),  # the key with other items
+        OrderAttempt(order_request((coffee["_id"], 1)), "earlier"),  # a retry of an order placed before
+        OrderAttempt(order_request((coffee["_id"], 1), email="second@example.com")),  # the last bag
+        OrderAttempt(order_request((coffee["_id"], 1), email="third@example.com")),  # none left
+    ]
+
+    outcomes = services.orders.place_many(attempts)
+
+    placed, sold_out, again, other_items, retry, last, none_left = outcomes
+    assert isinstance(placed, OrderView) and not placed.replayed and placed.total == Decimal("10.00")
+    assert isinstance(sold_out, OutOfStock) and "Gone Tea is sold out" in sold_out.message
+    assert isinstance(again, OrderView) and again.id == placed.id and again.replayed
+    assert isinstance(other_items, InvalidInput) and other_items.field == "Idempotency-Key"
+    assert isinstance(retry, OrderView) and retry.id == earlier.id and retry.replayed
+    assert isinstance(last, OrderView) and last.email == "second@example.com"
+    assert isinstance(none_left, OutOfStock) and "Three Bags is sold out" in none_left.message
+
+    db = services.db
+    assert db.orders.count_documents({}) == 3  # earlier, placed, last
+    assert db.products.find_one({"_id": coffee["_id"]})["stock"] == 0
+    inventory = db.inventory.find_one({"productId": coffee["_id"]})
+    assert inventory["stockLevel"] == 0 and inventory["restockAlert"] is True
+    assert {k["_id"] for k in db.order_keys.find()} == {"earlier", "k1"}
+    confirmations = db.outbox.find({"kind": "order_confirmation"})
+    assert sorted(mail["to"][0] for mail in confirmations) == [
+        "ada@example.com",
+        "first@example.com",
+        "second@example.com",
+    ]
+    assert {c["email"] for c in db.customers.find()} == {"ada@example.com", "first@example.com", "second@example.com"}
+
+
+def test_a_key_taken_by_another_process_mid_batch_replays_that_order(
+    services: ShopServices, product_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another app process places an order with one of the batch's keys after the batch read the keys:
+    the batch is written again from fresh reads, and that attempt becomes a replay of the other order."""
+    product = product_factory(stock=10)
+    other = services.orders.place(order_request((product["_id"], 1)), idempotency_key="raced")
+    services.db.order_keys.delete_one({"_id": "raced"})  # as if the other process had not written it yet
+    document = services.mailer.document
+    calls = 0
+
+    def other_process_writes_the_key(email: Any) -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            services.db.order_keys.insert_one(
+                {"_id": "raced", "orderId": other.id, "fingerprint": order_request((product["_id"], 1)).fingerprint()}
+            )
+        return document(email)
+
+    monkeypatch.setattr(services.mailer, "document", other_process_writes_the_key)
+    outcomes = services.orders.place_many(
+        [
+            OrderAttempt(order_request((product["_id"], 2), email="bob@example.com"), "fine"),
+            OrderAttempt(order_request((product["_id"], 1)), "raced"),
+        ]
+    )
+
+    fine, replayed = outcomes
+    assert isinstance(fine, OrderView) and not fine.replayed
+    assert isinstance(replayed, OrderView) and replayed.replayed and replayed.id == other.id
+    assert services.db.orders.count_documents({}) == 2
+    assert services.db.products.find_one({"_id": product["_id"]})["stock"] == 7  # 10 - 1 - 2, once each
