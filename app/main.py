@@ -125,6 +125,8 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     if services is not None:
         app.state.services = services
     app.state.page_cache = PageCache()
+    # Product pages on their own: 2,000 products would otherwise push the listings out, and back.
+    app.state.product_page_cache = PageCache()
 
     app.add_middleware(VisitorSessionMiddleware, secure=settings.cookie_secure)
     install_error_handlers(app)

@@ -85,13 +85,15 @@ def canonical(request: Request, path: str | None = None) -> str:
 
 
 class PageCache:
-    """Rendered listing pages (catalog, filters, search), reused while nothing they show can differ.
+    """Rendered pages (listings: catalog, filters, search; product pages), reused while nothing they
+    show can differ. Listings and product pages each have their own (app.state).
 
     The key holds everything such a page is made of: the URL, which template answers (full page or
     HTMX fragment), the visitor's cart count and wishlist (most visitors have none, so they share
-    pages). The stamp is the catalog snapshot (compared by identity: a refresh that found changes
-    makes a new one) and the search index version; a new stamp starts an empty cache, so a price or
-    stock change shows on the next request.
+    pages), on product pages the visitor's own review. The stamp is the catalog snapshot (compared by
+    identity: a refresh that found changes makes a new one) and a version (compared by value: the
+    search index version, on product pages with the co-purchase statistics'); a new stamp starts an
+    empty cache, so a price or stock change shows on the next request.
     """
 
     LIMIT = 2048

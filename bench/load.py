@@ -62,8 +62,16 @@ class Client:
         return response.status
 
 
+Scenario = tuple[str, Callable[[random.Random, int], Request], Callable[[random.Random], list[Request]] | None]
+"""Name, the timed request, and requests each client sends first, outside the timing (e.g. a history)."""
+
+
 def run_scenario(
-    port: int, clients: int, per_client: int, make_request: Callable[[random.Random, int], Request]
+    port: int,
+    clients: int,
+    per_client: int,
+    make_request: Callable[[random.Random, int], Request],
+    prepare: Callable[[random.Random], list[Request]] | None = None,
 ) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     errors = 0
@@ -75,6 +83,8 @@ def run_scenario(
         rng = random.Random(index)
         client = Client(port)
         client.send("GET", "/healthz")  # connect and get a session cookie outside the timing
+        for method, path, body, headers in prepare(rng) if prepare else ():
+            client.send(method, path, body, headers)
         mine: list[float] = []
         failed = 0
         barrier.wait()
@@ -188,27 +198,46 @@ def main() -> int:
         filtered = "/products?" + urlencode(
             {"category": "tea", "min_price": "5", "max_price": "25", "in_stock": "true", "sort": "price_asc"}
         )
-        scenarios: list[tuple[str, Callable[[random.Random, int], Request]]] = [
-            ("home", lambda rng, n: ("GET", "/", None, {})),
-            ("catalog page", lambda rng, n: ("GET", f"/products?page={rng.randint(1, 20)}", None, {})),
-            ("filtered catalog", lambda rng, n: ("GET", filtered, None, {})),
-            ("search (page)", lambda rng, n: ("GET", "/products?" + urlencode({"q": rng.choice(queries)}), None, {})),
-            ("product page", lambda rng, n: ("GET", f"/products/{rng.choice(slugs)}", None, {})),
+
+        def viewed(rng: random.Random) -> list[Request]:
+            """A few product views first: the row is personal, and empty for a visitor without a history."""
+            return [("GET", f"/products/{rng.choice(slugs)}", None, {}) for _ in range(3)]
+
+        scenarios: list[Scenario] = [
+            ("home", lambda rng, n: ("GET", "/", None, {}), None),
+            ("catalog page", lambda rng, n: ("GET", f"/products?page={rng.randint(1, 20)}", None, {}), None),
+            ("filtered catalog", lambda rng, n: ("GET", filtered, None, {}), None),
+            (
+                "search (page)",
+                lambda rng, n: ("GET", "/products?" + urlencode({"q": rng.choice(queries)}), None, {}),
+                None,
+            ),
+            ("product page", lambda rng, n: ("GET", f"/products/{rng.choice(slugs)}", None, {}), None),
+            (
+                "product for-you (htmx)",
+                lambda rng, n: ("GET", f"/products/{rng.choice(slugs)}/for-you", None, {"HX-Request": "true"}),
+                viewed,
+            ),
             (
                 "API list+filter",
                 lambda rng, n: ("GET", "/api/products?category=coffee&sort=rating&in_stock=true", None, {}),
+                None,
             ),
-            ("API search", lambda rng, n: ("GET", "/api/products?" + urlencode({"q": rng.choice(queries)}), None, {})),
-            ("API product", lambda rng, n: ("GET", f"/api/products/{rng.choice(ids)}", None, {})),
-            ("add to cart", add_to_cart),
-            ("checkout (API order)", checkout),
+            (
+                "API search",
+                lambda rng, n: ("GET", "/api/products?" + urlencode({"q": rng.choice(queries)}), None, {}),
+                None,
+            ),
+            ("API product", lambda rng, n: ("GET", f"/api/products/{rng.choice(ids)}", None, {}), None),
+            ("add to cart", add_to_cart, None),
+            ("checkout (API order)", checkout, None),
         ]
         print(
             f"{args.clients} concurrent clients, {args.requests} requests each per scenario, {args.products} products\n"
         )
         print(f"{'scenario':<22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'req/s':>8} {'errors':>7}")
-        for name, make_request in scenarios:
-            latencies, errors, elapsed = run_scenario(port, args.clients, args.requests, make_request)
+        for name, make_request, prepare in scenarios:
+            latencies, errors, elapsed = run_scenario(port, args.clients, args.requests, make_request, prepare)
             print(
                 f"{name:<22} {statistics.median(latencies):8.1f} {percentile(latencies, 0.95):8.1f} "
                 f"{max(latencies):8.1f} {len(latencies) / elapsed:8.0f} {errors:7d}"

@@ -25,6 +25,7 @@ product being looked at and sold-out products are never recommended.
 from __future__ import annotations
 
 import heapq
+import itertools
 import logging
 import math
 import threading
@@ -49,6 +50,8 @@ log = logging.getLogger(__name__)
 ORDER_FIELDS = {"products": 1, "status": 1, "createdAt": 1, "updatedAt": 1}
 SYNC_OVERLAP = timedelta(minutes=2)
 """Incremental refreshes re-read this far back, so an order committed late is not missed."""
+_RELATED_VERSIONS = itertools.count(1)
+"""Process-wide, so a rebuilt CoPurchaseStats never repeats a version an older one had."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -79,6 +82,9 @@ class CoPurchaseStats:
         self.pairs: dict[str, Counter[str]] = {}
         self.neighbours: dict[str, list[tuple[str, float]]] = {}
         self.trending: dict[str, float] = {}
+        self.related_version = 0
+        """Moves whenever `related` may answer differently (not when only `trending` decayed), so a
+        page rendered from `related` can be kept until it moves (app: the product page cache)."""
         self._ranked: tuple[dict[str, float], list[tuple[str, float]]] | None = None
 
     @classmethod
@@ -143,18 +149,19 @@ class CoPurchaseStats:
             for item in touched:
                 items.update(self.pairs.get(item, ()))
         neighbours = dict(self.neighbours)
+        changed = touched is None
         for item in items:
             partners = self.pairs.get(item)
-            if not partners:
-                neighbours.pop(item, None)
-                continue
-            scored = [(other, self.score(item, other)) for other in partners]
+            scored = [(other, self.score(item, other)) for other in partners or ()]
             best = heapq.nlargest(self.top_k, (s for s in scored if s[1] > 0), key=lambda s: (s[1], s[0]))
             if best:
+                changed = changed or neighbours.get(item) != best
                 neighbours[item] = best
-            else:
-                neighbours.pop(item, None)
+            elif neighbours.pop(item, None) is not None:
+                changed = True
         self.neighbours = neighbours
+        if changed:  # after the new neighbours are in place: a reader of the new version sees them
+            self.related_version = next(_RELATED_VERSIONS)
         self.trending = self._trending(now or datetime.now(UTC))
 
     def _trending(self, now: datetime) -> dict[str, float]:
@@ -327,6 +334,11 @@ class Recommender:
             return CoPurchaseStats()
         self.copurchase.maybe_refresh()
         return self.copurchase.stats
+
+    def related_version(self) -> int:
+        """Changes whenever `bought_together` may answer differently for some product (new orders
+        made new neighbours, or the statistics were rebuilt); stock and price come from the catalog."""
+        return self.stats.related_version
 
     # --- product pages ----------------------------------------------------------------------------
     def similar(self, product_id: str, n: int = 6) -> list[Product]:

@@ -124,11 +124,39 @@ def product_jsonld(product: Product, base_url: str, currency: str) -> str:
 def product_page(
     slug: str, request: Request, services: Services, session_id: SessionId, reviews: ReviewSort = "newest"
 ) -> HTMLResponse:
+    """The product page, reused while nothing it shows can differ (app.state.product_page_cache).
+
+    What it shows comes from the catalog snapshot (the product, the cards of its rows, its version
+    naming one state of its reviews: shop.reviews.ProductReviews), the vector index (similar
+    products) and the co-purchase statistics (bought together): those make the stamp. What is the
+    visitor's own is in the key: the cart badge, the hearts, and their own review, which prefills
+    the form (a frozen ReviewView, so an edit is a new key; few visitors review a product, and the
+    one who did still gets their page reused). "Recommended for you" is not in the page at all but
+    loaded after it (discovery_pages.for_you). The form's error re-render (422) and its "saved"
+    answer are separate routes and never cached.
+    """
+    # Read the stamp before the product: a refresh meanwhile then only makes the stored page's stamp
+    # old, never an old page current.
+    snapshot = services.catalog.all()
+    version = (services.search.vectors_version(), services.recommender.related_version())
     product = services.catalog.by_slug(slug)
     if product is None:
         raise HTTPException(404, "We could not find that product. It may have been removed.")
     services.interactions.record(session_id, "view", product_id=product.id)
-    return render(request, "pages/product.html", product_context(request, services, product, session_id, reviews))
+    key = (
+        request.url.path,
+        request.url.query,  # the review order, and where no-JavaScript wishlist forms return to
+        services.carts.count(session_id),
+        services.wishlist.ids(session_id),
+        services.reviews.by_visitor(product, session_id),
+    )
+    pages: PageCache = request.app.state.product_page_cache
+
+    def build() -> bytes:
+        context = product_context(request, services, product, session_id, reviews)
+        return bytes(render(request, "pages/product.html", context).body)
+
+    return HTMLResponse(pages.page(snapshot, version, key, build))
 
 
 def product_context(

@@ -60,21 +60,40 @@ def product_extras(
     review_errors: dict[str, str] | None = None,
     review_saved: bool = False,
 ) -> dict[str, Any]:
-    """Reviews (sorted), the review summary, the visitor's own review, similar products, frequently
-    bought together and, for a visitor with a history, personal recommendations."""
+    """Reviews (sorted), the review summary, the visitor's own review, frequently bought together and
+    similar products. Not "Recommended for you": that row is the visitor's own while the rest of the
+    page is shared, so it is loaded after the page (`for_you`) and the page can be cached."""
+    together, similar = product_rows(services, product)
+    return {
+        **review_context(
+            services,
+            product,
+            session_id,
+            review_sort=review_sort,
+            review_form=review_form,
+            review_errors=review_errors,
+            review_saved=review_saved,
+        ),
+        "similar": similar,
+        "bought_together": together,
+    }
+
+
+def review_context(
+    services: ShopServices,
+    product: Product,
+    session_id: str | None,
+    *,
+    review_sort: str = "newest",
+    review_form: dict[str, str] | None = None,
+    review_errors: dict[str, str] | None = None,
+    review_saved: bool = False,
+) -> dict[str, Any]:
+    """What the reviews section (partials/reviews.html) shows, with the visitor's own review prefilled."""
     mine = services.reviews.by_visitor(product, session_id) if session_id else None
     form = review_form
     if form is None:
         form = {"rating": str(mine.rating), "text": mine.text, "authorName": mine.author_name} if mine else {}
-    together = services.recommender.bought_together(product.id, 4)
-    paired = {p.id for p in together}
-    similar = [p for p in services.recommender.similar(product.id, 8) if p.id not in paired][:4]
-    recommended: list[Product] = []
-    if services.interactions.has_history(session_id):
-        cart = services.carts.recent_quantities(session_id) if session_id else {}
-        shown = {p.id for p in (*similar, *together)}
-        recs = services.recommender.for_visitor(session_id, 4, cart=cart, context=product.id, exclude=shown)
-        recommended = recs.items if recs.personal else []
     return {
         "reviews": services.reviews.visible(product, REVIEWS_SHOWN, review_sort),  # type: ignore[arg-type]
         "review_sort": review_sort,
@@ -84,10 +103,29 @@ def product_extras(
         "review_form": form,
         "review_errors": review_errors or {},
         "review_saved": review_saved,
-        "similar": similar,
-        "bought_together": together,
-        "recommended": recommended,
     }
+
+
+def product_rows(services: ShopServices, product: Product) -> tuple[list[Product], list[Product]]:
+    """(frequently bought together, similar products): the same for every visitor. Similar leaves out
+    what the other row shows."""
+    together = services.recommender.bought_together(product.id, 4)
+    paired = {p.id for p in together}
+    similar = [p for p in services.recommender.similar(product.id, 8) if p.id not in paired][:4]
+    return together, similar
+
+
+def recommended_for(services: ShopServices, product: Product, session_id: str | None) -> list[Product]:
+    """The product page's "Recommended for you": personal picks for a visitor with a history, none
+    otherwise (the trending fallback is for the home page). Never the product itself, what is in the
+    cart, or what the page's other rows already show."""
+    if not session_id or not services.interactions.has_history(session_id):
+        return []
+    together, similar = product_rows(services, product)
+    shown = {p.id for p in (*similar, *together)}
+    cart = services.carts.recent_quantities(session_id)
+    recs = services.recommender.for_visitor(session_id, 4, cart=cart, context=product.id, exclude=shown)
+    return recs.items if recs.personal else []
 
 
 def _product(services: ShopServices, slug: str) -> Product:
@@ -100,8 +138,33 @@ def _product(services: ShopServices, slug: str) -> Product:
 def _reviews_fragment(
     request: Request, services: ShopServices, product: Product, session_id: str, status_code: int = 200, **extra: Any
 ) -> HTMLResponse:
-    context = {"product": product, **product_extras(services, product, session_id, **extra)}
+    context = {"product": product, **review_context(services, product, session_id, **extra)}
     return render(request, "partials/reviews.html", context, status_code=status_code)
+
+
+# --------------------------------------------------------------------------------------------------
+# "Recommended for you" on the product page
+# --------------------------------------------------------------------------------------------------
+
+
+@router.get("/products/{slug}/for-you")
+def for_you(slug: str, request: Request, services: Services, session_id: SessionId) -> Response:
+    """The product page's "Recommended for you" row, which the page loads with HTMX once it is shown.
+
+    It is the one part of the page that is the visitor's own (their history and cart), so it is not
+    part of the page, which is shared and cached (catalog_pages.product_page), and this answer is never
+    cached. An empty body when there is nothing personal to show: the placeholder is then simply
+    removed. Without JavaScript nobody asks for it, so such pages have no such row; a plain request
+    (e.g. a no-JavaScript wishlist form returning to the URL its card was rendered at) goes to the
+    product page.
+    """
+    product = _product(services, slug)
+    if not is_htmx(request):
+        return RedirectResponse(product.url, status_code=303)
+    recommended = recommended_for(services, product, session_id)
+    if not recommended:
+        return HTMLResponse("")
+    return render(request, "partials/for_you.html", {"product": product, "recommended": recommended})
 
 
 # --------------------------------------------------------------------------------------------------

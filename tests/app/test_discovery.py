@@ -181,6 +181,47 @@ def test_product_page_shows_bought_together_similar_and_summary(
     assert client.get("/products/matcha", params={"reviews": "random"}).status_code == 422
 
 
+def _card_slugs(html: str) -> list[str]:
+    return re.findall(r'class="product-card__link" href="/products/([^"]+)"', html)
+
+
+def _section(page: str, title_id: str) -> str:
+    match = re.search(rf'<section class="section recs" aria-labelledby="{title_id}">.*?</section>', page, re.S)
+    return match.group(0) if match else ""
+
+
+def test_recommended_for_you_is_a_fragment_of_the_visitors_own(
+    client: TestClient, services: ShopServices, teas: dict[str, Any], product_factory: Any
+) -> None:
+    """The product page is shared; "Recommended for you" is loaded after it, per visitor."""
+    greens = [
+        product_factory(name=f"Green Tea No. {n}", slug=f"green-{n}", category="tea", tags=["green"]) for n in range(8)
+    ]
+    _orders(services, (teas["matcha"], teas["honey"]))
+    url = "/products/matcha/for-you"
+    assert client.get(url, headers=HX).text == ""  # a new visitor: nothing personal yet
+
+    client.post("/cart/items", data={"product_id": str(greens[0]["_id"]), "quantity": "1"})
+    page = client.get("/products/matcha").text  # the view makes a history
+    assert "Recommended for you" not in page
+    assert f'hx-get="{url}" hx-trigger="load" hx-swap="outerHTML"' in page
+    fragment = client.get(url, headers=HX)
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'aria-labelledby="for-you-title"' in fragment.text
+    assert '<h2 id="for-you-title">Recommended for you</h2>' in fragment.text
+    picks = _card_slugs(fragment.text)
+    shown = _card_slugs(_section(page, "together-title")) + _card_slugs(_section(page, "similar-title"))
+    assert "acacia-honey" in shown  # bought together with matcha
+    assert picks and not set(picks) & {*shown, "matcha", "green-0"}  # nor the product itself or the cart
+
+    # The same URL for another visitor: not a cached copy of the first one's row.
+    assert TestClient(client.app).get(url, headers=HX).text == ""
+    # Without HTMX (no JavaScript nobody asks for it; a no-JS form returning here): the product page.
+    plain = client.get(url, follow_redirects=False)
+    assert plain.status_code == 303 and plain.headers["location"] == "/products/matcha"
+    assert client.get("/products/nope/for-you", headers=HX).status_code == 404
+
+
 def test_review_form_creates_then_edits_one_review_and_escapes_it(
     client: TestClient, services: ShopServices, teas: dict[str, Any]
 ) -> None:

@@ -142,6 +142,95 @@ def test_product_page_has_seo_and_escapes_review_html(
     assert client.get("/products/no-such-thing").status_code == 404
 
 
+def _heart_id(page: str, product: dict[str, Any]) -> str:
+    """The product page's own wishlist button: its id is drawn at random per render, so two answers
+    with the same id are one render, reused."""
+    found = re.findall(rf'id="(wish-{product["_id"]}-\d+)" type="submit" class="wishlist-toggle__button button', page)
+    assert len(found) == 1
+    return found[0]
+
+
+def test_product_page_is_reused_until_something_it_shows_changes(
+    client: TestClient, services: ShopServices, product_factory: Any
+) -> None:
+    """Product pages are kept per catalog snapshot, vector index and co-purchase data
+    (app.state.product_page_cache); a change to any of them shows on the next request."""
+    sencha = product_factory(name="Sencha Asahi", slug="sencha", category="tea", price=Decimal("12.00"), stock=8)
+    kettle = product_factory(name="Cast Iron Kettle", slug="kettle", category="food")
+    url = "/products/sencha"
+    first = client.get(url).text
+    again = client.get(url).text
+    assert again == first and _heart_id(again, sencha) == _heart_id(first, sencha)
+    assert TestClient(client.app).get(url).text == first  # another visitor with nothing of their own
+
+    services.db.products.update_one(
+        {"_id": sencha["_id"]}, {"$set": {"price": Decimal("9.50"), "updatedAt": datetime.now(UTC)}}
+    )
+    services.catalog.invalidate()
+    page = client.get(url).text
+    assert "$9.50" in page and "$12.00" not in page and _heart_id(page, sencha) != _heart_id(first, sencha)
+
+    services.db.products.update_one({"_id": sencha["_id"]}, {"$set": {"stock": 0, "updatedAt": datetime.now(UTC)}})
+    services.catalog.invalidate()
+    assert "Sold out for now" in client.get(url).text
+
+    # Another visitor's new review (it moves the product's version: a new snapshot).
+    reviewer = TestClient(client.app)
+    reviewer.post(
+        url + "/reviews", data={"rating": "4", "text": "Grassy and bright, lovely cold.", "authorName": "Bea"}
+    )
+    page = client.get(url).text
+    assert "Grassy and bright, lovely cold." in page and "1 review" in page
+
+    # New co-purchase statistics with no product changed: the next request shows them too.
+    assert "Frequently bought together" not in page
+    now = datetime.now(UTC)
+    services.db.orders.insert_many(
+        [
+            {
+                "_id": f"ORD-{n}",
+                "status": "completed",
+                "products": [{"productId": p["_id"], "quantity": 1} for p in (sencha, kettle)],
+                "createdAt": now,
+                "updatedAt": now,
+            }
+            for n in range(3)
+        ]
+    )
+    services.copurchase.refresh()
+    page = client.get(url).text
+    assert "Frequently bought together" in page and "Cast Iron Kettle" in page
+
+
+def test_product_page_never_shows_a_visitor_what_is_anothers(client: TestClient, product_factory: Any) -> None:
+    """The cart badge, the pressed heart and the prefilled review form are in the cache key."""
+    sencha = product_factory(name="Sencha Asahi", slug="sencha", category="tea", stock=8)
+    url = "/products/sencha"
+    badge = re.compile(r'id="cart-count">(\d+)<')
+    own_text = re.compile(r'<textarea id="field-text"[^>]*>([^<]*)</textarea>')
+    shopper = TestClient(client.app)
+    shopper.post("/cart/items", data={"product_id": str(sencha["_id"]), "quantity": "2"}, headers=HX)
+    shopper.post("/wishlist/items", data={"product_id": str(sencha["_id"]), "action": "add"}, headers=HX)
+    theirs = shopper.get(url).text
+    assert badge.findall(theirs) == ["2"] and 'aria-pressed="true"' in theirs
+    mine = client.get(url).text  # after theirs was stored
+    assert badge.findall(mine) == ["0"] and 'aria-pressed="true"' not in mine
+
+    # A reviewer with no cart or wishlist: only their review tells their page from everybody's.
+    reviewer = TestClient(client.app)
+    reviewer.post(url + "/reviews", data={"rating": "5", "text": "My own words on this tea.", "authorName": "Me"})
+    theirs = reviewer.get(url).text
+    assert "Edit your review" in theirs and own_text.findall(theirs) == ["My own words on this tea."]
+    mine = client.get(url).text
+    assert "Write a review" in mine and own_text.findall(mine) == [""]
+    assert "My own words on this tea." in mine  # in the list of reviews, as for everybody
+
+    reviewer.post(url + "/reviews", data={"rating": "4", "text": "Second thoughts on this tea.", "authorName": "Me"})
+    assert own_text.findall(reviewer.get(url).text) == ["Second thoughts on this tea."]
+    assert own_text.findall(client.get(url).text) == [""]
+    assert badge.findall(shopper.get(url).text) == ["2"]
+
+
 def test_cart_flow_without_javascript(client: TestClient, services: ShopServices, product_factory: Any) -> None:
     product = product_factory(name="Darjeeling First Flush", price=Decimal("21.00"), stock=4)
     response = csrf_free_post(client, "/cart/items", {"product_id": str(product["_id"]), "quantity": "2"})

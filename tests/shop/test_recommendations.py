@@ -74,6 +74,21 @@ def test_incremental_updates_equal_a_rebuild() -> None:
     assert stats.related("a") == []  # a+b now shares only one order
 
 
+def test_related_version_moves_only_when_neighbours_change() -> None:
+    """Pages showing "bought together" are kept until this version moves (the product page cache)."""
+    baskets = [order("o1", "a", "b"), order("o2", "a", "b")]
+    stats = CoPurchaseStats.from_orders(baskets, now=NOW)
+    built = stats.related_version
+    assert built > CoPurchaseStats().related_version == 0
+    stats.finish(stats.apply(baskets), now=NOW)  # re-read orders (the sync overlap): nothing changed
+    stats.finish(set(), now=NOW)
+    assert stats.related_version == built
+    stats.finish(stats.apply([order("o3", "a", "c"), order("o4", "a", "c")]), now=NOW)
+    assert stats.related_version > built and [i for i, _ in stats.related("c")] == ["a"]
+    rebuilt = CoPurchaseStats.from_orders(baskets, now=NOW)  # same data, but another object: a new version
+    assert rebuilt.related_version not in (built, stats.related_version)
+
+
 def test_trending_decays_with_age() -> None:
     history = [*(order(f"old{i}", "old", days_ago=60) for i in range(6)), *(order(f"new{i}", "new") for i in range(3))]
     stats = CoPurchaseStats.from_orders(history, now=NOW, half_life_days=14)
