@@ -38,7 +38,7 @@ from app.routes import (
     seo,
 )
 from app.scheduler import start_scheduler
-from app.templating import PageCache
+from app.templating import PageCache, compile_templates
 from shop.db import get_db
 from shop.services import ShopServices, open_vector_store
 from shop.settings import PROJECT_ROOT, Settings, get_settings
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
             get_db(), settings, vector_store=open_vector_store(settings)
         )
         app.state.services.catalog.all()  # load the snapshot before the first visitor
+        compile_templates()
         app.state.services.start_background_work()
         app.state.services.mailer.retry_pending()
         # Owner jobs (forecast, backups, low-stock emails) only for a shop this app runs itself;

@@ -27,6 +27,15 @@ templates.env.filters["money"] = lambda amount: format_money(amount, get_setting
 templates.env.globals["settings"] = get_settings()
 
 
+def compile_templates() -> None:
+    """Compile every template once at start-up: compiling on first use put 5-10 ms on the first
+    visitors of each page, and while templates are read once (above) the result is kept."""
+    for name in templates.env.list_templates(
+        filter_func=lambda name: name.endswith(".html") and not name.startswith("emails/")
+    ):
+        templates.env.get_template(name)
+
+
 class ProductCardCache:
     """Product cards rendered once per product version and wishlist state, then reused.
 
