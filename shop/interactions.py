@@ -170,6 +170,17 @@ class InteractionLog:
             executor.shutdown(wait=True)
 
     # --- reads ----------------------------------------------------------------------------------
+    def popular_searches(self, *, days: int = 30, limit: int = 200) -> list[str]:
+        """The most searched texts of the last `days`, most searched first (for the search warm-up)."""
+        since = datetime.now(UTC) - timedelta(days=days)
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"type": "search", "at": {"$gte": since}}},
+            {"$group": {"_id": "$query", "n": {"$sum": 1}}},
+            {"$sort": {"n": -1, "_id": 1}},
+            {"$limit": limit},
+        ]
+        return [doc["_id"] for doc in self.db[COLLECTION].aggregate(pipeline) if isinstance(doc["_id"], str)]
+
     def history(self, visitor_id: str, *, limit: int = 100) -> list[Interaction]:
         """The visitor's most recent events, newest first, including those made under the email they
         bought with (on any device). Events still in the write queue are included too, so a view

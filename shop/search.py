@@ -940,6 +940,21 @@ class HybridSearch:
             catalog.search(query, scores=self._search_scores(text, catalog, query, filters)), text, filters
         )
 
+    def warm_queries(self, catalog: Catalog, texts: Iterable[str]) -> int:
+        """Encode searches visitors are likely to make (the tag links on product pages, the shop's
+        popular searches) before anyone makes them, prepared exactly as `search` prepares a query so
+        the cached vectors are the ones it will ask for. Returns how many were encoded."""
+        if self.store is None:
+            return 0
+        index = self.keyword_index(catalog)
+        prepared: list[str] = []
+        for raw in texts:
+            text, _ = parse_query(raw)
+            text = text[:100]
+            if text.strip():
+                prepared.append(index.correct(text))
+        return self.store.embedding.remember_queries(prepared)
+
     def vectors_version(self) -> tuple[int, bool]:
         """Changes whenever semantic answers may: the index was written, or semantic ranking switched on."""
         return (self.store.version if self.store is not None else 0, self.ready is None or self.ready.is_set())

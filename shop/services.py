@@ -115,6 +115,7 @@ class ShopServices:
                 if self.search.store is not None:
                     self.search.store.embedding.warm_up()
                     self.search.store.warm_up()
+                    self._warm_searches()
                 if self.search.ready is not None:
                     self.search.ready.set()
             except Exception:
@@ -123,6 +124,17 @@ class ShopServices:
         thread = threading.Thread(target=work, name="vector-index-sync", daemon=True)
         thread.start()
         return thread
+
+    def _warm_searches(self) -> None:
+        """Encode the searches the shop's own tag links make and its popular searches, so their first
+        visitors after a start do not wait for the model (a failure only costs that wait)."""
+        try:
+            popular = self.interactions.popular_searches()
+            tags = sorted({tag for product in self.catalog.all() for tag in product.tags})
+            count = self.search.warm_queries(self.catalog, [*popular, *tags])
+            log.info("encoded %d likely searches ahead of time", count)
+        except Exception:
+            log.warning("could not warm up the likely searches", exc_info=True)
 
     def close(self) -> None:
         self.wishlist.close()

@@ -153,6 +153,23 @@ class LocalSentenceEmbedding(EmbeddingFunction[Documents]):
             )
         return np.asarray(vectors, dtype=np.float32)
 
+    def remember_queries(self, texts: list[str]) -> int:
+        """Encode likely queries in batches ahead of time (start-up), so their first visitor does not
+        wait for the model: an encode is most of a new search's time. Returns how many were new."""
+        with self._cache_lock:
+            missing = list(dict.fromkeys(t for t in texts if t and t not in self._query_cache))
+        missing = missing[: self.query_cache_size // 2]  # never push out half the cache
+        if not missing:
+            return 0
+        vectors = self.encode(missing)
+        with self._cache_lock:
+            for text, vector in zip(missing, vectors, strict=True):
+                vector.setflags(write=False)
+                self._query_cache[text] = vector
+            while len(self._query_cache) > self.query_cache_size:
+                self._query_cache.popitem(last=False)
+        return len(missing)
+
     def encode_query(self, text: str) -> np.ndarray:
         """The cached vector of a query; concurrent misses for one text wait for a single encode (a
         popular search arriving from 20 visitors at once used to queue 20 identical encodes)."""

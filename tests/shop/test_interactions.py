@@ -72,3 +72,19 @@ def test_a_database_failure_never_reaches_the_caller() -> None:
     log.record("v", "bogus-type")  # type: ignore[arg-type]
     assert log.flush()
     log.close()
+
+
+def test_popular_searches_are_the_most_searched_recent_texts(services: ShopServices) -> None:
+    log = services.interactions
+    for visitor in ("a", "b", "c"):
+        log.record(visitor, "search", query="green tea")
+    for visitor in ("a", "b"):
+        log.record(visitor, "search", query="Decaf")
+    log.record("a", "search", query="honey")
+    log.record("a", "view", product_id=str(ObjectId()))
+    assert log.flush()
+    services.db[COLLECTION].insert_one(
+        {"visitorId": "old", "type": "search", "query": "last year", "at": datetime(2020, 1, 1, tzinfo=UTC)}
+    )
+    assert log.popular_searches(limit=2) == ["green tea", "Decaf"]
+    assert log.popular_searches() == ["green tea", "Decaf", "honey"]  # the old search is out of the window

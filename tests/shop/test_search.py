@@ -578,3 +578,21 @@ def test_parsed_filters_merge_into_a_catalog_query() -> None:
         {"_id": "0" * 24, "slug": "d", "name": "D", "price": D("1"), "attributes": {"caffeine": "decaf"}}
     )
     assert filters.admits(decaf)
+
+
+def test_likely_searches_are_encoded_before_anyone_searches(
+    indexed: dict[str, str], catalog: Catalog, search: HybridSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warm-up prepares texts as `search` does, so the search that follows does not run the model."""
+    texts = ["Warm-up Kenya tag", "warm-up honey gift under $20"]
+    assert search.warm_queries(catalog, texts) == 2
+    assert search.warm_queries(catalog, texts) == 0  # already encoded
+    embedding = search.store.embedding
+    encoded: list[list[str]] = []
+    encode = embedding.encode
+    monkeypatch.setattr(embedding, "encode", lambda batch: encoded.append(batch) or encode(batch))
+    search.search(catalog, CatalogQuery(q="warm-up honey gift under $20"))
+    search.search(catalog, CatalogQuery(q="Warm-up Kenya tag"))
+    assert encoded == []
+    search.search(catalog, CatalogQuery(q="never warmed up query"))
+    assert encoded == [["never warmed up query"]]  # the check above can see an encode
