@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo import UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -291,27 +291,45 @@ class OrderService(OrderWriter):
     def _remember_customers(self, orders: list[dict[str, Any]]) -> None:
         """The customer directory is derived from orders (linked by email), so it is kept outside the
         order transaction: SecantusDB runs transactions one at a time, and every write saved there is
-        checkout throughput. A failure here loses no order; the next order repairs the entry."""
-        latest = {doc["email"]: doc for doc in orders}  # one write per customer, the latest details
+        checkout throughput. A failure here loses no order; the next order repairs the entry.
+
+        One read tells new customers from known ones: new ones are inserted together (an insert costs
+        SecantusDB a third of an upsert), and a known one is written only if their details changed."""
+        latest = {doc["email"]: doc for doc in orders}  # one entry per customer, the latest details
         try:
-            self.db.customers.bulk_write(
-                [
-                    UpdateOne(
-                        {"email": email},
-                        {
-                            "$set": {
-                                "name": doc["customerName"],
-                                "address": doc["address"],
-                                "updatedAt": doc["createdAt"],
-                            },
-                            "$setOnInsert": {"createdAt": doc["createdAt"]},
-                        },
-                        upsert=True,
-                    )
-                    for email, doc in latest.items()
-                ],
-                ordered=False,
-            )
+            known = {
+                c["email"]: c
+                for c in self.db.customers.find({"email": {"$in": list(latest)}}, {"email": 1, "name": 1, "address": 1})
+            }
+            new = [
+                {
+                    "email": email,
+                    "name": doc["customerName"],
+                    "address": doc["address"],
+                    "createdAt": doc["createdAt"],
+                    "updatedAt": doc["createdAt"],
+                }
+                for email, doc in latest.items()
+                if email not in known
+            ]
+            changed = [
+                UpdateOne(
+                    {"email": email},
+                    {"$set": {"name": doc["customerName"], "address": doc["address"], "updatedAt": doc["createdAt"]}},
+                )
+                for email, doc in latest.items()
+                if email in known
+                and (known[email].get("name"), known[email].get("address")) != (doc["customerName"], doc["address"])
+            ]
+            if new:
+                try:
+                    self.db.customers.insert_many(new, ordered=False)
+                except BulkWriteError as exc:
+                    # Another process added one of them meanwhile: theirs stands, the rest are in.
+                    if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
+                        raise
+            if changed:
+                self.db.customers.bulk_write(changed, ordered=False)
         except PyMongoError:
             log.exception("could not update the customer entries of %d orders", len(orders))
 

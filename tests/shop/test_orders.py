@@ -263,3 +263,18 @@ def test_a_key_taken_by_another_process_mid_batch_replays_that_order(
     assert isinstance(replayed, OrderView) and replayed.replayed and replayed.id == other.id
     assert services.db.orders.count_documents({}) == 2
     assert services.db.products.find_one({"_id": product["_id"]})["stock"] == 7  # 10 - 1 - 2, once each
+
+
+def test_a_returning_customer_is_one_entry_with_their_latest_details(
+    services: ShopServices, product_factory: Any
+) -> None:
+    product = product_factory(stock=10)
+    services.orders.place(order_request((product["_id"], 1)))
+    first = services.db.customers.find_one({"email": "ada@example.com"})
+    services.orders.place(order_request((product["_id"], 1)))  # same details: the entry is not rewritten
+    assert services.db.customers.find_one({"email": "ada@example.com"})["updatedAt"] == first["updatedAt"]
+    moved = order_request((product["_id"], 1)).model_copy(update={"address": "1 New Road\nCambridge"})
+    services.orders.place(moved)
+    entries = list(services.db.customers.find({"email": "ada@example.com"}))
+    assert len(entries) == 1 and entries[0]["address"] == "1 New Road\nCambridge"
+    assert entries[0]["createdAt"] == first["createdAt"]
