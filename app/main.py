@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import secrets
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http.cookies import SimpleCookie
@@ -37,6 +40,7 @@ from app.routes import (
     info_pages,
     seo,
 )
+from app.routes.catalog_pages import prerender_product_pages
 from app.scheduler import start_scheduler
 from app.templating import PageCache, compile_templates
 from shop.db import get_db
@@ -90,6 +94,26 @@ class VisitorSessionMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
+def _warm_pages(app: FastAPI, index_sync: threading.Thread | None, stop: threading.Event) -> None:
+    """Pre-render the product pages once the vector index is in sync (their "Similar products" row
+    comes from it), off the request path; a failure only leaves pages to be rendered on demand."""
+    try:
+        if index_sync is not None:
+            index_sync.join()
+        started = time.perf_counter()
+        count = prerender_product_pages(app, stop)
+        log.info("pre-rendered %d product pages in %.1f s", count, time.perf_counter() - started)
+    except Exception:
+        log.warning("could not pre-render the product pages", exc_info=True)
+    finally:
+        # The model, the catalog, the vectors and the pages are here for the life of the process.
+        # Python's full collections walked all of them, 200-450 ms each with every request waiting
+        # (measured with gc.callbacks under bench/load.py); frozen, they are no longer walked.
+        gc.collect()
+        gc.freeze()
+        app.state.warm.set()
+
+
 def create_app(settings: Settings | None = None, services: ShopServices | None = None) -> FastAPI:
     """Build the app; tests pass their own services (bound to a test database)."""
     settings = settings or get_settings()
@@ -102,16 +126,23 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
         )
         app.state.services.catalog.all()  # load the snapshot before the first visitor
         compile_templates()
-        app.state.services.start_background_work()
+        index_sync = app.state.services.start_background_work()
         app.state.services.mailer.retry_pending()
         # Owner jobs (forecast, backups, low-stock emails) only for a shop this app runs itself;
         # tests pass their own services and drive the scheduler directly.
         scheduler = start_scheduler(app.state.services) if owned else None
+        stop = threading.Event()
         if owned:
             chat.start_warm_up(app)  # the local model reads the chat prompts once, off the request path
+            threading.Thread(
+                target=_warm_pages, args=(app, index_sync, stop), name="page-prerender", daemon=True
+            ).start()
+        else:
+            app.state.warm.set()
         try:
             yield
         finally:
+            stop.set()
             if scheduler is not None:
                 scheduler.stop()
             if owned:
@@ -126,8 +157,10 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     if services is not None:
         app.state.services = services
     app.state.page_cache = PageCache()
-    # Product pages on their own: 2,000 products would otherwise push the listings out, and back.
-    app.state.product_page_cache = PageCache()
+    # Product pages on their own, with room for every product's page (pre-rendered at start-up:
+    # catalog_pages.prerender_product_pages) and its visitor variants: ~35 KB a page.
+    app.state.product_page_cache = PageCache(limit=4096)
+    app.state.warm = threading.Event()  # start-up work done: /healthz says so
 
     app.add_middleware(VisitorSessionMiddleware, secure=settings.cookie_secure)
     install_error_handlers(app)

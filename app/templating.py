@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -55,7 +56,7 @@ class ProductCardCache:
         self._uids = itertools.count(1)
 
     def render(self, product: Product, heading: str, wished: bool, here: str) -> Markup:
-        key = (product.id, product.updated_at, product.stock, product.price, product.rating, heading, wished)
+        key = (product.version, heading, wished)
         html = self._cards.get(key)
         if html is None:
             if self._macro is None:
@@ -99,18 +100,19 @@ class PageCache:
 
     The key holds everything such a page is made of: the URL, which template answers (full page or
     HTMX fragment), the visitor's cart count and wishlist (most visitors have none, so they share
-    pages), on product pages the visitor's own review. The stamp is the catalog snapshot (compared by
-    identity: a refresh that found changes makes a new one) and a version (compared by value: the
-    search index version, on product pages with the co-purchase statistics'); a new stamp starts an
-    empty cache, so a price or stock change shows on the next request.
+    pages); product pages add the visitor's own review and the versions of the products they show.
+    The stamp is a catalog snapshot (compared by identity: a refresh that found changes makes a new
+    one; None for product pages, whose keys carry the versions instead) and a version (compared by
+    value: the search index version, on product pages with the co-purchase statistics'); a new
+    stamp starts an empty cache, so a price or stock change shows on the next request.
     """
 
-    LIMIT = 2048
-
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 2048) -> None:
+        self.limit = limit
+        """Pages kept; beyond it the least recently used goes (old versions of changed pages first)."""
         self._snapshot: object = None
         self._version: Any = None
-        self._pages: dict[tuple[Any, ...], bytes] = {}
+        self._pages: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._in_flight: dict[tuple[Any, ...], Future[bytes]] = {}
 
@@ -119,9 +121,10 @@ class PageCache:
         popular search arriving from many visitors at once would otherwise be rendered by each)."""
         with self._lock:
             if snapshot is not self._snapshot or version != self._version:
-                self._snapshot, self._version, self._pages, self._in_flight = snapshot, version, {}, {}
+                self._snapshot, self._version, self._pages, self._in_flight = snapshot, version, OrderedDict(), {}
             body = self._pages.get(key)
             if body is not None:
+                self._pages.move_to_end(key)
                 return body
             pending = self._in_flight.get(key)
             owner = pending is None
@@ -139,9 +142,9 @@ class PageCache:
             raise
         with self._lock:
             if self._snapshot is snapshot and self._version == version:
-                if len(self._pages) >= self.LIMIT:
-                    self._pages = {}
                 self._pages[key] = body
+                while len(self._pages) > self.limit:
+                    self._pages.popitem(last=False)
             if self._in_flight.get(key) is pending:
                 del self._in_flight[key]
         pending.set_result(body)

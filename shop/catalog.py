@@ -89,6 +89,13 @@ class Product:
     terms: dict[str, float] = field(repr=False, compare=False, default_factory=dict)
 
     @property
+    def version(self) -> tuple[Any, ...]:
+        """What tells one state of the product from another, for caches of what shows it (cards,
+        pages): every write moves `updatedAt`; stock, price and rating are there for writes that
+        another process made without it."""
+        return (self.id, self.updated_at, self.stock, self.price, self.rating, self.review_count)
+
+    @property
     def category_name(self) -> str:
         return CATEGORIES.get(self.category, (self.category.title(), ""))[0]
 

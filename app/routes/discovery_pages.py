@@ -59,11 +59,13 @@ def product_extras(
     review_form: dict[str, str] | None = None,
     review_errors: dict[str, str] | None = None,
     review_saved: bool = False,
+    rows: tuple[list[Product], list[Product]] | None = None,
 ) -> dict[str, Any]:
     """Reviews (sorted), the review summary, the visitor's own review, frequently bought together and
-    similar products. Not "Recommended for you": that row is the visitor's own while the rest of the
-    page is shared, so it is loaded after the page (`for_you`) and the page can be cached."""
-    together, similar = product_rows(services, product)
+    similar products (`rows`, when the caller already has them). Not "Recommended for you": that row
+    is the visitor's own while the rest of the page is shared, so it is loaded after the page
+    (`for_you`) and the page can be cached."""
+    together, similar = rows or product_rows(services, product)
     return {
         **review_context(
             services,

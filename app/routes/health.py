@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pymongo.errors import PyMongoError
 
@@ -14,7 +14,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz(services: Services) -> JSONResponse:
+def healthz(request: Request, services: Services) -> JSONResponse:
     started = time.perf_counter()
     try:
         services.db.command("ping")
@@ -32,5 +32,8 @@ def healthz(services: Services) -> JSONResponse:
             # (search then ranks by keywords only).
             "semanticSearch": services.search.store is not None
             and (services.search.ready is None or services.search.ready.is_set()),
+            # False until the start-up work is done (vector index, likely searches, product pages
+            # pre-rendered); the shop serves meanwhile, only slower.
+            "warm": request.app.state.warm.is_set(),
         }
     )

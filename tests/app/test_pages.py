@@ -13,7 +13,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.routes import catalog_pages
+from app.routes.catalog_pages import prerender_product_pages
 from app.templating import PageCache
+from shop.orders import OrderRequest
 from shop.services import ShopServices
 
 HX = {"HX-Request": "true"}
@@ -153,8 +156,9 @@ def _heart_id(page: str, product: dict[str, Any]) -> str:
 def test_product_page_is_reused_until_something_it_shows_changes(
     client: TestClient, services: ShopServices, product_factory: Any
 ) -> None:
-    """Product pages are kept per catalog snapshot, vector index and co-purchase data
-    (app.state.product_page_cache); a change to any of them shows on the next request."""
+    """Product pages are kept per version of what they show, vector index and co-purchase data
+    (app.state.product_page_cache); a change to any of them shows on the next request, a change to
+    a product they do not show keeps them."""
     sencha = product_factory(name="Sencha Asahi", slug="sencha", category="tea", price=Decimal("12.00"), stock=8)
     kettle = product_factory(name="Cast Iron Kettle", slug="kettle", category="food")
     url = "/products/sencha"
@@ -200,6 +204,26 @@ def test_product_page_is_reused_until_something_it_shows_changes(
     services.copurchase.refresh()
     page = client.get(url).text
     assert "Frequently bought together" in page and "Cast Iron Kettle" in page
+
+    # An order of a product the page does not show keeps the page (a new snapshot, same versions)...
+    honey = product_factory(name="Heather Honey", slug="honey", category="food", stock=5)
+    services.catalog.invalidate()
+    page = client.get(url).text
+    services.orders.place(
+        OrderRequest(
+            customerName="Ann",
+            email="ann@example.com",
+            address="1 Hive Lane, Bristol",
+            items=[{"productId": str(honey["_id"]), "quantity": 1}],
+        )
+    )
+    assert client.get(url).text == page
+    # ...and a change to a product in one of its rows shows.
+    services.db.products.update_one(
+        {"_id": kettle["_id"]}, {"$set": {"price": Decimal("77.00"), "updatedAt": datetime.now(UTC)}}
+    )
+    services.catalog.invalidate()
+    assert "$77.00" in client.get(url).text
 
 
 def test_product_page_never_shows_a_visitor_what_is_anothers(client: TestClient, product_factory: Any) -> None:
@@ -367,3 +391,24 @@ def test_sitemap_and_robots(client: TestClient, product_factory: Any) -> None:
 def test_unknown_page_is_a_friendly_404(client: TestClient) -> None:
     page = client.get("/no/such/page")
     assert page.status_code == 404 and "<main" in page.text and "Traceback" not in page.text
+
+
+def test_product_pages_are_pre_rendered_for_first_time_visitors(
+    client: TestClient, services: ShopServices, product_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    product_factory(name="Sencha Asahi", slug="sencha", category="tea")
+    product_factory(name="Heather Honey", slug="honey", category="food")
+    gone = product_factory(name="Old Blend", slug="old-blend")
+    services.db.products.update_one({"_id": gone["_id"]}, {"$set": {"deletedAt": datetime.now(UTC)}})
+    services.catalog.invalidate()
+    stopped = threading.Event()
+    stopped.set()
+    assert prerender_product_pages(client.app, stopped) == 0
+    assert prerender_product_pages(client.app) == 2  # not the deleted one
+
+    def no_render(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(catalog_pages, "render", no_render)
+    page = TestClient(client.app).get("/products/sencha")  # a new visitor, with a new session
+    assert page.status_code == 200 and "Sencha Asahi" in page.text and 'id="cart-count">0<' in page.text
