@@ -55,27 +55,16 @@ def product_extras(
     product: Product,
     session_id: str | None,
     *,
-    review_sort: str = "newest",
-    review_form: dict[str, str] | None = None,
-    review_errors: dict[str, str] | None = None,
-    review_saved: bool = False,
     rows: tuple[list[Product], list[Product]] | None = None,
+    **review_options: Any,
 ) -> dict[str, Any]:
-    """Reviews (sorted), the review summary, the visitor's own review, frequently bought together and
-    similar products (`rows`, when the caller already has them). Not "Recommended for you": that row
-    is the visitor's own while the rest of the page is shared, so it is loaded after the page
-    (`for_you`) and the page can be cached."""
+    """Reviews (`review_context`, given `review_options`), frequently bought together and similar
+    products (`rows`, when the caller already has them). Not "Recommended for you": that row is the
+    visitor's own while the rest of the page is shared, so it is loaded after the page (`for_you`)
+    and the page can be cached."""
     together, similar = rows or product_rows(services, product)
     return {
-        **review_context(
-            services,
-            product,
-            session_id,
-            review_sort=review_sort,
-            review_form=review_form,
-            review_errors=review_errors,
-            review_saved=review_saved,
-        ),
+        **review_context(services, product, session_id, **review_options),
         "similar": similar,
         "bought_together": together,
     }

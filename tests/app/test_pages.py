@@ -18,6 +18,7 @@ from app.routes.catalog_pages import prerender_product_pages
 from app.templating import PageCache
 from shop.orders import OrderRequest
 from shop.services import ShopServices
+from tests.support.orders import bought_together
 
 HX = {"HX-Request": "true"}
 
@@ -188,19 +189,7 @@ def test_product_page_is_reused_until_something_it_shows_changes(
 
     # New co-purchase statistics with no product changed: the next request shows them too.
     assert "Frequently bought together" not in page
-    now = datetime.now(UTC)
-    services.db.orders.insert_many(
-        [
-            {
-                "_id": f"ORD-{n}",
-                "status": "completed",
-                "products": [{"productId": p["_id"], "quantity": 1} for p in (sencha, kettle)],
-                "createdAt": now,
-                "updatedAt": now,
-            }
-            for n in range(3)
-        ]
-    )
+    bought_together(services.db, [sencha, kettle])
     services.copurchase.refresh()
     page = client.get(url).text
     assert "Frequently bought together" in page and "Cast Iron Kettle" in page

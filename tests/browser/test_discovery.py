@@ -4,12 +4,12 @@ the product page's "Recommended for you" row loaded by HTMX."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from shop.services import ShopServices
+from tests.support.orders import bought_together
 
 pytestmark = pytest.mark.browser
 
@@ -64,19 +64,7 @@ def test_recommended_for_you_loads_after_the_product_page(
     honey = product_factory(name="Acacia Honey", slug="acacia-honey", category="food", tags=["honey"])
     for n in range(8):
         product_factory(name=f"Green Tea No. {n}", slug=f"green-{n}", category="tea", tags=["green"])
-    now = datetime.now(UTC)
-    services.db.orders.insert_many(
-        [
-            {
-                "_id": f"ORD-{n}",
-                "status": "completed",
-                "products": [{"productId": p["_id"], "quantity": 1} for p in (matcha, honey)],
-                "createdAt": now,
-                "updatedAt": now,
-            }
-            for n in range(3)
-        ]
-    )
+    bought_together(services.db, [matcha, honey])
     services.copurchase.refresh()
 
     page.goto(live_server + "/products/matcha")  # this view is the new visitor's history
