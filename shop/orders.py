@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from bson import ObjectId
@@ -207,6 +208,15 @@ class OrderAttempt:
     idempotency_key: str | None = None
     session_id: str | None = None
 
+    @cached_property
+    def items(self) -> list[tuple[ObjectId, int]]:
+        """`request.merged_items()`, worked out once however often the batch's transaction runs."""
+        return self.request.merged_items()
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return self.request.fingerprint()
+
 
 class OrderService(OrderWriter):
     MAX_BATCH = 32
@@ -226,8 +236,9 @@ class OrderService(OrderWriter):
         Concurrent calls are written together by one transaction (shop.group_commit); each still gets
         its own order or its own error, exactly as if it had been alone.
         """
-        request.merged_items()  # a bad request fails here, before it joins anyone else's transaction
-        outcome = self._group.submit(OrderAttempt(request, idempotency_key, session_id))
+        attempt = OrderAttempt(request, idempotency_key, session_id)
+        attempt.items  # noqa: B018 - a bad request fails here, before it joins anyone else's transaction
+        outcome = self._group.submit(attempt)
         if isinstance(outcome, ShopError):
             raise outcome
         return outcome
@@ -271,13 +282,7 @@ class OrderService(OrderWriter):
         doc = self.db.orders.find_one({"_id": key["orderId"]}) if key else None
         if key is None or doc is None:
             return None
-        return self._replay(key, doc, attempt.request.fingerprint())
-
-    @staticmethod
-    def _replay(key: dict[str, Any], doc: dict[str, Any], fingerprint: str) -> OrderView | ShopError:
-        if key.get("fingerprint") != fingerprint:
-            return InvalidInput("This Idempotency-Key was already used for a different order.", field="Idempotency-Key")
-        return OrderView.from_doc(doc, replayed=True)
+        return _replay(key, doc, attempt.fingerprint)
 
     def _write_batch(self, attempts: Sequence[OrderAttempt]) -> tuple[list[OrderView | ShopError], _Written]:
         def transaction(session: ClientSession) -> tuple[list[OrderView | ShopError], _Written]:
@@ -395,7 +400,7 @@ class _BatchWriter:
             if stored_keys
             else {}
         )
-        wanted = sorted({pid for a in self.attempts for pid, _ in a.request.merged_items()})
+        wanted = sorted({pid for a in self.attempts for pid, _ in a.items})
         products = {
             p["_id"]: p
             for p in db.products.find(
@@ -406,39 +411,37 @@ class _BatchWriter:
         }
         remaining = {pid: int(p.get("stock", 0)) for pid, p in products.items()}
         taken: dict[ObjectId, int] = {}
-        placed_by_key: dict[str, _Placed] = {}
+        placed_by_key: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # key -> (key doc, order doc)
         outcomes: list[OrderView | ShopError] = []
         orders: list[dict[str, Any]] = []
         key_docs: list[dict[str, Any]] = []
         emails: list[dict[str, Any]] = []
         for attempt in self.attempts:
             key = attempt.idempotency_key
-            fingerprint = attempt.request.fingerprint()
             if key is not None and key in stored_keys:
                 doc = replayable.get(stored_keys[key]["orderId"])
                 if doc is None:
                     raise RuntimeError(f"the order of idempotency key {key} is missing")
-                outcomes.append(OrderService._replay(stored_keys[key], doc, fingerprint))
+                outcomes.append(_replay(stored_keys[key], doc, attempt.fingerprint))
                 continue
             if key is not None and key in placed_by_key:  # the same key twice in this batch
-                first = placed_by_key[key]
-                outcomes.append(OrderService._replay({"fingerprint": first.fingerprint}, first.doc, fingerprint))
+                outcomes.append(_replay(*placed_by_key[key], attempt.fingerprint))
                 continue
-            items = attempt.request.merged_items()
-            shortage = _shortage(items, products, remaining)
+            shortage = _shortage(attempt.items, products, remaining)
             if shortage is not None:
                 outcomes.append(shortage)
                 continue
-            doc = self._order_doc(attempt, items, products, fingerprint, now)
-            for product_id, quantity in items:
+            doc = self._order_doc(attempt, products, now)
+            for product_id, quantity in attempt.items:
                 remaining[product_id] -= quantity
                 taken[product_id] = taken.get(product_id, 0) + quantity
             order = OrderView.from_doc(doc)
             outcomes.append(order)
             orders.append(doc)
             if key is not None:
-                key_docs.append({"_id": key, "orderId": doc["_id"], "fingerprint": fingerprint, "createdAt": now})
-                placed_by_key[key] = _Placed(doc, fingerprint)
+                key_doc = {"_id": key, "orderId": doc["_id"], "fingerprint": attempt.fingerprint, "createdAt": now}
+                key_docs.append(key_doc)
+                placed_by_key[key] = (key_doc, doc)
             emails.append(self.service.mailer.document(self.service._confirmation(order)))
         if not orders:
             return outcomes, _Written([], [])
@@ -451,16 +454,11 @@ class _BatchWriter:
         return outcomes, _Written(orders, list(email_ids))
 
     def _order_doc(
-        self,
-        attempt: OrderAttempt,
-        items: list[tuple[ObjectId, int]],
-        products: dict[ObjectId, dict[str, Any]],
-        fingerprint: str,
-        now: datetime,
+        self, attempt: OrderAttempt, products: dict[ObjectId, dict[str, Any]], now: datetime
     ) -> dict[str, Any]:
         lines: list[dict[str, Any]] = []
         total = Decimal("0.00")
-        for product_id, quantity in items:
+        for product_id, quantity in attempt.items:
             product = products[product_id]
             unit_price = to_money(product["price"])
             lines.append(
@@ -483,7 +481,7 @@ class _BatchWriter:
             "totalAmount": to_money(total),
             "status": "pending",
             "sessionId": attempt.session_id,
-            "requestFingerprint": fingerprint,
+            "requestFingerprint": attempt.fingerprint,
             "createdAt": now,
             "updatedAt": now,
         }
@@ -526,10 +524,11 @@ class _BatchWriter:
         )
 
 
-@dataclass(frozen=True)
-class _Placed:
-    doc: dict[str, Any]
-    fingerprint: str
+def _replay(key: dict[str, Any], doc: dict[str, Any], fingerprint: str) -> OrderView | ShopError:
+    """A retry's answer: the order its key placed, unless the key came with other order details."""
+    if key.get("fingerprint") != fingerprint:
+        return InvalidInput("This Idempotency-Key was already used for a different order.", field="Idempotency-Key")
+    return OrderView.from_doc(doc, replayed=True)
 
 
 def _shortage(
