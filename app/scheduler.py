@@ -8,8 +8,9 @@ taking it, so two processes (workers, machines) never run the same job twice; th
 What runs:
 - the forecast job when the last good run is older than FORECAST_INTERVAL_HOURS (24 h);
 - a backup when the last one is older than BACKUP_INTERVAL_HOURS (0 turns it off);
-- the low-stock check a few seconds after the catalog sees changed products (an order lowered a
-  stock) and every LOW_STOCK_POLL_SECONDS anyway (another process may have sold the last jar).
+- the low-stock check of the products the catalog saw change (an order lowered a stock) a few
+  seconds after the change, and of every product each LOW_STOCK_POLL_SECONDS anyway (another
+  process may have sold the last jar; a new forecast may have moved a reorder point).
 
 The first check waits FIRST_RUN_DELAY seconds so start-up (catalog, vector index) is not slowed by a
 model fit. Jobs are CPU work under the GIL; on a 2-core machine the forecast of the demo shop takes
@@ -22,7 +23,10 @@ import logging
 import threading
 import time
 
+from bson import ObjectId
+
 from shop import owner_jobs
+from shop.catalog import Product
 from shop.inventory import check_low_stock
 from shop.jobs import JobOutcome
 from shop.services import ShopServices
@@ -52,6 +56,8 @@ class Scheduler:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._stock_changed = threading.Event()
+        self._changed_ids: set[str] = set()
+        self._changed_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._last_low_stock = 0.0
 
@@ -59,7 +65,7 @@ class Scheduler:
     def start(self) -> None:
         if self._thread is not None:
             return
-        self.services.catalog.on_change(lambda _products: self.stock_changed())
+        self.services.catalog.on_change(self.stock_changed)
         self._thread = threading.Thread(target=self._run, name="owner-jobs", daemon=True)
         self._thread.start()
 
@@ -71,8 +77,10 @@ class Scheduler:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def stock_changed(self) -> None:
+    def stock_changed(self, products: list[Product]) -> None:
         """Called from request threads (catalog change events): cheap, never blocks."""
+        with self._changed_lock:
+            self._changed_ids.update(p.id for p in products)
         self._stock_changed.set()
         self._wake.set()
 
@@ -102,10 +110,17 @@ class Scheduler:
         services = self.services
         outcomes: list[JobOutcome] = []
         now = time.monotonic()
-        if self._stock_changed.is_set() or now - self._last_low_stock >= self.low_stock_poll_seconds:
+        every_product = now - self._last_low_stock >= self.low_stock_poll_seconds
+        if every_product or self._stock_changed.is_set():
             self._stock_changed.clear()
-            self._last_low_stock = now
-            report = check_low_stock(services.db, services.settings, services.mailer)
+            with self._changed_lock:
+                changed, self._changed_ids = self._changed_ids, set()
+            # Only what changed: the whole shop is 4,000 documents to read, and under a stream of
+            # orders this check runs every few seconds beside them.
+            product_ids = None if every_product else [ObjectId(pid) for pid in changed]
+            if every_product:
+                self._last_low_stock = now
+            report = check_low_stock(services.db, services.settings, services.mailer, product_ids=product_ids)
             if report.notified:
                 log.info("low-stock email sent for %d products", len(report.notified))
         settings = services.settings

@@ -146,12 +146,14 @@ def inventory_rows(
         query["_id"] = {"$in": list(product_ids)}
     fields = ["slug", "name", "category", "supplier", "leadTimeDays", "price", "stock", "lowStockThreshold"]
     products = list(db.products.find(query, dict.fromkeys(fields, 1)))
-    ids = [p["_id"] for p in products]
+    # Every row when asked for every product: SecantusDB matches a 2,000-id "$in" in 3.6 s against
+    # 0.13 s for the whole collection, and checkouts queue behind it; rows of deleted products are
+    # simply not looked up.
+    inventory_query = {} if product_ids is None else {"productId": {"$in": [p["_id"] for p in products]}}
     stored = {
         row["productId"]: row
         for row in db.inventory.find(
-            {"productId": {"$in": ids}},
-            {"productId": 1, "predictedDemand": 1, "restockAlert": 1, "lowStockNotified": 1},
+            inventory_query, {"productId": 1, "predictedDemand": 1, "restockAlert": 1, "lowStockNotified": 1}
         )
     }
     rows = []
@@ -322,15 +324,23 @@ class LowStockReport:
     email_id: ObjectId | None
 
 
-def check_low_stock(db: Database, settings: Settings, mailer: Mailer, *, now: datetime | None = None) -> LowStockReport:
+def check_low_stock(
+    db: Database,
+    settings: Settings,
+    mailer: Mailer,
+    *,
+    product_ids: Iterable[ObjectId] | None = None,
+    now: datetime | None = None,
+) -> LowStockReport:
     """Email the owner about products that crossed their threshold since the last check, once each.
 
-    Cheap enough to run after every stock change: one read of products and inventory, writes only
-    for products whose state changed. It also keeps `inventory.restockAlert` true exactly when a
-    product is low or at/below its reorder point, with the product's own threshold honoured.
+    Cheap enough to run after every stock change (`product_ids`: only the products that changed):
+    one read of products and inventory, writes only for products whose state changed. It also
+    keeps `inventory.restockAlert` true exactly when a product is low or at/below its reorder
+    point, with the product's own threshold honoured.
     """
     moment = now or datetime.now(UTC)
-    rows = inventory_rows(db, settings)
+    rows = inventory_rows(db, settings, product_ids=product_ids)
     crossed: list[InventoryRow] = []
     rearmed = 0
     flags = 0

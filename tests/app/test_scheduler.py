@@ -56,3 +56,25 @@ def test_stock_changes_wake_the_low_stock_check(services: ShopServices, product_
     finally:
         scheduler.stop()
     assert services.db.outbox.count_documents({"kind": "low_stock"}) == 1
+
+
+def test_a_stock_change_checks_only_the_products_that_changed(services: ShopServices, product_factory: Any) -> None:
+    services.settings.backup_interval_hours = 0
+    services.settings.forecast_interval_hours = 0
+    quiet = product_factory(name="Quiet Jar", stock=50)
+    sold = product_factory(name="Sold Jar", stock=50)
+    scheduler = Scheduler(services, low_stock_poll_seconds=3600)
+    scheduler.tick()  # the first pass looks at every product: none is low
+    for product in (quiet, sold):
+        services.db.products.update_one({"_id": product["_id"]}, {"$set": {"stock": 1}})
+    scheduler.stock_changed([services.catalog.get(str(sold["_id"]))])
+
+    scheduler.tick()
+
+    emails = list(services.db.outbox.find({"kind": "low_stock"}))
+    assert [e["subject"] for e in emails] == ["Low stock: Sold Jar (1 left)"]
+
+    Scheduler(services).tick()  # a periodic pass (here: a new scheduler's first) catches the rest
+
+    subjects = {e["subject"] for e in services.db.outbox.find({"kind": "low_stock"})}
+    assert subjects == {"Low stock: Sold Jar (1 left)", "Low stock: Quiet Jar (1 left)"}
