@@ -7,6 +7,7 @@ through a float. Datetimes come back tz-aware in UTC so comparisons never mix na
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Sequence
 from datetime import UTC
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
+from pymongo.collection import Collection
 from pymongo.database import Database
 
 
@@ -41,6 +43,22 @@ def connect(uri: str, **kwargs: Any) -> MongoClient:
 
 def database(client: MongoClient, name: str) -> Database:
     return client.get_database(name, codec_options=codec_options())
+
+
+IN_CHUNK = 100
+
+
+def find_in(
+    collection: Collection, field: str, values: Sequence[Any], projection: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The documents whose `field` is one of `values`, asked for IN_CHUNK values at a time.
+
+    SecantusDB matches "$in" in time quadratic in the list (1,000 ids: 0.9 s; the same in chunks of
+    50: 0.11 s) and other queries wait behind it; for real MongoDB the chunks are only a few more
+    round trips.
+    """
+    for start in range(0, len(values), IN_CHUNK):
+        yield from collection.find({field: {"$in": list(values[start : start + IN_CHUNK])}}, projection)
 
 
 _client_lock = threading.Lock()
