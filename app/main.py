@@ -157,6 +157,8 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     if services is not None:
         app.state.services = services
     app.state.page_cache = PageCache()
+    app.state.home_page_cache = PageCache(limit=256)  # first-time visitors' home pages
+    app.state.api_cache = PageCache()  # answers of GET /api/products
     # Product pages on their own, with room for every product's page (pre-rendered at start-up:
     # catalog_pages.prerender_product_pages) and its visitor variants: ~35 KB a page.
     app.state.product_page_cache = PageCache(limit=4096)

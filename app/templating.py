@@ -95,8 +95,9 @@ def canonical(request: Request, path: str | None = None) -> str:
 
 
 class PageCache:
-    """Rendered pages (listings: catalog, filters, search; product pages), reused while nothing they
-    show can differ. Listings and product pages each have their own (app.state).
+    """Rendered pages (listings: catalog, filters, search; home; product pages), reused while nothing
+    they show can differ. Listings, first-time visitors' home pages, product pages and the product
+    list API's answers each have their own (app.state).
 
     The key holds everything such a page is made of: the URL, which template answers (full page or
     HTMX fragment), the visitor's cart count and wishlist (most visitors have none, so they share

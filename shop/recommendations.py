@@ -51,7 +51,8 @@ ORDER_FIELDS = {"products": 1, "status": 1, "createdAt": 1, "updatedAt": 1}
 SYNC_OVERLAP = timedelta(minutes=2)
 """Incremental refreshes re-read this far back, so an order committed late is not missed."""
 _RELATED_VERSIONS = itertools.count(1)
-"""Process-wide, so a rebuilt CoPurchaseStats never repeats a version an older one had."""
+"""Process-wide, so a rebuilt CoPurchaseStats never repeats a version an older one had (both of its
+versions draw from it)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -85,6 +86,8 @@ class CoPurchaseStats:
         self.related_version = 0
         """Moves whenever `related` may answer differently (not when only `trending` decayed), so a
         page rendered from `related` can be kept until it moves (app: the product page cache)."""
+        self.trending_version = 0
+        """Moves whenever `trending` is recomputed (app: the first-time visitor's home page)."""
         self._ranked: tuple[dict[str, float], list[tuple[str, float]]] | None = None
 
     @classmethod
@@ -163,6 +166,7 @@ class CoPurchaseStats:
         if changed:  # after the new neighbours are in place: a reader of the new version sees them
             self.related_version = next(_RELATED_VERSIONS)
         self.trending = self._trending(now or datetime.now(UTC))
+        self.trending_version = next(_RELATED_VERSIONS)
 
     def _trending(self, now: datetime) -> dict[str, float]:
         decay = math.log(2) / (self.half_life_days * 86400)
@@ -334,6 +338,10 @@ class Recommender:
             return CoPurchaseStats()
         self.copurchase.maybe_refresh()
         return self.copurchase.stats
+
+    def trending_version(self) -> int:
+        """Changes whenever `trending` may answer differently for the same catalog snapshot."""
+        return self.stats.trending_version
 
     def related_version(self) -> int:
         """Changes whenever `bought_together` may answer differently for some product (new orders

@@ -5,17 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from app.deps import Services
 from app.schemas import ERROR_RESPONSES, ProductDetail, ProductList
+from app.templating import PageCache
 from shop.catalog import CatalogQuery, Category, SortKey
+from shop.services import ShopServices
 
 router = APIRouter(prefix="/api/products", tags=["products"], responses=ERROR_RESPONSES)
 
 
 @router.get("", response_model=ProductList)
 def list_products(
+    request: Request,
     services: Services,
     q: Annotated[str | None, Query(max_length=100, description="Keywords")] = None,
     category: Category | None = None,
@@ -26,7 +29,10 @@ def list_products(
     sort: SortKey = "relevance",
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 24,
-) -> dict[str, object]:
+) -> Response:
+    """One answer per question, reused until the catalog or the vector index changes (the same
+    stamp as the listing pages: app.state.api_cache); answering means ranking and validating a page
+    of products, several times the cost of sending the stored answer."""
     query = CatalogQuery(
         q=q or None,
         category=category,
@@ -38,14 +44,22 @@ def list_products(
         page=page,
         page_size=page_size,
     )
+    snapshot, version = services.catalog.all(), services.search.vectors_version()
+    answers: PageCache = request.app.state.api_cache
+    body = answers.page(snapshot, version, (query.model_dump_json(),), lambda: _product_list(services, query))
+    return Response(body, media_type="application/json")
+
+
+def _product_list(services: ShopServices, query: CatalogQuery) -> bytes:
     result = services.search.search(services.catalog, query).page
-    return {
+    answer = {
         "items": [p.to_summary() for p in result.items],
         "total": result.total,
         "page": result.page,
         "pages": result.pages,
         "pageSize": result.page_size,
     }
+    return ProductList.model_validate(answer).model_dump_json().encode()
 
 
 @router.get("/{product_id}", response_model=ProductDetail)

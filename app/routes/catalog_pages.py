@@ -24,21 +24,29 @@ router = APIRouter(tags=["storefront"], include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, services: Services, session_id: SessionId) -> HTMLResponse:
-    # Returning visitors (we remember something they did) get their own picks; others what sells now.
+    """Returning visitors (we remember something they did) get their own picks, rendered for them.
+
+    Everyone else sees what sells now, the same page for all with the same cart badge and hearts:
+    it is reused (app.state.home_page_cache) until the catalog snapshot or the best sellers change.
+    """
     if services.interactions.has_history(session_id):
         cart = services.carts.recent_quantities(session_id)
-        picks = services.recommender.for_visitor(session_id, 8, cart=cart)
-    else:
+        return _home(request, services, services.recommender.for_visitor(session_id, 8, cart=cart))
+    # Read before rendering: a change during the render then only makes the stored page's stamp old.
+    snapshot, version = services.catalog.all(), services.recommender.trending_version()
+    key = (request.url.query, services.carts.count(session_id), services.wishlist.ids(session_id))
+
+    def build() -> bytes:
         picks = Recommendations(services.recommender.trending(8), personal=False)
-    return render(
-        request,
-        "pages/home.html",
-        {
-            "featured": services.catalog.featured(8),
-            "new_arrivals": services.catalog.new_arrivals(8),
-            "picks": picks,
-        },
-    )
+        return bytes(_home(request, services, picks).body)
+
+    pages: PageCache = request.app.state.home_page_cache
+    return HTMLResponse(pages.page(snapshot, version, key, build))
+
+
+def _home(request: Request, services: ShopServices, picks: Recommendations) -> HTMLResponse:
+    context = {"featured": services.catalog.featured(8), "new_arrivals": services.catalog.new_arrivals(8)}
+    return render(request, "pages/home.html", {**context, "picks": picks})
 
 
 def _page_url(query: CatalogQuery) -> Callable[[int], str]:

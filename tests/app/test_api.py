@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -112,6 +113,23 @@ def test_place_order_and_look_it_up(client: TestClient, services: ShopServices, 
     short = client.post("/api/orders", json=order_body(product["_id"], 2))
     assert short.status_code == 409
     assert "Only 1" in short.json()["detail"]
+
+
+def test_a_reused_list_answer_follows_orders_and_edits(
+    client: TestClient, services: ShopServices, product_factory: Any
+) -> None:
+    product = product_factory(name="Last Tins Darjeeling", category="tea", stock=3)
+    listed = lambda: client.get("/api/products", params={"category": "tea"}).json()["items"]  # noqa: E731
+    assert [(p["name"], p["stock"]) for p in listed()] == [("Last Tins Darjeeling", 3)]
+
+    assert client.post("/api/orders", json=order_body(product["_id"], 2)).status_code == 201
+    assert [p["stock"] for p in listed()] == [1]
+
+    services.db.products.update_one(  # an edit made by another process
+        {"_id": product["_id"]}, {"$set": {"name": "Darjeeling, last tins", "updatedAt": datetime.now(UTC)}}
+    )
+    services.catalog.invalidate()
+    assert [p["name"] for p in listed()] == ["Darjeeling, last tins"]
 
 
 @pytest.mark.parametrize(

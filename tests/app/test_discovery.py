@@ -166,6 +166,24 @@ def test_home_shows_trending_then_recommended_for_you(
     assert "Recommended for you" in again and "Acacia Honey" in again
 
 
+def test_a_first_time_visitors_home_is_shared_until_best_sellers_or_products_change(
+    client: TestClient, services: ShopServices, teas: dict[str, Any]
+) -> None:
+    before = client.get("/").text
+    assert client.get("/").text == before  # reused: a new render would number its wishlist toggles anew
+
+    _orders(services, (teas["matcha"], teas["honey"]))  # best sellers move; the catalog does not
+    trending = client.get("/").text
+    assert "Trending now" in trending and "Ceremonial Matcha" in trending
+    assert "Trending now" not in before
+
+    services.db.products.update_one(
+        {"_id": teas["matcha"]["_id"]}, {"$set": {"name": "Ceremonial Uji Matcha", "updatedAt": datetime.now(UTC)}}
+    )
+    services.catalog.invalidate()
+    assert "Ceremonial Uji Matcha" in client.get("/").text
+
+
 # --- product page -------------------------------------------------------------------------------
 
 
