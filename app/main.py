@@ -40,7 +40,7 @@ from app.routes import (
     info_pages,
     seo,
 )
-from app.routes.catalog_pages import prerender_product_pages
+from app.routes.catalog_pages import prerender_listing_pages, prerender_product_pages
 from app.scheduler import start_scheduler
 from app.templating import PageCache, compile_templates
 from shop.db import get_db
@@ -95,14 +95,18 @@ class VisitorSessionMiddleware:
 
 
 def _warm_pages(app: FastAPI, index_sync: threading.Thread | None, stop: threading.Event) -> None:
-    """Pre-render the product pages once the vector index is in sync (their "Similar products" row
-    comes from it), off the request path; a failure only leaves pages to be rendered on demand."""
+    """Pre-render the listing and product pages once the vector index is in sync (searches and the
+    "Similar products" row come from it), off the request path; a failure only leaves pages to be
+    rendered on demand."""
     try:
         if index_sync is not None:
             index_sync.join()
         started = time.perf_counter()
+        listings = prerender_listing_pages(app, stop)
         count = prerender_product_pages(app, stop)
-        log.info("pre-rendered %d product pages in %.1f s", count, time.perf_counter() - started)
+        log.info(
+            "pre-rendered %d listing and %d product pages in %.1f s", listings, count, time.perf_counter() - started
+        )
     except Exception:
         log.warning("could not pre-render the product pages", exc_info=True)
     finally:

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.routes import catalog_pages
-from app.routes.catalog_pages import prerender_product_pages
+from app.routes.catalog_pages import prerender_listing_pages, prerender_product_pages
 from app.templating import PageCache
 from shop.orders import OrderRequest
 from shop.services import ShopServices
@@ -401,3 +401,29 @@ def test_product_pages_are_pre_rendered_for_first_time_visitors(
     monkeypatch.setattr(catalog_pages, "render", no_render)
     page = TestClient(client.app).get("/products/sencha")  # a new visitor, with a new session
     assert page.status_code == 200 and "Sencha Asahi" in page.text and 'id="cart-count">0<' in page.text
+
+
+def test_listing_pages_are_pre_rendered_for_first_time_visitors(
+    client: TestClient, services: ShopServices, product_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(services.settings.page_size + 1):  # two pages of the whole catalog
+        product_factory(name=f"Estate Tea No. {n:02d}", category="tea")
+    product_factory(name="Heather Honey", slug="honey", category="food")
+    for _ in range(2):
+        services.interactions.record("a" * 32, "search", query="honey")
+    services.interactions.flush()
+    # A search stored by an older version, which the page would now refuse (422): skipped.
+    services.db.userInteractions.insert_one({"type": "search", "query": "x" * 101, "at": datetime.now(UTC)})
+
+    # Whole catalog pages 1 and 2, the tea and food categories, the one valid popular search.
+    assert prerender_listing_pages(client.app) == 5
+
+    def no_render(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(catalog_pages, "render", no_render)
+    visitor = TestClient(client.app)  # a new visitor, with a new session
+    for url in ("/products", "/products?page=2", "/products?category=food", "/products?q=honey"):
+        page = visitor.get(url)
+        assert page.status_code == 200 and 'id="cart-count">0<' in page.text, url
+    assert "Heather Honey" in visitor.get("/products?q=honey").text
