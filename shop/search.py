@@ -928,12 +928,10 @@ class HybridSearch:
 
         The same call serves the storefront search box and the agent's search tool.
         """
-        text = query.q or ""
-        filters = QueryFilters()
-        if understand and text:
-            text, filters = parse_query(text)
+        text, filters = self._prepare(query.q or "", understand=understand)
+        if understand:
             query = filters.merged_into(query)
-        query = query.model_copy(update={"q": text[:100] or None})
+        query = query.model_copy(update={"q": text or None})
         if not text:
             return SearchResult(catalog.search(query), text, filters)
         return SearchResult(
@@ -947,13 +945,15 @@ class HybridSearch:
         if self.store is None:
             return 0
         index = self.keyword_index(catalog)
-        prepared: list[str] = []
-        for raw in texts:
-            text, _ = parse_query(raw)
-            text = text[:100]
-            if text.strip():
-                prepared.append(index.correct(text))
+        prepared = [index.correct(text) for text, _ in map(self._prepare, texts) if text.strip()]
         return self.store.embedding.remember_queries(prepared)
+
+    @staticmethod
+    def _prepare(raw: str, *, understand: bool = True) -> tuple[str, QueryFilters]:
+        """A visitor's text as it is ranked: without the filters it states ("under $10", "decaf"),
+        which `understand` takes out of it, and at most 100 characters."""
+        text, filters = parse_query(raw) if understand and raw else (raw, QueryFilters())
+        return text[:100], filters
 
     def vectors_version(self) -> tuple[int, bool]:
         """Changes whenever semantic answers may: the index was written, or semantic ranking switched on."""
