@@ -440,7 +440,7 @@ class Recommender:
         top_pop = max(trending.values(), default=0.0)
         if top_pop > 0 and self.blend.popularity > 0:
             # The prior orders candidates the visitor's own signals left tied, and fills the list.
-            candidates = set(scores) | {pid for pid, _ in heapq.nlargest(n * 3, trending.items(), key=lambda i: i[1])}
+            candidates = set(scores) | {pid for pid, _ in stats.trending_ranked()[: n * 3]}
             for pid in candidates:
                 scores[pid] = scores.get(pid, 0.0) + self.blend.popularity * trending.get(pid, 0.0) / top_pop
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
