@@ -126,15 +126,30 @@ def create_owner(db: Database, email: str, password: str) -> Owner:
 
 
 def set_password(db: Database, email: str, password: str) -> Owner:
-    """Replace the password and sign out every session of the account (a reset means "lock others out")."""
+    """Replace the password and sign out every session of the account (a reset means "lock others out").
+
+    One transaction with its activity-log entry: a reset that left a stolen session signed in, or
+    that the log does not show, would defeat its purpose.
+    """
     _check_password(password)
-    doc = db.owners.find_one_and_update(
-        {"email": normalize_email(email)},
-        {"$set": {"passwordHash": _hasher.hash(password), "updatedAt": datetime.now(UTC)}},
-    )
+    password_hash = _hasher.hash(password)
+
+    def work(session: ClientSession) -> dict[str, Any] | None:
+        doc = db.owners.find_one_and_update(
+            {"email": normalize_email(email)},
+            {"$set": {"passwordHash": password_hash, "updatedAt": datetime.now(UTC)}},
+            session=session,
+        )
+        if doc is None:
+            return None
+        ended = db.owner_sessions.delete_many({"ownerId": doc["_id"]}, session=session).deleted_count
+        after = {"via": "command line", "sessionsEnded": ended}
+        log_activity(db, doc["email"], "owner.password_reset", "owner", doc["_id"], None, after, session=session)
+        return doc
+
+    doc = run_transaction(db, work)
     if doc is None:
         raise InvalidInput(f"There is no owner account for {email}.", field="email")
-    db.owner_sessions.delete_many({"ownerId": doc["_id"]})
     return Owner.from_doc(doc)
 
 

@@ -149,3 +149,5 @@ def test_password_reset_signs_out_every_session(owner_client: TestClient, servic
 
     set_password(services.db, "owner@example.com", "a brand new password")
     assert owner_client.get("/admin", follow_redirects=False).status_code == 303
+    entry = services.db.activity_log.find_one({"action": "owner.password_reset"})
+    assert entry["owner"] == "owner@example.com" and entry["after"]["sessionsEnded"] == 1
