@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from bson import ObjectId
 
 from shop.errors import InvalidInput, NotFound, OutOfStock
 from shop.services import ShopServices
@@ -76,3 +77,40 @@ def test_concurrent_adds_lose_nothing(services: ShopServices, product_factory: A
     for thread in threads:
         thread.join()
     assert len(services.carts.view("busy").lines) == 8
+
+
+def test_a_change_made_elsewhere_since_this_process_wrote_is_kept(services: ShopServices, product_factory: Any) -> None:
+    """The cart this process last wrote is where the next change starts; another tab, process or
+    checkout writing in between must not be overwritten by it."""
+    first, second, third = (str(product_factory(stock=20)["_id"]) for _ in range(3))
+    carts = services.carts
+    assert carts.add("tabs", first, 1).count == 1
+    services.db.carts.update_one(  # another process adds to the same cart
+        {"_id": "tabs"},
+        {"$push": {"items": {"productId": ObjectId(second), "quantity": 2}}, "$inc": {"version": 1}},
+    )
+
+    cart = carts.add("tabs", third, 1)
+
+    assert {line.product.id: line.quantity for line in cart.lines} == {first: 1, second: 2, third: 1}
+    assert carts.count("tabs") == 4
+    carts.clear("tabs")
+    assert carts.add("tabs", first, 3).count == 3  # after a checkout emptied it, nothing comes back
+    assert services.db.carts.find_one({"_id": "tabs"})["items"] == [{"productId": ObjectId(first), "quantity": 3}]
+
+
+def test_a_visitors_next_change_and_badge_need_no_read(
+    services: ShopServices, product_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = (str(product_factory(stock=20)["_id"]) for _ in range(2))
+    carts = services.carts
+    carts.add("quick", first, 1)
+    reads: list[str] = []
+    read = carts._items
+    monkeypatch.setattr(carts, "_items", lambda session_id: reads.append(session_id) or read(session_id))
+
+    assert carts.add("quick", second, 2).count == 3
+    assert carts.count("quick") == 3
+
+    assert reads == []
+    assert services.db.carts.find_one({"_id": "quick"})["version"] == 2
