@@ -142,8 +142,8 @@ def inventory_rows(
     db: Database, settings: Settings, *, product_ids: Iterable[ObjectId] | None = None
 ) -> list[InventoryRow]:
     """Every active product with its stored forecast, in name order."""
-    fields = dict.fromkeys(["slug", "name", "category", "supplier", "leadTimeDays", "price", "stock"], 1)
-    fields.update(lowStockThreshold=1, deletedAt=1)
+    names = ["slug", "name", "category", "supplier", "leadTimeDays", "price", "stock", "lowStockThreshold", "deletedAt"]
+    fields = dict.fromkeys(names, 1)
     inventory_fields = {"productId": 1, "predictedDemand": 1, "restockAlert": 1, "lowStockNotified": 1}
     if product_ids is None:
         # The whole collections rather than a 2,000-id "$in" (shop.db.find_in); rows of deleted
