@@ -38,6 +38,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from shop.catalog import Catalog, Product
+from shop.db import find_in
 from shop.errors import InvalidInput, NotFound
 from shop.mail import Email, Mailer, render
 from shop.settings import Settings
@@ -215,8 +216,10 @@ class WishlistService:
         if not by_id:
             return 0
         entries = list(
-            self.db[ITEMS].find(
-                {"productId": {"$in": [ObjectId(pid) for pid in by_id]}},
+            find_in(
+                self.db[ITEMS],
+                "productId",
+                [ObjectId(pid) for pid in by_id],  # a burst of orders changes hundreds of products
                 {"visitorId": 1, "productId": 1, "lastInStock": 1, "lastPrice": 1},
             )
         )
