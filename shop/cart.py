@@ -74,7 +74,7 @@ class CartService:
         self.catalog = catalog
         # Every page shows the cart badge and the recommendation rows leave out what is in the cart;
         # caching the quantities spares the database one read per page. Writes through this process
-        # drop the entry at once; the TTL bounds what another process's write can leave stale.
+        # replace the entry at once; the TTL bounds what another process's write can leave stale.
         self._counts: dict[str, tuple[float, dict[str, int]]] = {}
         # The lines and version of each cart as this process last wrote it. A change starts from
         # it instead of a read; if another tab, process or checkout wrote since, the versioned write
@@ -134,7 +134,8 @@ class CartService:
 
     def _change(self, session_id: str, product_id: str, new_quantity: Callable[[int], int]) -> CartView:
         """Read the cart, change one line, write it if nobody wrote in between (else again), and
-        answer with the cart as written: one read and one write when uncontended."""
+        answer with the cart as written: one write when this process wrote the cart last, one read
+        and one write otherwise."""
         oid = ObjectId(product_id)
         known: tuple[list[dict[str, Any]], int | None] | None = self._written.pop(session_id, None)
         for attempt in range(30):
