@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from shop.catalog import Catalog, Product, normalize
+from shop.catalog.snapshot import Catalog, Product, normalize
 from tools.context import TurnRecord
 
 _MONEY = re.compile(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
-from shop.settings import Settings
+from shop.core.settings import Settings
 
 
 def build_chat_model(settings: Settings) -> BaseChatModel:

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from agent import prompts
-from shop.catalog import Catalog
-from shop.conversations import ChatMessage, Conversation
+from shop.catalog.snapshot import Catalog
+from shop.conversations.store import ChatMessage, Conversation
 
 MESSAGE_CHARS = 700
 SUMMARY_CHARS = 600

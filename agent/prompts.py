@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from shop.settings import PROJECT_ROOT
+from shop.core.settings import PROJECT_ROOT
 
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 

@@ -21,10 +21,10 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from agent.guard import NameIndex
-from shop.catalog import Product, tokenize
-from shop.errors import ShopError
-from shop.orders import normalize_order_id
-from shop.search import STOPWORDS, parse_query
+from shop.catalog.snapshot import Product, tokenize
+from shop.core.errors import ShopError
+from shop.discovery.search import STOPWORDS, parse_query
+from shop.ordering.orders import normalize_order_id
 from tools import customer
 from tools.common import fence, product_line
 from tools.context import ToolContext

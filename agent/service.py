@@ -39,10 +39,10 @@ from langgraph.types import Command
 
 from agent import confirm, guard, memory, prompts, retrieval
 from agent.llm import build_chat_model
-from shop.catalog import Product
-from shop.conversations import Channel, ChatRole, Conversation, ConversationStore
-from shop.errors import ShopError
-from shop.money import format_money
+from shop.catalog.snapshot import Product
+from shop.conversations.store import Channel, ChatRole, Conversation, ConversationStore
+from shop.core.errors import ShopError
+from shop.core.money import format_money
 from shop.services import ShopServices
 from tools import actions
 from tools.context import ToolContext

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pymongo.database import Database
 
 from app import owner_cli
-from shop.settings import Settings, get_settings
+from shop.core.settings import Settings, get_settings
 
 log = logging.getLogger("app")
 
@@ -27,7 +27,7 @@ log = logging.getLogger("app")
 @contextmanager
 def running_database(settings: Settings) -> Iterator[Database]:
     """The configured MongoDB, or the embedded one started for the duration of the block."""
-    from shop import db as shop_db
+    from shop.core import db as shop_db
 
     embedded = None
     if not settings.mongodb_uri:
@@ -60,7 +60,7 @@ def seed_if_empty(database: Database, settings: Settings) -> None:
 
 
 def seed(database: Database, settings: Settings, products: int) -> None:
-    from shop.demo import seed_demo_shop
+    from demo.generator import seed_demo_shop
 
     started = time.monotonic()
     print(f"Seeding the demo shop ({products} products, 12 months of orders) ...")
@@ -72,7 +72,7 @@ def seed(database: Database, settings: Settings, products: int) -> None:
 def ensure_first_owner(database: Database, settings: Settings, login_url: str) -> None:
     """On the very first start there is no way into the admin yet: create the owner account with a
     generated password and show it once (only its argon2 hash is stored, so it cannot be shown again)."""
-    from shop.owners import create_owner, generate_password, owner_exists
+    from shop.backoffice.owners import create_owner, generate_password, owner_exists
 
     if owner_exists(database):
         return
@@ -99,8 +99,8 @@ def cmd_create_owner(args: argparse.Namespace) -> int:
     """`create-owner --email EMAIL [--password-stdin] [--reset]`: a new owner account, or with --reset a
     new password for an existing one (which also signs out its sessions)."""
     from app.owner_cli import command_database
-    from shop.errors import ShopError
-    from shop.owners import create_owner, generate_password, set_password
+    from shop.backoffice.owners import create_owner, generate_password, set_password
+    from shop.core.errors import ShopError
 
     generated = not args.password_stdin
     password = generate_password() if generated else sys.stdin.readline().rstrip("\r\n")
@@ -229,7 +229,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         if args.reset:
             for name in database.list_collection_names():
                 database.drop_collection(name)
-            from shop.db import ensure_indexes
+            from shop.core.db import ensure_indexes
 
             ensure_indexes(database)
         seed(database, get_settings(), args.products or settings.demo_products)

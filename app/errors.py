@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.templating import is_htmx, templates
-from shop.errors import ShopError
-from shop.validation import describe_errors
+from shop.core.errors import ShopError
+from shop.core.validation import describe_errors
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.embedded_mongo import port_in_use
-from shop.settings import PROJECT_ROOT
+from shop.core.settings import PROJECT_ROOT
 
 EXAMPLE = PROJECT_ROOT / ".env.example"
 _LINE = re.compile(r"^(?P<key>[A-Z][A-Z0-9_]*)=(?P<value>.*)$")

@@ -43,9 +43,9 @@ from app.routes import (
 from app.routes.catalog_pages import prerender_listing_pages, prerender_product_pages
 from app.scheduler import start_scheduler
 from app.templating import PageCache, compile_templates
-from shop.db import get_db
+from shop.core.db import get_db
+from shop.core.settings import PROJECT_ROOT, Settings, get_settings
 from shop.services import ShopServices, open_vector_store
-from shop.settings import PROJECT_ROOT, Settings, get_settings
 
 log = logging.getLogger(__name__)
 

@@ -17,14 +17,14 @@ from typing import Any
 
 from pymongo.database import Database
 
-from shop.settings import Settings, get_settings
+from shop.core.settings import Settings, get_settings
 
 
 @contextmanager
 def command_database(settings: Settings, name: str | None = None) -> Iterator[Database]:
     """The shop's database (or `name` on the same server), attaching to a running embedded one."""
     from app.cli import running_database
-    from shop import db as shop_db
+    from shop.core import db as shop_db
 
     if not settings.mongodb_uri:
         from app.embedded_mongo import port_in_use
@@ -52,7 +52,7 @@ def command_database(settings: Settings, name: str | None = None) -> Iterator[Da
 
 
 def _mailer(database: Database, settings: Settings) -> Any:
-    from shop.mail import Mailer
+    from shop.messaging.mail import Mailer
 
     return Mailer(database, settings, background=False)
 
@@ -65,7 +65,7 @@ def _mailer(database: Database, settings: Settings) -> Any:
 def cmd_forecast(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from shop.owner_jobs import forecast_job
+    from shop.backoffice.owner_jobs import forecast_job
 
     settings = get_settings()
     with command_database(settings) as database:
@@ -106,8 +106,8 @@ def _size(path: Path) -> str:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from shop import backup
-    from shop.owner_jobs import backup_job
+    from shop.backoffice import backup
+    from shop.backoffice.owner_jobs import backup_job
 
     settings = get_settings()
     if args.list:
@@ -138,7 +138,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from shop import backup
+    from shop.backoffice import backup
 
     archive = Path(args.archive)
     if not archive.is_file():

@@ -2,7 +2,7 @@
 
 Why a thread in the app and not cron: the shop must keep its forecasts and backups fresh on a
 fresh machine with nothing but `make run`. Why that is safe with several processes: every job runs
-through `shop.jobs.run_job`, which takes a lock document in MongoDB and re-checks "is it due?" after
+through `shop.backoffice.jobs.run_job`, which takes a lock document in MongoDB and re-checks "is it due?" after
 taking it, so two processes (workers, machines) never run the same job twice; the loser just skips.
 
 What runs:
@@ -25,10 +25,10 @@ import time
 
 from bson import ObjectId
 
-from shop import owner_jobs
-from shop.catalog import Product
-from shop.inventory import check_low_stock
-from shop.jobs import JobOutcome
+from shop.backoffice import owner_jobs
+from shop.backoffice.jobs import JobOutcome
+from shop.catalog.snapshot import Product
+from shop.inventory.stock import check_low_stock
 from shop.services import ShopServices
 
 log = logging.getLogger(__name__)

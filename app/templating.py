@@ -16,9 +16,9 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
-from shop.catalog import Product
-from shop.money import format_money
-from shop.settings import PROJECT_ROOT, get_settings
+from shop.catalog.snapshot import Product
+from shop.core.money import format_money
+from shop.core.settings import PROJECT_ROOT, get_settings
 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
 # Templates change with a deploy, which restarts the app; checking each file's mtime on every render

@@ -21,10 +21,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.embedded_mongo import EmbeddedMongo
-from shop.db import connect, database, ensure_indexes
-from shop.demo import build_demo_shop, seed_demo_shop
+from demo.generator import build_demo_shop, seed_demo_shop
+from shop.core.db import connect, database, ensure_indexes
+from shop.core.settings import Settings
 from shop.services import ShopServices
-from shop.settings import Settings
 
 
 @contextmanager

@@ -28,8 +28,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.agent_common import demo_shop, endpoint_alive
-from shop.conversations import new_key
-from shop.settings import Settings
+from shop.conversations.store import new_key
+from shop.core.settings import Settings
 from tests.support.scripted_model import ScriptedChatModel, call, last_tool_result
 
 ANN = "I'm Ann Lee, ann@example.com, 5 Oak Road, Springfield. Please order it."

@@ -39,8 +39,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.agent_common import demo_shop, endpoint_alive
-from shop.conversations import new_key
-from shop.orders import OrderRequest
+from shop.conversations.store import new_key
+from shop.ordering.orders import OrderRequest
 from shop.services import ShopServices
 
 Check = Callable[[ShopServices, dict[str, Any], Any], bool]
@@ -498,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides["openai_base_url"] = args.base_url
     if args.model:
         overrides["openai_model"] = args.model
-    from shop.settings import Settings
+    from shop.core.settings import Settings
 
     probe = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
     key = probe.openai_api_key.get_secret_value() if probe.openai_api_key else None

@@ -24,10 +24,10 @@ from pymongo.database import Database
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.embedded_mongo import EmbeddedMongo
-from shop import backup
-from shop.db import connect, database, ensure_indexes
-from shop.demo import seed_demo_shop
-from shop.settings import Settings
+from demo.generator import seed_demo_shop
+from shop.backoffice import backup
+from shop.core.db import connect, database, ensure_indexes
+from shop.core.settings import Settings
 
 
 def raw_documents(db: Database) -> dict[str, list[bytes]]:

@@ -32,11 +32,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.embedded_mongo import EmbeddedMongo
-from shop.catalog import CatalogQuery
-from shop.db import connect, database, ensure_indexes
-from shop.demo import seed_demo_shop
+from demo.generator import seed_demo_shop
+from shop.catalog.snapshot import CatalogQuery
+from shop.core.db import connect, database, ensure_indexes
+from shop.core.settings import Settings
 from shop.services import ShopServices
-from shop.settings import Settings
 from vectorstore import LocalSentenceEmbedding, ProductVectorStore
 
 QUERIES = [

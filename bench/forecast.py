@@ -30,9 +30,9 @@ from pymongo.database import Database
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also runnable as `python bench/forecast.py`
 
 from app.embedded_mongo import EmbeddedMongo
-from shop import forecasting
-from shop.db import connect, database, ensure_indexes
-from shop.demo import build_demo_shop
+from demo.generator import build_demo_shop
+from shop.core.db import connect, database, ensure_indexes
+from shop.inventory import forecasting
 
 SPARSE_CANDIDATES = ("CrostonOptimized", "CrostonSBA", "ADIDA", "IMAPA", "TSB", "AutoETS(A,N,A)")
 
@@ -41,7 +41,11 @@ def seed(db: Database, n_products: int, now: datetime) -> dict[str, int]:
     """Insert the demo's products, inventory and orders (what forecasting reads)."""
     shop = build_demo_shop(n_products=n_products, now=now)
     counts = {}
-    for name, docs in (("products", shop.products), ("inventory", shop.inventory), ("orders", shop.orders)):
+    for name, docs in (
+        ("products", shop.products),
+        ("inventory", shop.inventory),
+        ("orders", shop.orders),
+    ):
         for offset in range(0, len(docs), 1000):
             db[name].insert_many(docs[offset : offset + 1000], ordered=False)
         counts[name] = len(docs)

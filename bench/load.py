@@ -30,8 +30,8 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.embedded_mongo import EmbeddedMongo, free_port
-from shop.db import connect, database
-from shop.demo import seed_demo_shop
+from demo.generator import seed_demo_shop
+from shop.core.db import connect, database
 
 Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, headers
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pymongo.database import Database
 
-from shop.catalog import Catalog
-from shop.search import ProductIndex
+from shop.catalog.snapshot import Catalog
+from shop.discovery.search import ProductIndex
 
 if TYPE_CHECKING:
     from vectorstore import ProductVectorStore

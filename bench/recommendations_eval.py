@@ -38,10 +38,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.offline_catalog import indexed_store, snapshot_catalog
-from shop.demo import build_demo_shop
-from shop.interactions import Interaction
-from shop.recommendations import Blend, CoPurchaseStats, Recommender
-from shop.search import HybridSearch
+from demo.generator import build_demo_shop
+from shop.discovery.interactions import Interaction
+from shop.discovery.recommendations import Blend, CoPurchaseStats, Recommender
+from shop.discovery.search import HybridSearch
 
 K = 10
 
@@ -72,7 +72,7 @@ def tune(
 ) -> None:
     """Choose blend weights on half of the customers (validation), report them on the other half.
 
-    How the defaults in shop.recommendations.Blend were chosen; the split is fixed (every other
+    How the defaults in shop.discovery.recommendations.Blend were chosen; the split is fixed (every other
     customer in order of first purchase) so the choice is reproducible.
     """
     validation, test = cases[0::2], cases[1::2]

@@ -2,7 +2,7 @@
 
 The labelled queries are in bench/data/search_queries.json (graded 1-3 by the rules in
 bench/search_labels.py, written against `build_demo_shop()` with 160 products). All three rankers
-see the same query understanding (shop.search.parse_query: prices, "caffeine-free", category hints)
+see the same query understanding (shop.discovery.search.parse_query: prices, "caffeine-free", category hints)
 and the same filters, so only the RANKING differs:
 
 - keyword:  HybridSearch without a vector store (typo-tolerant weighted keywords),
@@ -33,9 +33,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.offline_catalog import indexed_store, snapshot_catalog
-from shop.catalog import CatalogQuery
-from shop.demo import build_demo_shop
-from shop.search import HybridSearch, _on_shelf, parse_query
+from demo.generator import build_demo_shop
+from shop.catalog.snapshot import CatalogQuery
+from shop.discovery.search import HybridSearch, _on_shelf, parse_query
 
 DATA = Path(__file__).resolve().parent / "data" / "search_queries.json"
 K = 10

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING
 
 from pymongo.database import Database
 
-from shop.cart import CartService
-from shop.catalog import Catalog
-from shop.db import ensure_indexes
-from shop.interactions import InteractionLog
-from shop.mail import Mailer
-from shop.orders import OrderService
-from shop.recommendations import CoPurchaseIndex, Recommender
-from shop.reviews import ProductReviews
-from shop.search import HybridSearch, ProductIndex
-from shop.settings import Settings
-from shop.wishlist import WishlistService
+from shop.catalog.snapshot import Catalog
+from shop.core.db import ensure_indexes
+from shop.core.settings import Settings
+from shop.customers.wishlist import WishlistService
+from shop.discovery.interactions import InteractionLog
+from shop.discovery.recommendations import CoPurchaseIndex, Recommender
+from shop.discovery.search import HybridSearch, ProductIndex
+from shop.messaging.mail import Mailer
+from shop.ordering.cart import CartService
+from shop.ordering.orders import OrderService
+from shop.reviews.product_reviews import ProductReviews
 
 if TYPE_CHECKING:
     from vectorstore import ProductVectorStore

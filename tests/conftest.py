@@ -20,9 +20,9 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from app.embedded_mongo import EmbeddedMongo
-from shop.db import connect, database
+from shop.core.db import connect, database
+from shop.core.settings import Settings
 from shop.services import ShopServices
-from shop.settings import Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -21,14 +21,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shop.cart import CartView
-from shop.catalog import Product
-from shop.conversations import Conversation, PendingAction
-from shop.errors import Conflict, ShopError
-from shop.money import format_money
-from shop.orders import OrderRequest, OrderView
+from shop.catalog.snapshot import Product
+from shop.conversations.store import Conversation, PendingAction
+from shop.core.errors import Conflict, ShopError
+from shop.core.money import format_money
+from shop.core.validation import describe_errors
+from shop.ordering.cart import CartView
+from shop.ordering.orders import OrderRequest, OrderView
 from shop.services import ShopServices
-from shop.validation import describe_errors
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +288,7 @@ def _cancel(services: ShopServices, action: PendingAction) -> ActionOutcome:
     if order.status != "pending":
         return ActionOutcome(f"Order {order.id} is {order.status} now, so it can no longer be cancelled here.", False)
     try:
-        from shop.order_admin import OrderAdmin
+        from shop.ordering.admin import OrderAdmin
     except ImportError:  # pragma: no cover - the admin's order lifecycle ships with the shop
         return ActionOutcome("Cancelling is not available right now; please contact us.", False)
     admin = OrderAdmin(services.db, services.settings, services.mailer, on_stock_change=services.catalog.invalidate)

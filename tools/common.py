@@ -18,8 +18,8 @@ from decimal import Decimal
 
 from bson import ObjectId
 
-from shop.catalog import CatalogQuery, Product, normalize, tokenize
-from shop.money import format_money
+from shop.catalog.snapshot import CatalogQuery, Product, normalize, tokenize
+from shop.core.money import format_money
 from tools.context import ToolContext
 
 MAX_ITEMS = 4

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from shop.catalog import Product
-from shop.conversations import Conversation, PendingAction
+from shop.catalog.snapshot import Product
+from shop.conversations.store import Conversation, PendingAction
 from shop.services import ShopServices
 
 # Tools of one turn may run in parallel threads; their bookkeeping is tiny, so one lock serves all.

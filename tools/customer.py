@@ -21,13 +21,13 @@ from typing import Annotated, Any, Literal
 from langchain.tools import ToolRuntime, tool
 from pydantic import Field, ValidationError
 
-from shop.catalog import CATEGORIES, CatalogQuery, Product
-from shop.contact import ContactRequest, submit_contact
-from shop.errors import ShopError
-from shop.orders import normalize_order_id
-from shop.policies import PolicyLibrary
+from shop.catalog.snapshot import CATEGORIES, CatalogQuery, Product
+from shop.conversations.policies import PolicyLibrary
+from shop.core.errors import ShopError
+from shop.core.validation import describe_errors
+from shop.messaging.contact import ContactRequest, submit_contact
+from shop.ordering.orders import normalize_order_id
 from shop.services import ShopServices
-from shop.validation import describe_errors
 from tools import actions
 from tools.common import (
     DESCRIPTION_CHARS,
@@ -117,7 +117,7 @@ def details(ctx: ToolContext, product: str) -> str:
 def _reviews(ctx: ToolContext, product: Product, limit: int = 2) -> list[str]:
     """A couple of recent reviews: customer-written text, so cleaned and trimmed like any other data."""
     try:
-        from shop.reviews import visible_reviews
+        from shop.reviews.product_reviews import visible_reviews
 
         reviews = visible_reviews(ctx.services.db, product.id, limit=limit)
     except Exception:  # reviews are a nice-to-have in an answer, never a reason to fail it

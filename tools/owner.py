@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from langchain.tools import ToolRuntime, tool
 
-from shop import forecasting
-from shop.catalog import CATEGORIES
+from shop.catalog.snapshot import CATEGORIES
+from shop.inventory import forecasting
 from tools.common import clean, fence, money, resolve_product
 from tools.context import ToolContext
 
@@ -65,7 +65,7 @@ def low_stock(ctx: ToolContext, limit: int = MAX_ROWS) -> str:
     limit = max(1, min(int(limit or MAX_ROWS), 20))
     settings = ctx.services.settings
     try:
-        from shop.inventory import filter_rows, inventory_rows
+        from shop.inventory.stock import filter_rows, inventory_rows
 
         rows = filter_rows(inventory_rows(ctx.services.db, settings), status="low", sort="urgency")
         lines = []
@@ -139,7 +139,7 @@ def reorder(ctx: ToolContext, category: str = "", limit: int = MAX_ROWS) -> str:
 
 
 def _report(ctx: ToolContext, period: str) -> tuple[Any, str]:
-    from shop.analytics import preset_period, sales_report, shop_zone
+    from shop.backoffice.analytics import preset_period, sales_report, shop_zone
 
     settings = ctx.services.settings
     period = period if period in PERIOD_NAMES else "30d"

@@ -1,6 +1,6 @@
 """Admin: sales analytics for a chosen period, with charts and CSV exports.
 
-The figures come from shop.analytics (cancelled orders excluded, exact decimal sums, days in
+The figures come from shop.backoffice.analytics (cancelled orders excluded, exact decimal sums, days in
 SHOP_TIMEZONE); this module only parses the period, draws the charts and formats the page.
 """
 
@@ -16,9 +16,9 @@ from app.admin_ui import clean_params, render_admin
 from app.charts import bar_chart, share_chart
 from app.deps import Services
 from app.routes.admin_auth import CurrentOwner
-from shop import analytics
-from shop.errors import InvalidInput
-from shop.money import format_money
+from shop.backoffice import analytics
+from shop.core.errors import InvalidInput
+from shop.core.money import format_money
 from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)

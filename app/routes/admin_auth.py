@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.admin_ui import render_admin
 from app.deps import Services
 from app.templating import is_htmx
-from shop.owners import (
+from shop.backoffice.owners import (
     SESSION_LIFETIME,
     InvalidCredentials,
     LoginThrottled,
@@ -28,7 +28,7 @@ from shop.owners import (
     end_session,
     get_session,
 )
-from shop.owners import authenticate as authenticate_owner
+from shop.backoffice.owners import authenticate as authenticate_owner
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 

@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.admin_ui import clean_params, render_admin
 from app.deps import Services
 from app.routes.admin_auth import CurrentOwner
-from shop.activity import recent_activity
-from shop.inbox import open_message_count
-from shop.order_admin import OrderAdmin, OrderListQuery
+from shop.backoffice.activity import recent_activity
+from shop.messaging.inbox import open_message_count
+from shop.ordering.admin import OrderAdmin, OrderListQuery
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 

@@ -11,7 +11,7 @@ from app.admin_ui import clean_params, render_admin
 from app.deps import Services
 from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
 from app.templating import is_htmx
-from shop.inbox import (
+from shop.messaging.inbox import (
     InboxQuery,
     OutboxQuery,
     get_outbox_email,

@@ -1,7 +1,7 @@
 """Admin: inventory dashboard, per-product forecast chart, low-stock thresholds, purchase-order drafts.
 
-The numbers come from shop.inventory (stored forecasts combined with current stock), the chart from
-shop.forecasting (the same implementation the nightly job and the owner's agent use), so the page,
+The numbers come from shop.inventory.stock (stored forecasts combined with current stock), the chart from
+shop.inventory.forecasting (the same implementation the nightly job and the owner's agent use), so the page,
 the email and the chat never disagree. Every write is CSRF-checked and goes to the activity log.
 """
 
@@ -20,12 +20,14 @@ from app.charts import forecast_chart
 from app.deps import Services
 from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
 from app.templating import is_htmx
-from shop import forecasting, inventory, owner_jobs
-from shop.activity import log_activity
-from shop.catalog import CATEGORIES
-from shop.errors import InvalidInput
-from shop.jobs import job_info
-from shop.purchase_orders import (
+from shop.backoffice import owner_jobs
+from shop.backoffice.activity import log_activity
+from shop.backoffice.jobs import job_info
+from shop.catalog.snapshot import CATEGORIES
+from shop.core.errors import InvalidInput
+from shop.inventory import forecasting
+from shop.inventory import stock as inventory
+from shop.inventory.purchase_orders import (
     NO_SUPPLIER,
     build_purchase_orders,
     csv_filename,

@@ -15,10 +15,10 @@ from app.admin_ui import clean_params, render_admin
 from app.deps import Services
 from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
 from app.templating import is_htmx
-from shop.activity import recent_activity
-from shop.errors import ShopError
-from shop.order_admin import ACTION_LABELS, TRANSITIONS, OrderAdmin, OrderListQuery
-from shop.orders import STATUSES
+from shop.backoffice.activity import recent_activity
+from shop.core.errors import ShopError
+from shop.ordering.admin import ACTION_LABELS, TRANSITIONS, OrderAdmin, OrderListQuery
+from shop.ordering.orders import STATUSES
 from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)

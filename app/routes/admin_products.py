@@ -17,11 +17,8 @@ from app.admin_ui import clean_params, render_admin
 from app.deps import Services
 from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
 from app.templating import is_htmx
-from shop.activity import recent_activity
-from shop.catalog import CATEGORIES
-from shop.errors import InvalidInput, ShopError
-from shop.media import MAX_IMAGE_BYTES, check_image, media_store
-from shop.products import (
+from shop.backoffice.activity import recent_activity
+from shop.catalog.admin import (
     ADMIN_SORTS,
     EDITABLE,
     MAX_CSV_BYTES,
@@ -33,6 +30,9 @@ from shop.products import (
     product_form_values,
     validate_product,
 )
+from shop.catalog.media import MAX_IMAGE_BYTES, check_image, media_store
+from shop.catalog.snapshot import CATEGORIES
+from shop.core.errors import InvalidInput, ShopError
 from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)

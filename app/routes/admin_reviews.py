@@ -11,7 +11,7 @@ from app.admin_ui import clean_params, render_admin
 from app.deps import Services
 from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
 from app.templating import is_htmx
-from shop.moderation import ReviewListQuery, ReviewModeration
+from shop.reviews.moderation import ReviewListQuery, ReviewModeration
 from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)

@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.deps import Services
 from app.routes.chat import ACTION_ID_PATTERN, Agent
 from app.schemas import ERROR_RESPONSES
-from shop.conversations import new_key
-from shop.errors import NotFound
+from shop.conversations.store import new_key
+from shop.core.errors import NotFound
 
 router = APIRouter(prefix="/api/chat", tags=["chat"], responses=ERROR_RESPONSES)
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from app.deps import Services, SessionId
 from app.schemas import ERROR_RESPONSES, RecommendationList
-from shop.catalog import Product
+from shop.catalog.snapshot import Product
 from shop.services import ShopServices
 
 router = APIRouter(prefix="/api", tags=["discovery"], responses=ERROR_RESPONSES)

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from app.deps import Services
 from app.schemas import ERROR_RESPONSES, Order
-from shop.orders import OrderRequest
-from shop.validation import Email
+from shop.core.validation import Email
+from shop.ordering.orders import OrderRequest
 
 router = APIRouter(prefix="/api/orders", tags=["orders"], responses=ERROR_RESPONSES)
 

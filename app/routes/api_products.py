@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from app.deps import Services
 from app.schemas import ERROR_RESPONSES, ProductDetail, ProductList
 from app.templating import PageCache
-from shop.catalog import CatalogQuery, Category, SortKey
+from shop.catalog.snapshot import CatalogQuery, Category, SortKey
 from shop.services import ShopServices
 
 router = APIRouter(prefix="/api/products", tags=["products"], responses=ERROR_RESPONSES)

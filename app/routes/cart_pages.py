@@ -14,9 +14,9 @@ from pydantic import ValidationError
 
 from app.deps import Services, SessionId
 from app.templating import is_htmx, render, templates
-from shop.errors import InvalidInput, NotFound, ShopError
-from shop.orders import OrderRequest
-from shop.validation import describe_errors
+from shop.core.errors import InvalidInput, NotFound, ShopError
+from shop.core.validation import describe_errors
+from shop.ordering.orders import OrderRequest
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
 

@@ -15,9 +15,9 @@ from pydantic import ValidationError
 from app.deps import Services, SessionId
 from app.routes.discovery_pages import product_extras, product_rows
 from app.templating import PageCache, canonical, is_htmx, render
-from shop.catalog import SORT_OPTIONS, CatalogQuery, Product, query_from_params
-from shop.recommendations import Recommendations
-from shop.reviews import ReviewSort
+from shop.catalog.snapshot import SORT_OPTIONS, CatalogQuery, Product, query_from_params
+from shop.discovery.recommendations import Recommendations
+from shop.reviews.product_reviews import ReviewSort
 from shop.services import ShopServices
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
@@ -140,7 +140,7 @@ def product_page(
     """The product page, reused while nothing it shows can differ (app.state.product_page_cache).
 
     The key holds the version of everything the page shows: the product (its version also names one
-    state of its reviews: shop.reviews.ProductReviews), the products of its two rows, the category
+    state of its reviews: shop.reviews.product_reviews.ProductReviews), the products of its two rows, the category
     navigation; and what is the visitor's own: the cart badge, the hearts and their own review, which
     prefills the form (a frozen ReviewView, so an edit is a new key). So an order or an edit makes
     new pages only for the products it touched; the others stay. The stamp is what decides the rows

@@ -23,11 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agent.service import ChatAgent, TurnOutcome
 from app.deps import Services, SessionId
 from app.templating import templates
-from shop.catalog import Product
-from shop.conversations import ChatMessage
-from shop.errors import InvalidInput
+from shop.catalog.snapshot import Product
+from shop.conversations.store import ChatMessage
+from shop.core.errors import InvalidInput
+from shop.core.validation import describe_errors
 from shop.services import ShopServices
-from shop.validation import describe_errors
 
 log = logging.getLogger(__name__)
 

@@ -15,15 +15,15 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.deps import Services, SessionId
 from app.templating import is_htmx, render
-from shop.catalog import Product
-from shop.reviews import (
+from shop.catalog.snapshot import Product
+from shop.core.validation import Email, describe_errors
+from shop.reviews.product_reviews import (
     REVIEW_SORTS,
     ReviewInput,
     ReviewSort,
     submit_review,
 )
 from shop.services import ShopServices
-from shop.validation import Email, describe_errors
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
 

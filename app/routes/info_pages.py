@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from app.deps import Services
 from app.templating import render
-from shop.contact import ContactRequest, submit_contact
-from shop.validation import describe_errors
+from shop.core.validation import describe_errors
+from shop.messaging.contact import ContactRequest, submit_contact
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
 

@@ -17,7 +17,7 @@ import pytest
 
 from agent.service import ChatAgent, TurnOutcome
 from app.embedded_mongo import free_port
-from shop.conversations import new_key
+from shop.conversations.store import new_key
 from shop.services import ShopServices
 from tests.app.admin.conftest import owner, owner_client  # noqa: F401 - fixtures for the owner chat tests
 from tests.support.scripted_model import ScriptedChatModel

@@ -16,7 +16,7 @@ import openai
 import pytest
 
 from agent.service import OFFLINE_REPLY, STEP_LIMIT_REPLY
-from shop.orders import OrderRequest
+from shop.ordering.orders import OrderRequest
 from tests.support.scripted_model import call, last_tool_result
 from tools.customer import CUSTOMER_TOOLS
 from tools.owner import OWNER_TOOLS

@@ -12,7 +12,7 @@ import pytest
 from bson import ObjectId
 from fastapi.testclient import TestClient
 
-from shop.interactions import COLLECTION
+from shop.discovery.interactions import COLLECTION
 from shop.services import ShopServices
 
 HX = {"HX-Request": "true"}

@@ -12,8 +12,8 @@ from pymongo.database import Database
 
 from app.cli import main
 from app.embedded_mongo import EmbeddedMongo
-from shop import backup
-from shop.settings import Settings, get_settings
+from shop.backoffice import backup
+from shop.core.settings import Settings, get_settings
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from app.routes import catalog_pages
 from app.routes.catalog_pages import prerender_listing_pages, prerender_product_pages
 from app.templating import PageCache
-from shop.orders import OrderRequest
+from shop.ordering.orders import OrderRequest
 from shop.services import ShopServices
 from tests.support.orders import bought_together
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.scheduler import Scheduler
-from shop import backup
-from shop.jobs import job_info
+from shop.backoffice import backup
+from shop.backoffice.jobs import job_info
 from shop.services import ShopServices
 
 

@@ -15,10 +15,10 @@ from pymongo.database import Database
 from app.embedded_mongo import EmbeddedMongo
 from app.init_env import ShopConfig, render_env
 from app.scheduler import Scheduler
-from shop import backup
-from shop.db import database
+from shop.backoffice import backup
+from shop.core.db import database
+from shop.core.settings import Settings
 from shop.services import ShopServices
-from shop.settings import Settings
 from tests.conftest import make_product
 
 

@@ -12,8 +12,8 @@ import pytest
 import uvicorn
 
 from app.embedded_mongo import free_port
+from shop.core.settings import Settings
 from shop.services import ShopServices
-from shop.settings import Settings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [

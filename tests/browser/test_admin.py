@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shop.owners import create_owner
+from shop.backoffice.owners import create_owner
 from shop.services import ShopServices
 
 pytestmark = pytest.mark.browser

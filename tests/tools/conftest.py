@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from shop.conversations import Conversation, new_key
+from shop.conversations.store import Conversation, new_key
 from shop.services import ShopServices
 from tests.agent.conftest import items  # noqa: F401 - fixture
 from tools.context import ToolContext

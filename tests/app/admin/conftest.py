@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from pymongo.database import Database
 
-from shop.owners import Owner, create_owner
+from shop.backoffice.owners import Owner, create_owner
+from shop.core.settings import Settings
 from shop.services import ShopServices
-from shop.settings import Settings
 
 OWNER_EMAIL = "owner@example.com"
 OWNER_PASSWORD = "correct horse battery staple"

@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from shop.settings import Settings
+from shop.core.settings import Settings
 
 PUBLIC = {("GET", "/admin/login"), ("POST", "/admin/login")}
 HX = {"HX-Request": "true"}

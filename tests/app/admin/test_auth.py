@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.routes.admin_auth import safe_next
+from shop.core.settings import Settings
 from shop.services import ShopServices
-from shop.settings import Settings
 from tests.app.admin.conftest import OwnerAccount, login, login_form_token
 
 
@@ -145,7 +145,7 @@ def test_signed_in_owner_skips_the_login_page(owner_client: TestClient) -> None:
 
 
 def test_password_reset_signs_out_every_session(owner_client: TestClient, services: ShopServices) -> None:
-    from shop.owners import set_password
+    from shop.backoffice.owners import set_password
 
     set_password(services.db, "owner@example.com", "a brand new password")
     assert owner_client.get("/admin", follow_redirects=False).status_code == 303

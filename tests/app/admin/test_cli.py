@@ -11,8 +11,8 @@ from pymongo.database import Database
 
 from app.cli import ensure_first_owner, main
 from app.embedded_mongo import EmbeddedMongo
-from shop.owners import authenticate, get_owner
-from shop.settings import Settings, get_settings
+from shop.backoffice.owners import authenticate, get_owner
+from shop.core.settings import Settings, get_settings
 
 
 @pytest.fixture

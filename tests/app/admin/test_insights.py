@@ -16,8 +16,8 @@ from bson import ObjectId
 from fastapi.testclient import TestClient
 from pymongo.database import Database
 
-from shop.forecasting import refresh_inventory_forecasts
-from shop.jobs import job_info
+from shop.backoffice.jobs import job_info
+from shop.inventory.forecasting import refresh_inventory_forecasts
 from shop.services import ShopServices
 
 _numbers = itertools.count()

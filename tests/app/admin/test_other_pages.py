@@ -8,9 +8,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from shop.orders import OrderRequest, OrderView
+from shop.ordering.orders import OrderRequest, OrderView
 from shop.services import ShopServices
-from tests.shop.test_moderation import add_review
+from tests.shop.reviews.test_moderation import add_review
 
 HX = {"HX-Request": "true"}
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from shop.services import ShopServices
-from tests.shop.test_media import PNG
+from tests.shop.catalog.test_media import PNG
 from tests.support.http_stub import http_stub
 
 HX = {"HX-Request": "true"}

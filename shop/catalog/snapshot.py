@@ -1,0 +1,416 @@
+"""The catalog: products read from MongoDB through an in-process snapshot.
+
+SecantusDB scans and sorts without index order (a filtered, sorted query over a few thousand products
+takes tens of milliseconds), and every storefront page filters, sorts and counts. So the catalog keeps
+a snapshot of all products in memory and answers listings from it in well under a millisecond. The
+snapshot follows the database by reading only the products whose `updatedAt` moved (with an overlap
+window so a slow commit is not missed), at most every `refresh_seconds`; writes made through this
+process mark it stale at once. Orders never trust the snapshot: stock and prices are re-read and
+decremented inside the order transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from bson import ObjectId
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo.database import Database
+
+from shop.core.db import find_in
+from shop.core.pagination import Page
+from shop.core.validation import line
+
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "coffee": ("Coffee", "Single origins and blends, roasted in small batches."),
+    "tea": ("Tea", "Loose-leaf black, green, oolong and caffeine-free herbal teas."),
+    "food": ("Pantry & Treats", "Chocolate, biscuits, honey, jams and other good things."),
+    "beauty": ("Beauty Cream", "Gentle face, hand and body creams and balms."),
+}
+Category = Literal["coffee", "tea", "food", "beauty"]
+SortKey = Literal["relevance", "price_asc", "price_desc", "newest", "rating", "name"]
+SORT_OPTIONS: list[tuple[str, str]] = [
+    ("relevance", "Best match"),
+    ("price_asc", "Price: low to high"),
+    ("price_desc", "Price: high to low"),
+    ("newest", "Newest"),
+    ("rating", "Best rated"),
+    ("name", "Name A-Z"),
+]
+LOW_STOCK = 5
+# How far back each incremental refresh re-reads, so a write whose transaction committed a little
+# after its `updatedAt` timestamp is still picked up.
+SYNC_OVERLAP = timedelta(seconds=30)
+MISS_GRACE = 0.05
+
+_WORD = re.compile(r"[a-z0-9%]+")
+
+
+def normalize(text: str) -> str:
+    """Lowercase, accents removed: 'Crème' matches 'creme'."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokenize(text: str) -> list[str]:
+    return _WORD.findall(normalize(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    id: str
+    slug: str
+    name: str
+    description: str
+    category: str
+    price: Decimal
+    stock: int
+    image_url: str
+    tags: tuple[str, ...]
+    attributes: dict[str, str]
+    rating: float
+    review_count: int
+    featured: bool
+    supplier: str
+    lead_time_days: int
+    created_at: datetime
+    updated_at: datetime
+    deleted: bool
+    # Weighted terms for keyword search: token -> weight (name 3, tags/category 2, attributes 1.5,
+    # description 1); computed once per product version, used by shop.discovery.search.KeywordIndex.
+    terms: dict[str, float] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def version(self) -> tuple[Any, ...]:
+        """What tells one state of the product from another, for caches of what shows it (cards,
+        pages): every write moves `updatedAt`; stock, price and rating are there for writes that
+        another process made without it."""
+        return (self.id, self.updated_at, self.stock, self.price, self.rating, self.review_count)
+
+    @property
+    def category_name(self) -> str:
+        return CATEGORIES.get(self.category, (self.category.title(), ""))[0]
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+    @property
+    def low_stock(self) -> bool:
+        return 0 < self.stock <= LOW_STOCK
+
+    @property
+    def url(self) -> str:
+        return f"/products/{self.slug}"
+
+    @property
+    def object_id(self) -> ObjectId:
+        return ObjectId(self.id)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Product:
+        attributes = {str(k): str(v) for k, v in (doc.get("attributes") or {}).items()}
+        tags = tuple(str(t) for t in doc.get("tags") or ())
+        created = doc.get("createdAt") or datetime.now(UTC)
+        return cls(
+            id=str(doc["_id"]),
+            slug=doc["slug"],
+            name=doc["name"],
+            description=doc.get("description", ""),
+            category=doc.get("category", ""),
+            price=Decimal(doc["price"]),
+            stock=int(doc.get("stock", 0)),
+            image_url=doc.get("imageUrl") or "",
+            tags=tags,
+            attributes=attributes,
+            rating=float(doc.get("rating") or 0.0),
+            review_count=int(doc.get("reviewCount") or 0),
+            featured=bool(doc.get("featured")),
+            supplier=doc.get("supplier", ""),
+            lead_time_days=int(doc.get("leadTimeDays") or 7),
+            created_at=created,
+            updated_at=doc.get("updatedAt") or created,
+            deleted=doc.get("deletedAt") is not None,
+            terms=_index_terms(doc["name"], doc.get("category", ""), tags, attributes, doc.get("description", "")),
+        )
+
+    def to_summary(self) -> dict[str, Any]:
+        """The JSON shape of a product in listings (prices as decimal numbers in the shop currency)."""
+        return {
+            "id": self.id,
+            "slug": self.slug,
+            "name": self.name,
+            "category": self.category,
+            "price": float(self.price),
+            "stock": self.stock,
+            "imageUrl": self.image_url,
+            "rating": round(self.rating, 2),
+            "reviewCount": self.review_count,
+        }
+
+    def to_detail(self) -> dict[str, Any]:
+        return {
+            **self.to_summary(),
+            "description": self.description,
+            "attributes": self.attributes,
+            "tags": list(self.tags),
+            "url": self.url,
+        }
+
+
+def _index_terms(
+    name: str, category: str, tags: Iterable[str], attributes: dict[str, str], description: str
+) -> dict[str, float]:
+    terms: dict[str, float] = {}
+    weighted = [
+        (description, 1.0),
+        (" ".join(attributes.values()), 1.5),
+        (" ".join([category, CATEGORIES.get(category, ("", ""))[0], *tags]), 2.0),
+        (name, 3.0),
+    ]
+    for text, weight in weighted:
+        for token in tokenize(text):
+            terms[token] = max(terms.get(token, 0.0), weight)
+    return terms
+
+
+class CatalogQuery(BaseModel):
+    """Filters, sort and page of a catalog listing; the same model serves pages, API and agent."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    q: line(100, min_length=0) | None = None  # type: ignore[valid-type]
+    category: Category | None = None
+    min_price: Decimal | None = Field(default=None, ge=0, le=100000, max_digits=9, decimal_places=2)
+    max_price: Decimal | None = Field(default=None, ge=0, le=100000, max_digits=9, decimal_places=2)
+    in_stock: bool = False
+    min_rating: float | None = Field(default=None, ge=0, le=5)
+    sort: SortKey = "relevance"
+    page: int = Field(default=1, ge=1, le=10000)
+    page_size: int = Field(default=24, ge=1, le=100)
+
+
+CatalogPage = Page[Product]
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    slug: str
+    name: str
+    description: str
+    count: int
+
+
+class Catalog:
+    """Snapshot of the product collection, refreshed incrementally; thread-safe for readers."""
+
+    def __init__(self, db: Database, *, refresh_seconds: float = 1.0) -> None:
+        self.db = db
+        self.refresh_seconds = refresh_seconds
+        self._products: dict[str, Product] = {}
+        self._by_slug: dict[str, Product] = {}
+        self._active: list[Product] = []
+        self._high_water: datetime | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+        # Filtered + sorted listings of the current snapshot, keyed by the filters: browsing pages
+        # then only slice a list. Replaced wholesale whenever the snapshot changes.
+        self._listings: dict[tuple[Any, ...], list[Product]] = {}
+        self._listeners: list[Callable[[list[Product]], None]] = []
+        self._categories: tuple[list[Product], list[CategoryView]] | None = None
+
+    # --- keeping up with the database -------------------------------------------------------
+    def invalidate(self) -> None:
+        """Make the next read look for changes (called after this process writes products)."""
+        self._checked_at = 0.0
+
+    def on_change(self, listener: Callable[[list[Product]], None]) -> None:
+        """Called with the products that changed on each refresh (e.g. to re-embed them)."""
+        self._listeners.append(listener)
+
+    def _fresh(self) -> None:
+        if time.monotonic() - self._checked_at < self.refresh_seconds and self._high_water is not None:
+            return
+        # One refresher at a time; readers meanwhile keep the previous snapshot, which is at most
+        # `refresh_seconds` old.
+        if not self._lock.acquire(blocking=self._high_water is None):
+            return
+        try:
+            if time.monotonic() - self._checked_at >= self.refresh_seconds or self._high_water is None:
+                self._refresh()
+        finally:
+            self._lock.release()
+
+    def _refresh(self) -> None:
+        started = time.monotonic()
+        if self._high_water is None:
+            docs = list(self.db.products.find({}))
+        else:
+            docs = self._written_since(self._high_water - SYNC_OVERLAP)
+        changed: list[Product] = []
+        products = dict(self._products)
+        for doc in docs:
+            product = Product.from_doc(doc)
+            previous = products.get(product.id)
+            if previous is None or previous.updated_at != product.updated_at or previous != product:
+                changed.append(product)
+            products[product.id] = product
+            if self._high_water is None or product.updated_at > self._high_water:
+                self._high_water = product.updated_at
+        if self._high_water is None:
+            self._high_water = datetime.now(UTC) - SYNC_OVERLAP
+        if changed or not self._products:
+            self._products = products
+            self._by_slug = {p.slug: p for p in products.values()}
+            self._active = sorted((p for p in products.values() if not p.deleted), key=lambda p: normalize(p.name))
+            self._listings = {}
+        self._checked_at = started
+        if changed:
+            for listener in self._listeners:
+                listener(changed)
+
+    def _written_since(self, since: datetime) -> list[dict[str, Any]]:
+        """The products written since `since` that the snapshot does not hold as written.
+
+        Ids and stamps first, whole documents only for what moved: after a burst of orders the
+        overlap window holds most of the catalog, which was otherwise read and parsed again every
+        second for the few products that changed since the last look.
+        """
+        stamps = self.db.products.find({"updatedAt": {"$gte": since}}, {"updatedAt": 1})
+        moved = [
+            stamp["_id"]
+            for stamp in stamps
+            if (known := self._products.get(str(stamp["_id"]))) is None or known.updated_at != stamp["updatedAt"]
+        ]
+        return list(find_in(self.db.products, "_id", moved)) if moved else []
+
+    # --- reads ------------------------------------------------------------------------------
+    def all(self) -> list[Product]:
+        self._fresh()
+        return self._active
+
+    def _find(self, key: str, table: Callable[[], dict[str, Product]]) -> Product | None:
+        """Look a product up; on a miss, make sure the snapshot is not simply behind.
+
+        A reader that could not take the refresh lock keeps the previous snapshot, which may not yet
+        hold a product created a moment ago. A miss therefore waits for (or makes) a refresh that
+        started after it, unless one started within the last MISS_GRACE seconds, which bounds how
+        often requests for unknown ids can make the catalog query the database.
+        """
+        self._fresh()
+        product = table().get(key)
+        if product is None:
+            asked = time.monotonic()
+            with self._lock:
+                if self._checked_at < asked - MISS_GRACE:
+                    self._refresh()
+            product = table().get(key)
+        return product
+
+    def get(self, product_id: str) -> Product | None:
+        """Active product by id (deleted products are not for sale)."""
+        product = self._find(product_id, lambda: self._products)
+        return product if product and not product.deleted else None
+
+    def get_any(self, product_id: str) -> Product | None:
+        """Product by id even when deleted: order history still names it."""
+        return self._find(product_id, lambda: self._products)
+
+    def by_slug(self, slug: str) -> Product | None:
+        product = self._find(slug, lambda: self._by_slug)
+        return product if product and not product.deleted else None
+
+    def categories(self) -> list[CategoryView]:
+        """The categories with their product counts (every page's navigation: kept per snapshot)."""
+        items = self.all()
+        cached = self._categories
+        if cached is not None and cached[0] is items:
+            return cached[1]
+        counts = Counter(product.category for product in items)
+        views = [CategoryView(slug, name, desc, counts.get(slug, 0)) for slug, (name, desc) in CATEGORIES.items()]
+        self._categories = (items, views)
+        return views
+
+    def _listing(self, key: tuple[Any, ...], build: Callable[[list[Product]], list[Product]]) -> list[Product]:
+        listings = self._listings  # read before all(): a refresh swaps in a new dict after the new snapshot
+        items = self.all()
+        cached = listings.get(key)
+        if cached is None:
+            cached = build(items)
+            if len(listings) > 512:
+                listings.clear()
+            listings[key] = cached
+        return cached
+
+    def featured(self, limit: int = 8) -> list[Product]:
+        picks = self._listing(
+            ("featured",),
+            lambda items: sorted((p for p in items if p.featured and p.in_stock), key=lambda p: (-p.rating, p.name)),
+        )
+        return picks[:limit]
+
+    def new_arrivals(self, limit: int = 8) -> list[Product]:
+        newest = self._listing(
+            ("newest",),
+            lambda items: sorted((p for p in items if p.in_stock), key=lambda p: p.created_at, reverse=True),
+        )
+        return newest[:limit]
+
+    def search(self, query: CatalogQuery, *, scores: dict[str, float] | None = None) -> CatalogPage:
+        """Filter, sort and paginate. Free text is ranked elsewhere (shop.discovery.search.HybridSearch): when
+        `scores` (product id -> relevance) are given, the listing holds exactly those products."""
+        if scores is not None:
+            items = _sorted([p for p in self.all() if p.id in scores and on_shelf(p, query)], query.sort, scores)
+        else:
+            key = (query.category, query.min_price, query.max_price, query.in_stock, query.min_rating, query.sort)
+            items = self._listing(
+                key, lambda products: _sorted([p for p in products if on_shelf(p, query)], query.sort, {})
+            )
+        start = (query.page - 1) * query.page_size
+        return Page(items[start : start + query.page_size], len(items), query.page, query.page_size)
+
+
+def on_shelf(product: Product, query: CatalogQuery) -> bool:
+    """The listing filters of a CatalogQuery (category, price range, in stock, rating) on one product."""
+    if query.category and product.category != query.category:
+        return False
+    if query.min_price is not None and product.price < query.min_price:
+        return False
+    if query.max_price is not None and product.price > query.max_price:
+        return False
+    if query.in_stock and not product.in_stock:
+        return False
+    return not (query.min_rating is not None and product.rating < query.min_rating)
+
+
+def _sorted(items: list[Product], sort: str, scores: dict[str, float]) -> list[Product]:
+    if sort == "price_asc":
+        return sorted(items, key=lambda p: (p.price, p.name))
+    if sort == "price_desc":
+        return sorted(items, key=lambda p: (-p.price, p.name))
+    if sort == "newest":
+        return sorted(items, key=lambda p: (p.created_at, p.id), reverse=True)
+    if sort == "rating":
+        return sorted(items, key=lambda p: (-p.rating, -p.review_count, p.name))
+    if sort == "name":
+        return items  # the snapshot is kept in name order
+    if scores:
+        return sorted(items, key=lambda p: (-scores.get(p.id, 0.0), not p.in_stock, p.name))
+    # No query: in-stock, well-reviewed products first.
+    return sorted(items, key=lambda p: (not p.in_stock, not p.featured, -p.rating, p.name))
+
+
+def query_from_params(params: dict[str, str], *, page_size: int) -> CatalogQuery:
+    """Build a query from URL parameters; empty form fields mean "no filter" rather than an error."""
+    values: dict[str, Any] = {k: v for k, v in params.items() if v not in ("", None)}
+    values.setdefault("page_size", page_size)
+    return CatalogQuery.model_validate(values)

@@ -1,0 +1,1 @@
+"""The shop's foundations every domain package stands on: settings, the database, money, input validation, errors, transactions."""

@@ -1,0 +1,177 @@
+"""MongoDB connection, codecs and indexes.
+
+Money is stored as Decimal128 and handled as `decimal.Decimal` in Python, so no amount ever passes
+through a float. Datetimes come back tz-aware in UTC so comparisons never mix naive and aware values.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC
+from decimal import Decimal
+from typing import Any
+
+from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
+from bson.decimal128 import Decimal128
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+
+class DecimalCodec(TypeCodec):
+    python_type = Decimal
+    bson_type = Decimal128
+
+    def transform_python(self, value: Decimal) -> Decimal128:
+        return Decimal128(value)
+
+    def transform_bson(self, value: Decimal128) -> Decimal:
+        return value.to_decimal()
+
+
+def codec_options() -> CodecOptions:
+    return CodecOptions(tz_aware=True, tzinfo=UTC, type_registry=TypeRegistry([DecimalCodec()]))
+
+
+def connect(uri: str, **kwargs: Any) -> MongoClient:
+    """A client tuned for a web app: short server selection so a dead database fails a request fast."""
+    options: dict[str, Any] = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000, "maxPoolSize": 50}
+    options.update(kwargs)
+    return MongoClient(uri, **options)
+
+
+def database(client: MongoClient, name: str) -> Database:
+    return client.get_database(name, codec_options=codec_options())
+
+
+IN_CHUNK = 100
+
+
+def find_in(
+    collection: Collection, field: str, values: Sequence[Any], projection: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The documents whose `field` is one of `values`, asked for IN_CHUNK values at a time.
+
+    SecantusDB matches "$in" in time quadratic in the list (1,000 ids: 0.9 s in one list, 0.17 s in
+    chunks of 100) and other queries wait behind it; for real MongoDB the chunks are only a few
+    more round trips.
+    """
+    for start in range(0, len(values), IN_CHUNK):
+        yield from collection.find({field: {"$in": list(values[start : start + IN_CHUNK])}}, projection)
+
+
+_client_lock = threading.Lock()
+_client: MongoClient | None = None
+
+
+def get_client() -> MongoClient:
+    """The process-wide client (pymongo pools connections, so one per process is right)."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            from shop.core.settings import get_settings
+
+            settings = get_settings()
+            if not settings.mongodb_uri:
+                raise RuntimeError(
+                    "MONGODB_URI is not set. Start the shop with `make run` (or `python -m app run`), "
+                    "which starts the embedded database and sets it."
+                )
+            _client = connect(settings.mongodb_uri)
+        return _client
+
+
+def get_db() -> Database:
+    from shop.core.settings import get_settings
+
+    return database(get_client(), get_settings().mongodb_db)
+
+
+def close_client() -> None:
+    global _client
+    with _client_lock:
+        if _client is not None:
+            _client.close()
+            _client = None
+
+
+INDEXES: dict[str, list[IndexModel]] = {
+    "products": [
+        IndexModel([("slug", ASCENDING)], unique=True, name="slug_unique"),
+        IndexModel([("updatedAt", ASCENDING)], name="updated_at"),
+    ],
+    "inventory": [IndexModel([("productId", ASCENDING)], unique=True, name="product_unique")],
+    "customers": [IndexModel([("email", ASCENDING)], unique=True, name="email_unique")],
+    "orders": [
+        IndexModel([("email", ASCENDING), ("createdAt", DESCENDING)], name="email_created"),
+        IndexModel([("createdAt", DESCENDING)], name="created"),
+        IndexModel([("status", ASCENDING), ("createdAt", DESCENDING)], name="status_created"),
+        # The co-purchase statistics follow new and changed orders by updatedAt (shop.discovery.recommendations).
+        IndexModel([("updatedAt", ASCENDING)], name="updated_at"),
+    ],
+    "reviews": [
+        IndexModel([("productId", ASCENDING), ("createdAt", DESCENDING)], name="product_created"),
+        # One review per visitor and product; reviews without a visitor id (imported) are exempt.
+        IndexModel(
+            [("productId", ASCENDING), ("visitorId", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"visitorId": {"$type": "string"}},
+            name="product_visitor_unique",
+        ),
+    ],
+    "userInteractions": [
+        IndexModel([("visitorId", ASCENDING), ("at", DESCENDING)], name="visitor_at"),
+        IndexModel(
+            [("customerEmail", ASCENDING), ("at", DESCENDING)],
+            partialFilterExpression={"customerEmail": {"$type": "string"}},
+            name="email_at",
+        ),
+        IndexModel([("at", ASCENDING)], expireAfterSeconds=60 * 60 * 24 * 180, name="at_ttl"),
+    ],
+    "wishlists": [
+        IndexModel([("visitorId", ASCENDING), ("productId", ASCENDING)], unique=True, name="visitor_product_unique"),
+        IndexModel([("productId", ASCENDING)], name="product"),
+    ],
+    "wishlist_contacts": [
+        IndexModel(
+            [("token", ASCENDING)], unique=True, partialFilterExpression={"token": {"$type": "string"}}, name="token"
+        )
+    ],
+    "carts": [IndexModel([("updatedAt", ASCENDING)], expireAfterSeconds=60 * 60 * 24 * 30, name="cart_ttl")],
+    "contact_messages": [IndexModel([("createdAt", DESCENDING)], name="created")],
+    "outbox": [IndexModel([("createdAt", DESCENDING)], name="created")],
+    # Chats are kept for 90 days after their last message.
+    "conversation_history": [
+        IndexModel([("updatedAt", ASCENDING)], expireAfterSeconds=60 * 60 * 24 * 90, name="conversation_ttl")
+    ],
+    "owners": [IndexModel([("email", ASCENDING)], unique=True, name="email_unique")],
+    "owner_sessions": [IndexModel([("expiresAt", ASCENDING)], expireAfterSeconds=0, name="session_ttl")],
+    "login_failures": [
+        IndexModel([("key", ASCENDING), ("at", DESCENDING)], name="key_at"),
+        IndexModel([("expiresAt", ASCENDING)], expireAfterSeconds=0, name="failure_ttl"),
+    ],
+    "activity_log": [
+        IndexModel([("at", DESCENDING)], name="at"),
+        IndexModel([("entity", ASCENDING), ("entityId", ASCENDING), ("at", DESCENDING)], name="entity_at"),
+    ],
+}
+
+
+OBSOLETE_INDEXES: dict[str, list[str]] = {
+    # Listings are served from the in-memory catalog, so no query used it, and every stock change
+    # paid for it: ~0.6 ms of each order's product write on SecantusDB, which rewrites every index.
+    "products": ["category_price"],
+}
+
+
+def ensure_indexes(db: Database) -> None:
+    """Create every index the shop relies on and drop those it no longer uses; safe to run at each
+    start-up (create_indexes is idempotent, and an index already gone is skipped)."""
+    for collection, models in INDEXES.items():
+        db[collection].create_indexes(models)
+    for collection, names in OBSOLETE_INDEXES.items():
+        existing = set(db[collection].index_information())
+        for name in names:
+            if name in existing:
+                db[collection].drop_index(name)

@@ -1,0 +1,132 @@
+"""One settings object for the whole shop, read from the environment and `.env`.
+
+It lives in shop/ (the lowest layer that needs configuration) so that app/, agent/ and tools/ can all
+read it without any layer importing upward.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+
+    shop_name: str = "AI Shop"
+    shop_tagline: str = "Specialty coffee, fine tea, pantry treats and gentle creams."
+    base_url: str = "http://127.0.0.1:8000"
+    currency: str = "USD"
+    currency_symbol: str = "$"
+    owner_email: str = "owner@example.com"
+    mail_from: str = "AI Shop <shop@example.com>"
+
+    # MongoDB: unset means "start the embedded SecantusDB under data_dir".
+    mongodb_uri: str | None = None
+    mongodb_db: str = "aishop"
+    embedded_db_port: int = 27018
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = PROJECT_ROOT / "var"
+    media_dir: Path | None = None
+
+    # Set to true behind HTTPS so cookies are never sent in clear text.
+    cookie_secure: bool = False
+
+    # Providers: empty means the embedded default (outbox collection, local media folder).
+    resend_api_key: SecretStr | None = None
+    resend_base_url: str = "https://api.resend.com"
+    cloudinary_url: SecretStr | None = None
+
+    # Vector index: a Chroma server when set (http://host:8000), else a local folder under data_dir.
+    chroma_url: str | None = None
+    # Semantic search needs the embedding model (~90 MB in memory); off means keyword search only.
+    semantic_search: bool = True
+
+    # Demo data seeded on first start of an empty database.
+    seed_demo: bool = True
+    demo_products: int = Field(default=160, ge=1, le=20000)
+
+    # How long a catalog snapshot may be served before checking the database for changes.
+    catalog_refresh_seconds: float = Field(default=1.0, ge=0)
+    low_stock_threshold: int = 5
+    page_size: int = Field(default=24, ge=1, le=100)
+
+    # Owner jobs run by the in-app scheduler (and by `python -m app forecast|backup`). A lock document
+    # in MongoDB makes sure two processes serving the same shop never run one job twice.
+    scheduler_enabled: bool = True
+    forecast_interval_hours: float = Field(default=24, ge=0)
+    # Timezone of the owner's calendar days in sales analytics (an IANA name such as Europe/Berlin).
+    shop_timezone: str = "UTC"
+    # Backups: archives go to backup_dir (default DATA_DIR/backups); the newest backup_keep are kept.
+    # backup_interval_hours 0 turns the scheduled backup off (the CLI still works).
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=7, ge=1)
+    backup_interval_hours: float = Field(default=24, ge=0)
+
+    # Shopping assistant: any OpenAI-compatible endpoint. With neither OPENAI_API_KEY nor
+    # OPENAI_BASE_URL set, the chat talks to the embedded local model on 127.0.0.1:LOCAL_LLM_PORT
+    # (`python -m agent.local_llm`). OPENAI_MODEL defaults to that local model's name, or to
+    # gpt-4o-mini when an API key is set.
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str | None = None
+    local_llm_port: int = 8765
+    # Seconds to wait for the model per call; a small local model needs a generous bound.
+    chat_timeout_seconds: float = Field(default=180, gt=0)
+    chat_max_tokens: int = Field(default=350, ge=32, le=4000)
+    # Graph steps per turn (a model call and a tool call are one step each): the agent ends with a
+    # polite answer instead of looping when a turn needs more.
+    chat_max_steps: int = Field(default=10, ge=3, le=60)
+    # Turns of chat history the model sees; older turns are folded into a short summary.
+    chat_history_turns: int = Field(default=6, ge=1, le=50)
+    # Shop policies (shipping, returns, payment, contact) the assistant answers from; the owner
+    # edits these Markdown files. Default: docs/policies in the project.
+    policies_dir: Path | None = None
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
+
+    @property
+    def chroma_location(self) -> str | Path:
+        return self.chroma_url or self.data_dir / "chroma"
+
+    @property
+    def resolved_backup_dir(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
+
+    @property
+    def resolved_policies_dir(self) -> Path:
+        return self.policies_dir or PROJECT_ROOT / "docs" / "policies"
+
+    @property
+    def llm_is_local(self) -> bool:
+        return not (self.openai_api_key or self.openai_base_url)
+
+    @property
+    def llm_base_url(self) -> str | None:
+        """None means the OpenAI default endpoint (an API key without a base URL)."""
+        if self.openai_base_url:
+            return self.openai_base_url
+        return None if self.openai_api_key else f"http://127.0.0.1:{self.local_llm_port}/v1"
+
+    @property
+    def llm_model(self) -> str:
+        if self.openai_model:
+            return self.openai_model
+        # A key means a hosted service (OpenAI's default model); no key means a local server.
+        return "gpt-4o-mini" if self.openai_api_key else "qwen2.5-coder-1.5b-instruct"
+
+    @property
+    def embedded_db_dir(self) -> Path:
+        return self.data_dir / "db"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Finding products: hybrid search, recommendations and the visitor interactions that feed them."""

@@ -1,0 +1,1 @@
+"""Stock insight for the owner: stock levels and alerts, demand forecasts, purchase orders."""

@@ -1,0 +1,186 @@
+"""The owner's inbox (contact form messages) and outbox viewer (every email the shop sent).
+
+Both collections are written elsewhere (shop.messaging.contact, shop.messaging.mail); here the owner reads them and marks
+messages handled, which is an admin write like any other and goes to the activity log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from bson import ObjectId
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo import DESCENDING
+from pymongo.client_session import ClientSession
+from pymongo.database import Database
+
+from shop.backoffice.activity import log_activity
+from shop.core.errors import NotFound
+from shop.core.pagination import Page
+from shop.core.transactions import run_transaction
+from shop.core.validation import parse_object_id
+
+
+class InboxQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    show: Literal["open", "handled", "all"] = "open"
+    page: int = Field(default=1, ge=1, le=100000)
+    page_size: int = Field(default=30, ge=1, le=200)
+
+
+@dataclass(frozen=True)
+class ContactMessage:
+    id: str
+    name: str
+    email: str
+    subject: str
+    message: str
+    created_at: datetime
+    handled: bool
+    handled_at: datetime | None = None
+    handled_by: str | None = None
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> ContactMessage:
+        return cls(
+            id=str(doc["_id"]),
+            name=doc.get("name", ""),
+            email=doc.get("email", ""),
+            subject=doc.get("subject", ""),
+            message=doc.get("message", ""),
+            created_at=doc["createdAt"],
+            handled=bool(doc.get("handled")),
+            handled_at=doc.get("handledAt"),
+            handled_by=doc.get("handledBy"),
+        )
+
+
+def list_messages(db: Database, query: InboxQuery) -> Page[ContactMessage]:
+    filters: dict[str, Any] = {}
+    if query.show == "open":
+        filters["handled"] = {"$ne": True}
+    elif query.show == "handled":
+        filters["handled"] = True
+    total = db.contact_messages.count_documents(filters)
+    cursor = (
+        db.contact_messages.find(filters)
+        .sort("createdAt", DESCENDING)
+        .skip((query.page - 1) * query.page_size)
+        .limit(query.page_size)
+    )
+    return Page([ContactMessage.from_doc(doc) for doc in cursor], total, query.page, query.page_size)
+
+
+def open_message_count(db: Database) -> int:
+    return db.contact_messages.count_documents({"handled": {"$ne": True}})
+
+
+def set_handled(db: Database, message_id: str, handled: bool, *, owner: str) -> ContactMessage:
+    oid = _oid(message_id, "message")
+
+    def work(session: ClientSession) -> dict[str, Any]:
+        doc = db.contact_messages.find_one({"_id": oid}, session=session)
+        if doc is None:
+            raise NotFound("That message does not exist.")
+        if bool(doc.get("handled")) == handled:
+            return doc
+        now = datetime.now(UTC)
+        changes = {"handled": handled, "handledAt": now if handled else None, "handledBy": owner if handled else None}
+        db.contact_messages.update_one({"_id": oid}, {"$set": changes}, session=session)
+        log_activity(
+            db,
+            owner,
+            "message.handled" if handled else "message.reopened",
+            "contact_message",
+            oid,
+            {"handled": bool(doc.get("handled"))},
+            {"handled": handled},
+            session=session,
+        )
+        return {**doc, **changes}
+
+    return ContactMessage.from_doc(run_transaction(db, work))
+
+
+class OutboxQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    status: Literal["stored", "queued", "sent", "failed"] | None = None
+    kind: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$")
+    to: str | None = Field(default=None, max_length=254, pattern=r"^[^$].*$")
+    page: int = Field(default=1, ge=1, le=100000)
+    page_size: int = Field(default=50, ge=1, le=200)
+
+
+@dataclass(frozen=True)
+class OutboxEmail:
+    id: str
+    to: list[str]
+    subject: str
+    kind: str
+    status: str
+    provider: str
+    provider_id: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    attempts: int
+    error: str | None
+    text: str
+    html: str
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> OutboxEmail:
+        return cls(
+            id=str(doc["_id"]),
+            to=list(doc.get("to") or []),
+            subject=doc.get("subject", ""),
+            kind=doc.get("kind", ""),
+            status=doc.get("status", ""),
+            provider=doc.get("provider", ""),
+            provider_id=doc.get("providerId"),
+            created_at=doc["createdAt"],
+            sent_at=doc.get("sentAt"),
+            attempts=int(doc.get("attempts") or 0),
+            error=doc.get("error"),
+            text=doc.get("text", ""),
+            html=doc.get("html", ""),
+        )
+
+
+def list_outbox(db: Database, query: OutboxQuery) -> Page[OutboxEmail]:
+    filters: dict[str, Any] = {}
+    if query.status:
+        filters["status"] = query.status
+    if query.kind:
+        filters["kind"] = query.kind
+    if query.to:
+        filters["to"] = query.to.strip().lower()
+    total = db.outbox.count_documents(filters)
+    cursor = (
+        db.outbox.find(filters, {"html": 0})
+        .sort("createdAt", DESCENDING)
+        .skip((query.page - 1) * query.page_size)
+        .limit(query.page_size)
+    )
+    return Page([OutboxEmail.from_doc(doc) for doc in cursor], total, query.page, query.page_size)
+
+
+def outbox_kinds(db: Database) -> list[str]:
+    return sorted(k for k in db.outbox.distinct("kind") if isinstance(k, str))
+
+
+def get_outbox_email(db: Database, email_id: str) -> OutboxEmail:
+    doc = db.outbox.find_one({"_id": _oid(email_id, "email")})
+    if doc is None:
+        raise NotFound("That email does not exist.")
+    return OutboxEmail.from_doc(doc)
+
+
+def _oid(value: str, what: str) -> ObjectId:
+    try:
+        return parse_object_id(value)
+    except ValueError:
+        raise NotFound(f"That {what} does not exist.") from None

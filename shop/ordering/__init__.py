@@ -1,0 +1,1 @@
+"""Carts, placing orders and the owner's order management."""

@@ -1,0 +1,232 @@
+"""The owner's side of orders: listing with filters, and status changes along a fixed lifecycle.
+
+    pending -> confirmed -> shipped -> completed
+    pending / confirmed -> cancelled   (the ordered units go back on the shelf)
+
+A status change is one transaction: the order moves only from the status it was read in (a
+compare-and-set), the stock of a cancelled order is returned in the same transaction, and the activity
+log entry is written with it. Two cancels racing therefore return the stock once: the second finds the
+order already cancelled and is refused. The customer is emailed after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo import DESCENDING, ReturnDocument
+from pymongo.client_session import ClientSession
+
+from shop.backoffice.activity import log_activity
+from shop.core.errors import Conflict, InvalidInput, NotFound
+from shop.core.pagination import Page
+from shop.core.transactions import run_transaction
+from shop.core.validation import line
+from shop.messaging.mail import Email, render
+from shop.ordering.orders import STATUSES, OrderView, OrderWriter, normalize_order_id
+
+log = logging.getLogger(__name__)
+
+Status = Literal["pending", "confirmed", "shipped", "completed", "cancelled"]
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "pending": ("confirmed", "cancelled"),
+    "confirmed": ("shipped", "cancelled"),
+    "shipped": ("completed",),
+    "completed": (),
+    "cancelled": (),
+}
+
+# What the owner's buttons say for each target status.
+ACTION_LABELS = {
+    "confirmed": "Confirm order",
+    "shipped": "Mark as shipped",
+    "completed": "Mark as completed",
+    "cancelled": "Cancel order",
+}
+
+
+def can_change(current: str, new: str) -> bool:
+    return new in TRANSITIONS.get(current, ())
+
+
+class OrderListQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    status: Status | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    q: line(100, min_length=0) | None = None  # type: ignore[valid-type]
+    # Without dates the list shows the last RECENT_DAYS: a date range is answered from the createdAt
+    # index, while "all time" makes SecantusDB sort every order (seconds with ~10k orders).
+    period: Literal["recent", "all"] = "recent"
+    page: int = Field(default=1, ge=1, le=100000)
+    page_size: int = Field(default=50, ge=1, le=200)
+
+    @property
+    def recent_only(self) -> bool:
+        return self.period == "recent" and not (self.date_from or self.date_to or self.q)
+
+
+RECENT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    status: str
+    previous: str | None
+    at: datetime
+    by: str | None
+
+
+@dataclass
+class AdminOrder:
+    order: OrderView
+    history: list[StatusChange]
+
+    @property
+    def next_statuses(self) -> tuple[str, ...]:
+        return TRANSITIONS.get(self.order.status, ())
+
+
+class OrderAdmin(OrderWriter):
+    def _zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(getattr(self.settings, "shop_timezone", "UTC") or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def list(self, query: OrderListQuery) -> Page[OrderView]:
+        """Newest first. Dates are the shop's calendar days (SHOP_TIMEZONE), both ends included."""
+        if query.date_from and query.date_to and query.date_from > query.date_to:
+            raise InvalidInput("The start date is after the end date.", field="date_from")
+        filters: dict[str, Any] = {}
+        if query.status:
+            filters["status"] = query.status
+        zone = self._zone()
+        created: dict[str, datetime] = {}
+        if query.date_from:
+            created["$gte"] = datetime.combine(query.date_from, time.min, zone).astimezone(UTC)
+        if query.date_to:
+            created["$lt"] = datetime.combine(query.date_to + timedelta(days=1), time.min, zone).astimezone(UTC)
+        if query.recent_only:
+            today = datetime.now(zone).date()
+            created["$gte"] = datetime.combine(today - timedelta(days=RECENT_DAYS - 1), time.min, zone).astimezone(UTC)
+        if created:
+            filters["createdAt"] = created
+        if query.q:
+            text = query.q.strip()
+            order_id = normalize_order_id(text) if "@" not in text else None
+            if order_id:
+                filters["_id"] = order_id
+            else:
+                filters["email"] = text.lower()
+        total = self.db.orders.count_documents(filters)
+        cursor = (
+            self.db.orders.find(filters)
+            .sort("createdAt", DESCENDING)
+            .skip((query.page - 1) * query.page_size)
+            .limit(query.page_size)
+        )
+        return Page([OrderView.from_doc(doc) for doc in cursor], total, query.page, query.page_size)
+
+    def get(self, order_id: str) -> AdminOrder:
+        normalized = normalize_order_id(order_id)
+        doc = self.db.orders.find_one({"_id": normalized}) if normalized else None
+        if doc is None:
+            raise NotFound("There is no order with that number.")
+        return _admin_order(doc)
+
+    def change_status(self, order_id: str, new_status: str, *, owner: str) -> AdminOrder:
+        """Move the order to `new_status` if the lifecycle allows it from its current status."""
+        if new_status not in STATUSES:
+            raise InvalidInput(f"Unknown status {new_status!r}.", field="status")
+        normalized = normalize_order_id(order_id)
+        if normalized is None:
+            raise NotFound("There is no order with that number.")
+
+        def work(session: ClientSession) -> tuple[dict[str, Any], bool]:
+            current = self.db.orders.find_one({"_id": normalized}, session=session)
+            if current is None:
+                raise NotFound("There is no order with that number.")
+            previous = current["status"]
+            if previous == new_status:
+                raise Conflict(f"Order {normalized} is already {new_status}.", field="status")
+            if not can_change(previous, new_status):
+                raise Conflict(f"A {previous} order cannot become {new_status}.", field="status")
+            now = datetime.now(UTC)
+            # Compare-and-set on the status read above: if another request moved the order meanwhile,
+            # nothing matches and the change is refused rather than applied twice.
+            updated = self.db.orders.find_one_and_update(
+                {"_id": normalized, "status": previous},
+                {
+                    "$set": {"status": new_status, "updatedAt": now},
+                    "$push": {"statusHistory": {"status": new_status, "from": previous, "at": now, "by": owner}},
+                },
+                return_document=ReturnDocument.AFTER,
+                session=session,
+            )
+            if updated is None:
+                raise Conflict(f"Order {normalized} was changed by someone else; reload and try again.")
+            returned: list[dict[str, Any]] = []
+            if new_status == "cancelled":
+                returned = self._return_stock(session, updated, now)
+            after: dict[str, Any] = {"status": new_status}
+            if returned:
+                after["stockReturned"] = returned
+            log_activity(
+                self.db, owner, "order.status", "order", normalized, {"status": previous}, after, session=session
+            )
+            return updated, bool(returned)
+
+        doc, stock_changed = run_transaction(self.db, work)
+        if stock_changed:
+            self._stock_changed()
+        admin_order = _admin_order(doc)
+        self._notify(admin_order.order)
+        return admin_order
+
+    def _return_stock(self, session: ClientSession, order: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+        returned: list[dict[str, Any]] = []
+        for item in sorted(order["products"], key=lambda p: p["productId"]):
+            quantity = int(item["quantity"])
+            product = self.db.products.find_one_and_update(
+                {"_id": item["productId"]},
+                {"$inc": {"stock": quantity}, "$set": {"updatedAt": now}},
+                return_document=ReturnDocument.AFTER,
+                session=session,
+            )
+            if product is None:  # removed from the database entirely: nothing to put back
+                continue
+            self.db.inventory.update_one(
+                {"productId": item["productId"]},
+                {
+                    "$set": {
+                        "stockLevel": product["stock"],
+                        "restockAlert": product["stock"] <= self.settings.low_stock_threshold,
+                        "updatedAt": now,
+                    }
+                },
+                session=session,
+            )
+            returned.append({"productId": str(item["productId"]), "name": item["name"], "quantity": quantity})
+        return returned
+
+    def _notify(self, order: OrderView) -> None:
+        try:
+            text, html = render("order_status", order=order, settings=self.settings)
+            subject = f"Your order {order.id} is {order.status}"
+            self.mailer.send(Email([order.email], subject, text, html, f"order_{order.status}"))
+        except Exception:  # the change is committed; a mail problem must not undo or hide it
+            log.exception("could not queue the status email for %s", order.id)
+
+
+def _admin_order(doc: dict[str, Any]) -> AdminOrder:
+    history = [StatusChange("pending", None, doc["createdAt"], None)]
+    for entry in doc.get("statusHistory") or []:
+        history.append(StatusChange(entry["status"], entry.get("from"), entry["at"], entry.get("by")))
+    return AdminOrder(OrderView.from_doc(doc), history)

@@ -1,0 +1,549 @@
+"""Placing and looking up orders.
+
+Orders are written in MongoDB transactions: stock is read inside the transaction and decremented with
+a conditional update (`stock >= quantity`), the order, its idempotency key and its confirmation email
+are inserted with it. Nothing is oversold and nothing is half-written, whatever the concurrency.
+Prices are read inside the transaction, never taken from the client or a cache. An idempotency key,
+unique in its collection, turns a retried request into the same order.
+
+Concurrent orders share a transaction (group commit, shop.core.group_commit): SecantusDB runs
+transactions one at a time, and a transaction's cost is mostly per command, so writing the orders
+that arrived together in one transaction multiplies checkout throughput. Each order in a batch still
+succeeds or fails on its own: one whose stock ran out is left out with its own error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from bson import ObjectId
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo import UpdateOne
+from pymongo.client_session import ClientSession
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from shop.core.errors import InvalidInput, NotFound, OutOfStock, ShopError
+from shop.core.group_commit import GroupCommit
+from shop.core.money import to_money
+from shop.core.settings import Settings
+from shop.core.validation import MAX_QUANTITY, ProductId, Quantity, line, paragraph
+from shop.core.validation import Email as EmailAddress
+from shop.messaging.mail import Email, Mailer, render
+
+log = logging.getLogger(__name__)
+
+ORDER_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+ORDER_ID_PATTERN = re.compile(r"^ORD-[0-9A-HJKMNP-TV-Z]{8}$")
+MAX_ORDER_LINES = 50
+STATUSES = ("pending", "confirmed", "shipped", "completed", "cancelled")
+
+
+def new_order_id() -> str:
+    """40 random bits: short enough to read over the phone, too many to guess with the email check."""
+    return "ORD-" + "".join(secrets.choice(ORDER_ID_ALPHABET) for _ in range(8))
+
+
+def normalize_order_id(value: str) -> str | None:
+    candidate = value.strip().upper()
+    if not candidate.startswith("ORD-"):
+        candidate = "ORD-" + candidate
+    return candidate if ORDER_ID_PATTERN.match(candidate) else None
+
+
+class OrderItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    productId: ProductId
+    quantity: Quantity
+
+
+class OrderRequest(BaseModel):
+    """What a customer submits; the same model validates the JSON API, the checkout form and the agent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customerName: line(100)  # type: ignore[valid-type]
+    email: EmailAddress
+    address: paragraph(500, min_length=5)  # type: ignore[valid-type]
+    items: list[OrderItem] = Field(min_length=1, max_length=MAX_ORDER_LINES)
+
+    def merged_items(self) -> list[tuple[ObjectId, int]]:
+        """Same product twice becomes one line; sorted so concurrent orders lock stock in one order."""
+        totals: dict[str, int] = {}
+        for item in self.items:
+            totals[item.productId.lower()] = totals.get(item.productId.lower(), 0) + item.quantity
+        if any(quantity > MAX_QUANTITY for quantity in totals.values()):
+            raise InvalidInput(f"You can order at most {MAX_QUANTITY} of one item.", field="items")
+        return sorted((ObjectId(pid), qty) for pid, qty in totals.items())
+
+    def fingerprint(self) -> str:
+        payload = {
+            "customerName": self.customerName,
+            "email": self.email,
+            "address": self.address,
+            "items": [[str(pid), qty] for pid, qty in self.merged_items()],
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class OrderLineView:
+    product_id: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    slug: str | None = None
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+    @property
+    def url(self) -> str | None:
+        return f"/products/{self.slug}" if self.slug else None
+
+
+@dataclass
+class OrderView:
+    id: str
+    customer_name: str
+    email: str
+    address: str
+    status: str
+    total: Decimal
+    lines: list[OrderLineView]
+    created_at: datetime
+    updated_at: datetime
+    session_id: str | None = None
+    replayed: bool = False
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any], *, replayed: bool = False) -> OrderView:
+        return cls(
+            id=doc["_id"],
+            customer_name=doc["customerName"],
+            email=doc["email"],
+            address=doc["address"],
+            status=doc["status"],
+            total=Decimal(doc["totalAmount"]),
+            lines=[
+                OrderLineView(
+                    str(p["productId"]), p["name"], int(p["quantity"]), Decimal(p["unitPrice"]), p.get("slug")
+                )
+                for p in doc["products"]
+            ],
+            created_at=doc["createdAt"],
+            updated_at=doc.get("updatedAt", doc["createdAt"]),
+            session_id=doc.get("sessionId"),
+            replayed=replayed,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "customerName": self.customer_name,
+            "email": self.email,
+            "address": self.address,
+            "items": [
+                {
+                    "productId": line.product_id,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "unitPrice": float(line.unit_price),
+                    "lineTotal": float(line.line_total),
+                }
+                for line in self.lines
+            ],
+            "totalAmount": float(self.total),
+            "createdAt": self.created_at.isoformat(),
+            "updatedAt": self.updated_at.isoformat(),
+        }
+
+
+class OrderWriter:
+    """What every writer of orders holds (the customer's OrderService and the owner's OrderAdmin).
+
+    `on_stock_change` is the catalog cache's invalidation: a placed or cancelled order moves stock,
+    and the storefront must not go on showing the old figure.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        mailer: Mailer,
+        *,
+        on_stock_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.mailer = mailer
+        self.on_stock_change = on_stock_change
+
+    def _stock_changed(self) -> None:
+        """Called after the transaction that moved stock has committed, so no cache reloads the old value."""
+        if self.on_stock_change is not None:
+            self.on_stock_change()
+
+
+@dataclass(frozen=True)
+class OrderAttempt:
+    """One request to place an order, as it waits for the group commit."""
+
+    request: OrderRequest
+    idempotency_key: str | None = None
+    session_id: str | None = None
+
+    @cached_property
+    def items(self) -> list[tuple[ObjectId, int]]:
+        """`request.merged_items()`, worked out once however often the batch's transaction runs."""
+        return self.request.merged_items()
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return self.request.fingerprint()
+
+
+class OrderService(OrderWriter):
+    MAX_BATCH = 32
+    """Orders written by one transaction at most: a few hundred milliseconds of work on SecantusDB."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._group: GroupCommit[OrderAttempt, OrderView | ShopError] = GroupCommit(
+            self.place_many, max_batch=self.MAX_BATCH
+        )
+
+    def place(
+        self, request: OrderRequest, *, idempotency_key: str | None = None, session_id: str | None = None
+    ) -> OrderView:
+        """Place the order, or return the one a previous call with this idempotency key placed.
+
+        Concurrent calls are written together by one transaction (shop.core.group_commit); each still gets
+        its own order or its own error, exactly as if it had been alone.
+        """
+        attempt = OrderAttempt(request, idempotency_key, session_id)
+        attempt.items  # noqa: B018 - a bad request fails here, before it joins anyone else's transaction
+        outcome = self._group.submit(attempt)
+        if isinstance(outcome, ShopError):
+            raise outcome
+        return outcome
+
+    def place_many(self, attempts: Sequence[OrderAttempt]) -> list[OrderView | ShopError]:
+        """Place several orders in one transaction: each one's order, replay or error, in order.
+
+        An order that cannot be placed (short stock, unknown product, a reused key) is left out and
+        gets its error; the others are written. A write that conflicts with another process (stock
+        or a key written meanwhile) makes pymongo run the whole transaction again from fresh reads.
+        If it fails as a whole otherwise (a duplicate key, the database going away), each order is
+        tried again in a transaction of its own, so one order's trouble never becomes another's.
+        """
+        if not attempts:
+            return []
+        try:
+            outcomes, written = self._write_batch(attempts)
+        except DuplicateKeyError:
+            if len(attempts) > 1:
+                return [outcome for attempt in attempts for outcome in self.place_many([attempt])]
+            replayed = self._stored_replay(attempts[0])
+            if replayed is not None:
+                return [replayed]
+            outcomes, written = self._write_batch(attempts)  # an order number drawn twice: draw again
+        except PyMongoError:
+            if len(attempts) == 1:
+                raise
+            log.warning("a group of %d orders failed together; placing them one by one", len(attempts))
+            return [outcome for attempt in attempts for outcome in self.place_many([attempt])]
+        if written.orders:
+            self._stock_changed()
+            self.mailer.dispatch(written.email_ids)
+            self._remember_customers(written.orders)
+        return outcomes
+
+    def _stored_replay(self, attempt: OrderAttempt) -> OrderView | ShopError | None:
+        """After a duplicate key: the order another request with this idempotency key placed meanwhile."""
+        if attempt.idempotency_key is None:
+            return None
+        key = self.db.order_keys.find_one({"_id": attempt.idempotency_key})
+        doc = self.db.orders.find_one({"_id": key["orderId"]}) if key else None
+        if key is None or doc is None:
+            return None
+        return _replay(key, doc, attempt.fingerprint)
+
+    def _write_batch(self, attempts: Sequence[OrderAttempt]) -> tuple[list[OrderView | ShopError], _Written]:
+        def transaction(session: ClientSession) -> tuple[list[OrderView | ShopError], _Written]:
+            return _BatchWriter(self, attempts, session).write()
+
+        with self.db.client.start_session() as session:
+            return session.with_transaction(
+                transaction, read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
+            )
+
+    def _remember_customers(self, orders: list[dict[str, Any]]) -> None:
+        """The customer directory is derived from orders (linked by email), so it is kept outside the
+        order transaction: SecantusDB runs transactions one at a time, and every write saved there is
+        checkout throughput. A failure here loses no order; the next order repairs the entry.
+
+        One read tells new customers from known ones: new ones are inserted together (an insert costs
+        SecantusDB a third of an upsert), and a known one is written only if their details changed."""
+        latest = {doc["email"]: doc for doc in orders}  # one entry per customer, the latest details
+        try:
+            known = {
+                c["email"]: c
+                for c in self.db.customers.find({"email": {"$in": list(latest)}}, {"email": 1, "name": 1, "address": 1})
+            }
+            new = [
+                {
+                    "email": email,
+                    "name": doc["customerName"],
+                    "address": doc["address"],
+                    "createdAt": doc["createdAt"],
+                    "updatedAt": doc["createdAt"],
+                }
+                for email, doc in latest.items()
+                if email not in known
+            ]
+            changed = [
+                UpdateOne(
+                    {"email": email},
+                    {"$set": {"name": doc["customerName"], "address": doc["address"], "updatedAt": doc["createdAt"]}},
+                )
+                for email, doc in latest.items()
+                if email in known
+                and (known[email].get("name"), known[email].get("address")) != (doc["customerName"], doc["address"])
+            ]
+            if new:
+                try:
+                    self.db.customers.insert_many(new, ordered=False)
+                except BulkWriteError as exc:
+                    # Another process added one of them meanwhile: theirs stands, the rest are in.
+                    if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
+                        raise
+            if changed:
+                self.db.customers.bulk_write(changed, ordered=False)
+        except PyMongoError:
+            log.exception("could not update the customer entries of %d orders", len(orders))
+
+    def _confirmation(self, order: OrderView) -> Email:
+        text, html = render("order_confirmation", order=order, settings=self.settings)
+        return Email(
+            [order.email], f"Your order {order.id} at {self.settings.shop_name}", text, html, "order_confirmation"
+        )
+
+    # --- lookups ---------------------------------------------------------------------------
+    def get(self, order_id: str) -> OrderView | None:
+        normalized = normalize_order_id(order_id)
+        if normalized is None:
+            return None
+        doc = self.db.orders.find_one({"_id": normalized})
+        return OrderView.from_doc(doc) if doc else None
+
+    def lookup(self, order_id: str, email: str) -> OrderView:
+        """The order only when the email matches; the same answer for a wrong number or a wrong email,
+        so the lookup cannot be used to learn which order numbers exist."""
+        order = self.get(order_id)
+        if order is None or not secrets.compare_digest(order.email.encode(), email.strip().lower().encode()):
+            raise NotFound("No order matches that number and email.")
+        return order
+
+    def for_session(self, order_id: str, session_id: str) -> OrderView:
+        order = self.get(order_id)
+        if order is None or order.session_id is None or order.session_id != session_id:
+            raise NotFound("We could not find that order.")
+        return order
+
+
+@dataclass
+class _Written:
+    """What a committed batch wrote that needs work after the commit."""
+
+    orders: list[dict[str, Any]]
+    email_ids: list[Any]
+
+
+class _BatchWriter:
+    """One run of a batch's transaction. pymongo runs it again after a transient conflict, so it works
+    only from what it reads inside the session: stock and prices are never taken from a cache."""
+
+    def __init__(self, service: OrderService, attempts: Sequence[OrderAttempt], session: ClientSession) -> None:
+        self.service = service
+        self.db = service.db
+        self.attempts = attempts
+        self.session = session
+
+    def write(self) -> tuple[list[OrderView | ShopError], _Written]:
+        db, session = self.db, self.session
+        now = datetime.now(UTC)
+        keys = [a.idempotency_key for a in self.attempts if a.idempotency_key is not None]
+        stored_keys = {k["_id"]: k for k in db.order_keys.find({"_id": {"$in": keys}}, session=session)} if keys else {}
+        replayable = (
+            {
+                doc["_id"]: doc
+                for doc in db.orders.find(
+                    {"_id": {"$in": [k["orderId"] for k in stored_keys.values()]}}, session=session
+                )
+            }
+            if stored_keys
+            else {}
+        )
+        wanted = sorted({pid for a in self.attempts for pid, _ in a.items})
+        products = {
+            p["_id"]: p
+            for p in db.products.find(
+                {"_id": {"$in": wanted}},
+                {"price": 1, "name": 1, "slug": 1, "stock": 1, "deletedAt": 1},
+                session=session,
+            )
+        }
+        remaining = {pid: int(p.get("stock", 0)) for pid, p in products.items()}
+        taken: dict[ObjectId, int] = {}
+        placed_by_key: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # key -> (key doc, order doc)
+        outcomes: list[OrderView | ShopError] = []
+        orders: list[dict[str, Any]] = []
+        key_docs: list[dict[str, Any]] = []
+        emails: list[dict[str, Any]] = []
+        for attempt in self.attempts:
+            key = attempt.idempotency_key
+            if key is not None and key in stored_keys:
+                doc = replayable.get(stored_keys[key]["orderId"])
+                if doc is None:
+                    raise RuntimeError(f"the order of idempotency key {key} is missing")
+                outcomes.append(_replay(stored_keys[key], doc, attempt.fingerprint))
+                continue
+            if key is not None and key in placed_by_key:  # the same key twice in this batch
+                outcomes.append(_replay(*placed_by_key[key], attempt.fingerprint))
+                continue
+            shortage = _shortage(attempt.items, products, remaining)
+            if shortage is not None:
+                outcomes.append(shortage)
+                continue
+            doc = self._order_doc(attempt, products, now)
+            for product_id, quantity in attempt.items:
+                remaining[product_id] -= quantity
+                taken[product_id] = taken.get(product_id, 0) + quantity
+            order = OrderView.from_doc(doc)
+            outcomes.append(order)
+            orders.append(doc)
+            if key is not None:
+                key_doc = {"_id": key, "orderId": doc["_id"], "fingerprint": attempt.fingerprint, "createdAt": now}
+                key_docs.append(key_doc)
+                placed_by_key[key] = (key_doc, doc)
+            emails.append(self.service.mailer.document(self.service._confirmation(order)))
+        if not orders:
+            return outcomes, _Written([], [])
+        if key_docs:
+            # First: a key another process inserted meanwhile stops the batch here (DuplicateKeyError).
+            db.order_keys.insert_many(key_docs, session=session)
+        self._take_stock(taken, remaining, now)
+        db.orders.insert_many(orders, session=session)
+        email_ids = db.outbox.insert_many(emails, session=session).inserted_ids
+        return outcomes, _Written(orders, list(email_ids))
+
+    def _order_doc(
+        self, attempt: OrderAttempt, products: dict[ObjectId, dict[str, Any]], now: datetime
+    ) -> dict[str, Any]:
+        lines: list[dict[str, Any]] = []
+        total = Decimal("0.00")
+        for product_id, quantity in attempt.items:
+            product = products[product_id]
+            unit_price = to_money(product["price"])
+            lines.append(
+                {
+                    "productId": product_id,
+                    "name": product["name"],
+                    "slug": product["slug"],
+                    "quantity": quantity,
+                    "unitPrice": unit_price,
+                }
+            )
+            total += unit_price * quantity
+        request = attempt.request
+        doc: dict[str, Any] = {
+            "_id": new_order_id(),
+            "customerName": request.customerName,
+            "email": request.email,
+            "address": request.address,
+            "products": lines,
+            "totalAmount": to_money(total),
+            "status": "pending",
+            "sessionId": attempt.session_id,
+            "requestFingerprint": attempt.fingerprint,
+            "createdAt": now,
+            "updatedAt": now,
+        }
+        if attempt.idempotency_key is not None:
+            doc["idempotencyKey"] = attempt.idempotency_key
+        return doc
+
+    def _take_stock(self, taken: dict[ObjectId, int], remaining: dict[ObjectId, int], now: datetime) -> None:
+        """One conditional decrement per product for the whole batch, sorted so that concurrent
+        writers lock stock in one order. The condition keeps the never-oversell guarantee even if
+        the read above were stale; on a mismatch the whole batch is run again from a fresh read."""
+        ordered = sorted(taken.items())
+        result = self.db.products.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": product_id, "deletedAt": None, "stock": {"$gte": quantity}},
+                    {"$inc": {"stock": -quantity}, "$set": {"updatedAt": now}},
+                )
+                for product_id, quantity in ordered
+            ],
+            session=self.session,
+        )
+        if result.matched_count != len(ordered):
+            raise OperationFailure(
+                "stock changed while the order was written", 112, {"errorLabels": ["TransientTransactionError"]}
+            )
+        threshold = self.service.settings.low_stock_threshold
+        self.db.inventory.bulk_write(
+            [
+                UpdateOne(
+                    {"productId": product_id},
+                    {
+                        "$inc": {"stockLevel": -quantity},
+                        "$set": {"restockAlert": remaining[product_id] <= threshold, "updatedAt": now},
+                    },
+                )
+                for product_id, quantity in ordered
+            ],
+            session=self.session,
+        )
+
+
+def _replay(key: dict[str, Any], doc: dict[str, Any], fingerprint: str) -> OrderView | ShopError:
+    """A retry's answer: the order its key placed, unless the key came with other order details."""
+    if key.get("fingerprint") != fingerprint:
+        return InvalidInput("This Idempotency-Key was already used for a different order.", field="Idempotency-Key")
+    return OrderView.from_doc(doc, replayed=True)
+
+
+def _shortage(
+    items: list[tuple[ObjectId, int]], products: dict[ObjectId, dict[str, Any]], remaining: dict[ObjectId, int]
+) -> ShopError | None:
+    """Why these lines cannot be had from what is left, as the customer should read it; None if they can."""
+    for product_id, quantity in items:
+        product = products.get(product_id)
+        if product is None or product.get("deletedAt") is not None:
+            return NotFound(f"Product {product_id} does not exist.", field="items")
+        available = remaining[product_id]
+        if available < quantity:
+            if available <= 0:
+                return OutOfStock(f"Sorry, {product['name']} is sold out.", field="items")
+            return OutOfStock(
+                f"Only {available} of {product['name']} left in stock; you asked for {quantity}.", field="items"
+            )
+    return None

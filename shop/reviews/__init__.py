@@ -1,0 +1,1 @@
+"""Product reviews: writing and reading them, moderation, and the local summary of what reviewers say."""

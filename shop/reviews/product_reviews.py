@@ -1,0 +1,261 @@
+"""Product reviews: listing, writing (one per visitor and product), ratings and summaries.
+
+A visitor (the session cookie) has at most one review per product: a second submit edits the first.
+The rule is enforced by the database (a unique index on (productId, visitorId), partial so reviews
+without a visitor, e.g. imported or by customers, are not affected) and written as an upsert, so two
+racing submits cannot make two reviews.
+
+The product's `rating` and `reviewCount` always aggregate its VISIBLE reviews; they are recomputed
+from the reviews themselves (shop.reviews.moderation.refresh_product_rating, shared with the owner's
+moderation) in the same transaction as the write, and `updatedAt` moves so the catalog snapshot
+picks the new figures up.
+
+Pages read a product's reviews through `ProductReviews`: one query per version of the product gives
+the visible reviews in every order, the summary ("Customers mention ...", shop.reviews.summary) and
+who wrote them. A product's `updatedAt` moves with every change of its reviews, whichever code path
+made it, so a summary cannot go stale.
+
+Review text is hostile input: stored as typed, escaped by the templates (autoescape), and fenced by
+the agent's tools.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from bson import ObjectId
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pymongo import ASCENDING, DESCENDING
+from pymongo.client_session import ClientSession
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from shop.catalog.snapshot import Product
+from shop.core.transactions import run_transaction
+from shop.core.validation import line, paragraph, parse_object_id
+from shop.reviews.moderation import refresh_product_rating
+from shop.reviews.summary import ReviewSummary, summarize
+
+ReviewSort = Literal["newest", "highest", "lowest"]
+REVIEW_SORTS: list[tuple[str, str]] = [("newest", "Newest"), ("highest", "Highest rated"), ("lowest", "Lowest rated")]
+_SORT_SPECS: dict[str, list[tuple[str, int]]] = {
+    "newest": [("createdAt", DESCENDING)],
+    "highest": [("rating", DESCENDING), ("createdAt", DESCENDING)],
+    "lowest": [("rating", ASCENDING), ("createdAt", DESCENDING)],
+}
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    author_name: str
+    rating: int
+    text: str
+    created_at: datetime
+    id: str = ""
+    edited: bool = False
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> ReviewView:
+        updated = doc.get("updatedAt")
+        return cls(
+            doc.get("authorName", ""),
+            int(doc["rating"]),
+            doc.get("text", ""),
+            doc["createdAt"],
+            str(doc["_id"]),
+            bool(updated and updated > doc["createdAt"]),
+        )
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number from 1 to 5")
+    return value
+
+
+class ReviewInput(BaseModel):
+    """What a visitor submits (pages, API and the agent share it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rating: Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=5)]
+    text: paragraph(2000, min_length=10)  # type: ignore[valid-type]
+    authorName: line(60)  # type: ignore[valid-type]
+
+
+def visible_reviews(db: Database, product_id: str, limit: int = 20, sort: ReviewSort = "newest") -> list[ReviewView]:
+    """The product's visible reviews in the chosen order (hidden ones are never shown)."""
+    cursor = (
+        db.reviews.find({"productId": ObjectId(product_id), "hidden": {"$ne": True}})
+        .sort(_SORT_SPECS.get(sort, _SORT_SPECS["newest"]))
+        .limit(limit)
+    )
+    return [ReviewView.from_doc(d) for d in cursor]
+
+
+def review_by_visitor(db: Database, product_id: str, visitor_id: str) -> ReviewView | None:
+    """The visitor's own review of the product (also when hidden: they may still edit it)."""
+    doc = db.reviews.find_one({"productId": ObjectId(product_id), "visitorId": visitor_id})
+    return ReviewView.from_doc(doc) if doc else None
+
+
+def submit_review(db: Database, product_id: str, visitor_id: str, review: ReviewInput) -> tuple[ReviewView, bool]:
+    """Create or edit the visitor's review; returns (review, created).
+
+    An edit keeps the review's moderation state: a review the owner hid stays hidden when its
+    author rewrites it.
+    """
+    oid = ObjectId(product_id)
+    now = datetime.now(UTC)
+
+    def work(session: ClientSession) -> tuple[dict[str, Any], bool]:
+        existing = db.reviews.find_one({"productId": oid, "visitorId": visitor_id}, {"_id": 1}, session=session)
+        db.reviews.update_one(
+            {"productId": oid, "visitorId": visitor_id},
+            {
+                "$set": {
+                    "rating": review.rating,
+                    "text": review.text,
+                    "authorName": review.authorName,
+                    "updatedAt": now,
+                },
+                "$setOnInsert": {"hidden": False, "createdAt": now, "customerId": None},
+            },
+            upsert=True,
+            session=session,
+        )
+        refresh_product_rating(db, oid, session=session)
+        doc = db.reviews.find_one({"productId": oid, "visitorId": visitor_id}, session=session)
+        assert doc is not None
+        return doc, existing is None
+
+    try:
+        doc, created = run_transaction(db, work)
+    except DuplicateKeyError:
+        # Two first submits raced; the other created the review, so this one is an edit of it.
+        doc, created = run_transaction(db, work)
+    return ReviewView.from_doc(doc), created
+
+
+def recompute_product_rating(db: Database, product_id: str | ObjectId) -> tuple[float, int]:
+    """Recompute rating/reviewCount from the visible reviews.
+
+    For code that changed reviews outside `submit_review` (imports, scripts); the owner's moderation
+    has its own transactional path (shop.reviews.moderation).
+    """
+    oid = product_id if isinstance(product_id, ObjectId) else parse_object_id(product_id)
+    return refresh_product_rating(db, oid)
+
+
+# --------------------------------------------------------------------------------------------------
+# What the product page reads, per product version
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ReviewState:
+    """One version of a product's reviews, as the pages show them."""
+
+    visible: dict[str, list[ReviewView]]  # per sort
+    by_visitor: dict[str, ReviewView]  # also hidden ones: their authors may still edit them
+    summary: ReviewSummary | None
+
+
+class ProductReviews:
+    """The reviews, the summary and who reviewed a product, read once per version of the product.
+
+    Every product page shows these, and they only change when the product's reviews do. Any such
+    change (a visitor's submit or edit, the owner hiding or showing one) moves the product's
+    `updatedAt` in the same transaction (see the module docstring), so (id, updatedAt) of the
+    catalog's product names one state of its reviews: a new version is simply a cache miss, on
+    every process that serves the shop. A product with more than MAX_LOADED reviews is read with
+    a query per use instead of all at once.
+    """
+
+    LIMIT = 4096
+    MAX_LOADED = 500
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._states: dict[tuple[str, datetime, int, float], _ReviewState | None] = {}
+
+    def _state(self, product: Product) -> _ReviewState | None:
+        key = self._key(product)
+        try:
+            return self._states[key]
+        except KeyError:
+            state = self._load(product.id)
+            if len(self._states) >= self.LIMIT:
+                self._states.clear()
+            self._states[key] = state
+            return state
+
+    @staticmethod
+    def _key(product: Product) -> tuple[str, datetime, int, float]:
+        # The figures too: two writes can share a millisecond of `updatedAt`.
+        return (product.id, product.updated_at, product.review_count, product.rating)
+
+    def warm(self, products: list[Product], max_reviews: int = 50_000) -> int:
+        """Read every listed product's reviews in one query (start-up, off the request path), so the
+        first visitors of each product page do not wait for it; returns how many were loaded.
+
+        `products` must be read from the catalog BEFORE this runs: a review written in between then
+        lands under an older version of its product, which the next catalog refresh replaces, and
+        can never pair an old set of reviews with a new version."""
+        if len(products) > self.LIMIT // 2 or self.db.reviews.estimated_document_count() > max_reviews:
+            return 0
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for doc in self.db.reviews.find({}):
+            grouped.setdefault(str(doc["productId"]), []).append(doc)
+        for product in products:
+            docs = grouped.get(product.id, [])
+            self._states[self._key(product)] = None if len(docs) > self.MAX_LOADED else self._from_docs(docs)
+        return len(products)
+
+    def _load(self, product_id: str) -> _ReviewState | None:
+        docs = list(self.db.reviews.find({"productId": ObjectId(product_id)}).limit(self.MAX_LOADED + 1))
+        return None if len(docs) > self.MAX_LOADED else self._from_docs(docs)
+
+    @staticmethod
+    def _from_docs(docs: list[dict[str, Any]]) -> _ReviewState:
+        shown = [doc for doc in docs if not doc.get("hidden")]
+        visible: dict[str, list[ReviewView]] = {}
+        for sort, spec in _SORT_SPECS.items():
+            ordered = list(shown)
+            for field, direction in reversed(spec):  # stable sorts, last key first
+                ordered.sort(key=lambda doc, f=field: doc[f], reverse=direction == DESCENDING)
+            visible[sort] = [ReviewView.from_doc(doc) for doc in ordered]
+        summary = summarize((int(doc["rating"]), str(doc.get("text", ""))) for doc in shown)
+        return _ReviewState(
+            visible=visible,
+            by_visitor={doc["visitorId"]: ReviewView.from_doc(doc) for doc in docs if doc.get("visitorId")},
+            summary=summary if summary.review_count else None,
+        )
+
+    def visible(self, product: Product, limit: int = 20, sort: ReviewSort = "newest") -> list[ReviewView]:
+        state = self._state(product)
+        if state is None:
+            return visible_reviews(self.db, product.id, limit, sort)
+        return state.visible.get(sort, state.visible["newest"])[:limit]
+
+    def summary(self, product: Product) -> ReviewSummary | None:
+        """What customers mention, over all visible reviews (the newest MAX_LOADED for a very popular
+        product: a summary of those says the same)."""
+        state = self._state(product)
+        if state is not None:
+            return state.summary
+        cursor = (
+            self.db.reviews.find({"productId": ObjectId(product.id), "hidden": {"$ne": True}}, {"rating": 1, "text": 1})
+            .sort("createdAt", DESCENDING)
+            .limit(self.MAX_LOADED)
+        )
+        summary = summarize((int(doc["rating"]), str(doc.get("text", ""))) for doc in cursor)
+        return summary if summary.review_count else None
+
+    def by_visitor(self, product: Product, visitor_id: str) -> ReviewView | None:
+        state = self._state(product)
+        if state is None:
+            return review_by_visitor(self.db, product.id, visitor_id)
+        return state.by_visitor.get(visitor_id)
