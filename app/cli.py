@@ -60,7 +60,7 @@ def seed_if_empty(database: Database, settings: Settings) -> None:
 
 
 def seed(database: Database, settings: Settings, products: int) -> None:
-    from demo.generator import seed_demo_shop
+    from demo.seed import seed_demo_shop
 
     started = time.monotonic()
     print(f"Seeding the demo shop ({products} products, 12 months of orders) ...")

@@ -24,7 +24,7 @@ from pymongo.database import Database
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.embedded_mongo import EmbeddedMongo
-from demo.generator import seed_demo_shop
+from demo.seed import seed_demo_shop
 from shop.backoffice import backup
 from shop.core.db import connect, database, ensure_indexes
 from shop.core.settings import Settings

@@ -32,7 +32,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.embedded_mongo import EmbeddedMongo
-from demo.generator import seed_demo_shop
+from demo.seed import seed_demo_shop
 from shop.catalog.snapshot import CatalogQuery
 from shop.core.db import connect, database, ensure_indexes
 from shop.core.settings import Settings

@@ -30,7 +30,7 @@ from pymongo.database import Database
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also runnable as `python bench/forecast.py`
 
 from app.embedded_mongo import EmbeddedMongo
-from demo.generator import build_demo_shop
+from demo.seed import build_demo_shop
 from shop.core.db import connect, database, ensure_indexes
 from shop.inventory import forecasting
 

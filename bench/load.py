@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.embedded_mongo import EmbeddedMongo, free_port
-from demo.generator import seed_demo_shop
+from demo.seed import seed_demo_shop
 from shop.core.db import connect, database
 
 Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, headers

@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from demo.generator import build_demo_shop
+from demo.seed import build_demo_shop
 
 OUT = Path(__file__).resolve().parent / "data" / "search_queries.json"
 
@@ -508,7 +508,7 @@ def main() -> None:
         out.append({"query": query, "kind": kind, "intent": intent, "relevant": dict(sorted(relevant.items()))})
     OUT.parent.mkdir(parents=True, exist_ok=True)
     document = {
-        "catalog": "demo.generator.build_demo_shop(n_products=160, seed=7)",
+        "catalog": "demo.seed.build_demo_shop(n_products=160, seed=7)",
         "grades": {"3": "exactly what was asked", "2": "a good answer", "1": "related / acceptable"},
         "generated_by": "bench/search_labels.py (the rules are documented there)",
         "queries": out,

@@ -33,7 +33,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.offline_catalog import indexed_store, snapshot_catalog
-from demo.generator import build_demo_shop
+from demo.seed import build_demo_shop
 from shop.catalog.snapshot import CatalogQuery
 from shop.discovery.search import HybridSearch, _on_shelf, parse_query
 

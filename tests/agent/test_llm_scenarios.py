@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bench.agent_scenarios import SCENARIOS, SMOKE, run, summarize
-from demo.generator import seed_demo_shop
+from demo.seed import seed_demo_shop
 from shop.services import ShopServices
 
 pytestmark = pytest.mark.llm
