@@ -32,7 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also runnable
 from app.embedded_mongo import EmbeddedMongo
 from demo.seed import build_demo_shop
 from shop.core.db import connect, database, ensure_indexes
-from shop.inventory import forecasting
+from shop.inventory.forecasting.backtest import BACKTEST_HOLDOUT_DAYS, backtest
+from shop.inventory.forecasting.forecast import LEVELS
+from shop.inventory.forecasting.models import FIT_DAYS, fit_all
+from shop.inventory.forecasting.stored_forecasts import refresh_inventory_forecasts
 
 SPARSE_CANDIDATES = ("CrostonOptimized", "CrostonSBA", "ADIDA", "IMAPA", "TSB", "AutoETS(A,N,A)")
 
@@ -87,7 +90,7 @@ def print_origins(db: Database, now: datetime, holdout: int, origins: int) -> No
     print(f"  {'cutoff':<10} {'MASE model':>11} {'MASE snaive':>12} {'sparse':>7} {'regular':>8} {'WAPE total':>11}")
     scores = []
     for k in range(origins):
-        report = forecasting.backtest(db, holdout_days=holdout, now=now - timedelta(days=k * holdout))
+        report = backtest(db, holdout_days=holdout, now=now - timedelta(days=k * holdout))
         overall, classes = report["overall"], report["classes"]
         scores.append((overall["mase"], overall["mase_seasonal_naive"]))
         sparse, regular = (classes.get(c, {}).get("mase") for c in ("sparse", "regular"))
@@ -99,13 +102,13 @@ def print_origins(db: Database, now: datetime, holdout: int, origins: int) -> No
     print(f"  {'mean':<10} {model:>11.3f} {naive:>12.3f}")
 
 
-def time_all_regular(n_series: int, days: int = forecasting.FIT_DAYS) -> float:
+def time_all_regular(n_series: int, days: int = FIT_DAYS) -> float:
     """Worst case for the job: every product a daily seller, so every series gets the ETS fit."""
     rng = np.random.default_rng(0)
     week = np.array([0.86, 0.84, 0.9, 0.95, 1.06, 1.36, 1.24])
     series = {str(i): rng.poisson(rng.uniform(1.5, 20) * np.resize(week, days)).astype(float) for i in range(n_series)}
     started = time.monotonic()
-    forecasting._fit_all(series, datetime.now(UTC).date(), 44, forecasting.LEVELS)
+    fit_all(series, datetime.now(UTC).date(), 44, LEVELS)
     return time.monotonic() - started
 
 
@@ -113,7 +116,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=2000, help="catalog size for the job timing")
     parser.add_argument("--demo-products", type=int, default=160, help="catalog size for the backtest")
-    parser.add_argument("--holdout", type=int, default=forecasting.BACKTEST_HOLDOUT_DAYS)
+    parser.add_argument("--holdout", type=int, default=BACKTEST_HOLDOUT_DAYS)
     parser.add_argument("--skip-job", action="store_true")
     parser.add_argument("--compare-sparse", action="store_true", help="backtest each sparse-seller model alone")
     parser.add_argument(
@@ -135,7 +138,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                 counts = seed(db, args.products, now)
                 print(f"Seeded {counts} in {time.monotonic() - started:.1f} s")
                 print(f"Forecast job for {args.products} products (n_jobs=1):")
-                summary = forecasting.refresh_inventory_forecasts(db, now=now, progress=say)
+                summary = refresh_inventory_forecasts(db, now=now, progress=say)
                 print(
                     f"  => job {summary.duration_seconds:.1f} s (forecast {summary.forecast_seconds:.1f} s), "
                     f"{summary.alerts} restock alerts; classes {summary.by_class}"
@@ -149,12 +152,12 @@ def run(argv: Sequence[str] | None = None) -> int:
             counts = seed(db, args.demo_products, now)
             print(f"Backtest on the {args.demo_products}-product demo ({counts['orders']} orders):")
             started = time.monotonic()
-            print_table(forecasting.backtest(db, holdout_days=args.holdout, now=now, progress=say))
+            print_table(backtest(db, holdout_days=args.holdout, now=now, progress=say))
             print(f"  ({time.monotonic() - started:.1f} s)")
             if args.compare_sparse:
-                print("Sparse-seller models alone (the job chooses per series among forecasting.SPARSE_MODELS):")
+                print("Sparse-seller models alone (the job chooses per series among forecasting.models.SPARSE_MODELS):")
                 for name in SPARSE_CANDIDATES:
-                    report = forecasting.backtest(db, holdout_days=args.holdout, now=now, sparse_models=[name])
+                    report = backtest(db, holdout_days=args.holdout, now=now, sparse_models=[name])
                     row = report["classes"].get("sparse", {})
                     overall = report["overall"]
                     print(

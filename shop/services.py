@@ -20,6 +20,7 @@ from shop.customers.wishlist import WishlistService
 from shop.discovery.interactions import InteractionLog
 from shop.discovery.recommendations import CoPurchaseIndex, Recommender
 from shop.discovery.search import HybridSearch, ProductIndex
+from shop.inventory.forecasting.sales_history import SalesHistory
 from shop.messaging.mail import Mailer
 from shop.ordering.cart import CartService
 from shop.ordering.orders import OrderService
@@ -45,6 +46,7 @@ class ShopServices:
     recommender: Recommender
     wishlist: WishlistService
     reviews: ProductReviews
+    sales_history: SalesHistory
     product_index: ProductIndex | None = None
 
     @classmethod
@@ -85,6 +87,7 @@ class ShopServices:
             recommender=Recommender(catalog, search, copurchase, interactions),
             wishlist=wishlist,
             reviews=ProductReviews(db),
+            sales_history=SalesHistory(db),
             product_index=product_index,
         )
 

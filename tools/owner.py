@@ -14,7 +14,8 @@ from typing import Any, Literal
 from langchain.tools import ToolRuntime, tool
 
 from shop.catalog.snapshot import CATEGORIES
-from shop.inventory import forecasting
+from shop.inventory.forecasting.forecast import MAX_HORIZON_DAYS, forecast
+from shop.inventory.forecasting.reorder import reorder_suggestions
 from tools.common import clean, fence, money, resolve_product
 from tools.context import ToolContext
 
@@ -91,27 +92,27 @@ def low_stock(ctx: ToolContext, limit: int = MAX_ROWS) -> str:
 
 
 def demand_forecast(ctx: ToolContext, product: str = "", category: str = "", days: int = 30) -> str:
-    days = max(1, min(int(days or 30), forecasting.MAX_HORIZON_DAYS))
-    db = ctx.services.db
+    days = max(1, min(int(days or 30), MAX_HORIZON_DAYS))
+    history = ctx.services.sales_history
     if _category(product):  # "tea" is a shelf, not a product named "... Tea ..."
         product, category = "", category or product
     if product.strip():
         found = resolve_product(ctx, product)
         if found is None:
             return f"No product matches {clean(product, 60)!r}."
-        result = forecasting.forecast(db, horizon_days=days, product_ids=[found.id])
-        forecast = result.get(found.id)
-        if forecast is None:
+        result = forecast(history, horizon_days=days, product_ids=[found.id])
+        item = result.get(found.id)
+        if item is None:
             return "No forecast for that product."
         ctx.remember(found)
         text = (
-            f"{clean(found.name, 80)}: {forecast.total:.0f} units expected in the next {days} days "
-            f"(80% range {forecast.total_lower:.0f}-{forecast.total_upper:.0f}; about {forecast.mean_daily:.1f} a day). "
-            f"Stock now {forecast.stock}. Model {forecast.model}, seller class {forecast.seller_class}."
+            f"{clean(found.name, 80)}: {item.total:.0f} units expected in the next {days} days "
+            f"(80% range {item.total_lower:.0f}-{item.total_upper:.0f}; about {item.mean_daily:.1f} a day). "
+            f"Stock now {item.stock}. Model {item.model}, seller class {item.seller_class}."
         )
         return _answer(ctx, text, "forecast")
     slug = _category(category)
-    result = forecasting.forecast(db, horizon_days=days, category=slug)
+    result = forecast(history, horizon_days=days, category=slug)
     ranked = sorted(result.products, key=lambda f: -f.total)
     total = sum(f.total for f in ranked)
     scope = CATEGORIES[slug][0] if slug else "the whole shop"
@@ -123,7 +124,7 @@ def demand_forecast(ctx: ToolContext, product: str = "", category: str = "", day
 def reorder(ctx: ToolContext, category: str = "", limit: int = MAX_ROWS) -> str:
     """What to order now: forecasting.reorder_suggestions, keeping only products that need a reorder."""
     limit = max(1, min(int(limit or MAX_ROWS), 20))
-    suggestions = forecasting.reorder_suggestions(ctx.services.db, category=_category(category))
+    suggestions = reorder_suggestions(ctx.services.sales_history, category=_category(category))
     needed = [s for s in suggestions if s.needs_reorder]
     if not needed:
         return _answer(ctx, "Nothing needs reordering right now.", "reorder")

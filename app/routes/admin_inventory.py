@@ -25,8 +25,8 @@ from shop.backoffice.activity import log_activity
 from shop.backoffice.jobs import job_info
 from shop.catalog.snapshot import CATEGORIES
 from shop.core.errors import InvalidInput
-from shop.inventory import forecasting
 from shop.inventory import stock as inventory
+from shop.inventory.forecasting.forecast import forecast
 from shop.inventory.purchase_orders import (
     NO_SUPPLIER,
     build_purchase_orders,
@@ -239,8 +239,8 @@ async def purchase_order_csv(request: Request, services: Services, owner: CsrfCh
 
 
 def _chart(services: ShopServices, row: inventory.InventoryRow) -> tuple[Any, Any]:
-    result = forecasting.forecast(
-        services.db,
+    result = forecast(
+        services.sales_history,
         horizon_days=CHART_HORIZON_DAYS,
         product_ids=[row.product_id],
         history_days=CHART_HISTORY_DAYS,

@@ -17,8 +17,9 @@ from pymongo.database import Database
 from shop.backoffice import backup
 from shop.backoffice.jobs import JobOutcome, run_job
 from shop.core.settings import Settings
-from shop.inventory import forecasting
 from shop.inventory import stock as inventory
+from shop.inventory.forecasting.models import Advance, Progress
+from shop.inventory.forecasting.stored_forecasts import RefreshSummary, refresh_inventory_forecasts
 from shop.messaging.mail import Mailer
 
 FORECAST = "forecast"
@@ -29,7 +30,7 @@ BACKUP_LOCK_TTL = timedelta(hours=2)
 
 @dataclass
 class ForecastRun:
-    summary: forecasting.RefreshSummary
+    summary: RefreshSummary
     low_stock: inventory.LowStockReport
 
 
@@ -39,8 +40,8 @@ def forecast_job(
     mailer: Mailer,
     *,
     due_only: bool = False,
-    progress: forecasting.Progress | None = None,
-    advance: forecasting.Advance | None = None,
+    progress: Progress | None = None,
+    advance: Advance | None = None,
 ) -> JobOutcome:
     """Refresh every product's forecast, then check low stock (new reorder points may change alerts).
 
@@ -49,7 +50,7 @@ def forecast_job(
     """
 
     def work() -> ForecastRun:
-        summary = forecasting.refresh_inventory_forecasts(
+        summary = refresh_inventory_forecasts(
             db, progress=progress, advance=advance, low_stock_threshold=settings.low_stock_threshold
         )
         return ForecastRun(summary, inventory.check_low_stock(db, settings, mailer))

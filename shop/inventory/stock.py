@@ -31,7 +31,7 @@ from shop.catalog.snapshot import CATEGORIES
 from shop.core.db import find_in
 from shop.core.errors import InvalidInput, NotFound
 from shop.core.settings import Settings
-from shop.inventory.forecasting import DEFAULT_REVIEW_DAYS
+from shop.inventory.forecasting.reorder import DEFAULT_REVIEW_DAYS
 from shop.messaging.mail import Email, Mailer, render
 
 log = logging.getLogger(__name__)

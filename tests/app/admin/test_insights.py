@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from pymongo.database import Database
 
 from shop.backoffice.jobs import job_info
-from shop.inventory.forecasting import refresh_inventory_forecasts
+from shop.inventory.forecasting.stored_forecasts import refresh_inventory_forecasts
 from shop.services import ShopServices
 
 _numbers = itertools.count()
