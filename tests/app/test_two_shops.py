@@ -19,7 +19,7 @@ from shop.backoffice import backup
 from shop.core.db import database
 from shop.core.settings import Settings
 from shop.services import ShopServices
-from tests.conftest import make_product
+from tests.support.products import make_product
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import uvicorn
 
 from agent.service import ChatAgent
 from app.embedded_mongo import free_port
-from tests.agent.conftest import items  # noqa: F401 - the agent tests' sample products
 from tests.support.scripted_model import ScriptedChatModel, call
 
 pytestmark = pytest.mark.browser
@@ -45,7 +44,7 @@ def chat_server(services: Any, settings: Any) -> Iterator[tuple[str, ScriptedCha
     thread.join(10)
 
 
-def test_chat_widget_end_to_end(browser: Any, chat_server: Any, items: Any, services: Any) -> None:  # noqa: F811
+def test_chat_widget_end_to_end(browser: Any, chat_server: Any, items: Any, services: Any) -> None:
     url, _ = chat_server
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()

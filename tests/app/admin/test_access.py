@@ -97,7 +97,7 @@ def test_owner_write_without_csrf_token_is_refused(owner_client: Any, method: st
 
 
 def test_csrf_token_of_another_session_is_refused(owner_client: Any, services: Any, owner: Any) -> None:
-    from tests.app.admin.conftest import login, session_csrf
+    from tests.support.admin_login import login, session_csrf
 
     other = TestClient(owner_client.app)
     login(other, owner.email, owner.password)

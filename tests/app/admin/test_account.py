@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from shop.services import ShopServices
-from tests.app.admin.conftest import OwnerAccount, login
+from tests.support.admin_login import OwnerAccount, login
 
 NEW_PASSWORD = "a much longer new password"
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from app.routes.admin_auth import safe_next
 from shop.core.settings import Settings
 from shop.services import ShopServices
-from tests.app.admin.conftest import OwnerAccount, login, login_form_token
+from tests.support.admin_login import OwnerAccount, login, login_form_token
 
 
 def test_sign_in_sets_a_strict_http_only_session_cookie(client: TestClient, owner: OwnerAccount) -> None:

@@ -1,20 +1,16 @@
-"""Fixtures for the admin: an owner account with a known password and a client signed in as it."""
+"""Signing in to the admin the way a browser does: the sign-in form's CSRF token, the POST, the session's token."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from pymongo.database import Database
 
-from shop.backoffice.owners import Owner, create_owner
-from shop.core.settings import Settings
-from shop.services import ShopServices
+from shop.backoffice.owners import Owner
 
 OWNER_EMAIL = "owner@example.com"
 OWNER_PASSWORD = "correct horse battery staple"
@@ -22,6 +18,8 @@ OWNER_PASSWORD = "correct horse battery staple"
 
 @dataclass(frozen=True)
 class OwnerAccount:
+    """An owner with the password kept beside it, so a test can sign in as them."""
+
     account: Owner
     email: str
     password: str
@@ -54,20 +52,3 @@ def session_csrf(db: Database, client: TestClient) -> str:
     doc = db.owner_sessions.find_one({"_id": hashlib.sha256(cookie.encode()).hexdigest()})
     assert doc is not None
     return str(doc["csrf"])
-
-
-@pytest.fixture
-def owner(db: Database) -> OwnerAccount:
-    return OwnerAccount(create_owner(db, OWNER_EMAIL, OWNER_PASSWORD), OWNER_EMAIL, OWNER_PASSWORD)
-
-
-@pytest.fixture
-def owner_client(services: ShopServices, settings: Settings, owner: OwnerAccount) -> Iterator[TestClient]:
-    """A second client (its own cookies) signed in as the owner; `owner_client.csrf` holds the token."""
-    from app.main import create_app
-
-    with TestClient(create_app(settings, services)) as test_client:
-        response = login(test_client, owner.email, owner.password)
-        assert response.status_code == 303, response.text
-        test_client.csrf = session_csrf(services.db, test_client)  # type: ignore[attr-defined]
-        yield test_client

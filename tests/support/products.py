@@ -1,0 +1,51 @@
+"""Products written straight to the database, shaped like the ones the seed and the admin write."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from bson import ObjectId
+from pymongo.database import Database
+
+_slugs = itertools.count()
+
+
+def make_product(db: Database, **overrides: Any) -> dict[str, Any]:
+    """Insert one product (and its inventory row) the way the seed and the admin do."""
+    n = next(_slugs)
+    now = datetime.now(UTC)
+    doc: dict[str, Any] = {
+        "_id": ObjectId(),
+        "slug": f"test-product-{n}",
+        "name": f"Test Product {n}",
+        "description": "A product made for a test. It has two sentences.",
+        "category": "coffee",
+        "price": Decimal("10.00"),
+        "stock": 10,
+        "imageUrl": f"/media/products/test-product-{n}.svg",
+        "tags": ["test"],
+        "attributes": {"origin": "Testland"},
+        "supplier": "Test Supplier",
+        "leadTimeDays": 7,
+        "featured": False,
+        "rating": 0.0,
+        "reviewCount": 0,
+        "createdAt": now,
+        "updatedAt": now,
+        "deletedAt": None,
+    }
+    doc.update(overrides)
+    db.products.insert_one(doc)
+    db.inventory.insert_one(
+        {
+            "productId": doc["_id"],
+            "stockLevel": doc["stock"],
+            "lastRestocked": now,
+            "predictedDemand": None,
+            "restockAlert": False,
+        }
+    )
+    return doc
