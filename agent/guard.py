@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from shop.catalog.snapshot import Catalog, Product, normalize
+from shop.catalog.snapshot import Catalog, normalize
 from tools.context import TurnRecord
 
 _MONEY = re.compile(
@@ -68,27 +68,28 @@ def _tokens(text: str) -> list[str]:
 
 
 class NameIndex:
-    """Catalog product names by their first word, rebuilt only when the catalog snapshot changes."""
+    """Catalog product names by their first word, rebuilt only when the catalog's version moves."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._snapshot: list[Product] | None = None
-        self._index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._built: tuple[int, dict[str, list[tuple[tuple[str, ...], str]]]] | None = None
+        """(catalog version, index of that version)"""
         self._lock = threading.Lock()
 
     def _current(self) -> dict[str, list[tuple[tuple[str, ...], str]]]:
-        products = self.catalog.all()
-        if products is self._snapshot:
-            return self._index
+        version = self.catalog.version  # read first: an index is never older than the version it is stamped with
+        built = self._built
+        if built is not None and built[0] == version:
+            return built[1]
         with self._lock:
             index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-            for product in products:
+            for product in self.catalog.all():
                 words = tuple(_tokens(product.name))
                 if words:
                     index.setdefault(words[0], []).append((words, product.id))
             for entries in index.values():
                 entries.sort(key=lambda entry: -len(entry[0]))
-            self._index, self._snapshot = index, products
+            self._built = (version, index)
         return index
 
     def mentions(self, text: str) -> list[str]:

@@ -14,6 +14,8 @@ from shop.core.settings import PROJECT_ROOT
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 
 
+# Shared by every shop in the process, and rightly: it holds the prompt files shipped with the code,
+# never a shop's values (render fills those in per call).
 @lru_cache
 def load(name: str) -> str:
     return (PROMPTS_DIR / f"{name}.md").read_text(encoding="utf-8").strip()

@@ -40,7 +40,7 @@ from langgraph.types import Command
 from agent import confirm, guard, memory, prompts, retrieval
 from agent.llm import build_chat_model
 from shop.catalog.snapshot import Product
-from shop.conversations.store import Channel, ChatRole, Conversation, ConversationStore
+from shop.conversations.store import Channel, ChatRole, Conversation
 from shop.core.errors import ShopError
 from shop.core.money import format_money
 from shop.services import ShopServices
@@ -284,7 +284,6 @@ class ChatAgent:
         self.services = services
         self.settings = services.settings
         self.model = model or build_chat_model(services.settings)
-        self.store = ConversationStore(services.db)
         self.names = guard.NameIndex(services.catalog)
         shop_name = services.settings.shop_name
         self.system_prompts: dict[ChatRole, str] = {
@@ -345,7 +344,7 @@ class ChatAgent:
         async with lock:
             started = time.perf_counter()
             conversation = await asyncio.to_thread(
-                self.store.open, conversation_key, role=role, channel=channel, cart_id=cart_id
+                self.services.conversations.open, conversation_key, role=role, channel=channel, cart_id=cart_id
             )
             if cart_id is not None:
                 conversation.cart_id = cart_id
@@ -371,15 +370,15 @@ class ChatAgent:
         self, conversation_key: str, *, role: ChatRole, channel: Channel
     ) -> tuple[Conversation | None, list[Any]]:
         """The stored conversation (if it is this role's and channel's) and its latest messages."""
-        conversation = self.store.get(conversation_key)
+        conversation = self.services.conversations.get(conversation_key)
         if conversation is None or conversation.role != role or conversation.channel != channel:
             return None, []
         return conversation, conversation.messages[-40:]
 
     def reset(self, conversation_key: str, *, role: ChatRole, channel: Channel) -> None:
-        conversation = self.store.get(conversation_key)
+        conversation = self.services.conversations.get(conversation_key)
         if conversation is not None and conversation.role == role and conversation.channel == channel:
-            self.store.clear(conversation_key)
+            self.services.conversations.clear(conversation_key)
 
     # --- confirmations (code only) -------------------------------------------------------------
     def _settle_pending(
@@ -656,7 +655,7 @@ class ChatAgent:
             max_turns=self.settings.chat_history_turns,
             catalog=self.services.catalog,
         )
-        self.store.save(conversation, new)
+        self.services.conversations.save(conversation, new)
 
 
 def _invented(problems: list[guard.Violation]) -> list[str]:

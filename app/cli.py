@@ -25,32 +25,41 @@ log = logging.getLogger("app")
 
 
 @contextmanager
-def running_database(settings: Settings) -> Iterator[Database]:
-    """The configured MongoDB, or the embedded one started for the duration of the block."""
+def running_database(settings: Settings) -> Iterator[Settings]:
+    """The settings to run with: as given when MONGODB_URI names a database, else with the address
+    of the embedded one, started for the duration of the block. Pass them on to whatever connects
+    (nothing is written to the environment, so two shops in one process keep their own databases)."""
+    if settings.mongodb_uri:
+        yield settings
+        return
+    from app.embedded_mongo import EmbeddedMongo
+
+    embedded = EmbeddedMongo(settings.embedded_db_dir, settings.embedded_db_port)
+    started = time.monotonic()
+    uri = embedded.start()
+    print(f"Embedded database (SecantusDB) ready on 127.0.0.1:{embedded.port} in {time.monotonic() - started:.1f} s")
+    try:
+        yield settings.model_copy(update={"mongodb_uri": uri})
+    finally:
+        print("Stopping the embedded database ...")
+        embedded.stop()
+
+
+@contextmanager
+def connected_database(settings: Settings) -> Iterator[Database]:
+    """The settings' database, answering and indexed, connected for the duration of the block."""
     from shop.core import db as shop_db
 
-    embedded = None
     if not settings.mongodb_uri:
-        from app.embedded_mongo import EmbeddedMongo
-
-        embedded = EmbeddedMongo(settings.embedded_db_dir, settings.embedded_db_port)
-        started = time.monotonic()
-        uri = embedded.start()
-        print(
-            f"Embedded database (SecantusDB) ready on 127.0.0.1:{embedded.port} in {time.monotonic() - started:.1f} s"
-        )
-        os.environ["MONGODB_URI"] = uri
-        get_settings.cache_clear()
+        raise ValueError("connected_database needs settings with MONGODB_URI (see running_database)")
+    client = shop_db.connect(settings.mongodb_uri)
     try:
-        database = shop_db.get_db()
+        database = shop_db.database(client, settings.mongodb_db)
         database.command("ping")
         shop_db.ensure_indexes(database)
         yield database
     finally:
-        shop_db.close_client()
-        if embedded is not None:
-            print("Stopping the embedded database ...")
-            embedded.stop()
+        client.close()
 
 
 def seed_if_empty(database: Database, settings: Settings) -> None:
@@ -104,8 +113,7 @@ def cmd_create_owner(args: argparse.Namespace) -> int:
 
     generated = not args.password_stdin
     password = generate_password() if generated else sys.stdin.readline().rstrip("\r\n")
-    settings = get_settings()
-    with command_database(settings) as database:
+    with command_database(get_settings()) as (settings, database):
         try:
             if args.reset:
                 owner = set_password(database, args.email, password)
@@ -115,7 +123,7 @@ def cmd_create_owner(args: argparse.Namespace) -> int:
             hint = " Use --reset to set a new password." if "already exists" in exc.message else ""
             print(f"error: {exc.message}{hint}", file=sys.stderr)
             return 1
-    login_url = get_settings().base_url.rstrip("/") + "/admin/login"
+    login_url = settings.base_url.rstrip("/") + "/admin/login"
     title = "Password reset" if args.reset else "Owner account created"
     if generated:
         print(_owner_banner(title, owner.email, password, login_url))
@@ -141,7 +149,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     if store is None:
         print("Semantic search is off (SEMANTIC_SEARCH=false): there is no vector index to build.")
         return 1
-    with command_database(settings) as database:
+    with command_database(settings) as (settings, database):
         services = ShopServices.build(database, settings, background_mail=False, vector_store=store)
         try:
             assert services.product_index is not None
@@ -185,15 +193,21 @@ def _exit_on_sigterm() -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.main import create_app
+
     _exit_on_sigterm()
-    settings = get_settings()
-    host = args.host or settings.host
-    port = args.port or settings.port
-    with running_database(settings) as database, running_local_llm(get_settings()):
-        seed_if_empty(database, get_settings())
-        ensure_first_owner(database, get_settings(), f"http://{host}:{port}/admin/login")
+    configured = get_settings()
+    host = args.host or configured.host
+    port = args.port or configured.port
+    with (
+        running_database(configured) as settings,
+        connected_database(settings) as database,
+        running_local_llm(settings),
+    ):
+        seed_if_empty(database, settings)
+        ensure_first_owner(database, settings, f"http://{host}:{port}/admin/login")
         print(f"{settings.shop_name} is open on http://{host}:{port}  (Ctrl-C to stop)")
-        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
     return 0
 
 
@@ -221,8 +235,7 @@ def running_local_llm(settings: Settings) -> Iterator[None]:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    settings = get_settings()
-    with running_database(settings) as database:
+    with running_database(get_settings()) as settings, connected_database(settings) as database:
         if database.products.estimated_document_count() > 0 and not args.reset:
             print("The database already holds products. Use `seed --reset` to wipe it and seed the demo shop again.")
             return 1
@@ -232,7 +245,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
             from shop.core.db import ensure_indexes
 
             ensure_indexes(database)
-        seed(database, get_settings(), args.products or settings.demo_products)
+        seed(database, settings, args.products or settings.demo_products)
     return 0
 
 

@@ -14,6 +14,7 @@ from http.cookies import SimpleCookie
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from pymongo import MongoClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import install_error_handlers
@@ -42,8 +43,8 @@ from app.routes import (
 )
 from app.routes.catalog_pages import prerender_listing_pages, prerender_product_pages
 from app.scheduler import start_scheduler
-from app.templating import PageCache, compile_templates
-from shop.core.db import get_db
+from app.templating import PageCache, ProductCardCache, compile_templates
+from shop.core.db import connect, database
 from shop.core.settings import PROJECT_ROOT, Settings, get_settings
 from shop.services import ShopServices, open_vector_store
 
@@ -118,16 +119,30 @@ def _warm_pages(app: FastAPI, index_sync: threading.Thread | None, stop: threadi
         app.state.warm.set()
 
 
+def _connect(settings: Settings) -> MongoClient:
+    """The app's own client of the settings' database (pymongo pools connections: one per app)."""
+    if not settings.mongodb_uri:
+        raise RuntimeError(
+            "MONGODB_URI is not set. Start the shop with `make run` (or `python -m app run`), "
+            "which starts the embedded database and passes its address on."
+        )
+    return connect(settings.mongodb_uri)
+
+
 def create_app(settings: Settings | None = None, services: ShopServices | None = None) -> FastAPI:
-    """Build the app; tests pass their own services (bound to a test database)."""
-    settings = settings or get_settings()
+    """Build the app for `settings` (by default from the environment); tests pass their own services
+    (bound to a test database). Everything the app caches lives on app.state or its services."""
+    settings = settings or (services.settings if services is not None else get_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
-        app.state.services = services or ShopServices.build(
-            get_db(), settings, vector_store=open_vector_store(settings)
-        )
+        client: MongoClient | None = None
+        if services is None:
+            client = _connect(settings)
+            app.state.services = ShopServices.build(
+                database(client, settings.mongodb_db), settings, vector_store=open_vector_store(settings)
+            )
         app.state.services.catalog.all()  # load the snapshot before the first visitor
         compile_templates()
         index_sync = app.state.services.start_background_work()
@@ -151,6 +166,8 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
                 scheduler.stop()
             if owned:
                 app.state.services.close()
+            if client is not None:
+                client.close()
 
     app = FastAPI(
         title=f"{settings.shop_name} API",
@@ -160,6 +177,7 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     )
     if services is not None:
         app.state.services = services
+    app.state.product_cards = ProductCardCache(settings)
     app.state.page_cache = PageCache()
     app.state.home_page_cache = PageCache(limit=256)  # first-time visitors' home pages
     app.state.api_cache = PageCache()  # answers of GET /api/products

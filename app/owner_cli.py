@@ -21,9 +21,10 @@ from shop.core.settings import Settings, get_settings
 
 
 @contextmanager
-def command_database(settings: Settings, name: str | None = None) -> Iterator[Database]:
-    """The shop's database (or `name` on the same server), attaching to a running embedded one."""
-    from app.cli import running_database
+def command_database(settings: Settings, name: str | None = None) -> Iterator[tuple[Settings, Database]]:
+    """The settings to run with (MONGODB_URI filled in) and the shop's database (or `name` on the same
+    server), attaching to a running embedded one."""
+    from app.cli import connected_database, running_database
     from shop.core import db as shop_db
 
     if not settings.mongodb_uri:
@@ -43,12 +44,12 @@ def command_database(settings: Settings, name: str | None = None) -> Iterator[Da
             try:
                 database = shop_db.database(client, name or settings.mongodb_db)
                 shop_db.ensure_indexes(database)
-                yield database
+                yield settings.model_copy(update={"mongodb_uri": uri}), database
             finally:
                 client.close()
             return
-    with running_database(settings) as database:
-        yield database if name is None else shop_db.database(database.client, name)
+    with running_database(settings) as settings, connected_database(settings) as database:
+        yield settings, (database if name is None else shop_db.database(database.client, name))
 
 
 def _mailer(database: Database, settings: Settings) -> Any:
@@ -67,9 +68,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
     from shop.backoffice.owner_jobs import forecast_job
 
-    settings = get_settings()
-    with command_database(settings) as database:
-        settings = get_settings()
+    with command_database(get_settings()) as (settings, database):
         total = database.products.count_documents({"deletedAt": None})
         mailer = _mailer(database, settings)
         with tqdm(total=total, unit="product", desc="Forecasting", disable=args.quiet, file=sys.stdout) as bar:
@@ -117,8 +116,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         for path in found:
             print(f"{path}  {_size(path)}")
         return 0
-    with command_database(settings) as database:
-        settings = get_settings()
+    with command_database(settings) as (settings, database):
         output = Path(args.output) if args.output else None
         outcome = backup_job(database, settings, output=output, progress=lambda m: print(f"  {m}"))
         if outcome.error:
@@ -156,8 +154,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     )
     settings = get_settings()
     target = args.db or settings.mongodb_db
-    with command_database(settings, target) as database:
-        settings = get_settings()
+    with command_database(settings, target) as (settings, database):
         try:
             result = backup.restore_backup(
                 archive,

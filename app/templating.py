@@ -1,12 +1,17 @@
-"""Jinja2 set-up and the one `render` every page goes through, so each page gets the same globals."""
+"""Jinja2 set-up and the one `render` every page goes through, so each page gets the same globals.
+
+Nothing here belongs to one shop: the settings, the product card cache and the page caches are the
+app's (app.state), so two shops in one process (tests/app/test_two_shops.py) never mix.
+"""
 
 from __future__ import annotations
 
 import itertools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future
+from decimal import Decimal
 from typing import Any
 
 from fastapi import Request
@@ -18,14 +23,32 @@ from starlette.responses import HTMLResponse
 
 from shop.catalog.snapshot import Product
 from shop.core.money import format_money
-from shop.core.settings import PROJECT_ROOT, get_settings
+from shop.core.settings import PROJECT_ROOT, Settings
 
-templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
+
+def _shop_settings(request: Request) -> dict[str, Any]:
+    """`settings` in every template: the settings of the shop (app) that answers the request."""
+    return {"settings": request.app.state.services.settings}
+
+
+# One environment for every app in the process: it holds the compiled templates, which are files
+# shipped with the code, and nothing of a shop (its settings come with each request, above).
+templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"), context_processors=[_shop_settings])
 # Templates change with a deploy, which restarts the app; checking each file's mtime on every render
 # and import was a measurable share of a page under load.
 templates.env.auto_reload = False
-templates.env.filters["money"] = lambda amount: format_money(amount, get_settings().currency_symbol)
-templates.env.globals["settings"] = get_settings()
+
+
+@pass_context
+def _money(context: Context, amount: Decimal) -> str:
+    """`amount|money` in the currency of the shop the template is rendered for."""
+    settings = context.get("settings")
+    if settings is None:  # a fragment rendered outside a TemplateResponse (the chat's cards)
+        settings = context["request"].app.state.services.settings
+    return format_money(amount, settings.currency_symbol)
+
+
+templates.env.filters["money"] = _money
 
 
 def compile_templates() -> None:
@@ -44,13 +67,16 @@ class ProductCardCache:
     rows), and a card only changes when its product does. The two per-page parts of a card, the
     page a no-JavaScript wishlist form returns to and the toggle's element id, are left as markers
     and filled in per use, which costs two string replaces instead of a template render.
+
+    One per app (app.state.product_cards): a card shows its shop's prices in its shop's currency.
     """
 
     HERE = "\x1ehere\x1e"
     UID = "\x1euid\x1e"
     LIMIT = 8192  # ~3 KB each: a few versions of every card of a 2,000-product shop
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self._cards: dict[tuple[Any, ...], Markup] = {}
         self._macro: Any = None  # looked up once: get_template checks the file's mtime on each call
         self._uids = itertools.count(1)
@@ -60,7 +86,8 @@ class ProductCardCache:
         html = self._cards.get(key)
         if html is None:
             if self._macro is None:
-                self._macro = templates.env.get_template("macros.html").module.product_card  # type: ignore[attr-defined]
+                module = templates.env.get_template("macros.html").make_module({"settings": self.settings})
+                self._macro = module.product_card  # type: ignore[attr-defined]
             html = self._macro(product, heading, wished, self.UID, self.HERE)
             if len(self._cards) >= self.LIMIT:
                 self._cards.clear()  # old versions pile up only after many edits: start over
@@ -70,16 +97,13 @@ class ProductCardCache:
         return html.replace(self.HERE, here).replace(self.UID, uid)
 
 
-product_cards = ProductCardCache()
-
-
 @pass_context
 def cached_product_card(context: Context, product: Product, heading: str = "h3") -> Markup:
-    request = context.get("request")
-    here = "/wishlist"
-    if request is not None:
-        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return product_cards.render(product, heading, product.id in context.get("wishlist_ids", ()), here)
+    """A product card from the cache of the app answering the request."""
+    request: Request = context["request"]
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    cards: ProductCardCache = request.app.state.product_cards
+    return cards.render(product, heading, product.id in context.get("wishlist_ids", ()), here)
 
 
 templates.env.globals["cached_product_card"] = cached_product_card
@@ -102,27 +126,27 @@ class PageCache:
     The key holds everything such a page is made of: the URL, which template answers (full page or
     HTMX fragment), the visitor's cart count and wishlist (most visitors have none, so they share
     pages); product pages add the visitor's own review and the versions of the products they show.
-    The stamp is a catalog snapshot (compared by identity: a refresh that found changes makes a new
-    one; None for product pages, whose keys carry the versions instead) and a version (compared by
-    value: the search index version, on product pages with the co-purchase statistics'); a new
-    stamp starts an empty cache, so a price or stock change shows on the next request.
+    The version stamps what all the pages show (compared by value): for listings the catalog's
+    version with the search index's, for the home page with the best sellers'; product pages, whose
+    keys carry their products' versions, use the search index's and the co-purchase statistics'. A
+    new version starts an empty cache, so a price or stock change shows on the next request.
     """
 
     def __init__(self, limit: int = 2048) -> None:
         self.limit = limit
         """Pages kept; beyond it the least recently used goes (old versions of changed pages first)."""
-        self._snapshot: object = None
-        self._version: Any = None
+        self._version: Hashable = None
         self._pages: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._in_flight: dict[tuple[Any, ...], Future[bytes]] = {}
 
-    def page(self, snapshot: object, version: Any, key: tuple[Any, ...], build: Callable[[], bytes]) -> bytes:
+    def page(self, version: Hashable, key: tuple[Any, ...], build: Callable[[], bytes]) -> bytes:
         """The stored page, or `build()`'s; concurrent misses of one page wait for a single build (a
-        popular search arriving from many visitors at once would otherwise be rendered by each)."""
+        popular search arriving from many visitors at once would otherwise be rendered by each).
+        Read `version` before anything the page shows, so a page is never older than its stamp."""
         with self._lock:
-            if snapshot is not self._snapshot or version != self._version:
-                self._snapshot, self._version, self._pages, self._in_flight = snapshot, version, OrderedDict(), {}
+            if version != self._version:
+                self._version, self._pages, self._in_flight = version, OrderedDict(), {}
             body = self._pages.get(key)
             if body is not None:
                 self._pages.move_to_end(key)
@@ -142,7 +166,7 @@ class PageCache:
                     del self._in_flight[key]
             raise
         with self._lock:
-            if self._snapshot is snapshot and self._version == version:
+            if self._version == version:
                 self._pages[key] = body
                 while len(self._pages) > self.limit:
                     self._pages.popitem(last=False)
@@ -158,7 +182,6 @@ def render(
     services = request.app.state.services
     session_id = getattr(request.state, "session_id", None)
     page: dict[str, Any] = {
-        "settings": services.settings,
         "cart_count": services.carts.count(session_id) if session_id else 0,
         # Product cards show a pressed heart for products on the visitor's wishlist.
         "wishlist_ids": services.wishlist.ids(session_id) if session_id else frozenset(),

@@ -1,7 +1,9 @@
-"""The shop's services wired together once per process, shared by the pages, the API and the agent.
+"""The shop's services wired together once per shop, shared by the pages, the API and the agent.
 
 One container means the storefront and the chat use the very same catalog snapshot, cart rules and
-order transaction: chat can do what the pages can, with the same rules.
+order transaction: chat can do what the pages can, with the same rules. Every service is built here,
+once, with its callbacks (an order writer that moves stock invalidates the catalog), and so is every
+cache whose lifetime is the shop's: two shops in one process (tests/app/test_two_shops.py) share none.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ from typing import TYPE_CHECKING
 
 from pymongo.database import Database
 
+from shop.backoffice.analytics import ReportCache
+from shop.catalog.admin import ProductAdmin
 from shop.catalog.snapshot import Catalog
+from shop.conversations.policies import PolicyLibrary
+from shop.conversations.store import ConversationStore
 from shop.core.db import ensure_indexes
 from shop.core.settings import Settings
 from shop.customers.wishlist import WishlistService
@@ -22,8 +28,11 @@ from shop.discovery.recommendations import CoPurchaseIndex, Recommender
 from shop.discovery.search import HybridSearch, ProductIndex
 from shop.inventory.forecasting.sales_history import SalesHistory
 from shop.messaging.mail import Mailer
+from shop.ordering.admin import OrderAdmin
 from shop.ordering.cart import CartService
+from shop.ordering.checkout import Checkout
 from shop.ordering.orders import OrderService
+from shop.reviews.moderation import ReviewModeration
 from shop.reviews.product_reviews import ProductReviews
 
 if TYPE_CHECKING:
@@ -47,6 +56,14 @@ class ShopServices:
     wishlist: WishlistService
     reviews: ProductReviews
     sales_history: SalesHistory
+    checkout: Checkout
+    order_admin: OrderAdmin
+    product_admin: ProductAdmin
+    review_moderation: ReviewModeration
+    conversations: ConversationStore
+    policies: PolicyLibrary
+    sales_reports: ReportCache
+    """The admin's sales reports, kept a minute (see ReportCache)."""
     product_index: ProductIndex | None = None
 
     @classmethod
@@ -74,12 +91,14 @@ class ShopServices:
         copurchase = CoPurchaseIndex(db)
         wishlist = WishlistService(db, catalog, mailer, settings)
         wishlist.attach(catalog)
+        carts = CartService(db, catalog)
+        orders = OrderService(db, settings, mailer, on_stock_change=catalog.invalidate)
         return cls(
             db=db,
             settings=settings,
             catalog=catalog,
-            carts=CartService(db, catalog),
-            orders=OrderService(db, settings, mailer, on_stock_change=catalog.invalidate),
+            carts=carts,
+            orders=orders,
             mailer=mailer,
             search=search,
             interactions=interactions,
@@ -88,6 +107,13 @@ class ShopServices:
             wishlist=wishlist,
             reviews=ProductReviews(db),
             sales_history=SalesHistory(db),
+            checkout=Checkout(carts, orders, interactions),
+            order_admin=OrderAdmin(db, settings, mailer, on_stock_change=catalog.invalidate),
+            product_admin=ProductAdmin(db, catalog, settings),
+            review_moderation=ReviewModeration(db, catalog),
+            conversations=ConversationStore(db),
+            policies=PolicyLibrary(settings.resolved_policies_dir),
+            sales_reports=ReportCache(ttl=60),
             product_index=product_index,
         )
 

@@ -19,14 +19,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from pydantic import ValidationError
-
 from shop.catalog.snapshot import Product
 from shop.conversations.store import Conversation, PendingAction
 from shop.core.errors import Conflict, ShopError
 from shop.core.money import format_money
-from shop.core.validation import describe_errors
 from shop.ordering.cart import CartView
+from shop.ordering.checkout import EmptyCart, InvalidDetails, order_request
 from shop.ordering.orders import OrderRequest, OrderView
 from shop.services import ShopServices
 
@@ -82,23 +80,19 @@ def _money(services: ShopServices, amount: Decimal) -> str:
 def prepare_order(services: ShopServices, cart_id: str, name: str, email: str, address: str) -> PendingAction:
     """An order of the cart's current contents, waiting for the customer's confirmation."""
     cart = services.carts.view(cart_id)
-    if cart.empty:
-        raise ActionRefused("The cart is empty, so there is nothing to order yet.")
-    if cart.problems:
+    if cart.problems and not cart.empty:
+        # The summary the customer says yes to must still be true then: a line that is sold out or
+        # short now would only fail at the yes (the page and the API let the order transaction judge).
         raise ActionRefused("The cart needs a change first: " + " ".join(cart.problems))
     try:
-        request = OrderRequest(
-            customerName=name,
-            email=email,
-            address=address,
-            items=[{"productId": line.product.id, "quantity": line.quantity} for line in cart.lines],
-        )
-    except ValidationError as exc:
-        errors = describe_errors(list(exc.errors()))
-        missing = [FIELD_NAMES.get(field, field) for field in errors if field in FIELD_NAMES]
+        request = order_request(cart, name=name, email=email, address=address)
+    except EmptyCart:
+        raise ActionRefused("The cart is empty, so there is nothing to order yet.") from None
+    except InvalidDetails as exc:
+        missing = [FIELD_NAMES.get(field, field) for field in exc.errors if field in FIELD_NAMES]
         if missing:
             raise ActionRefused("To place the order I still need " + " and ".join(missing) + ".") from None
-        raise ActionRefused("Some order details are not valid: " + "; ".join(errors.values())) from None
+        raise ActionRefused("Some order details are not valid: " + "; ".join(exc.errors.values())) from None
     summary = {
         "lines": [
             {
@@ -271,8 +265,7 @@ def _place(services: ShopServices, conversation: Conversation, action: PendingAc
         text = "Your cart changed since I showed the summary, so I did not place the order.\n\n"
         return ActionOutcome(text + summary_text(services, fresh), False, pending=fresh)
     request = OrderRequest.model_validate(action.payload["request"])
-    order = services.orders.place(request, idempotency_key=f"chat:{action.id}", session_id=cart_id)
-    services.carts.remove_products(cart_id, {line.product_id for line in order.lines})
+    order = services.checkout.place(request, channel="chat", key=action.id, cart_id=cart_id)
     reply = (
         f"Your order {order.id} is placed. Total: {_money(services, order.total)}. "
         f"A confirmation email is on its way to {order.email}."
@@ -288,12 +281,7 @@ def _cancel(services: ShopServices, action: PendingAction) -> ActionOutcome:
     if order.status != "pending":
         return ActionOutcome(f"Order {order.id} is {order.status} now, so it can no longer be cancelled here.", False)
     try:
-        from shop.ordering.admin import OrderAdmin
-    except ImportError:  # pragma: no cover - the admin's order lifecycle ships with the shop
-        return ActionOutcome("Cancelling is not available right now; please contact us.", False)
-    admin = OrderAdmin(services.db, services.settings, services.mailer, on_stock_change=services.catalog.invalidate)
-    try:
-        admin.change_status(order.id, "cancelled", owner=f"customer:{order.email}")
+        services.order_admin.change_status(order.id, "cancelled", owner=f"customer:{order.email}")
     except Conflict:
         current = services.orders.get(order.id)
         if current is None or current.status != "cancelled":

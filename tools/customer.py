@@ -22,7 +22,6 @@ from langchain.tools import ToolRuntime, tool
 from pydantic import Field, ValidationError
 
 from shop.catalog.snapshot import CATEGORIES, CatalogQuery, Product
-from shop.conversations.policies import PolicyLibrary
 from shop.core.errors import ShopError
 from shop.core.validation import describe_errors
 from shop.messaging.contact import ContactRequest, submit_contact
@@ -46,7 +45,6 @@ log = logging.getLogger(__name__)
 
 HANDOFF_INTERVAL = timedelta(minutes=10)
 _MONEY_IN_TEXT = re.compile(r"\$\s?(\d{1,6}(?:,\d{3})*(?:\.\d{1,2})?)")
-_libraries: dict[str, PolicyLibrary] = {}
 
 
 def _unknown_product(text: str) -> str:
@@ -281,17 +279,9 @@ def cancel_order(ctx: ToolContext, order_id: str, email: str) -> str:
     return _pending(ctx, actions.prepare_cancel(ctx.services, order_id, email))
 
 
-def _library(ctx: ToolContext) -> PolicyLibrary:
-    directory = ctx.services.settings.resolved_policies_dir
-    library = _libraries.get(str(directory))
-    if library is None:
-        library = _libraries[str(directory)] = PolicyLibrary(directory)
-    return library
-
-
 def policy(ctx: ToolContext, question: str) -> str:
     """Answers from the owner's policy files; the owner's text is trusted, so its amounts may be quoted."""
-    library = _library(ctx)
+    library = ctx.services.policies
     sections = library.find(question)
     if not sections:
         topics = ", ".join(library.topics()) or "none"

@@ -25,7 +25,6 @@ router = APIRouter(tags=["admin"], include_in_schema=False)
 
 DEFAULT_PRESET = "30d"
 TOP = 10
-_cache = analytics.ReportCache(ttl=60)
 
 
 def _today(services: ShopServices) -> date:
@@ -120,7 +119,7 @@ def analytics_page(request: Request, services: Services, owner: CurrentOwner) ->
         error = exc.message
         start, end, granularity = analytics.preset_period(DEFAULT_PRESET, today)
         preset = DEFAULT_PRESET
-    report, computed_at = _cache.get(
+    report, computed_at = services.sales_reports.get(
         services.db, start=start, end=end, granularity=granularity, timezone=services.settings.shop_timezone
     )
     query = {"start": start.isoformat(), "end": end.isoformat(), "granularity": granularity}
@@ -151,7 +150,7 @@ def analytics_csv(request: Request, services: Services, owner: CurrentOwner) -> 
     if kind not in ("series", "products", "categories"):
         raise InvalidInput("Choose report=series, products or categories.", field="report")
     start, end, granularity, _preset = _period(params, _today(services))
-    report, _computed = _cache.get(
+    report, _computed = services.sales_reports.get(
         services.db, start=start, end=end, granularity=granularity, timezone=services.settings.shop_timezone
     )
     name = f"sales-{kind}-{start:%Y%m%d}-{end:%Y%m%d}" + (f"-{granularity}" if kind == "series" else "") + ".csv"

@@ -11,7 +11,7 @@ from app.deps import Services
 from app.routes.admin_auth import CurrentOwner
 from shop.backoffice.activity import recent_activity
 from shop.messaging.inbox import open_message_count
-from shop.ordering.admin import OrderAdmin, OrderListQuery
+from shop.ordering.admin import OrderListQuery
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 
@@ -21,7 +21,6 @@ def dashboard(request: Request, services: Services, owner: CurrentOwner) -> HTML
     db = services.db
     low = services.settings.low_stock_threshold
     products = services.catalog.all()
-    orders = OrderAdmin(db, services.settings, services.mailer)
     context = {
         "counts": {
             "pending": db.orders.count_documents({"status": "pending"}),
@@ -31,7 +30,7 @@ def dashboard(request: Request, services: Services, owner: CurrentOwner) -> HTML
             "low_stock": sum(1 for p in products if 0 < p.stock <= low),
             "products": len(products),
         },
-        "recent_orders": orders.list(OrderListQuery(page_size=8)).items,
+        "recent_orders": services.order_admin.list(OrderListQuery(page_size=8)).items,
         "activity": recent_activity(db, page_size=10)[0],
     }
     return render_admin(request, "admin/dashboard.html", context)

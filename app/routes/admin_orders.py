@@ -17,15 +17,11 @@ from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
 from app.templating import is_htmx
 from shop.backoffice.activity import recent_activity
 from shop.core.errors import ShopError
-from shop.ordering.admin import ACTION_LABELS, TRANSITIONS, OrderAdmin, OrderListQuery
+from shop.ordering.admin import ACTION_LABELS, TRANSITIONS, OrderListQuery
 from shop.ordering.orders import STATUSES
 from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
-
-
-def order_admin(services: ShopServices) -> OrderAdmin:
-    return OrderAdmin(services.db, services.settings, services.mailer, on_stock_change=services.catalog.invalidate)
 
 
 @router.get("/admin/orders", response_class=HTMLResponse)
@@ -34,9 +30,9 @@ def orders_page(request: Request, services: Services, owner: CurrentOwner) -> HT
     query = OrderListQuery.model_validate(params)
     error = None
     try:
-        result = order_admin(services).list(query)
+        result = services.order_admin.list(query)
     except ShopError as exc:
-        error, result = exc.message, order_admin(services).list(OrderListQuery())
+        error, result = exc.message, services.order_admin.list(OrderListQuery())
     return render_admin(
         request,
         "admin/orders/list.html",
@@ -59,7 +55,7 @@ def order_page(order_id: str, request: Request, services: Services, owner: Curre
 
 
 def _detail(request: Request, services: ShopServices, order_id: str, error: str | None = None) -> HTMLResponse:
-    admin_order = order_admin(services).get(order_id)
+    admin_order = services.order_admin.get(order_id)
     history, _ = recent_activity(services.db, entity="order", entity_id=admin_order.order.id, page_size=20)
     context = {
         "admin_order": admin_order,
@@ -83,7 +79,7 @@ def change_status(
     return_to: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        admin_order = order_admin(services).change_status(order_id, status, owner=owner.email)
+        admin_order = services.order_admin.change_status(order_id, status, owner=owner.email)
     except ShopError as exc:
         if is_htmx(request):
             raise  # the flash fragment (4xx answers are swapped into #flash)

@@ -23,7 +23,6 @@ from shop.catalog.admin import (
     EDITABLE,
     MAX_CSV_BYTES,
     CsvImportError,
-    ProductAdmin,
     ProductInput,
     ProductInvalid,
     ProductListQuery,
@@ -46,10 +45,6 @@ BULK_ACTIONS = [
 ]
 
 
-def product_admin(services: ShopServices) -> ProductAdmin:
-    return ProductAdmin(services.db, services.catalog, services.settings)
-
-
 def _list_query(params: dict[str, str]) -> ProductListQuery:
     return ProductListQuery.model_validate(params)
 
@@ -57,7 +52,7 @@ def _list_query(params: dict[str, str]) -> ProductListQuery:
 def _list_context(request: Request, services: ShopServices, params: dict[str, str]) -> dict[str, Any]:
     query = _list_query(params)
     return {
-        "result": product_admin(services).list(query),
+        "result": services.product_admin.list(query),
         "query": query,
         "categories": CATEGORIES,
         "sorts": ADMIN_SORTS,
@@ -79,7 +74,7 @@ def products_page(request: Request, services: Services, owner: CurrentOwner) -> 
 def export_products(services: Services, owner: CurrentOwner) -> Response:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     return Response(
-        product_admin(services).export_csv(),
+        services.product_admin.export_csv(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="products-{stamp}.csv"', "Cache-Control": "no-store"},
     )
@@ -106,7 +101,7 @@ def import_products(
         )
     data = file.file.read(MAX_CSV_BYTES + 1)
     try:
-        result = product_admin(services).import_csv(data, owner=owner.email)
+        result = services.product_admin.import_csv(data, owner=owner.email)
     except CsvImportError as exc:
         return render_admin(
             request,
@@ -131,7 +126,7 @@ def bulk_action(
     return_to: FormText = "/admin/products",
 ) -> Response:
     back = safe_next(return_to)
-    admin = product_admin(services)
+    admin = services.product_admin
     try:
         if action == "category":
             count = admin.bulk_category(ids, category=category, owner=owner.email)
@@ -165,7 +160,7 @@ def create_product(
     form: ProductForm,
     image: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    admin = product_admin(services)
+    admin = services.product_admin
     try:
         doc = admin.create(_validated(services, form, image), owner=owner.email)
     except ProductInvalid as exc:
@@ -178,7 +173,7 @@ def create_product(
 
 @router.get("/admin/products/{product_id}", response_class=HTMLResponse)
 def edit_product_page(product_id: str, request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    doc = product_admin(services).get(product_id)
+    doc = services.product_admin.get(product_id)
     return render_admin(
         request, "admin/products/form.html", _form_context(doc, product_form_values(doc), {}, services=services)
     )
@@ -193,7 +188,7 @@ def update_product(
     form: ProductForm,
     image: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    admin = product_admin(services)
+    admin = services.product_admin
     doc = admin.get(product_id)
     try:
         data = _validated(services, form, image)
@@ -210,13 +205,13 @@ def update_product(
 
 @router.post("/admin/products/{product_id}/delete")
 def delete_product(product_id: str, services: Services, owner: CsrfChecked) -> Response:
-    product_admin(services).delete(product_id, owner=owner.email)
+    services.product_admin.delete(product_id, owner=owner.email)
     return RedirectResponse("/admin/products?notice=deleted", status_code=303)
 
 
 @router.post("/admin/products/{product_id}/restore")
 def restore_product(product_id: str, services: Services, owner: CsrfChecked) -> Response:
-    product_admin(services).restore(product_id, owner=owner.email)
+    services.product_admin.restore(product_id, owner=owner.email)
     return RedirectResponse(f"/admin/products/{product_id}?notice=restored", status_code=303)
 
 

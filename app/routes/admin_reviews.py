@@ -11,14 +11,10 @@ from app.admin_ui import clean_params, render_admin
 from app.deps import Services
 from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
 from app.templating import is_htmx
-from shop.reviews.moderation import ReviewListQuery, ReviewModeration
+from shop.reviews.moderation import ReviewListQuery
 from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
-
-
-def moderation(services: ShopServices) -> ReviewModeration:
-    return ReviewModeration(services.db, services.catalog)
 
 
 @router.get("/admin/reviews", response_class=HTMLResponse)
@@ -29,7 +25,7 @@ def reviews_page(request: Request, services: Services, owner: CurrentOwner) -> H
         request,
         "admin/reviews/list.html",
         {
-            "result": moderation(services).list(query),
+            "result": services.review_moderation.list(query),
             "query": query,
             "product": product,
             "return_to": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
@@ -40,7 +36,7 @@ def reviews_page(request: Request, services: Services, owner: CurrentOwner) -> H
 def _set_hidden(
     request: Request, services: ShopServices, review_id: str, hidden: bool, owner_email: str, return_to: str
 ) -> Response:
-    review = moderation(services).set_hidden(review_id, hidden, owner=owner_email)
+    review = services.review_moderation.set_hidden(review_id, hidden, owner=owner_email)
     if is_htmx(request):
         return render_admin(request, "admin/reviews/_row.html", {"review": review, "return_to": safe_next(return_to)})
     back = safe_next(return_to or "/admin/reviews")

@@ -72,7 +72,7 @@ async def chat(body: Annotated[ChatRequest, Body()], services: Services, agent: 
         key = new_key()
     else:
         key = body.session_id
-        if not await asyncio.to_thread(agent.store.exists, key, role="customer", channel="api"):
+        if not await asyncio.to_thread(services.conversations.exists, key, role="customer", channel="api"):
             raise NotFound("Unknown session_id. Omit it to start a new conversation.", field="session_id")
     outcome = await agent.run(
         role="customer",

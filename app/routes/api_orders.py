@@ -29,7 +29,7 @@ IdempotencyKey = Annotated[
 def place_order(
     body: OrderRequest, services: Services, response: Response, idempotency_key: IdempotencyKey = None
 ) -> dict[str, object]:
-    order = services.orders.place(body, idempotency_key=f"api:{idempotency_key}" if idempotency_key else None)
+    order = services.checkout.place(body, channel="api", key=idempotency_key)
     if order.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return order.to_json()

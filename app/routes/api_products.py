@@ -44,9 +44,9 @@ def list_products(
         page=page,
         page_size=page_size,
     )
-    snapshot, version = services.catalog.all(), services.search.vectors_version()
+    version = (services.catalog.version, services.search.vectors_version())
     answers: PageCache = request.app.state.api_cache
-    body = answers.page(snapshot, version, (query.model_dump_json(),), lambda: _product_list(services, query))
+    body = answers.page(version, (query.model_dump_json(),), lambda: _product_list(services, query))
     return Response(body, media_type="application/json")
 
 

@@ -10,13 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from app.deps import Services, SessionId
 from app.templating import is_htmx, render, templates
 from shop.core.errors import InvalidInput, NotFound, ShopError
-from shop.core.validation import describe_errors
-from shop.ordering.orders import OrderRequest
+from shop.ordering.checkout import EmptyCart, InvalidDetails, order_request
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
 
@@ -122,25 +120,14 @@ def checkout(
     idempotency_key: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     form = {"customerName": customerName, "email": email, "address": address, "idempotency_key": idempotency_key}
-    cart = services.carts.view(session_id)
-    if cart.empty:
-        return _checkout_page(request, services, session_id, form, error="Your cart is empty.", status_code=409)
     try:
-        order_request = OrderRequest(
-            customerName=customerName,
-            email=email,
-            address=address,
-            items=[{"productId": line.product.id, "quantity": line.quantity} for line in cart.lines],
-        )
-    except ValidationError as exc:
-        errors = describe_errors(list(exc.errors()))
-        return _checkout_page(request, services, session_id, form, errors=errors, status_code=422)
+        new_order = order_request(services.carts.view(session_id), name=customerName, email=email, address=address)
+    except EmptyCart as exc:
+        return _checkout_page(request, services, session_id, form, error=exc.message, status_code=409)
+    except InvalidDetails as exc:
+        return _checkout_page(request, services, session_id, form, errors=exc.errors, status_code=422)
     try:
-        order = services.orders.place(
-            order_request,
-            idempotency_key=f"web:{session_id}:{idempotency_key}" if idempotency_key else None,
-            session_id=session_id,
-        )
+        order = services.checkout.place(new_order, channel="web", key=idempotency_key, cart_id=session_id)
     except InvalidInput as exc:
         if exc.field == "Idempotency-Key":
             # The form was already used for an order with different items (back button, then changes):
@@ -151,10 +138,6 @@ def checkout(
         return _checkout_page(request, services, session_id, form, error=exc.message, status_code=exc.status_code)
     except ShopError as exc:
         return _checkout_page(request, services, session_id, form, error=exc.message, status_code=exc.status_code)
-    services.carts.remove_products(session_id, {line.product_id for line in order.lines})
-    if not order.replayed:
-        for line in order.lines:
-            services.interactions.record(session_id, "purchase", product_id=line.product_id, customer_email=order.email)
     return RedirectResponse(f"/orders/{order.id}/confirmation", status_code=303)
 
 

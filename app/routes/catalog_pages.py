@@ -34,7 +34,7 @@ def home(request: Request, services: Services, session_id: SessionId) -> HTMLRes
         cart = services.carts.recent_quantities(session_id)
         return _home(request, services, services.recommender.for_visitor(session_id, 8, cart=cart))
     # Read before rendering: a change during the render then only makes the stored page's stamp old.
-    snapshot, version = services.catalog.all(), services.recommender.trending_version()
+    version = (services.catalog.version, services.recommender.trending_version())
     key = (request.url.query, services.carts.count(session_id), services.wishlist.ids(session_id))
 
     def build() -> bytes:
@@ -42,7 +42,7 @@ def home(request: Request, services: Services, session_id: SessionId) -> HTMLRes
         return bytes(_home(request, services, picks).body)
 
     pages: PageCache = request.app.state.home_page_cache
-    return HTMLResponse(pages.page(snapshot, version, key, build))
+    return HTMLResponse(pages.page(version, key, build))
 
 
 def _home(request: Request, services: ShopServices, picks: Recommendations) -> HTMLResponse:
@@ -77,7 +77,7 @@ def _listing_page(request: Request, services: ShopServices, query: CatalogQuery,
         else "pages/catalog.html"
     )
     # Read before rendering: a refresh during the render then only makes the stored page's stamp old.
-    snapshot, version = services.catalog.all(), services.search.vectors_version()
+    version = (services.catalog.version, services.search.vectors_version())
     pages: PageCache = request.app.state.page_cache
     visitor = (services.carts.count(session_id), services.wishlist.ids(session_id)) if session_id else (0, frozenset())
     key = (
@@ -87,7 +87,7 @@ def _listing_page(request: Request, services: ShopServices, query: CatalogQuery,
         request.url.query,
         *visitor,
     )
-    return pages.page(snapshot, version, key, lambda: bytes(_catalog_page(request, services, query, template).body))
+    return pages.page(version, key, lambda: bytes(_catalog_page(request, services, query, template).body))
 
 
 def _catalog_page(request: Request, services: ShopServices, query: CatalogQuery, template: str) -> HTMLResponse:
@@ -185,7 +185,7 @@ def _product_page(
         context = product_context(request, services, product, session_id, reviews, rows=rows)
         return bytes(render(request, "pages/product.html", context).body)
 
-    return pages.page(None, version, key, build)
+    return pages.page(version, key, build)
 
 
 def _first_visit(app: FastAPI, path: str, query: str = "") -> Request:

@@ -227,6 +227,13 @@ class Catalog:
         self._listings: dict[tuple[Any, ...], list[Product]] = {}
         self._listeners: list[Callable[[list[Product]], None]] = []
         self._categories: tuple[list[Product], list[CategoryView]] | None = None
+        self._version = 0
+
+    @property
+    def version(self) -> int:
+        """Moves each time the snapshot is replaced: caches of what the catalog shows compare it."""
+        self._fresh()
+        return self._version
 
     # --- keeping up with the database -------------------------------------------------------
     def invalidate(self) -> None:
@@ -273,6 +280,7 @@ class Catalog:
             self._by_slug = {p.slug: p for p in products.values()}
             self._active = sorted((p for p in products.values() if not p.deleted), key=lambda p: normalize(p.name))
             self._listings = {}
+            self._version += 1
         self._checked_at = started
         if changed:
             for listener in self._listeners:

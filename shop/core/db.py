@@ -6,7 +6,6 @@ through a float. Datetimes come back tz-aware in UTC so comparisons never mix na
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC
 from decimal import Decimal
@@ -59,41 +58,6 @@ def find_in(
     """
     for start in range(0, len(values), IN_CHUNK):
         yield from collection.find({field: {"$in": list(values[start : start + IN_CHUNK])}}, projection)
-
-
-_client_lock = threading.Lock()
-_client: MongoClient | None = None
-
-
-def get_client() -> MongoClient:
-    """The process-wide client (pymongo pools connections, so one per process is right)."""
-    global _client
-    with _client_lock:
-        if _client is None:
-            from shop.core.settings import get_settings
-
-            settings = get_settings()
-            if not settings.mongodb_uri:
-                raise RuntimeError(
-                    "MONGODB_URI is not set. Start the shop with `make run` (or `python -m app run`), "
-                    "which starts the embedded database and sets it."
-                )
-            _client = connect(settings.mongodb_uri)
-        return _client
-
-
-def get_db() -> Database:
-    from shop.core.settings import get_settings
-
-    return database(get_client(), get_settings().mongodb_db)
-
-
-def close_client() -> None:
-    global _client
-    with _client_lock:
-        if _client is not None:
-            _client.close()
-            _client = None
 
 
 INDEXES: dict[str, list[IndexModel]] = {

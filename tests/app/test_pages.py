@@ -97,16 +97,15 @@ def test_page_cache_builds_a_page_once_for_concurrent_visitors_and_again_for_a_n
         time.sleep(0.2)  # every other thread misses meanwhile
         return b"<page>"
 
-    snapshot: list[Any] = []
-    threads = [threading.Thread(target=cache.page, args=(snapshot, 1, ("k",), build)) for _ in range(8)]
+    threads = [threading.Thread(target=cache.page, args=((1, 1), ("k",), build)) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert len(builds) == 1
-    assert cache.page(snapshot, 1, ("k",), build) == b"<page>" and len(builds) == 1
-    cache.page([], 1, ("k",), build)  # a new snapshot (another list object) renders again
-    cache.page(snapshot, 2, ("k",), build)  # so does a new search index version
+    assert cache.page((1, 1), ("k",), build) == b"<page>" and len(builds) == 1
+    cache.page((2, 1), ("k",), build)  # a new catalog version renders again
+    cache.page((2, 2), ("k",), build)  # so does a new search index version
     assert len(builds) == 3
 
 

@@ -19,7 +19,7 @@ OWNER = "owner@example.com"
 
 @pytest.fixture
 def admin(services: ShopServices) -> OrderAdmin:
-    return OrderAdmin(services.db, services.settings, services.mailer, on_stock_change=services.catalog.invalidate)
+    return services.order_admin
 
 
 def place(services: ShopServices, *items: tuple[Any, int], email: str = "ada@example.com") -> OrderView:
