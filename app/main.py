@@ -17,30 +17,27 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import install_error_handlers
-from app.routes import (
-    admin_account,
-    admin_analytics,
-    admin_auth,
-    admin_chat,
-    admin_dashboard,
-    admin_inbox,
-    admin_inventory,
-    admin_orders,
-    admin_products,
-    admin_reviews,
-    api_chat,
-    api_discovery,
-    api_orders,
-    api_products,
-    cart_pages,
-    catalog_pages,
-    chat,
-    discovery_pages,
-    health,
-    info_pages,
-    seo,
-)
-from app.routes.catalog_pages import prerender_listing_pages, prerender_product_pages
+from app.routes.admin import account as admin_account
+from app.routes.admin import analytics as admin_analytics
+from app.routes.admin import auth as admin_auth
+from app.routes.admin import chat as admin_chat
+from app.routes.admin import dashboard as admin_dashboard
+from app.routes.admin import inbox as admin_inbox
+from app.routes.admin import inventory as admin_inventory
+from app.routes.admin import orders as admin_orders
+from app.routes.admin import products as admin_products
+from app.routes.admin import reviews as admin_reviews
+from app.routes.api import chat as api_chat
+from app.routes.api import discovery as api_discovery
+from app.routes.api import health
+from app.routes.api import orders as api_orders
+from app.routes.api import products as api_products
+from app.routes.storefront import cart as cart_pages
+from app.routes.storefront import catalog as catalog_pages
+from app.routes.storefront import chat, seo
+from app.routes.storefront import discovery as discovery_pages
+from app.routes.storefront import info as info_pages
+from app.routes.storefront.catalog import prerender_listing_pages, prerender_product_pages
 from app.scheduler import start_scheduler
 from app.templating import PageCache, compile_templates
 from shop.core.db import get_db

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.routes import catalog_pages
-from app.routes.catalog_pages import prerender_listing_pages, prerender_product_pages
+from app.routes.storefront import catalog as catalog_pages
+from app.routes.storefront.catalog import prerender_listing_pages, prerender_product_pages
 from app.templating import PageCache
 from shop.ordering.orders import OrderRequest
 from shop.services import ShopServices

@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
 from app.admin_ui import render_admin
 from app.deps import Services
-from app.routes.admin_auth import CsrfChecked, CurrentOwner
-from app.routes.chat import STREAM_HEADERS, Agent, ChatInput, event_stream, history_payload, read_body
+from app.routes.admin.auth import CsrfChecked, CurrentOwner
+from app.routes.storefront.chat import STREAM_HEADERS, Agent, ChatInput, event_stream, history_payload, read_body
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 

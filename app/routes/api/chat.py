@@ -16,7 +16,7 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import Services
-from app.routes.chat import ACTION_ID_PATTERN, Agent
+from app.routes.storefront.chat import ACTION_ID_PATTERN, Agent
 from app.schemas import ERROR_RESPONSES
 from shop.conversations.store import new_key
 from shop.core.errors import NotFound

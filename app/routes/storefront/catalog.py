@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from app.deps import Services, SessionId
-from app.routes.discovery_pages import product_extras, product_rows
+from app.routes.storefront.discovery import product_extras, product_rows
 from app.templating import PageCache, canonical, is_htmx, render
 from shop.catalog.snapshot import SORT_OPTIONS, CatalogQuery, Product, query_from_params
 from shop.discovery.recommendations import Recommendations

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.admin_ui import clean_params, render_admin
 from app.deps import Services
-from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
+from app.routes.admin.auth import CsrfChecked, CurrentOwner, safe_next
 from app.templating import is_htmx
 from shop.backoffice.activity import recent_activity
 from shop.catalog.admin import (

@@ -219,7 +219,7 @@ def _review_invalid(
         response.headers["HX-Retarget"] = "#reviews"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
-    from app.routes.catalog_pages import product_context
+    from app.routes.storefront.catalog import product_context
 
     context = product_context(request, services, product, session_id, review_form=form, review_errors=errors)
     return render(request, "pages/product.html", context, status_code=422)

@@ -1,0 +1,1 @@
+"""The owner's admin: sign-in, products, orders, reviews, inbox, inventory, analytics and the owner's chat."""

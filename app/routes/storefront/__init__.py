@@ -1,0 +1,1 @@
+"""The storefront: pages for browsing and buying, discovery, the chat widget, sitemap and robots."""
