@@ -47,7 +47,7 @@ def error_response(request: Request, status_code: int, message: str, errors: dic
     context = {"status_code": status_code, "message": message, "errors": errors or {}}
     if is_htmx(request):
         response = templates.TemplateResponse(
-            request, "partials/flash.html", {**context, "error": True}, status_code=status_code
+            request, "_flash.html", {**context, "error": True}, status_code=status_code
         )
         # Show the message even though the request failed (htmx does not swap 4xx by default).
         response.headers["HX-Retarget"] = "#flash"

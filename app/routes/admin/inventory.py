@@ -333,7 +333,7 @@ def set_threshold(
         threshold = inventory.parse_threshold(low_stock_threshold)
     except InvalidInput as exc:
         if is_htmx(request):
-            return render_admin(request, "partials/flash.html", {"message": exc.message}, status_code=422)
+            return render_admin(request, "_flash.html", {"message": exc.message}, status_code=422)
         inventory.get_row(services.db, services.settings, product_id)  # 404 for an unknown product first
         return _product_page(
             request, services, product_id, error=exc.message, value=low_stock_threshold, status_code=422

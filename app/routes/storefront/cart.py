@@ -52,7 +52,7 @@ def add_to_cart(
     if is_htmx(request):
         product = services.catalog.get(product_id.strip())
         return templates.TemplateResponse(
-            request, "partials/cart_added.html", {"product": product, "cart_count": cart.count, "cart": cart}
+            request, "pages/_cart_added.html", {"product": product, "cart_count": cart.count, "cart": cart}
         )
     return RedirectResponse("/cart", status_code=303)
 
@@ -61,7 +61,7 @@ def _cart_fragment(request: Request, services: Services, session_id: str) -> Res
     if is_htmx(request):
         cart = services.carts.view(session_id)
         return templates.TemplateResponse(
-            request, "partials/cart_contents.html", {"cart": cart, "cart_count": cart.count, "oob_count": True}
+            request, "pages/_cart_contents.html", {"cart": cart, "cart_count": cart.count, "oob_count": True}
         )
     return RedirectResponse("/cart", status_code=303)
 

@@ -72,7 +72,7 @@ def catalog_page(request: Request, services: Services, session_id: SessionId) ->
 
 def _listing_page(request: Request, services: ShopServices, query: CatalogQuery, session_id: str | None) -> bytes:
     template = (
-        "partials/catalog_results.html"
+        "pages/_catalog_results.html"
         if is_htmx(request) and not request.headers.get("HX-History-Restore-Request")
         else "pages/catalog.html"
     )

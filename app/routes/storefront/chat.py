@@ -104,7 +104,7 @@ async def read_body(request: Request, model: type[BaseModel]) -> Any:
 def cards_html(request: Request, products: list[Product]) -> str:
     if not products:
         return ""
-    return templates.get_template("partials/chat_products.html").render(request=request, products=products)
+    return templates.get_template("_chat_products.html").render(request=request, products=products)
 
 
 def action_html(request: Request, action: dict[str, Any] | None) -> str:
@@ -120,7 +120,7 @@ def action_html(request: Request, action: dict[str, Any] | None) -> str:
         "total": Decimal(summary["total"]) if "total" in summary else None,
         "price": Decimal(summary["price"]) if "price" in summary else None,
     }
-    return templates.get_template("partials/chat_action.html").render(request=request, action=action, summary=view)
+    return templates.get_template("_chat_action.html").render(request=request, action=action, summary=view)
 
 
 def done_payload(request: Request, services: ShopServices, outcome: TurnOutcome) -> dict[str, Any]:

@@ -42,7 +42,7 @@ def suggest(request: Request, services: Services, q: Annotated[str, Query(max_le
     """Up to six products for the text typed so far (keywords only: this runs on every keystroke)."""
     text = " ".join(q.split())
     products = services.search.suggest(services.catalog, text, SUGGESTIONS) if text else []
-    return render(request, "partials/suggestions.html", {"q": text, "products": products})
+    return render(request, "pages/_suggestions.html", {"q": text, "products": products})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ def review_context(
     review_errors: dict[str, str] | None = None,
     review_saved: bool = False,
 ) -> dict[str, Any]:
-    """What the reviews section (partials/reviews.html) shows, with the visitor's own review prefilled."""
+    """What the reviews section (pages/_reviews.html) shows, with the visitor's own review prefilled."""
     mine = services.reviews.by_visitor(product, session_id) if session_id else None
     form = review_form
     if form is None:
@@ -130,7 +130,7 @@ def _reviews_fragment(
     request: Request, services: ShopServices, product: Product, session_id: str, status_code: int = 200, **extra: Any
 ) -> HTMLResponse:
     context = {"product": product, **review_context(services, product, session_id, **extra)}
-    return render(request, "partials/reviews.html", context, status_code=status_code)
+    return render(request, "pages/_reviews.html", context, status_code=status_code)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def for_you(slug: str, request: Request, services: Services, session_id: Session
     recommended = recommended_for(services, product, session_id)
     if not recommended:
         return HTMLResponse("")
-    return render(request, "partials/for_you.html", {"product": product, "recommended": recommended})
+    return render(request, "pages/_for_you.html", {"product": product, "recommended": recommended})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -305,9 +305,7 @@ def wishlist_item(
         return RedirectResponse(_local_path(next), status_code=303)
     product = services.catalog.get(product_id)
     if product is None:  # removing a product that is no longer sold: nothing left to redraw
-        response = render(
-            request, "partials/flash.html", {"message": "Removed from your wishlist.", "level": "success"}
-        )
+        response = render(request, "_flash.html", {"message": "Removed from your wishlist.", "level": "success"})
         response.headers["HX-Retarget"] = "#flash"
         response.headers["HX-Reswap"] = "innerHTML"
         return response
@@ -317,7 +315,7 @@ def wishlist_item(
         "uid": uid if _valid_uid(uid, product_id) else None,
         "large": size == "large",
     }
-    return render(request, "partials/wishlist_toggle.html", context)
+    return render(request, "pages/_wishlist_toggle.html", context)
 
 
 def _valid_uid(uid: str, product_id: str) -> bool:
