@@ -16,27 +16,9 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.chat_http import start_warm_up
 from app.errors import install_error_handlers
-from app.routes.admin import account as admin_account
-from app.routes.admin import analytics as admin_analytics
-from app.routes.admin import auth as admin_auth
-from app.routes.admin import chat as admin_chat
-from app.routes.admin import dashboard as admin_dashboard
-from app.routes.admin import inbox as admin_inbox
-from app.routes.admin import inventory as admin_inventory
-from app.routes.admin import orders as admin_orders
-from app.routes.admin import products as admin_products
-from app.routes.admin import reviews as admin_reviews
-from app.routes.api import chat as api_chat
-from app.routes.api import discovery as api_discovery
-from app.routes.api import health
-from app.routes.api import orders as api_orders
-from app.routes.api import products as api_products
-from app.routes.storefront import cart as cart_pages
-from app.routes.storefront import catalog as catalog_pages
-from app.routes.storefront import chat, seo
-from app.routes.storefront import discovery as discovery_pages
-from app.routes.storefront import info as info_pages
+from app.routes import admin, api, storefront
 from app.routes.storefront.catalog import prerender_listing_pages, prerender_product_pages
 from app.scheduler import start_scheduler
 from app.templating import PageCache, compile_templates
@@ -134,7 +116,7 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
         scheduler = start_scheduler(app.state.services) if owned else None
         stop = threading.Event()
         if owned:
-            chat.start_warm_up(app)  # the local model reads the chat prompts once, off the request path
+            start_warm_up(app)  # the local model reads the chat prompts once, off the request path
             threading.Thread(
                 target=_warm_pages, args=(app, index_sync, stop), name="page-prerender", daemon=True
             ).start()
@@ -171,21 +153,6 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     media_dir = settings.resolved_media_dir
     media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=media_dir), name="media")
-    storefront = (catalog_pages, cart_pages, discovery_pages, info_pages, seo)
-    for module in (*storefront, api_products, api_discovery, api_orders, health):
-        app.include_router(module.router)
-    for admin_module in (
-        admin_auth,
-        admin_account,
-        admin_dashboard,
-        admin_products,
-        admin_orders,
-        admin_reviews,
-        admin_inbox,
-    ):
-        app.include_router(admin_module.router)
-    for insight_module in (admin_inventory, admin_analytics):  # stock, forecasts, purchase orders, sales
-        app.include_router(insight_module.router)
-    for chat_module in (chat, api_chat, admin_chat):  # the shopping agent: widget, JSON API, owner chat
-        app.include_router(chat_module.router)
+    for router in (*storefront.routers, *api.routers, *admin.routers):
+        app.include_router(router)
     return app

@@ -17,8 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.admin_ui import clean_params, render_admin
 from app.charts import forecast_chart
-from app.deps import Services
-from app.routes.admin.auth import CsrfChecked, CurrentOwner, safe_next
+from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
 from app.templating import is_htmx
 from shop.backoffice import owner_jobs
 from shop.backoffice.activity import log_activity

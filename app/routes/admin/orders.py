@@ -12,8 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.admin_ui import clean_params, render_admin
-from app.deps import Services
-from app.routes.admin.auth import CsrfChecked, CurrentOwner, safe_next
+from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
 from app.templating import is_htmx
 from shop.backoffice.activity import recent_activity
 from shop.core.errors import ShopError

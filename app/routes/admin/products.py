@@ -10,12 +10,11 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.admin_ui import clean_params, render_admin
-from app.deps import Services
-from app.routes.admin.auth import CsrfChecked, CurrentOwner, safe_next
+from app.deps import CsrfChecked, CurrentOwner, FormText, ProductForm, Services, safe_next
 from app.templating import is_htmx
 from shop.backoffice.activity import recent_activity
 from shop.catalog.admin import (
@@ -37,7 +36,6 @@ from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 
-FormText = Annotated[str, Form()]
 BULK_ACTIONS = [
     ("price_percent", "Change price by percent"),
     ("price_amount", "Change price by amount"),
@@ -221,42 +219,6 @@ def restore_product(product_id: str, services: Services, owner: CsrfChecked) -> 
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def product_form(
-    name: FormText = "",
-    slug: FormText = "",
-    description: FormText = "",
-    category: FormText = "",
-    price: FormText = "",
-    stock: FormText = "0",
-    stock_seen: FormText = "",
-    featured: FormText = "",
-    tags: FormText = "",
-    attributes: FormText = "",
-    supplier: FormText = "",
-    leadTimeDays: FormText = "7",
-    imageUrl: FormText = "",
-) -> dict[str, Any]:
-    """The product form as sent, as strings (the edit form re-renders exactly what was typed)."""
-    return {
-        "name": name,
-        "slug": slug,
-        "description": description,
-        "category": category,
-        "price": price,
-        "stock": stock,
-        "stock_seen": stock_seen,
-        "featured": featured in ("on", "1", "true", "yes"),
-        "tags": tags,
-        "attributes": attributes,
-        "supplier": supplier,
-        "leadTimeDays": leadTimeDays,
-        "imageUrl": imageUrl,
-    }
-
-
-ProductForm = Annotated[dict[str, Any], Depends(product_form)]
 
 
 def _validated(services: ShopServices, form: dict[str, Any], image: UploadFile | None) -> ProductInput:

@@ -12,15 +12,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.deps import Services, SessionId
+from app.deps import FormText, Services, SessionId
 from app.templating import is_htmx, render, templates
 from shop.core.errors import InvalidInput, NotFound, ShopError
 from shop.core.validation import describe_errors
 from shop.ordering.orders import OrderRequest
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
-
-FormText = Annotated[str, Form()]
 
 
 def _quantity(raw: str, *, allow_zero: bool = False) -> int:

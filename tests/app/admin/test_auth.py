@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.routes.admin.auth import safe_next
+from app.deps import safe_next
 from shop.core.settings import Settings
 from shop.services import ShopServices
 from tests.app.admin.conftest import OwnerAccount, login, login_form_token

@@ -1,0 +1,148 @@
+"""The chat over HTTP, shared by the storefront widget (routes/storefront/chat.py), the owner's chat
+(routes/admin/chat.py) and the JSON API (routes/api/chat.py): the agent's warm-up at start-up, the
+request body, a turn's events as Server-Sent Events, and the history.
+
+The final event of a turn carries the reply checked by the agent, the product cards rendered with the
+storefront's own add-to-cart form, and the summary card of a pending order with its Confirm / Cancel
+buttons.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent.service import ChatAgent, TurnOutcome
+from app.templating import templates
+from shop.catalog.snapshot import Product
+from shop.conversations.store import ChatMessage
+from shop.core.errors import InvalidInput
+from shop.core.validation import describe_errors
+from shop.services import ShopServices
+from tools.actions import public_action
+
+log = logging.getLogger(__name__)
+
+ACTION_ID_PATTERN = r"^act_[A-Za-z0-9_-]{8,40}$"
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def start_warm_up(app: Any) -> threading.Thread | None:
+    """Build the agent at start-up and, for the embedded model, have it read the prompts once in the
+    background (first chat ~1 s to the first token instead of 30-50 s). A model that is not running
+    yet only costs a log line; the chat then answers that it is offline until it is."""
+    services = app.state.services
+    if not services.settings.llm_is_local:
+        return None
+    agent = app.state.chat_agent = getattr(app.state, "chat_agent", None) or ChatAgent(services)
+
+    def work() -> None:
+        try:
+            agent.warm_up()
+            log.info("chat model warmed up")
+        except Exception as exc:
+            log.info("chat model not warmed up (%s); is `python -m agent.local_llm` running?", exc)
+
+    thread = threading.Thread(target=work, name="chat-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+class ChatInput(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    message: str = Field(min_length=1, max_length=2000)
+
+
+async def read_body(request: Request, model: type[BaseModel]) -> Any:
+    """JSON or form body validated by `model` (the widget sends JSON; a plain form works too)."""
+    content_type = request.headers.get("content-type", "")
+    try:
+        raw: Any = await request.json() if "json" in content_type else dict(await request.form())
+    except ValueError:
+        raise InvalidInput("The request body is not valid JSON.") from None
+    try:
+        return model.model_validate(raw if isinstance(raw, dict) else {})
+    except ValidationError as exc:
+        errors = describe_errors(list(exc.errors()))
+        raise InvalidInput(next(iter(errors.values()), "Invalid input."), field=next(iter(errors), None)) from None
+
+
+# --------------------------------------------------------------------------------------------------
+# A turn's events and the history, with the cards and the pending order rendered in
+# --------------------------------------------------------------------------------------------------
+
+
+def cards_html(request: Request, products: list[Product]) -> str:
+    if not products:
+        return ""
+    return templates.get_template("_chat_products.html").render(request=request, products=products)
+
+
+def action_html(request: Request, action: dict[str, Any] | None) -> str:
+    if not action:
+        return ""
+    summary = action["summary"]
+    view = {
+        **summary,
+        "lines": [
+            {**line, "unitPrice": Decimal(line["unitPrice"]), "lineTotal": Decimal(line["lineTotal"])}
+            for line in summary.get("lines", [])
+        ],
+        "total": Decimal(summary["total"]) if "total" in summary else None,
+        "price": Decimal(summary["price"]) if "price" in summary else None,
+    }
+    return templates.get_template("_chat_action.html").render(request=request, action=action, summary=view)
+
+
+def done_payload(request: Request, services: ShopServices, outcome: TurnOutcome) -> dict[str, Any]:
+    body = outcome.to_json(services)
+    body["cardsHtml"] = cards_html(request, outcome.products)
+    body["actionHtml"] = action_html(request, outcome.pending_action)
+    return body
+
+
+def sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+async def event_stream(
+    request: Request, services: ShopServices, events: AsyncIterator[dict[str, Any]]
+) -> AsyncIterator[str]:
+    """The agent's events as SSE; failures end in an `error` event with a sentence, never a trace."""
+    try:
+        async for event in events:
+            kind = event["type"]
+            if kind == "done":
+                yield sse("done", done_payload(request, services, event["outcome"]))
+            else:
+                yield sse(kind, {k: v for k, v in event.items() if k != "type"})
+    except Exception:
+        log.exception("chat stream failed")
+        yield sse("error", {"message": "Sorry, something went wrong. Please try again."})
+
+
+def history_payload(
+    request: Request, services: ShopServices, agent: ChatAgent, key: str, *, role: Any, channel: Any
+) -> dict[str, Any]:
+    conversation, messages = agent.history(key, role=role, channel=channel)
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        item: dict[str, Any] = {"role": message.role, "text": message.content}
+        if isinstance(message, ChatMessage) and message.products:
+            found = [services.catalog.get(pid) for pid in message.products]
+            item["cardsHtml"] = cards_html(request, [p for p in found if p is not None])
+        out.append(item)
+    pending = None
+    if conversation is not None and conversation.pending is not None:
+        pending = public_action(services, conversation.pending)
+        if out and out[-1]["role"] == "assistant":
+            out[-1]["actionHtml"] = action_html(request, pending)
+    return {"messages": out, "pendingAction": pending}
