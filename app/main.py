@@ -143,7 +143,7 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     app.state.home_page_cache = PageCache(limit=256)  # first-time visitors' home pages
     app.state.api_cache = PageCache()  # answers of GET /api/products
     # Product pages on their own, with room for every product's page (pre-rendered at start-up:
-    # catalog_pages.prerender_product_pages) and its visitor variants: ~35 KB a page.
+    # app/routes/storefront/catalog.py) and its visitor variants: ~35 KB a page.
     app.state.product_page_cache = PageCache(limit=4096)
     app.state.warm = threading.Event()  # start-up work done: /healthz says so
 
