@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.templating import is_htmx, templates
+from app.templating import is_htmx, render, templates
 from shop.core.errors import ShopError
 from shop.core.validation import describe_errors
 
@@ -54,8 +54,6 @@ def error_response(request: Request, status_code: int, message: str, errors: dic
         response.headers["HX-Reswap"] = "innerHTML"
         return response
     try:
-        from app.templating import render
-
         return render(request, "pages/error.html", context, status_code=status_code)
     except Exception:  # the error page itself must never fail (e.g. the database is down)
         log.exception("error page failed")
