@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.admin_ui import clean_params, render_admin
 from app.deps import CsrfChecked, CurrentOwner, FormText, ProductForm, Services, safe_next
-from app.templating import is_htmx
+from app.templating import wants_fragment
 from shop.backoffice.activity import recent_activity
 from shop.catalog.admin import (
     ADMIN_SORTS,
@@ -68,9 +68,8 @@ def _list_context(request: Request, services: ShopServices, params: dict[str, st
 @router.get("/admin/products", response_class=HTMLResponse)
 def products_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
     context = _list_context(request, services, clean_params(request))
-    if is_htmx(request) and request.headers.get("HX-Target") == "product-results":
-        return render_admin(request, "admin/products/_results.html", context)
-    return render_admin(request, "admin/products/list.html", context)
+    fragment = wants_fragment(request, "product-results")
+    return render_admin(request, "admin/products/_results.html" if fragment else "admin/products/list.html", context)
 
 
 @router.get("/admin/products/export.csv")

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from app.deps import FormText, Services, SessionId
-from app.templating import is_htmx, render, templates
+from app.templating import render, templates, wants_fragment
 from shop.core.errors import InvalidInput, NotFound, ShopError
 from shop.core.validation import describe_errors
 from shop.ordering.orders import OrderRequest
@@ -47,7 +47,7 @@ def add_to_cart(
 ) -> Response:
     cart = services.carts.add(session_id, product_id.strip(), _quantity(quantity))
     services.interactions.record(session_id, "cart", product_id=product_id.strip())
-    if is_htmx(request):
+    if wants_fragment(request):
         product = services.catalog.get(product_id.strip())
         return templates.TemplateResponse(
             request, "pages/_cart_added.html", {"product": product, "cart_count": cart.count, "cart": cart}
@@ -56,7 +56,7 @@ def add_to_cart(
 
 
 def _cart_fragment(request: Request, services: Services, session_id: str) -> Response:
-    if is_htmx(request):
+    if wants_fragment(request):
         cart = services.carts.view(session_id)
         return templates.TemplateResponse(
             request, "pages/_cart_contents.html", {"cart": cart, "cart_count": cart.count, "oob_count": True}

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from app.deps import Services, SessionId
 from app.routes.storefront.product_context import product_context, product_rows
-from app.templating import PageCache, canonical, is_htmx, render
+from app.templating import PageCache, canonical, is_htmx, render, wants_fragment
 from shop.catalog.snapshot import SORT_OPTIONS, CatalogQuery, Product, query_from_params
 from shop.discovery.recommendations import Recommendations
 from shop.reviews.product_reviews import ReviewSort
@@ -69,11 +69,7 @@ def catalog_page(request: Request, services: Services, session_id: SessionId) ->
 
 
 def _listing_page(request: Request, services: ShopServices, query: CatalogQuery, session_id: str | None) -> bytes:
-    template = (
-        "pages/_catalog_results.html"
-        if is_htmx(request) and not request.headers.get("HX-History-Restore-Request")
-        else "pages/catalog.html"
-    )
+    template = "pages/_catalog_results.html" if wants_fragment(request) else "pages/catalog.html"
     # Read before rendering: a refresh during the render then only makes the stored page's stamp old.
     snapshot, version = services.catalog.all(), services.search.vectors_version()
     pages: PageCache = request.app.state.page_cache

@@ -15,7 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.deps import Services, SessionId
 from app.routes.storefront.product_context import product_context, product_rows, review_context
-from app.templating import is_htmx, render
+from app.templating import render, wants_fragment
 from shop.catalog.snapshot import Product
 from shop.core.validation import Email, describe_errors
 from shop.reviews.product_reviews import ReviewInput, ReviewSort, submit_review
@@ -84,7 +84,7 @@ def for_you(slug: str, request: Request, services: Services, session_id: Session
     product page.
     """
     product = _product(services, slug)
-    if not is_htmx(request):
+    if not wants_fragment(request):
         return RedirectResponse(product.url, status_code=303)
     recommended = recommended_for(services, product, session_id)
     if not recommended:
@@ -103,7 +103,7 @@ def reviews(
 ) -> Response:
     """The reviews section in another order (HTMX); a plain request goes to the product page."""
     product = _product(services, slug)
-    if not is_htmx(request):
+    if not wants_fragment(request):
         return RedirectResponse(f"{product.url}?reviews={sort}#reviews", status_code=303)
     return _reviews_fragment(request, services, product, session_id, review_sort=sort)
 
@@ -132,7 +132,7 @@ def post_review(
     services.catalog.invalidate()  # the new average shows on the next page
     # The reviews are read per product version: answer with the version this write made.
     product = services.catalog.get(product.id) or product
-    if is_htmx(request):
+    if wants_fragment(request):
         return _reviews_fragment(request, services, product, session_id, review_saved=True)
     return RedirectResponse(f"{product.url}#reviews", status_code=303)
 
@@ -145,7 +145,7 @@ def _review_invalid(
     form: dict[str, str],
     errors: dict[str, str],
 ) -> HTMLResponse:
-    if is_htmx(request):
+    if wants_fragment(request):
         response = _reviews_fragment(
             request, services, product, session_id, status_code=422, review_form=form, review_errors=errors
         )
@@ -233,7 +233,7 @@ def wishlist_item(
         on = False
     if on:
         services.interactions.record(session_id, "wishlist", product_id=product_id)
-    if not is_htmx(request):
+    if not wants_fragment(request):
         return RedirectResponse(_local_path(next), status_code=303)
     product = services.catalog.get(product_id)
     if product is None:  # removing a product that is no longer sold: nothing left to redraw
