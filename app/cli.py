@@ -19,47 +19,10 @@ from contextlib import contextmanager
 from pymongo.database import Database
 
 from app import owner_cli
+from app.cli_database import command_database, connected_database, running_database
 from shop.core.settings import Settings, get_settings
 
 log = logging.getLogger("app")
-
-
-@contextmanager
-def running_database(settings: Settings) -> Iterator[Settings]:
-    """The settings to run with: as given when MONGODB_URI names a database, else with the address
-    of the embedded one, started for the duration of the block. Pass them on to whatever connects
-    (nothing is written to the environment, so two shops in one process keep their own databases)."""
-    if settings.mongodb_uri:
-        yield settings
-        return
-    from app.embedded_mongo import EmbeddedMongo
-
-    embedded = EmbeddedMongo(settings.embedded_db_dir, settings.embedded_db_port)
-    started = time.monotonic()
-    uri = embedded.start()
-    print(f"Embedded database (SecantusDB) ready on 127.0.0.1:{embedded.port} in {time.monotonic() - started:.1f} s")
-    try:
-        yield settings.model_copy(update={"mongodb_uri": uri})
-    finally:
-        print("Stopping the embedded database ...")
-        embedded.stop()
-
-
-@contextmanager
-def connected_database(settings: Settings) -> Iterator[Database]:
-    """The settings' database, answering and indexed, connected for the duration of the block."""
-    from shop.core import db as shop_db
-
-    if not settings.mongodb_uri:
-        raise ValueError("connected_database needs settings with MONGODB_URI (see running_database)")
-    client = shop_db.connect(settings.mongodb_uri)
-    try:
-        database = shop_db.database(client, settings.mongodb_db)
-        database.command("ping")
-        shop_db.ensure_indexes(database)
-        yield database
-    finally:
-        client.close()
 
 
 def seed_if_empty(database: Database, settings: Settings) -> None:
@@ -107,7 +70,6 @@ def _owner_banner(title: str, email: str, password: str, login_url: str) -> str:
 def cmd_create_owner(args: argparse.Namespace) -> int:
     """`create-owner --email EMAIL [--password-stdin] [--reset]`: a new owner account, or with --reset a
     new password for an existing one (which also signs out its sessions)."""
-    from app.owner_cli import command_database
     from shop.backoffice.owners import create_owner, generate_password, set_password
     from shop.core.errors import ShopError
 
@@ -141,7 +103,6 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     """
     from tqdm import tqdm
 
-    from app.owner_cli import command_database
     from shop.services import ShopServices, open_vector_store
 
     settings = get_settings()

@@ -1,10 +1,28 @@
-"""Typed dependencies for the routes."""
+"""Typed dependencies for the routes: every `Annotated` alias a route stands on, and what builds it.
 
-from typing import Annotated
+`Services` and `SessionId` are for every route; `CurrentOwner` admits only a live owner session (the
+storefront's visitor cookie never counts) and `CsrfChecked` additionally requires the session's CSRF
+token on every write. The owner's session cookie is HttpOnly and SameSite=Strict, so another site can
+neither read it nor make the browser send it with a forged form; the CSRF token is the second lock on
+the same door. `Agent` is the chat agent the storefront widget, the JSON API and the owner's chat share;
+`ProductForm` is the admin's product form, field by field.
+"""
 
-from fastapi import Depends, Request
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
 
+from fastapi import Depends, Form, HTTPException, Request
+
+from agent.service import ChatAgent
+from app.templating import is_htmx
+from shop.backoffice.owners import Owner, csrf_matches, get_session
 from shop.services import ShopServices
+
+OWNER_COOKIE = "aishop_owner"
+LOGIN_PATH = "/admin/login"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+CSRF_FAILED = "This form has expired or did not come from the admin. Reload the page and try again."
 
 # Both are `async` although they never wait: FastAPI runs a plain `def` dependency in its thread
 # pool, two thread hand-offs on every request for an attribute read (py-spy under bench/load.py's
@@ -22,3 +40,105 @@ async def get_session_id(request: Request) -> str:
 
 Services = Annotated[ShopServices, Depends(get_services)]
 SessionId = Annotated[str, Depends(get_session_id)]
+FormText = Annotated[str, Form()]
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: only a path inside the admin, never another site."""
+    if not value or not value.startswith("/admin") or value.startswith("//") or "\\" in value:
+        return "/admin"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return "/admin"
+    return value
+
+
+def _wants_html(request: Request) -> bool:
+    if is_htmx(request):
+        return False
+    accept = request.headers.get("accept", "")
+    return not ("application/json" in accept and "text/html" not in accept)
+
+
+def require_owner(request: Request, services: Services) -> Owner:
+    """The signed-in owner; otherwise a redirect to the sign-in page (pages) or 401 (htmx, JSON)."""
+    token = request.cookies.get(OWNER_COOKIE, "")
+    session = get_session(services.db, token) if token else None
+    if session is None:
+        login = LOGIN_PATH
+        if request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            login += "?next=" + quote(safe_next(target), safe="/")
+        if _wants_html(request):
+            raise HTTPException(status_code=303, detail="Please sign in.", headers={"Location": login})
+        # htmx follows HX-Redirect even on an error status, so an expired session lands on the sign-in page.
+        raise HTTPException(status_code=401, detail="Please sign in as the shop owner.", headers={"HX-Redirect": login})
+    request.state.owner_session = session
+    request.state.owner = session.owner
+    return session.owner
+
+
+CurrentOwner = Annotated[Owner, Depends(require_owner)]
+
+
+async def require_csrf(request: Request, owner: CurrentOwner) -> Owner:
+    """The owner, after checking the request carries this session's CSRF token (header or form field)."""
+    submitted = request.headers.get(CSRF_HEADER)
+    if not submitted:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            value = (await request.form()).get(CSRF_FIELD)
+            submitted = value if isinstance(value, str) else None
+    if not csrf_matches(request.state.owner_session, submitted):
+        raise HTTPException(status_code=403, detail=CSRF_FAILED)
+    return owner
+
+
+CsrfChecked = Annotated[Owner, Depends(require_csrf)]
+
+
+def get_chat_agent(request: Request) -> ChatAgent:
+    """One agent per app, built on first use (tests put a scripted one on app.state beforehand)."""
+    agent = getattr(request.app.state, "chat_agent", None)
+    if agent is None:
+        agent = request.app.state.chat_agent = ChatAgent(request.app.state.services)
+    return agent
+
+
+Agent = Annotated[ChatAgent, Depends(get_chat_agent)]
+
+
+def product_form(
+    name: FormText = "",
+    slug: FormText = "",
+    description: FormText = "",
+    category: FormText = "",
+    price: FormText = "",
+    stock: FormText = "0",
+    stock_seen: FormText = "",
+    featured: FormText = "",
+    tags: FormText = "",
+    attributes: FormText = "",
+    supplier: FormText = "",
+    leadTimeDays: FormText = "7",
+    imageUrl: FormText = "",
+) -> dict[str, Any]:
+    """The admin's product form as sent, as strings (the edit form re-renders exactly what was typed)."""
+    return {
+        "name": name,
+        "slug": slug,
+        "description": description,
+        "category": category,
+        "price": price,
+        "stock": stock,
+        "stock_seen": stock_seen,
+        "featured": featured in ("on", "1", "true", "yes"),
+        "tags": tags,
+        "attributes": attributes,
+        "supplier": supplier,
+        "leadTimeDays": leadTimeDays,
+        "imageUrl": imageUrl,
+    }
+
+
+ProductForm = Annotated[dict[str, Any], Depends(product_form)]

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.templating import is_htmx, templates
+from app.templating import is_htmx, render, templates
 from shop.core.errors import ShopError
 from shop.core.validation import describe_errors
 
@@ -47,15 +47,13 @@ def error_response(request: Request, status_code: int, message: str, errors: dic
     context = {"status_code": status_code, "message": message, "errors": errors or {}}
     if is_htmx(request):
         response = templates.TemplateResponse(
-            request, "partials/flash.html", {**context, "error": True}, status_code=status_code
+            request, "_flash.html", {**context, "error": True}, status_code=status_code
         )
         # Show the message even though the request failed (htmx does not swap 4xx by default).
         response.headers["HX-Retarget"] = "#flash"
         response.headers["HX-Reswap"] = "innerHTML"
         return response
     try:
-        from app.templating import render
-
         return render(request, "pages/error.html", context, status_code=status_code)
     except Exception:  # the error page itself must never fail (e.g. the database is down)
         log.exception("error page failed")

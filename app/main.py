@@ -17,31 +17,10 @@ from fastapi.staticfiles import StaticFiles
 from pymongo import MongoClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.chat_http import start_warm_up
 from app.errors import install_error_handlers
-from app.routes import (
-    admin_account,
-    admin_analytics,
-    admin_auth,
-    admin_chat,
-    admin_dashboard,
-    admin_inbox,
-    admin_inventory,
-    admin_orders,
-    admin_products,
-    admin_reviews,
-    api_chat,
-    api_discovery,
-    api_orders,
-    api_products,
-    cart_pages,
-    catalog_pages,
-    chat,
-    discovery_pages,
-    health,
-    info_pages,
-    seo,
-)
-from app.routes.catalog_pages import prerender_listing_pages, prerender_product_pages
+from app.routes import admin, api, storefront
+from app.routes.storefront.catalog import prerender_listing_pages, prerender_product_pages
 from app.scheduler import start_scheduler
 from app.templating import PageCache, ProductCardCache, compile_templates
 from shop.core.db import connect, database
@@ -152,7 +131,7 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
         scheduler = start_scheduler(app.state.services) if owned else None
         stop = threading.Event()
         if owned:
-            chat.start_warm_up(app)  # the local model reads the chat prompts once, off the request path
+            start_warm_up(app)  # the local model reads the chat prompts once, off the request path
             threading.Thread(
                 target=_warm_pages, args=(app, index_sync, stop), name="page-prerender", daemon=True
             ).start()
@@ -182,7 +161,7 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     app.state.home_page_cache = PageCache(limit=256)  # first-time visitors' home pages
     app.state.api_cache = PageCache()  # answers of GET /api/products
     # Product pages on their own, with room for every product's page (pre-rendered at start-up:
-    # catalog_pages.prerender_product_pages) and its visitor variants: ~35 KB a page.
+    # app/routes/storefront/catalog.py) and its visitor variants: ~35 KB a page.
     app.state.product_page_cache = PageCache(limit=4096)
     app.state.warm = threading.Event()  # start-up work done: /healthz says so
 
@@ -192,21 +171,6 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     media_dir = settings.resolved_media_dir
     media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=media_dir), name="media")
-    storefront = (catalog_pages, cart_pages, discovery_pages, info_pages, seo)
-    for module in (*storefront, api_products, api_discovery, api_orders, health):
-        app.include_router(module.router)
-    for admin_module in (
-        admin_auth,
-        admin_account,
-        admin_dashboard,
-        admin_products,
-        admin_orders,
-        admin_reviews,
-        admin_inbox,
-    ):
-        app.include_router(admin_module.router)
-    for insight_module in (admin_inventory, admin_analytics):  # stock, forecasts, purchase orders, sales
-        app.include_router(insight_module.router)
-    for chat_module in (chat, api_chat, admin_chat):  # the shopping agent: widget, JSON API, owner chat
-        app.include_router(chat_module.router)
+    for router in (*storefront.routers, *api.routers, *admin.routers):
+        app.include_router(router)
     return app

@@ -10,46 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pymongo.database import Database
 
+from app.cli_database import command_database
 from shop.core.settings import Settings, get_settings
-
-
-@contextmanager
-def command_database(settings: Settings, name: str | None = None) -> Iterator[tuple[Settings, Database]]:
-    """The settings to run with (MONGODB_URI filled in) and the shop's database (or `name` on the same
-    server), attaching to a running embedded one."""
-    from app.cli import connected_database, running_database
-    from shop.core import db as shop_db
-
-    if not settings.mongodb_uri:
-        from app.embedded_mongo import port_in_use
-
-        if port_in_use(settings.embedded_db_port):
-            uri = f"mongodb://127.0.0.1:{settings.embedded_db_port}/?directConnection=true"
-            client = shop_db.connect(uri)
-            try:
-                client.admin.command("ping")
-            except Exception as exc:
-                client.close()
-                raise SystemExit(
-                    f"error: port {settings.embedded_db_port} is in use but does not answer as a database ({exc})."
-                ) from exc
-            print(f"Using the running shop's database on 127.0.0.1:{settings.embedded_db_port}")
-            try:
-                database = shop_db.database(client, name or settings.mongodb_db)
-                shop_db.ensure_indexes(database)
-                yield settings.model_copy(update={"mongodb_uri": uri}), database
-            finally:
-                client.close()
-            return
-    with running_database(settings) as settings, connected_database(settings) as database:
-        yield settings, (database if name is None else shop_db.database(database.client, name))
 
 
 def _mailer(database: Database, settings: Settings) -> Any:

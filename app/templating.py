@@ -110,7 +110,24 @@ templates.env.globals["cached_product_card"] = cached_product_card
 
 
 def is_htmx(request: Request) -> bool:
+    """Whether htmx sent the request (errors and sign-in redirects are answered differently then).
+    Which template answers is `wants_fragment`'s question."""
     return request.headers.get("HX-Request") == "true"
+
+
+def wants_fragment(request: Request, target: str | None = None) -> bool:
+    """Whether to answer with the fragment htmx swaps in, rather than the full page (or the redirect
+    to it a plain form gets): the one rule every route follows.
+
+    An htmx request asks for the fragment, unless it is a history restore (htmx fetching a page it no
+    longer holds, which needs all of it); `target` is for pages with several swappable parts: only a
+    request aimed at that element id gets that fragment.
+    """
+    return (
+        is_htmx(request)
+        and not request.headers.get("HX-History-Restore-Request")
+        and (target is None or request.headers.get("HX-Target") == target)
+    )
 
 
 def canonical(request: Request, path: str | None = None) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.routes.admin_auth import safe_next
+from app.deps import safe_next
 from shop.core.settings import Settings
 from shop.services import ShopServices
 from tests.support.admin_login import OwnerAccount, login, login_form_token

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.admin_ui import clean_params, render_admin
-from app.deps import Services
-from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
-from app.templating import is_htmx
+from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
+from app.templating import wants_fragment
 from shop.reviews.moderation import ReviewListQuery
 from shop.services import ShopServices
 
@@ -37,7 +36,7 @@ def _set_hidden(
     request: Request, services: ShopServices, review_id: str, hidden: bool, owner_email: str, return_to: str
 ) -> Response:
     review = services.review_moderation.set_hidden(review_id, hidden, owner=owner_email)
-    if is_htmx(request):
+    if wants_fragment(request):
         return render_admin(request, "admin/reviews/_row.html", {"review": review, "return_to": safe_next(return_to)})
     back = safe_next(return_to or "/admin/reviews")
     separator = "&" if "?" in back else "?"

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.routes import catalog_pages
-from app.routes.catalog_pages import prerender_listing_pages, prerender_product_pages
+from app.routes.storefront import catalog
+from app.routes.storefront.catalog import prerender_listing_pages, prerender_product_pages
 from app.templating import PageCache
 from shop.ordering.orders import OrderRequest
 from shop.services import ShopServices
@@ -397,7 +397,7 @@ def test_product_pages_are_pre_rendered_for_first_time_visitors(
     def no_render(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("rendered again")
 
-    monkeypatch.setattr(catalog_pages, "render", no_render)
+    monkeypatch.setattr(catalog, "render", no_render)
     page = TestClient(client.app).get("/products/sencha")  # a new visitor, with a new session
     assert page.status_code == 200 and "Sencha Asahi" in page.text and 'id="cart-count">0<' in page.text
 
@@ -420,7 +420,7 @@ def test_listing_pages_are_pre_rendered_for_first_time_visitors(
     def no_render(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("rendered again")
 
-    monkeypatch.setattr(catalog_pages, "render", no_render)
+    monkeypatch.setattr(catalog, "render", no_render)
     visitor = TestClient(client.app)  # a new visitor, with a new session
     for url in ("/products", "/products?page=2", "/products?category=food", "/products?q=honey"):
         page = visitor.get(url)

@@ -1,4 +1,4 @@
-"""Storefront discovery: search suggestions, reviews, the wishlist, and the product page's extras.
+"""Storefront discovery: search suggestions, reviews, "Recommended for you" and the wishlist.
 
 Every form works without JavaScript (POST, then a redirect back); HTMX requests get just the
 fragment to swap. Inputs are validated here or by shop/ models and answered with a 4xx and a
@@ -14,21 +14,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
 from app.deps import Services, SessionId
-from app.templating import is_htmx, render
+from app.routes.storefront.product_context import product_context, product_rows, review_context
+from app.templating import render, wants_fragment
 from shop.catalog.snapshot import Product
 from shop.core.validation import Email, describe_errors
-from shop.reviews.product_reviews import (
-    REVIEW_SORTS,
-    ReviewInput,
-    ReviewSort,
-    submit_review,
-)
+from shop.reviews.product_reviews import ReviewInput, ReviewSort, submit_review
 from shop.services import ShopServices
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
 
 SUGGESTIONS = 6
-REVIEWS_SHOWN = 20
 _EMAIL: TypeAdapter[str] = TypeAdapter(Email)
 
 
@@ -42,68 +37,7 @@ def suggest(request: Request, services: Services, q: Annotated[str, Query(max_le
     """Up to six products for the text typed so far (keywords only: this runs on every keystroke)."""
     text = " ".join(q.split())
     products = services.search.suggest(services.catalog, text, SUGGESTIONS) if text else []
-    return render(request, "partials/suggestions.html", {"q": text, "products": products})
-
-
-# --------------------------------------------------------------------------------------------------
-# The product page's discovery context (used by catalog_pages.product_page)
-# --------------------------------------------------------------------------------------------------
-
-
-def product_extras(
-    services: ShopServices,
-    product: Product,
-    session_id: str | None,
-    *,
-    rows: tuple[list[Product], list[Product]] | None = None,
-    **review_options: Any,
-) -> dict[str, Any]:
-    """Reviews (`review_context`, given `review_options`), frequently bought together and similar
-    products (`rows`, when the caller already has them). Not "Recommended for you": that row is the
-    visitor's own while the rest of the page is shared, so it is loaded after the page (`for_you`)
-    and the page can be cached."""
-    together, similar = rows or product_rows(services, product)
-    return {
-        **review_context(services, product, session_id, **review_options),
-        "similar": similar,
-        "bought_together": together,
-    }
-
-
-def review_context(
-    services: ShopServices,
-    product: Product,
-    session_id: str | None,
-    *,
-    review_sort: str = "newest",
-    review_form: dict[str, str] | None = None,
-    review_errors: dict[str, str] | None = None,
-    review_saved: bool = False,
-) -> dict[str, Any]:
-    """What the reviews section (partials/reviews.html) shows, with the visitor's own review prefilled."""
-    mine = services.reviews.by_visitor(product, session_id) if session_id else None
-    form = review_form
-    if form is None:
-        form = {"rating": str(mine.rating), "text": mine.text, "authorName": mine.author_name} if mine else {}
-    return {
-        "reviews": services.reviews.visible(product, REVIEWS_SHOWN, review_sort),  # type: ignore[arg-type]
-        "review_sort": review_sort,
-        "review_sorts": REVIEW_SORTS,
-        "review_summary": services.reviews.summary(product),
-        "my_review": mine,
-        "review_form": form,
-        "review_errors": review_errors or {},
-        "review_saved": review_saved,
-    }
-
-
-def product_rows(services: ShopServices, product: Product) -> tuple[list[Product], list[Product]]:
-    """(frequently bought together, similar products): the same for every visitor. Similar leaves out
-    what the other row shows."""
-    together = services.recommender.bought_together(product.id, 4)
-    paired = {p.id for p in together}
-    similar = [p for p in services.recommender.similar(product.id, 8) if p.id not in paired][:4]
-    return together, similar
+    return render(request, "pages/_suggestions.html", {"q": text, "products": products})
 
 
 def recommended_for(services: ShopServices, product: Product, session_id: str | None) -> list[Product]:
@@ -130,7 +64,7 @@ def _reviews_fragment(
     request: Request, services: ShopServices, product: Product, session_id: str, status_code: int = 200, **extra: Any
 ) -> HTMLResponse:
     context = {"product": product, **review_context(services, product, session_id, **extra)}
-    return render(request, "partials/reviews.html", context, status_code=status_code)
+    return render(request, "pages/_reviews.html", context, status_code=status_code)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -143,19 +77,19 @@ def for_you(slug: str, request: Request, services: Services, session_id: Session
     """The product page's "Recommended for you" row, which the page loads with HTMX once it is shown.
 
     It is the one part of the page that is the visitor's own (their history and cart), so it is not
-    part of the page, which is shared and cached (catalog_pages.product_page), and this answer is never
+    part of the page, which is shared and cached (catalog.product_page), and this answer is never
     cached. An empty body when there is nothing personal to show: the placeholder is then simply
     removed. Without JavaScript nobody asks for it, so such pages have no such row; a plain request
     (e.g. a no-JavaScript wishlist form returning to the URL its card was rendered at) goes to the
     product page.
     """
     product = _product(services, slug)
-    if not is_htmx(request):
+    if not wants_fragment(request):
         return RedirectResponse(product.url, status_code=303)
     recommended = recommended_for(services, product, session_id)
     if not recommended:
         return HTMLResponse("")
-    return render(request, "partials/for_you.html", {"product": product, "recommended": recommended})
+    return render(request, "pages/_for_you.html", {"product": product, "recommended": recommended})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -169,7 +103,7 @@ def reviews(
 ) -> Response:
     """The reviews section in another order (HTMX); a plain request goes to the product page."""
     product = _product(services, slug)
-    if not is_htmx(request):
+    if not wants_fragment(request):
         return RedirectResponse(f"{product.url}?reviews={sort}#reviews", status_code=303)
     return _reviews_fragment(request, services, product, session_id, review_sort=sort)
 
@@ -198,7 +132,7 @@ def post_review(
     services.catalog.invalidate()  # the new average shows on the next page
     # The reviews are read per product version: answer with the version this write made.
     product = services.catalog.get(product.id) or product
-    if is_htmx(request):
+    if wants_fragment(request):
         return _reviews_fragment(request, services, product, session_id, review_saved=True)
     return RedirectResponse(f"{product.url}#reviews", status_code=303)
 
@@ -211,7 +145,7 @@ def _review_invalid(
     form: dict[str, str],
     errors: dict[str, str],
 ) -> HTMLResponse:
-    if is_htmx(request):
+    if wants_fragment(request):
         response = _reviews_fragment(
             request, services, product, session_id, status_code=422, review_form=form, review_errors=errors
         )
@@ -219,8 +153,6 @@ def _review_invalid(
         response.headers["HX-Retarget"] = "#reviews"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
-    from app.routes.catalog_pages import product_context
-
     context = product_context(request, services, product, session_id, review_form=form, review_errors=errors)
     return render(request, "pages/product.html", context, status_code=422)
 
@@ -301,13 +233,11 @@ def wishlist_item(
         on = False
     if on:
         services.interactions.record(session_id, "wishlist", product_id=product_id)
-    if not is_htmx(request):
+    if not wants_fragment(request):
         return RedirectResponse(_local_path(next), status_code=303)
     product = services.catalog.get(product_id)
     if product is None:  # removing a product that is no longer sold: nothing left to redraw
-        response = render(
-            request, "partials/flash.html", {"message": "Removed from your wishlist.", "level": "success"}
-        )
+        response = render(request, "_flash.html", {"message": "Removed from your wishlist.", "level": "success"})
         response.headers["HX-Retarget"] = "#flash"
         response.headers["HX-Reswap"] = "innerHTML"
         return response
@@ -317,7 +247,7 @@ def wishlist_item(
         "uid": uid if _valid_uid(uid, product_id) else None,
         "large": size == "large",
     }
-    return render(request, "partials/wishlist_toggle.html", context)
+    return render(request, "pages/_wishlist_toggle.html", context)
 
 
 def _valid_uid(uid: str, product_id: str) -> bool:

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.admin_ui import render_admin
-from app.deps import Services
-from app.routes.admin_auth import OWNER_COOKIE, CsrfChecked, CurrentOwner, client_address
+from app.deps import OWNER_COOKIE, CsrfChecked, CurrentOwner, Services
+from app.routes.admin.auth import client_address
 from shop.backoffice.owners import MIN_PASSWORD_LENGTH, LoginThrottled, PasswordChangeInvalid, change_password
 
 router = APIRouter(tags=["admin"], include_in_schema=False)

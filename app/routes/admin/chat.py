@@ -12,9 +12,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
 from app.admin_ui import render_admin
-from app.deps import Services
-from app.routes.admin_auth import CsrfChecked, CurrentOwner
-from app.routes.chat import STREAM_HEADERS, Agent, ChatInput, event_stream, history_payload, read_body
+from app.chat_http import STREAM_HEADERS, ChatInput, event_stream, history_payload, read_body
+from app.deps import Agent, CsrfChecked, CurrentOwner, Services
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 

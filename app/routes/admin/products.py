@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.admin_ui import clean_params, render_admin
-from app.deps import Services
-from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
-from app.templating import is_htmx
+from app.deps import CsrfChecked, CurrentOwner, FormText, ProductForm, Services, safe_next
+from app.templating import wants_fragment
 from shop.backoffice.activity import recent_activity
 from shop.catalog.admin import (
     ADMIN_SORTS,
@@ -36,7 +35,6 @@ from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 
-FormText = Annotated[str, Form()]
 BULK_ACTIONS = [
     ("price_percent", "Change price by percent"),
     ("price_amount", "Change price by amount"),
@@ -65,9 +63,8 @@ def _list_context(request: Request, services: ShopServices, params: dict[str, st
 @router.get("/admin/products", response_class=HTMLResponse)
 def products_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
     context = _list_context(request, services, clean_params(request))
-    if is_htmx(request) and request.headers.get("HX-Target") == "product-results":
-        return render_admin(request, "admin/products/_results.html", context)
-    return render_admin(request, "admin/products/list.html", context)
+    fragment = wants_fragment(request, "product-results")
+    return render_admin(request, "admin/products/_results.html" if fragment else "admin/products/list.html", context)
 
 
 @router.get("/admin/products/export.csv")
@@ -216,42 +213,6 @@ def restore_product(product_id: str, services: Services, owner: CsrfChecked) -> 
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def product_form(
-    name: FormText = "",
-    slug: FormText = "",
-    description: FormText = "",
-    category: FormText = "",
-    price: FormText = "",
-    stock: FormText = "0",
-    stock_seen: FormText = "",
-    featured: FormText = "",
-    tags: FormText = "",
-    attributes: FormText = "",
-    supplier: FormText = "",
-    leadTimeDays: FormText = "7",
-    imageUrl: FormText = "",
-) -> dict[str, Any]:
-    """The product form as sent, as strings (the edit form re-renders exactly what was typed)."""
-    return {
-        "name": name,
-        "slug": slug,
-        "description": description,
-        "category": category,
-        "price": price,
-        "stock": stock,
-        "stock_seen": stock_seen,
-        "featured": featured in ("on", "1", "true", "yes"),
-        "tags": tags,
-        "attributes": attributes,
-        "supplier": supplier,
-        "leadTimeDays": leadTimeDays,
-        "imageUrl": imageUrl,
-    }
-
-
-ProductForm = Annotated[dict[str, Any], Depends(product_form)]
 
 
 def _validated(services: ShopServices, form: dict[str, Any], image: UploadFile | None) -> ProductInput:

@@ -17,9 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.admin_ui import clean_params, render_admin
 from app.charts import forecast_chart
-from app.deps import Services
-from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
-from app.templating import is_htmx
+from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
+from app.templating import wants_fragment
 from shop.backoffice import owner_jobs
 from shop.backoffice.activity import log_activity
 from shop.backoffice.jobs import job_info
@@ -127,9 +126,10 @@ def inventory_page(request: Request, services: Services, owner: CurrentOwner) ->
         "notice": _notice(request),
         **HELPERS,
     }
-    if is_htmx(request) and request.headers.get("HX-Target") == "inventory-results":
-        return render_admin(request, "admin/inventory/_results.html", context)
-    return render_admin(request, "admin/inventory/dashboard.html", context)
+    fragment = wants_fragment(request, "inventory-results")
+    return render_admin(
+        request, "admin/inventory/_results.html" if fragment else "admin/inventory/dashboard.html", context
+    )
 
 
 def _run_forecast_in_background(services: ShopServices) -> None:
@@ -332,8 +332,8 @@ def set_threshold(
     try:
         threshold = inventory.parse_threshold(low_stock_threshold)
     except InvalidInput as exc:
-        if is_htmx(request):
-            return render_admin(request, "partials/flash.html", {"message": exc.message}, status_code=422)
+        if wants_fragment(request):
+            return render_admin(request, "_flash.html", {"message": exc.message}, status_code=422)
         inventory.get_row(services.db, services.settings, product_id)  # 404 for an unknown product first
         return _product_page(
             request, services, product_id, error=exc.message, value=low_stock_threshold, status_code=422
@@ -349,7 +349,7 @@ def set_threshold(
         {"lowStockThreshold": after},
     )
     services.catalog.invalidate()
-    if is_htmx(request):
+    if wants_fragment(request):
         row = inventory.get_row(services.db, services.settings, product_id)
         return render_admin(
             request,

@@ -12,9 +12,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.admin_ui import clean_params, render_admin
-from app.deps import Services
-from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
-from app.templating import is_htmx
+from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
+from app.templating import wants_fragment
 from shop.backoffice.activity import recent_activity
 from shop.core.errors import ShopError
 from shop.ordering.admin import ACTION_LABELS, TRANSITIONS, OrderListQuery
@@ -81,10 +80,10 @@ def change_status(
     try:
         admin_order = services.order_admin.change_status(order_id, status, owner=owner.email)
     except ShopError as exc:
-        if is_htmx(request):
+        if wants_fragment(request):
             raise  # the flash fragment (4xx answers are swapped into #flash)
         return _detail(request, services, order_id, error=exc.message)
-    if is_htmx(request):
+    if wants_fragment(request):
         return render_admin(
             request,
             "admin/orders/_status.html",

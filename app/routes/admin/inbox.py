@@ -8,9 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.admin_ui import clean_params, render_admin
-from app.deps import Services
-from app.routes.admin_auth import CsrfChecked, CurrentOwner, safe_next
-from app.templating import is_htmx
+from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
+from app.templating import wants_fragment
 from shop.messaging.inbox import (
     InboxQuery,
     OutboxQuery,
@@ -48,7 +47,7 @@ def mark_handled(
     return_to: Annotated[str, Form()] = "",
 ) -> Response:
     message = set_handled(services.db, message_id, handled not in ("0", "false", "no"), owner=owner.email)
-    if is_htmx(request):
+    if wants_fragment(request):
         return render_admin(
             request, "admin/_message.html", {"message": message, "return_to": safe_next(return_to), "changed": True}
         )

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
@@ -13,8 +11,8 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from app.deps import Services, SessionId
-from app.routes.discovery_pages import product_extras, product_rows
-from app.templating import PageCache, canonical, is_htmx, render
+from app.routes.storefront.product_context import product_context, product_rows
+from app.templating import PageCache, canonical, is_htmx, render, wants_fragment
 from shop.catalog.snapshot import SORT_OPTIONS, CatalogQuery, Product, query_from_params
 from shop.discovery.recommendations import Recommendations
 from shop.reviews.product_reviews import ReviewSort
@@ -71,11 +69,7 @@ def catalog_page(request: Request, services: Services, session_id: SessionId) ->
 
 
 def _listing_page(request: Request, services: ShopServices, query: CatalogQuery, session_id: str | None) -> bytes:
-    template = (
-        "partials/catalog_results.html"
-        if is_htmx(request) and not request.headers.get("HX-History-Restore-Request")
-        else "pages/catalog.html"
-    )
+    template = "pages/_catalog_results.html" if wants_fragment(request) else "pages/catalog.html"
     # Read before rendering: a refresh during the render then only makes the stored page's stamp old.
     version = (services.catalog.version, services.search.vectors_version())
     pages: PageCache = request.app.state.page_cache
@@ -105,34 +99,6 @@ def _catalog_page(request: Request, services: ShopServices, query: CatalogQuery,
     return render(request, template, context)
 
 
-def product_jsonld(product: Product, base_url: str, currency: str) -> str:
-    data: dict[str, object] = {
-        "@context": "https://schema.org",
-        "@type": "Product",
-        "name": product.name,
-        "description": product.description,
-        "image": base_url + product.image_url,
-        "sku": product.slug,
-        "category": product.category_name,
-        "url": base_url + product.url,
-        "offers": {
-            "@type": "Offer",
-            "price": str(product.price),
-            "priceCurrency": currency,
-            "availability": "https://schema.org/InStock" if product.in_stock else "https://schema.org/OutOfStock",
-            "url": base_url + product.url,
-        },
-    }
-    if product.review_count:
-        data["aggregateRating"] = {
-            "@type": "AggregateRating",
-            "ratingValue": round(product.rating, 2),
-            "reviewCount": product.review_count,
-        }
-    # "</" inside a <script> would end it early; JSON allows the escaped form.
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
-
-
 @router.get("/products/{slug}", response_class=HTMLResponse)
 def product_page(
     slug: str, request: Request, services: Services, session_id: SessionId, reviews: ReviewSort = "newest"
@@ -145,7 +111,7 @@ def product_page(
     prefills the form (a frozen ReviewView, so an edit is a new key). So an order or an edit makes
     new pages only for the products it touched; the others stay. The stamp is what decides the rows
     themselves: the vector index (similar) and the co-purchase statistics (bought together).
-    "Recommended for you" is not in the page but loaded after it (discovery_pages.for_you). The
+    "Recommended for you" is not in the page but loaded after it (discovery.for_you). The
     form's error re-render (422) and its "saved" answer are separate routes and never cached.
     """
     product = services.catalog.by_slug(slug)
@@ -252,22 +218,3 @@ def prerender_listing_pages(app: FastAPI, stop: threading.Event | None = None, *
         _listing_page(request, services, query, None)
         count += 1
     return count
-
-
-def product_context(
-    request: Request,
-    services: ShopServices,
-    product: Product,
-    session_id: str,
-    review_sort: str = "newest",
-    **extra: Any,
-) -> dict[str, Any]:
-    """Everything the product page shows (also re-rendered with errors by the review form)."""
-    base = services.settings.base_url.rstrip("/")
-    return {
-        "product": product,
-        "jsonld": product_jsonld(product, base, services.settings.currency),
-        "canonical_url": base + product.url,
-        "og_image": base + product.image_url,
-        **product_extras(services, product, session_id, review_sort=review_sort, **extra),
-    }

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import connected_database, running_database
+from app.cli_database import command_database, connected_database, running_database
 from app.embedded_mongo import EmbeddedMongo, free_port, port_in_use
-from app.owner_cli import command_database
 from shop.core.settings import Settings, get_settings
 
 

@@ -1,30 +1,22 @@
-"""Owner sign-in, sign-out and the two dependencies every admin route stands on.
-
-`CurrentOwner` admits only a live owner session (the storefront's visitor cookie never counts);
-`CsrfChecked` additionally requires the session's CSRF token on every write. The session cookie is
-HttpOnly and SameSite=Strict, so another site can neither read it nor make the browser send it with a
-forged form; the CSRF token is the second lock on the same door.
+"""Owner sign-in and sign-out. The dependencies the other admin routes stand on (`CurrentOwner`,
+`CsrfChecked`) are in app/deps.py.
 """
 
 from __future__ import annotations
 
 import secrets
 from typing import Annotated
-from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.admin_ui import render_admin
-from app.deps import Services
-from app.templating import is_htmx
+from app.deps import CSRF_FAILED, LOGIN_PATH, OWNER_COOKIE, CsrfChecked, Services, safe_next
 from shop.backoffice.owners import (
     SESSION_LIFETIME,
     InvalidCredentials,
     LoginThrottled,
-    Owner,
     create_session,
-    csrf_matches,
     end_session,
     get_session,
 )
@@ -32,67 +24,8 @@ from shop.backoffice.owners import authenticate as authenticate_owner
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 
-OWNER_COOKIE = "aishop_owner"
 # Double-submit token for the sign-in form itself, which has no session yet to hold a CSRF token.
 LOGIN_CSRF_COOKIE = "aishop_owner_login"
-LOGIN_PATH = "/admin/login"
-CSRF_HEADER = "X-CSRF-Token"
-CSRF_FIELD = "csrf_token"
-CSRF_FAILED = "This form has expired or did not come from the admin. Reload the page and try again."
-
-
-def safe_next(value: str | None) -> str:
-    """Where to go after signing in: only a path inside the admin, never another site."""
-    if not value or not value.startswith("/admin") or value.startswith("//") or "\\" in value:
-        return "/admin"
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
-        return "/admin"
-    return value
-
-
-def _wants_html(request: Request) -> bool:
-    if is_htmx(request):
-        return False
-    accept = request.headers.get("accept", "")
-    return not ("application/json" in accept and "text/html" not in accept)
-
-
-def require_owner(request: Request, services: Services) -> Owner:
-    """The signed-in owner; otherwise a redirect to the sign-in page (pages) or 401 (htmx, JSON)."""
-    token = request.cookies.get(OWNER_COOKIE, "")
-    session = get_session(services.db, token) if token else None
-    if session is None:
-        login = LOGIN_PATH
-        if request.method == "GET":
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            login += "?next=" + quote(safe_next(target), safe="/")
-        if _wants_html(request):
-            raise HTTPException(status_code=303, detail="Please sign in.", headers={"Location": login})
-        # htmx follows HX-Redirect even on an error status, so an expired session lands on the sign-in page.
-        raise HTTPException(status_code=401, detail="Please sign in as the shop owner.", headers={"HX-Redirect": login})
-    request.state.owner_session = session
-    request.state.owner = session.owner
-    return session.owner
-
-
-CurrentOwner = Annotated[Owner, Depends(require_owner)]
-
-
-async def require_csrf(request: Request, owner: CurrentOwner) -> Owner:
-    """The owner, after checking the request carries this session's CSRF token (header or form field)."""
-    submitted = request.headers.get(CSRF_HEADER)
-    if not submitted:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            value = (await request.form()).get(CSRF_FIELD)
-            submitted = value if isinstance(value, str) else None
-    if not csrf_matches(request.state.owner_session, submitted):
-        raise HTTPException(status_code=403, detail=CSRF_FAILED)
-    return owner
-
-
-CsrfChecked = Annotated[Owner, Depends(require_csrf)]
 
 
 def client_address(request: Request) -> str:

@@ -15,8 +15,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.deps import Services
-from app.routes.chat import ACTION_ID_PATTERN, Agent
+from app.chat_http import ACTION_ID_PATTERN
+from app.deps import Agent, Services
 from app.schemas import ERROR_RESPONSES
 from shop.conversations.store import new_key
 from shop.core.errors import NotFound

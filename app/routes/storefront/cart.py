@@ -11,14 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.deps import Services, SessionId
-from app.templating import is_htmx, render, templates
+from app.deps import FormText, Services, SessionId
+from app.templating import render, templates, wants_fragment
 from shop.core.errors import InvalidInput, NotFound, ShopError
 from shop.ordering.checkout import EmptyCart, InvalidDetails, order_request
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
-
-FormText = Annotated[str, Form()]
 
 
 def _quantity(raw: str, *, allow_zero: bool = False) -> int:
@@ -47,19 +45,19 @@ def add_to_cart(
 ) -> Response:
     cart = services.carts.add(session_id, product_id.strip(), _quantity(quantity))
     services.interactions.record(session_id, "cart", product_id=product_id.strip())
-    if is_htmx(request):
+    if wants_fragment(request):
         product = services.catalog.get(product_id.strip())
         return templates.TemplateResponse(
-            request, "partials/cart_added.html", {"product": product, "cart_count": cart.count, "cart": cart}
+            request, "pages/_cart_added.html", {"product": product, "cart_count": cart.count, "cart": cart}
         )
     return RedirectResponse("/cart", status_code=303)
 
 
 def _cart_fragment(request: Request, services: Services, session_id: str) -> Response:
-    if is_htmx(request):
+    if wants_fragment(request):
         cart = services.carts.view(session_id)
         return templates.TemplateResponse(
-            request, "partials/cart_contents.html", {"cart": cart, "cart_count": cart.count, "oob_count": True}
+            request, "pages/_cart_contents.html", {"cart": cart, "cart_count": cart.count, "oob_count": True}
         )
     return RedirectResponse("/cart", status_code=303)
 

@@ -14,8 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.admin_ui import clean_params, render_admin
 from app.charts import bar_chart, share_chart
-from app.deps import Services
-from app.routes.admin_auth import CurrentOwner
+from app.deps import CurrentOwner, Services
 from shop.backoffice import analytics
 from shop.core.errors import InvalidInput
 from shop.core.money import format_money

@@ -1,10 +1,10 @@
-"""The storefront chat: streamed replies (SSE over POST), confirmations, history, and a fresh start.
+"""The chat over HTTP, shared by the storefront widget (routes/storefront/chat.py), the owner's chat
+(routes/admin/chat.py) and the JSON API (routes/api/chat.py): the agent's warm-up at start-up, the
+request body, a turn's events as Server-Sent Events, and the history.
 
-The conversation and the cart are the visitor's session (cookie), so the widget on every page and the
-cart page share one cart and one conversation that survives page changes. Replies stream as Server-Sent
-Events read with `fetch` (a POST, so messages never land in URLs or server logs). The final event
-carries the reply checked by the agent, the product cards rendered with the storefront's own
-add-to-cart form, and the summary card of a pending order with its Confirm / Cancel buttons.
+The final event of a turn carries the reply checked by the agent, the product cards rendered with the
+storefront's own add-to-cart form, and the summary card of a pending order with its Confirm / Cancel
+buttons.
 """
 
 from __future__ import annotations
@@ -14,38 +14,24 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.service import ChatAgent, TurnOutcome
-from app.deps import Services, SessionId
 from app.templating import templates
 from shop.catalog.snapshot import Product
 from shop.conversations.store import ChatMessage
 from shop.core.errors import InvalidInput
 from shop.core.validation import describe_errors
 from shop.services import ShopServices
+from tools.actions import public_action
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(tags=["chat"], include_in_schema=False)
-
 ACTION_ID_PATTERN = r"^act_[A-Za-z0-9_-]{8,40}$"
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-
-
-def get_chat_agent(request: Request) -> ChatAgent:
-    """One agent per app, built on first use (tests put a scripted one on app.state beforehand)."""
-    agent = getattr(request.app.state, "chat_agent", None)
-    if agent is None:
-        agent = request.app.state.chat_agent = ChatAgent(request.app.state.services)
-    return agent
-
-
-Agent = Annotated[ChatAgent, Depends(get_chat_agent)]
 
 
 def start_warm_up(app: Any) -> threading.Thread | None:
@@ -75,13 +61,6 @@ class ChatInput(BaseModel):
     message: str = Field(min_length=1, max_length=2000)
 
 
-class ConfirmInput(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    action_id: str = Field(pattern=ACTION_ID_PATTERN)
-    decision: str = Field(default="confirm", pattern=r"^(confirm|cancel)$")
-
-
 async def read_body(request: Request, model: type[BaseModel]) -> Any:
     """JSON or form body validated by `model` (the widget sends JSON; a plain form works too)."""
     content_type = request.headers.get("content-type", "")
@@ -97,14 +76,14 @@ async def read_body(request: Request, model: type[BaseModel]) -> Any:
 
 
 # --------------------------------------------------------------------------------------------------
-# Rendering of cards and the pending action
+# A turn's events and the history, with the cards and the pending order rendered in
 # --------------------------------------------------------------------------------------------------
 
 
 def cards_html(request: Request, products: list[Product]) -> str:
     if not products:
         return ""
-    return templates.get_template("partials/chat_products.html").render(request=request, products=products)
+    return templates.get_template("_chat_products.html").render(request=request, products=products)
 
 
 def action_html(request: Request, action: dict[str, Any] | None) -> str:
@@ -120,7 +99,7 @@ def action_html(request: Request, action: dict[str, Any] | None) -> str:
         "total": Decimal(summary["total"]) if "total" in summary else None,
         "price": Decimal(summary["price"]) if "price" in summary else None,
     }
-    return templates.get_template("partials/chat_action.html").render(request=request, action=action, summary=view)
+    return templates.get_template("_chat_action.html").render(request=request, action=action, summary=view)
 
 
 def done_payload(request: Request, services: ShopServices, outcome: TurnOutcome) -> dict[str, Any]:
@@ -163,55 +142,7 @@ def history_payload(
         out.append(item)
     pending = None
     if conversation is not None and conversation.pending is not None:
-        from tools.actions import public_action
-
         pending = public_action(services, conversation.pending)
         if out and out[-1]["role"] == "assistant":
             out[-1]["actionHtml"] = action_html(request, pending)
     return {"messages": out, "pendingAction": pending}
-
-
-# --------------------------------------------------------------------------------------------------
-# Routes
-# --------------------------------------------------------------------------------------------------
-
-
-@router.post("/chat/stream")
-async def chat_stream(request: Request, services: Services, agent: Agent, session_id: SessionId) -> StreamingResponse:
-    body = await read_body(request, ChatInput)
-    events = agent.stream(
-        role="customer", conversation_key=session_id, channel="web", cart_id=session_id, message=body.message
-    )
-    return StreamingResponse(
-        event_stream(request, services, events), media_type="text/event-stream", headers=STREAM_HEADERS
-    )
-
-
-@router.post("/chat/confirm")
-async def chat_confirm(request: Request, services: Services, agent: Agent, session_id: SessionId) -> StreamingResponse:
-    """The Confirm / Cancel buttons of a pending order card: executed by code, never by the model."""
-    body = await read_body(request, ConfirmInput)
-    events = agent.stream(
-        role="customer",
-        conversation_key=session_id,
-        channel="web",
-        cart_id=session_id,
-        confirm_action=body.action_id if body.decision == "confirm" else None,
-        decline_action=body.action_id if body.decision == "cancel" else None,
-    )
-    return StreamingResponse(
-        event_stream(request, services, events), media_type="text/event-stream", headers=STREAM_HEADERS
-    )
-
-
-@router.get("/chat/history")
-def chat_history(request: Request, services: Services, agent: Agent, session_id: SessionId) -> JSONResponse:
-    payload = history_payload(request, services, agent, session_id, role="customer", channel="web")
-    return JSONResponse(payload, headers={"Cache-Control": "no-store"})
-
-
-@router.post("/chat/reset")
-def chat_reset(agent: Agent, session_id: SessionId) -> JSONResponse:
-    """Start over: forget the conversation (the cart stays)."""
-    agent.reset(session_id, role="customer", channel="web")
-    return JSONResponse({"ok": True})

@@ -1,0 +1,7 @@
+"""The JSON API (documented at /docs): catalog, recommendations, orders, the health check and chat."""
+
+from fastapi import APIRouter
+
+from app.routes.api import chat, discovery, health, orders, products
+
+routers: tuple[APIRouter, ...] = (products.router, discovery.router, orders.router, health.router, chat.router)

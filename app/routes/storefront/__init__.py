@@ -1,0 +1,14 @@
+"""The storefront: pages for browsing and buying, discovery, the chat widget, sitemap and robots."""
+
+from fastapi import APIRouter
+
+from app.routes.storefront import cart, catalog, chat, discovery, info, seo
+
+routers: tuple[APIRouter, ...] = (
+    catalog.router,
+    cart.router,
+    discovery.router,
+    info.router,
+    seo.router,
+    chat.router,
+)

@@ -1,0 +1,120 @@
+"""What the product page shows besides the product itself: reviews, the two recommendation rows and
+the search engines' JSON-LD. Used by the page (catalog.py) and by the routes that re-render a part of
+it (discovery.py: the reviews section and its form's errors).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+
+from shop.catalog.snapshot import Product
+from shop.reviews.product_reviews import REVIEW_SORTS
+from shop.services import ShopServices
+
+REVIEWS_SHOWN = 20
+
+
+def product_context(
+    request: Request,
+    services: ShopServices,
+    product: Product,
+    session_id: str,
+    review_sort: str = "newest",
+    **extra: Any,
+) -> dict[str, Any]:
+    """Everything the product page shows (also re-rendered with errors by the review form)."""
+    base = services.settings.base_url.rstrip("/")
+    return {
+        "product": product,
+        "jsonld": product_jsonld(product, base, services.settings.currency),
+        "canonical_url": base + product.url,
+        "og_image": base + product.image_url,
+        **product_extras(services, product, session_id, review_sort=review_sort, **extra),
+    }
+
+
+def product_jsonld(product: Product, base_url: str, currency: str) -> str:
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name,
+        "description": product.description,
+        "image": base_url + product.image_url,
+        "sku": product.slug,
+        "category": product.category_name,
+        "url": base_url + product.url,
+        "offers": {
+            "@type": "Offer",
+            "price": str(product.price),
+            "priceCurrency": currency,
+            "availability": "https://schema.org/InStock" if product.in_stock else "https://schema.org/OutOfStock",
+            "url": base_url + product.url,
+        },
+    }
+    if product.review_count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": round(product.rating, 2),
+            "reviewCount": product.review_count,
+        }
+    # "</" inside a <script> would end it early; JSON allows the escaped form.
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+def product_extras(
+    services: ShopServices,
+    product: Product,
+    session_id: str | None,
+    *,
+    rows: tuple[list[Product], list[Product]] | None = None,
+    **review_options: Any,
+) -> dict[str, Any]:
+    """Reviews (`review_context`, given `review_options`), frequently bought together and similar
+    products (`rows`, when the caller already has them). Not "Recommended for you": that row is the
+    visitor's own while the rest of the page is shared, so it is loaded after the page (`for_you`)
+    and the page can be cached."""
+    together, similar = rows or product_rows(services, product)
+    return {
+        **review_context(services, product, session_id, **review_options),
+        "similar": similar,
+        "bought_together": together,
+    }
+
+
+def review_context(
+    services: ShopServices,
+    product: Product,
+    session_id: str | None,
+    *,
+    review_sort: str = "newest",
+    review_form: dict[str, str] | None = None,
+    review_errors: dict[str, str] | None = None,
+    review_saved: bool = False,
+) -> dict[str, Any]:
+    """What the reviews section (pages/_reviews.html) shows, with the visitor's own review prefilled."""
+    mine = services.reviews.by_visitor(product, session_id) if session_id else None
+    form = review_form
+    if form is None:
+        form = {"rating": str(mine.rating), "text": mine.text, "authorName": mine.author_name} if mine else {}
+    return {
+        "reviews": services.reviews.visible(product, REVIEWS_SHOWN, review_sort),  # type: ignore[arg-type]
+        "review_sort": review_sort,
+        "review_sorts": REVIEW_SORTS,
+        "review_summary": services.reviews.summary(product),
+        "my_review": mine,
+        "review_form": form,
+        "review_errors": review_errors or {},
+        "review_saved": review_saved,
+    }
+
+
+def product_rows(services: ShopServices, product: Product) -> tuple[list[Product], list[Product]]:
+    """(frequently bought together, similar products): the same for every visitor. Similar leaves out
+    what the other row shows."""
+    together = services.recommender.bought_together(product.id, 4)
+    paired = {p.id for p in together}
+    similar = [p for p in services.recommender.similar(product.id, 8) if p.id not in paired][:4]
+    return together, similar
