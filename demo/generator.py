@@ -36,6 +36,8 @@ from xml.sax.saxutils import escape
 from bson import Decimal128, ObjectId
 from pymongo.database import Database
 
+from shop.catalog.categories import load_categories, save_categories
+
 # --------------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------------
@@ -108,7 +110,9 @@ def seed_demo_shop(
     say(f"Generating {n_products} demo products and 12 months of history ...")
     shop = build_demo_shop(n_products=n_products, seed=seed, now=now)
 
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {
+        "categories": save_categories(db, load_categories(Path(__file__).parent / "data" / "categories.json"))
+    }
     for name, docs in (
         ("products", shop.products),
         ("inventory", shop.inventory),

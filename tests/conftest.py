@@ -20,6 +20,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from app.embedded_mongo import EmbeddedMongo
+from shop.catalog.categories import load_categories, save_categories
 from shop.core.db import connect, database
 from shop.core.settings import Settings
 from shop.services import ShopServices
@@ -28,6 +29,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 _db_names = itertools.count()
+# A test shop sells what the demo shop sells, in its categories (a test of another kind of shop
+# replaces them: tests/app/test_other_kind_of_shop.py).
+DEMO_CATEGORIES = load_categories(Path(__file__).resolve().parent.parent / "demo" / "data" / "categories.json")
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +53,7 @@ def mongo_client(mongo_server: EmbeddedMongo) -> Iterator[MongoClient]:
 def db(mongo_client: MongoClient) -> Iterator[Database]:
     name = f"test_{os.getpid()}_{next(_db_names)}"
     test_db = database(mongo_client, name)
+    save_categories(test_db, DEMO_CATEGORIES)
     yield test_db
     # SecantusDB drops a large collection slowly (~6 ms per document) but empties it fast.
     for collection in test_db.list_collection_names():
