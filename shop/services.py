@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING
 
 from pymongo.database import Database
 
+from shop.catalog.categories import ensure_categories
 from shop.catalog.snapshot import Catalog
 from shop.core.db import ensure_indexes
 from shop.core.settings import Settings
 from shop.customers.wishlist import WishlistService
+from shop.discovery.hybrid import HybridSearch
+from shop.discovery.index_sync import ProductIndex
 from shop.discovery.interactions import InteractionLog
 from shop.discovery.recommendations import CoPurchaseIndex, Recommender
-from shop.discovery.search import HybridSearch, ProductIndex
 from shop.messaging.mail import Mailer
 from shop.ordering.cart import CartService
 from shop.ordering.orders import OrderService
@@ -59,6 +61,7 @@ class ShopServices:
         """Wire the services. Without a `vector_store` search ranks by keywords only (tests that do
         not need embeddings stay fast); `open_vector_store` gives the configured one."""
         ensure_indexes(db)
+        ensure_categories(db)
         catalog = Catalog(db, refresh_seconds=settings.catalog_refresh_seconds)
         mailer = Mailer(db, settings, background=background_mail)
         product_index = None

@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 from langchain.tools import ToolRuntime, tool
 
-from shop.catalog.snapshot import CATEGORIES
 from shop.inventory import forecasting
 from tools.common import clean, fence, money, resolve_product
 from tools.context import ToolContext
@@ -31,11 +30,12 @@ PERIOD_NAMES = {
 MAX_ROWS = 8
 
 
-def _category(value: str) -> str | None:
+def _category(ctx: ToolContext, value: str) -> str | None:
+    """The slug of the shop's category named by `value` (its slug or its display name)."""
     value = (value or "").strip().lower()
-    for slug, (name, _) in CATEGORIES.items():
-        if value in (slug, name.lower()):
-            return slug
+    for category in ctx.services.catalog.all_categories():
+        if value in (category.slug, category.name.lower()):
+            return category.slug
     return None
 
 
@@ -93,7 +93,7 @@ def low_stock(ctx: ToolContext, limit: int = MAX_ROWS) -> str:
 def demand_forecast(ctx: ToolContext, product: str = "", category: str = "", days: int = 30) -> str:
     days = max(1, min(int(days or 30), forecasting.MAX_HORIZON_DAYS))
     db = ctx.services.db
-    if _category(product):  # "tea" is a shelf, not a product named "... Tea ..."
+    if _category(ctx, product):  # "tea" is a shelf, not a product named "... Tea ..."
         product, category = "", category or product
     if product.strip():
         found = resolve_product(ctx, product)
@@ -110,11 +110,12 @@ def demand_forecast(ctx: ToolContext, product: str = "", category: str = "", day
             f"Stock now {forecast.stock}. Model {forecast.model}, seller class {forecast.seller_class}."
         )
         return _answer(ctx, text, "forecast")
-    slug = _category(category)
+    slug = _category(ctx, category)
     result = forecasting.forecast(db, horizon_days=days, category=slug)
     ranked = sorted(result.products, key=lambda f: -f.total)
     total = sum(f.total for f in ranked)
-    scope = CATEGORIES[slug][0] if slug else "the whole shop"
+    named = ctx.services.catalog.category(slug)
+    scope = named.name if named else "the whole shop"
     lines = [f"{_name(ctx, f.product_id, f.name)} | {f.total:.0f} units | stock {f.stock}" for f in ranked[:MAX_ROWS]]
     text = f"Forecast for {scope}, next {days} days: {total:.0f} units in all. Top products:\n" + "\n".join(lines)
     return _answer(ctx, text, "forecast")
@@ -123,7 +124,7 @@ def demand_forecast(ctx: ToolContext, product: str = "", category: str = "", day
 def reorder(ctx: ToolContext, category: str = "", limit: int = MAX_ROWS) -> str:
     """What to order now: forecasting.reorder_suggestions, keeping only products that need a reorder."""
     limit = max(1, min(int(limit or MAX_ROWS), 20))
-    suggestions = forecasting.reorder_suggestions(ctx.services.db, category=_category(category))
+    suggestions = forecasting.reorder_suggestions(ctx.services.db, category=_category(ctx, category))
     needed = [s for s in suggestions if s.needs_reorder]
     if not needed:
         return _answer(ctx, "Nothing needs reordering right now.", "reorder")
