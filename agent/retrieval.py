@@ -23,7 +23,8 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from agent.guard import NameIndex
 from shop.catalog.snapshot import Product, tokenize
 from shop.core.errors import ShopError
-from shop.discovery.search import STOPWORDS, parse_query
+from shop.discovery.keywords import STOPWORDS
+from shop.discovery.query import parse_query
 from shop.ordering.orders import normalize_order_id
 from tools import customer
 from tools.common import fence, product_line
@@ -375,7 +376,7 @@ def prefetch(ctx: ToolContext, message: str, names: NameIndex | None = None) -> 
         ctx.turn.answer_only = True
         return [about]
     query = focus(message)
-    text, filters = parse_query(query)
+    text, filters = parse_query(query, ctx.services.catalog.all_categories())
     words = [w for w in tokenize(text) if len(w) >= 3 and w not in STOPWORDS]
     if not words and not filters:
         return []

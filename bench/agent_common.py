@@ -21,7 +21,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.embedded_mongo import EmbeddedMongo
-from demo.seed import build_demo_shop, seed_demo_shop
+from demo.seed import build_demo_shop, demo_categories, seed_demo_shop
+from shop.catalog.categories import save_categories
 from shop.core.db import connect, database, ensure_indexes
 from shop.core.settings import Settings
 from shop.services import ShopServices
@@ -50,6 +51,7 @@ def demo_shop(*, orders: bool, products: int = 160, **settings_overrides: object
                 seed_demo_shop(db, settings.resolved_media_dir, n_products=products)
             else:
                 shop = build_demo_shop(n_products=products)
+                save_categories(db, demo_categories())
                 db.products.insert_many(shop.products)
                 db.inventory.insert_many(shop.inventory)
                 db.reviews.insert_many(shop.reviews)

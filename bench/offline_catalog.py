@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pymongo.database import Database
 
+from demo.seed import demo_categories
 from shop.catalog.snapshot import Catalog
-from shop.discovery.search import ProductIndex
+from shop.discovery.index_sync import ProductIndex
 
 if TYPE_CHECKING:
     from vectorstore import ProductVectorStore
 
 
-class _Products:
+class _Collection:
     """Just enough of a pymongo collection for Catalog to load a snapshot from generated documents."""
 
     def __init__(self, docs: list[dict[str, Any]]) -> None:
@@ -30,13 +31,15 @@ class _Products:
 
 
 class _Db:
-    def __init__(self, docs: list[dict[str, Any]]) -> None:
-        self.products = _Products(docs)
+    def __init__(self, docs: list[dict[str, Any]], categories: list[dict[str, Any]]) -> None:
+        self.products = _Collection(docs)
+        self.categories = _Collection(categories)
 
 
 def snapshot_catalog(docs: list[dict[str, Any]]) -> Catalog:
-    """A Catalog over `docs` that never refreshes during a run."""
-    return Catalog(cast(Database, _Db(docs)), refresh_seconds=3600)
+    """A Catalog over `docs`, in the demo shop's categories, that never refreshes during a run."""
+    categories = [category.to_doc() for category in demo_categories()]
+    return Catalog(cast(Database, _Db(docs, categories)), refresh_seconds=3600)
 
 
 def indexed_store(catalog: Catalog, location: Path) -> ProductVectorStore:

@@ -39,9 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.offline_catalog import indexed_store, snapshot_catalog
 from demo.seed import build_demo_shop
+from shop.discovery.hybrid import HybridSearch
 from shop.discovery.interactions import Interaction
 from shop.discovery.recommendations import Blend, CoPurchaseStats, Recommender
-from shop.discovery.search import HybridSearch
 
 K = 10
 

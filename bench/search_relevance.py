@@ -2,7 +2,7 @@
 
 The labelled queries are in bench/data/search_queries.json (graded 1-3 by the rules in
 bench/search_labels.py, written against `build_demo_shop()` with 160 products). All three rankers
-see the same query understanding (shop.discovery.search.parse_query: prices, "caffeine-free", category hints)
+see the same query understanding (shop.discovery.query.parse_query: prices, "caffeine-free", category hints)
 and the same filters, so only the RANKING differs:
 
 - keyword:  HybridSearch without a vector store (typo-tolerant weighted keywords),
@@ -34,8 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.offline_catalog import indexed_store, snapshot_catalog
 from demo.seed import build_demo_shop
-from shop.catalog.snapshot import CatalogQuery
-from shop.discovery.search import HybridSearch, _on_shelf, parse_query
+from shop.catalog.snapshot import CatalogQuery, on_shelf
+from shop.discovery.hybrid import HybridSearch
+from shop.discovery.query import parse_query
 
 DATA = Path(__file__).resolve().parent / "data" / "search_queries.json"
 K = 10
@@ -76,12 +77,12 @@ def main() -> None:
             return run
 
         def semantic(q: str) -> list[str]:
-            text, filters = parse_query(q)
+            text, filters = parse_query(q, catalog.all_categories())
             shelf = filters.merged_into(CatalogQuery())
             ranked = []
             for pid, _distance in store.query(text or q, 200):
                 product = catalog.get(pid)
-                if product is not None and _on_shelf(product, shelf) and filters.admits(product):
+                if product is not None and on_shelf(product, shelf) and filters.admits(product):
                     ranked.append(slug_of[pid])
                 if len(ranked) == K:
                     break

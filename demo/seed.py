@@ -25,6 +25,7 @@ from demo.images import render_svg
 from demo.orders import build_orders, link_orders
 from demo.products import build_inventory, build_products
 from demo.reviews import build_reviews
+from shop.catalog.categories import Category, load_categories, save_categories
 
 
 @dataclass
@@ -52,6 +53,12 @@ class DemoShop:
 
 class DemoShopError(RuntimeError):
     """Raised when seeding would mix demo data into a shop that already has products."""
+
+
+def demo_categories() -> list[Category]:
+    """The demo shop's four categories with their search vocabulary (demo/data/categories.json): the
+    seed stores them, and tests and benchmarks that insert demo products by hand store them too."""
+    return load_categories(Path(__file__).parent / "data" / "categories.json")
 
 
 def build_demo_shop(*, n_products: int = 160, seed: int = 7, now: datetime | None = None, months: int = 12) -> DemoShop:
@@ -99,7 +106,7 @@ def seed_demo_shop(
     say(f"Generating {n_products} demo products and 12 months of history ...")
     shop = build_demo_shop(n_products=n_products, seed=seed, now=now)
 
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {"categories": save_categories(db, demo_categories())}
     for name, docs in (
         ("products", shop.products),
         ("inventory", shop.inventory),

@@ -17,15 +17,17 @@ from pymongo.database import Database
 
 from shop.backoffice.analytics import ReportCache
 from shop.catalog.admin import ProductAdmin
+from shop.catalog.categories import ensure_categories
 from shop.catalog.snapshot import Catalog
 from shop.conversations.policies import PolicyLibrary
 from shop.conversations.store import ConversationStore
 from shop.core.db import ensure_indexes
 from shop.core.settings import Settings
 from shop.customers.wishlist import WishlistService
+from shop.discovery.hybrid import HybridSearch
+from shop.discovery.index_sync import ProductIndex
 from shop.discovery.interactions import InteractionLog
 from shop.discovery.recommendations import CoPurchaseIndex, Recommender
-from shop.discovery.search import HybridSearch, ProductIndex
 from shop.inventory.forecasting.sales_history import SalesHistory
 from shop.messaging.mail import Mailer
 from shop.ordering.admin import OrderAdmin
@@ -78,6 +80,7 @@ class ShopServices:
         """Wire the services. Without a `vector_store` search ranks by keywords only (tests that do
         not need embeddings stay fast); `open_vector_store` gives the configured one."""
         ensure_indexes(db)
+        ensure_categories(db)
         catalog = Catalog(db, refresh_seconds=settings.catalog_refresh_seconds)
         mailer = Mailer(db, settings, background=background_mail)
         product_index = None

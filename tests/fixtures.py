@@ -32,7 +32,9 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from app.embedded_mongo import EmbeddedMongo, free_port
+from demo.seed import demo_categories
 from shop.backoffice.owners import create_owner
+from shop.catalog.categories import save_categories
 from shop.conversations.store import Conversation, new_key
 from shop.core.db import connect, database
 from shop.core.settings import Settings
@@ -51,6 +53,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # --- the database --------------------------------------------------------------------------------
 
 _db_names = itertools.count()
+# A test shop sells what the demo shop sells, in its categories (a test of another kind of shop
+# replaces them: tests/app/test_other_kind_of_shop.py).
+DEMO_CATEGORIES = demo_categories()
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +77,7 @@ def mongo_client(mongo_server: EmbeddedMongo) -> Iterator[MongoClient]:
 def db(mongo_client: MongoClient) -> Iterator[Database]:
     name = f"test_{os.getpid()}_{next(_db_names)}"
     test_db = database(mongo_client, name)
+    save_categories(test_db, DEMO_CATEGORIES)
     yield test_db
     # SecantusDB drops a large collection slowly (~6 ms per document) but empties it fast.
     for collection in test_db.list_collection_names():

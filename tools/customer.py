@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from langchain.tools import ToolRuntime, tool
 from pydantic import Field, ValidationError
 
-from shop.catalog.snapshot import CATEGORIES, CatalogQuery, Product
+from shop.catalog.snapshot import CatalogQuery, Product
 from shop.core.errors import ShopError
 from shop.core.validation import describe_errors
 from shop.messaging.contact import ContactRequest, submit_contact
@@ -74,7 +74,7 @@ def _price(value: float) -> Decimal | None:
 def search(ctx: ToolContext, query: str, category: str = "", max_price: float = 0, min_price: float = 0) -> str:
     """Hybrid search (keywords + embeddings) with the storefront's own filters and ranking."""
     category = category.strip().lower()
-    if category not in CATEGORIES:
+    if ctx.services.catalog.category(category) is None:
         category = ""
     low, high = _price(min_price), _price(max_price)
     if low is not None and high is not None and low > high:

@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 from langchain.tools import ToolRuntime, tool
 
-from shop.catalog.snapshot import CATEGORIES
 from shop.inventory.forecasting.forecast import MAX_HORIZON_DAYS, forecast
 from shop.inventory.forecasting.reorder import reorder_suggestions
 from tools.common import clean, fence, money, resolve_product
@@ -32,11 +31,12 @@ PERIOD_NAMES = {
 MAX_ROWS = 8
 
 
-def _category(value: str) -> str | None:
+def _category(ctx: ToolContext, value: str) -> str | None:
+    """The slug of the shop's category named by `value` (its slug or its display name)."""
     value = (value or "").strip().lower()
-    for slug, (name, _) in CATEGORIES.items():
-        if value in (slug, name.lower()):
-            return slug
+    for category in ctx.services.catalog.all_categories():
+        if value in (category.slug, category.name.lower()):
+            return category.slug
     return None
 
 
@@ -94,7 +94,7 @@ def low_stock(ctx: ToolContext, limit: int = MAX_ROWS) -> str:
 def demand_forecast(ctx: ToolContext, product: str = "", category: str = "", days: int = 30) -> str:
     days = max(1, min(int(days or 30), MAX_HORIZON_DAYS))
     history = ctx.services.sales_history
-    if _category(product):  # "tea" is a shelf, not a product named "... Tea ..."
+    if _category(ctx, product):  # "tea" is a shelf, not a product named "... Tea ..."
         product, category = "", category or product
     if product.strip():
         found = resolve_product(ctx, product)
@@ -111,11 +111,12 @@ def demand_forecast(ctx: ToolContext, product: str = "", category: str = "", day
             f"Stock now {item.stock}. Model {item.model}, seller class {item.seller_class}."
         )
         return _answer(ctx, text, "forecast")
-    slug = _category(category)
+    slug = _category(ctx, category)
     result = forecast(history, horizon_days=days, category=slug)
     ranked = sorted(result.products, key=lambda f: -f.total)
     total = sum(f.total for f in ranked)
-    scope = CATEGORIES[slug][0] if slug else "the whole shop"
+    named = ctx.services.catalog.category(slug)
+    scope = named.name if named else "the whole shop"
     lines = [f"{_name(ctx, f.product_id, f.name)} | {f.total:.0f} units | stock {f.stock}" for f in ranked[:MAX_ROWS]]
     text = f"Forecast for {scope}, next {days} days: {total:.0f} units in all. Top products:\n" + "\n".join(lines)
     return _answer(ctx, text, "forecast")
@@ -124,7 +125,7 @@ def demand_forecast(ctx: ToolContext, product: str = "", category: str = "", day
 def reorder(ctx: ToolContext, category: str = "", limit: int = MAX_ROWS) -> str:
     """What to order now: forecasting.reorder_suggestions, keeping only products that need a reorder."""
     limit = max(1, min(int(limit or MAX_ROWS), 20))
-    suggestions = reorder_suggestions(ctx.services.sales_history, category=_category(category))
+    suggestions = reorder_suggestions(ctx.services.sales_history, category=_category(ctx, category))
     needed = [s for s in suggestions if s.needs_reorder]
     if not needed:
         return _answer(ctx, "Nothing needs reordering right now.", "reorder")

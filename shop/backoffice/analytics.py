@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bson import ObjectId
 from pymongo.database import Database
 
-from shop.catalog.snapshot import CATEGORIES
+from shop.catalog.categories import Category, read_categories
 from shop.core.errors import InvalidInput
 from shop.core.money import CENT
 
@@ -244,7 +244,7 @@ def sales_report(
         timezone=zone_name,
         buckets=_buckets(per_day, start, end, granularity),
         products=products,
-        categories=_category_split(products),
+        categories=_category_split(products, read_categories(db)),
     )
 
 
@@ -304,8 +304,10 @@ def _product_sales(db: Database, rows: list[dict[str, Any]]) -> list[ProductSale
     return out
 
 
-def _category_split(products: Iterable[ProductSales]) -> list[CategorySales]:
-    totals: dict[str, list[Any]] = {slug: [0, ZERO] for slug in CATEGORIES}
+def _category_split(products: Iterable[ProductSales], categories: Iterable[Category]) -> list[CategorySales]:
+    """Units and revenue per category: every one of the shop's categories, plus any other that sold."""
+    names = {category.slug: category.name for category in categories}
+    totals: dict[str, list[Any]] = {slug: [0, ZERO] for slug in names}
     for p in products:
         entry = totals.setdefault(p.category, [0, ZERO])
         entry[0] += p.units
@@ -314,7 +316,7 @@ def _category_split(products: Iterable[ProductSales]) -> list[CategorySales]:
     out = [
         CategorySales(
             category=slug,
-            name=CATEGORIES.get(slug, ("Other", ""))[0],
+            name=names.get(slug, "Other"),
             units=units,
             revenue=revenue,
             share=float(revenue / grand) if grand else 0.0,

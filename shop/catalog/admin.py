@@ -19,14 +19,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from bson import ObjectId
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from shop.backoffice.activity import changed_fields, log_activity
+from shop.catalog.categories import Category, category_context, check_category
 from shop.catalog.media import LocalMedia
-from shop.catalog.snapshot import Catalog, Category, Product, normalize
+from shop.catalog.snapshot import Catalog, Product, normalize
 from shop.core.errors import Conflict, InvalidInput, NotFound
 from shop.core.money import to_money
 from shop.core.pagination import Page
@@ -165,7 +166,7 @@ class ProductInput(BaseModel):
     name: line(120)  # type: ignore[valid-type]
     slug: line(80, min_length=0) = ""  # type: ignore[valid-type]
     description: paragraph(2000)  # type: ignore[valid-type]
-    category: Category
+    category: line(40)  # type: ignore[valid-type]
     price: Price
     stock: Stock = 0
     featured: Flag = False
@@ -176,6 +177,11 @@ class ProductInput(BaseModel):
     supplier: line(120, min_length=0) = ""  # type: ignore[valid-type]
     leadTimeDays: Annotated[int, BeforeValidator(_int_text), Field(ge=0, le=365)] = 7
     imageUrl: line(500, min_length=0) = ""  # type: ignore[valid-type]
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str, info: ValidationInfo) -> str | None:
+        return check_category(value, info, required=True)
 
     @field_validator("slug")
     @classmethod
@@ -225,10 +231,11 @@ class ProductInput(BaseModel):
         }
 
 
-def validate_product(values: dict[str, Any]) -> ProductInput:
-    """ProductInput, or InvalidInput whose `errors` maps each field to a message."""
+def validate_product(values: dict[str, Any], categories: Iterable[Category]) -> ProductInput:
+    """ProductInput, or InvalidInput whose `errors` maps each field to a message; the category must be
+    one of the shop's `categories`."""
     try:
-        return ProductInput.model_validate(values)
+        return ProductInput.model_validate(values, context=category_context(categories))
     except ValidationError as exc:
         errors: dict[str, str] = {}
         # "tags.1" and "attributes.origin" are shown next to their form field ("tags", "attributes").
@@ -271,13 +278,23 @@ class ProductListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     q: line(100, min_length=0) | None = None  # type: ignore[valid-type]
-    category: Category | None = None
+    category: line(40) | None = None  # type: ignore[valid-type]
     stock: Literal["in", "low", "out"] | None = None
     status: Literal["active", "deleted"] = "active"
     featured: Literal["yes", "no"] | None = None
     sort: Literal["name", "price_asc", "price_desc", "stock_asc", "stock_desc", "updated"] = "name"
     page: int = Field(default=1, ge=1, le=10000)
     page_size: int = Field(default=50, ge=1, le=200)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return check_category(value, info, required=False)
+
+
+def validate_list_query(values: dict[str, Any], categories: Iterable[Category]) -> ProductListQuery:
+    """The admin listing's filters from the URL, the category checked against the shop's categories."""
+    return ProductListQuery.model_validate(values, context=category_context(categories))
 
 
 ADMIN_SORTS: list[tuple[str, str]] = [
@@ -323,7 +340,8 @@ class ProductAdmin:
     def list(self, query: ProductListQuery) -> Page[Product]:
         """Listing from the catalog snapshot (deleted products from the database: they are few)."""
         if query.status == "deleted":
-            items = [Product.from_doc(doc) for doc in self.db.products.find({"deletedAt": {"$ne": None}})]
+            deleted = self.db.products.find({"deletedAt": {"$ne": None}})
+            items = [Product.from_doc(doc, category_name=self._category_name(doc)) for doc in deleted]
         else:
             items = list(self.catalog.all())
         items = [p for p in items if _admin_matches(p, query, self.settings.low_stock_threshold)]
@@ -470,9 +488,7 @@ class ProductAdmin:
         return self._bulk(product_ids, change, "product.bulk_price", owner)
 
     def bulk_category(self, product_ids: Iterable[str], *, category: str, owner: str) -> int:
-        from shop.catalog.snapshot import CATEGORIES
-
-        if category not in CATEGORIES:
+        if self.catalog.category(category) is None:
             raise InvalidInput("Choose one of the shop's categories.", field="category")
         return self._bulk(product_ids, lambda doc: ({"category": category}, 0), "product.bulk_category", owner)
 
@@ -675,14 +691,14 @@ class ProductAdmin:
             values.setdefault("slug", slug)
             if not values.get("stock", "").strip():
                 values["stock"] = "0"
-            data = validate_product(values)
+            data = validate_product(values, self.catalog.all_categories())
             fields = data.fields() | {"imageUrl": data.imageUrl}
             return _ImportPlan("create", line_no, None, fields["slug"], fields, data.stock)
         # An update: start from the stored product, overlay the file's columns, validate the whole.
         current = product_form_values(target)
         stock_given = "stock" in values and values["stock"].strip() != ""
         merged = {**current, **{k: v for k, v in values.items() if k != "stock" or stock_given}}
-        data = validate_product(merged)
+        data = validate_product(merged, self.catalog.all_categories())
         fields = data.fields() | {"imageUrl": data.imageUrl}
         owner_of_slug = by_slug.get(fields["slug"])
         if owner_of_slug is not None and owner_of_slug["_id"] != target["_id"]:
@@ -750,9 +766,14 @@ class ProductAdmin:
         }
 
     def _placeholder(self, fields: dict[str, Any]) -> str:
+        category = self.catalog.category(fields["category"])
         return LocalMedia(self.settings.resolved_media_dir).save_placeholder(
-            slug=fields["slug"], name=fields["name"], category=fields["category"]
+            slug=fields["slug"], name=fields["name"], colours=category.colours if category else None
         )
+
+    def _category_name(self, doc: dict[str, Any]) -> str | None:
+        category = self.catalog.category(doc.get("category"))
+        return category.name if category else None
 
     def _check_slug_free(self, slug: str, product_id: ObjectId | None) -> None:
         other = self.db.products.find_one({"slug": slug}, {"_id": 1, "name": 1, "deletedAt": 1})

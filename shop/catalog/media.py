@@ -93,12 +93,13 @@ class LocalMedia:
         temporary.replace(folder / filename)  # atomic: a half-written file is never served
         return f"/media/products/{filename}"
 
-    def save_placeholder(self, *, slug: str, name: str, category: str) -> str:
-        """A generated picture for a product created without one (our own SVG, so no script can be in it)."""
+    def save_placeholder(self, *, slug: str, name: str, colours: tuple[str, str] | None) -> str:
+        """A generated picture for a product created without one (our own SVG, so no script can be in it),
+        in its category's `colours` (background, ink)."""
         folder = self.media_dir / "products"
         folder.mkdir(parents=True, exist_ok=True)
         filename = f"{_file_stem(slug)}.svg"
-        (folder / filename).write_bytes(placeholder_svg(name, category))
+        (folder / filename).write_bytes(placeholder_svg(name, colours))
         return f"/media/products/{filename}"
 
 
@@ -170,16 +171,12 @@ def media_store(settings: Settings) -> MediaStore:
     return LocalMedia(settings.resolved_media_dir)
 
 
-_PLACEHOLDER_COLOURS = {
-    "coffee": ("#f3e6d8", "#7a3f22"),
-    "tea": ("#e3efe9", "#2e5e4e"),
-    "food": ("#fbefd6", "#8a5a00"),
-    "beauty": ("#f6e6ee", "#7c3357"),
-}
+PLACEHOLDER_COLOURS = ("#f5ede2", "#2a1f19")
+"""Background and ink of a generated picture whose category has no colours of its own."""
 
 
-def placeholder_svg(name: str, category: str) -> bytes:
-    background, ink = _PLACEHOLDER_COLOURS.get(category, ("#f5ede2", "#2a1f19"))
+def placeholder_svg(name: str, colours: tuple[str, str] | None) -> bytes:
+    background, ink = colours or PLACEHOLDER_COLOURS
     lines = textwrap.wrap(name, 22)[:3] or [name[:22]]
     first_y = 210 - (len(lines) - 1) * 14
     tspans = "".join(f'<tspan x="200" y="{first_y + n * 28}">{escape(text)}</tspan>' for n, text in enumerate(lines))

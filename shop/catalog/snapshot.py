@@ -1,4 +1,4 @@
-"""The catalog: products read from MongoDB through an in-process snapshot.
+"""The catalog: products and categories read from MongoDB through an in-process snapshot.
 
 SecantusDB scans and sorts without index order (a filtered, sorted query over a few thousand products
 takes tens of milliseconds), and every storefront page filters, sorts and counts. So the catalog keeps
@@ -7,6 +7,11 @@ snapshot follows the database by reading only the products whose `updatedAt` mov
 window so a slow commit is not missed), at most every `refresh_seconds`; writes made through this
 process mark it stale at once. Orders never trust the snapshot: stock and prices are re-read and
 decremented inside the order transaction.
+
+The shop's categories (shop.catalog.categories) are part of the snapshot: a handful of small
+documents, read whole on every refresh (one small query; a comparison of the whole list also
+notices a deleted category, which a newest-`updatedAt` stamp would miss). Each change of products
+or categories gives the snapshot a new `version`, which caches of what the catalog shows compare.
 """
 
 from __future__ import annotations
@@ -17,26 +22,20 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 from bson import ObjectId
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pymongo.database import Database
 
+from shop.catalog.categories import Category, category_context, check_category, name_from_slug, read_categories
 from shop.core.db import find_in
 from shop.core.pagination import Page
 from shop.core.validation import line
 
-CATEGORIES: dict[str, tuple[str, str]] = {
-    "coffee": ("Coffee", "Single origins and blends, roasted in small batches."),
-    "tea": ("Tea", "Loose-leaf black, green, oolong and caffeine-free herbal teas."),
-    "food": ("Pantry & Treats", "Chocolate, biscuits, honey, jams and other good things."),
-    "beauty": ("Beauty Cream", "Gentle face, hand and body creams and balms."),
-}
-Category = Literal["coffee", "tea", "food", "beauty"]
 SortKey = Literal["relevance", "price_asc", "price_desc", "newest", "rating", "name"]
 SORT_OPTIONS: list[tuple[str, str]] = [
     ("relevance", "Best match"),
@@ -72,6 +71,9 @@ class Product:
     name: str
     description: str
     category: str
+    category_name: str
+    """The category's display name when the snapshot read the product (the catalog re-derives it when
+    the shop renames the category)."""
     price: Decimal
     stock: int
     image_url: str
@@ -86,19 +88,15 @@ class Product:
     updated_at: datetime
     deleted: bool
     # Weighted terms for keyword search: token -> weight (name 3, tags/category 2, attributes 1.5,
-    # description 1); computed once per product version, used by shop.discovery.search.KeywordIndex.
+    # description 1); computed once per product version, used by shop.discovery.keywords.KeywordIndex.
     terms: dict[str, float] = field(repr=False, compare=False, default_factory=dict)
 
     @property
     def version(self) -> tuple[Any, ...]:
         """What tells one state of the product from another, for caches of what shows it (cards,
         pages): every write moves `updatedAt`; stock, price and rating are there for writes that
-        another process made without it."""
-        return (self.id, self.updated_at, self.stock, self.price, self.rating, self.review_count)
-
-    @property
-    def category_name(self) -> str:
-        return CATEGORIES.get(self.category, (self.category.title(), ""))[0]
+        another process made without it, the category's name for a renamed category."""
+        return (self.id, self.updated_at, self.stock, self.price, self.rating, self.review_count, self.category_name)
 
     @property
     def in_stock(self) -> bool:
@@ -117,16 +115,20 @@ class Product:
         return ObjectId(self.id)
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Product:
+    def from_doc(cls, doc: dict[str, Any], *, category_name: str | None = None) -> Product:
+        """The product in `doc`; `category_name` is its category's display name (default: from the slug)."""
         attributes = {str(k): str(v) for k, v in (doc.get("attributes") or {}).items()}
         tags = tuple(str(t) for t in doc.get("tags") or ())
         created = doc.get("createdAt") or datetime.now(UTC)
+        category = doc.get("category", "")
+        category_name = category_name if category_name is not None else name_from_slug(category)
         return cls(
             id=str(doc["_id"]),
             slug=doc["slug"],
             name=doc["name"],
             description=doc.get("description", ""),
-            category=doc.get("category", ""),
+            category=category,
+            category_name=category_name,
             price=Decimal(doc["price"]),
             stock=int(doc.get("stock", 0)),
             image_url=doc.get("imageUrl") or "",
@@ -140,8 +142,13 @@ class Product:
             created_at=created,
             updated_at=doc.get("updatedAt") or created,
             deleted=doc.get("deletedAt") is not None,
-            terms=_index_terms(doc["name"], doc.get("category", ""), tags, attributes, doc.get("description", "")),
+            terms=_index_terms(doc["name"], category, category_name, tags, attributes, doc.get("description", "")),
         )
+
+    def with_category_name(self, category_name: str) -> Product:
+        """This product after its category was renamed (the name is one of its search terms)."""
+        terms = _index_terms(self.name, self.category, category_name, self.tags, self.attributes, self.description)
+        return replace(self, category_name=category_name, terms=terms)
 
     def to_summary(self) -> dict[str, Any]:
         """The JSON shape of a product in listings (prices as decimal numbers in the shop currency)."""
@@ -168,13 +175,13 @@ class Product:
 
 
 def _index_terms(
-    name: str, category: str, tags: Iterable[str], attributes: dict[str, str], description: str
+    name: str, category: str, category_name: str, tags: Iterable[str], attributes: dict[str, str], description: str
 ) -> dict[str, float]:
     terms: dict[str, float] = {}
     weighted = [
         (description, 1.0),
         (" ".join(attributes.values()), 1.5),
-        (" ".join([category, CATEGORIES.get(category, ("", ""))[0], *tags]), 2.0),
+        (" ".join([category, category_name, *tags]), 2.0),
         (name, 3.0),
     ]
     for text, weight in weighted:
@@ -189,7 +196,9 @@ class CatalogQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     q: line(100, min_length=0) | None = None  # type: ignore[valid-type]
-    category: Category | None = None
+    category: line(40) | None = None  # type: ignore[valid-type]
+    """One of the shop's category slugs: checked when validated with the shop's categories (URL and
+    API input: `validate_query`); code that builds a query passes a category it took from the catalog."""
     min_price: Decimal | None = Field(default=None, ge=0, le=100000, max_digits=9, decimal_places=2)
     max_price: Decimal | None = Field(default=None, ge=0, le=100000, max_digits=9, decimal_places=2)
     in_stock: bool = False
@@ -198,27 +207,44 @@ class CatalogQuery(BaseModel):
     page: int = Field(default=1, ge=1, le=10000)
     page_size: int = Field(default=24, ge=1, le=100)
 
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return check_category(value, info, required=False)
+
+
+def validate_query(values: dict[str, Any], categories: Iterable[Category]) -> CatalogQuery:
+    """A CatalogQuery from outside input, its category checked against the shop's categories."""
+    return CatalogQuery.model_validate(values, context=category_context(categories))
+
 
 CatalogPage = Page[Product]
 
 
 @dataclass(frozen=True)
 class CategoryView:
+    """A category as the navigation shows it: with its number of products on sale."""
+
     slug: str
     name: str
     description: str
     count: int
+    icon: str = ""
 
 
 class Catalog:
-    """Snapshot of the product collection, refreshed incrementally; thread-safe for readers."""
+    """Snapshot of the product and category collections, refreshed incrementally; thread-safe for readers."""
 
     def __init__(self, db: Database, *, refresh_seconds: float = 1.0) -> None:
         self.db = db
         self.refresh_seconds = refresh_seconds
         self._products: dict[str, Product] = {}
         self._by_slug: dict[str, Product] = {}
-        self._active: list[Product] = []
+        # The version and the active products, swapped together so a reader never pairs one
+        # snapshot's version with another's products.
+        self._current: tuple[int, list[Product]] = (0, [])
+        self._categories: tuple[Category, ...] = ()
+        self._category_by_slug: dict[str, Category] = {}
         self._high_water: datetime | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
@@ -226,14 +252,7 @@ class Catalog:
         # then only slice a list. Replaced wholesale whenever the snapshot changes.
         self._listings: dict[tuple[Any, ...], list[Product]] = {}
         self._listeners: list[Callable[[list[Product]], None]] = []
-        self._categories: tuple[list[Product], list[CategoryView]] | None = None
-        self._version = 0
-
-    @property
-    def version(self) -> int:
-        """Moves each time the snapshot is replaced: caches of what the catalog shows compare it."""
-        self._fresh()
-        return self._version
+        self._views: tuple[int, list[CategoryView]] | None = None
 
     # --- keeping up with the database -------------------------------------------------------
     def invalidate(self) -> None:
@@ -259,32 +278,43 @@ class Catalog:
 
     def _refresh(self) -> None:
         started = time.monotonic()
+        first = self._high_water is None
+        categories = read_categories(self.db)
+        recategorised = categories != self._categories
+        names = {category.slug: category.name for category in categories}
         if self._high_water is None:
             docs = list(self.db.products.find({}))
         else:
             docs = self._written_since(self._high_water - SYNC_OVERLAP)
-        changed: list[Product] = []
+        changed: dict[str, Product] = {}
         products = dict(self._products)
+        if recategorised:
+            for product in products.values():
+                name = names.get(product.category) or name_from_slug(product.category)
+                if name != product.category_name:
+                    changed[product.id] = products[product.id] = product.with_category_name(name)
         for doc in docs:
-            product = Product.from_doc(doc)
+            product = Product.from_doc(doc, category_name=names.get(doc.get("category", "")))
             previous = products.get(product.id)
             if previous is None or previous.updated_at != product.updated_at or previous != product:
-                changed.append(product)
+                changed[product.id] = product
             products[product.id] = product
             if self._high_water is None or product.updated_at > self._high_water:
                 self._high_water = product.updated_at
         if self._high_water is None:
             self._high_water = datetime.now(UTC) - SYNC_OVERLAP
-        if changed or not self._products:
+        if changed or recategorised or first:
             self._products = products
             self._by_slug = {p.slug: p for p in products.values()}
-            self._active = sorted((p for p in products.values() if not p.deleted), key=lambda p: normalize(p.name))
+            self._categories = categories
+            self._category_by_slug = {category.slug: category for category in categories}
+            active = sorted((p for p in products.values() if not p.deleted), key=lambda p: normalize(p.name))
+            self._current = (self._current[0] + 1, active)
             self._listings = {}
-            self._version += 1
         self._checked_at = started
         if changed:
             for listener in self._listeners:
-                listener(changed)
+                listener(list(changed.values()))
 
     def _written_since(self, since: datetime) -> list[dict[str, Any]]:
         """The products written since `since` that the snapshot does not hold as written.
@@ -302,9 +332,23 @@ class Catalog:
         return list(find_in(self.db.products, "_id", moved)) if moved else []
 
     # --- reads ------------------------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        """The current snapshot's number, one higher after every change of products or categories.
+
+        What a cache of something the catalog shows compares, rather than the identity of a list.
+        """
+        self._fresh()
+        return self._current[0]
+
+    def versioned(self) -> tuple[int, list[Product]]:
+        """The version and the active products of one and the same snapshot."""
+        self._fresh()
+        return self._current
+
     def all(self) -> list[Product]:
         self._fresh()
-        return self._active
+        return self._current[1]
 
     def _find(self, key: str, table: Callable[[], dict[str, Product]]) -> Product | None:
         """Look a product up; on a miss, make sure the snapshot is not simply behind.
@@ -337,15 +381,25 @@ class Catalog:
         product = self._find(slug, lambda: self._by_slug)
         return product if product and not product.deleted else None
 
+    def all_categories(self) -> tuple[Category, ...]:
+        """The shop's categories in display order, with their search vocabulary."""
+        self._fresh()
+        return self._categories
+
+    def category(self, slug: str | None) -> Category | None:
+        """The shop's category with this slug, or None for anything else."""
+        self._fresh()
+        return self._category_by_slug.get(slug) if slug else None
+
     def categories(self) -> list[CategoryView]:
         """The categories with their product counts (every page's navigation: kept per snapshot)."""
-        items = self.all()
-        cached = self._categories
-        if cached is not None and cached[0] is items:
+        version, items = self.versioned()
+        cached = self._views
+        if cached is not None and cached[0] == version:
             return cached[1]
         counts = Counter(product.category for product in items)
-        views = [CategoryView(slug, name, desc, counts.get(slug, 0)) for slug, (name, desc) in CATEGORIES.items()]
-        self._categories = (items, views)
+        views = [CategoryView(c.slug, c.name, c.description, counts.get(c.slug, 0), c.icon) for c in self._categories]
+        self._views = (version, views)
         return views
 
     def _listing(self, key: tuple[Any, ...], build: Callable[[list[Product]], list[Product]]) -> list[Product]:
@@ -374,7 +428,7 @@ class Catalog:
         return newest[:limit]
 
     def search(self, query: CatalogQuery, *, scores: dict[str, float] | None = None) -> CatalogPage:
-        """Filter, sort and paginate. Free text is ranked elsewhere (shop.discovery.search.HybridSearch): when
+        """Filter, sort and paginate. Free text is ranked elsewhere (shop.discovery.hybrid.HybridSearch): when
         `scores` (product id -> relevance) are given, the listing holds exactly those products."""
         if scores is not None:
             items = _sorted([p for p in self.all() if p.id in scores and on_shelf(p, query)], query.sort, scores)
@@ -417,8 +471,8 @@ def _sorted(items: list[Product], sort: str, scores: dict[str, float]) -> list[P
     return sorted(items, key=lambda p: (not p.in_stock, not p.featured, -p.rating, p.name))
 
 
-def query_from_params(params: dict[str, str], *, page_size: int) -> CatalogQuery:
+def query_from_params(params: dict[str, str], *, page_size: int, categories: Iterable[Category]) -> CatalogQuery:
     """Build a query from URL parameters; empty form fields mean "no filter" rather than an error."""
     values: dict[str, Any] = {k: v for k, v in params.items() if v not in ("", None)}
     values.setdefault("page_size", page_size)
-    return CatalogQuery.model_validate(values)
+    return validate_query(values, categories)

@@ -42,8 +42,8 @@ from pymongo.database import Database
 from shop.catalog.snapshot import Catalog, Product
 
 if TYPE_CHECKING:
+    from shop.discovery.hybrid import HybridSearch
     from shop.discovery.interactions import Interaction, InteractionLog
-    from shop.discovery.search import HybridSearch
 
 log = logging.getLogger(__name__)
 

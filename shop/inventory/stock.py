@@ -27,7 +27,7 @@ from bson import ObjectId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from shop.catalog.snapshot import CATEGORIES
+from shop.catalog.categories import name_from_slug, read_categories
 from shop.core.db import find_in
 from shop.core.errors import InvalidInput, NotFound
 from shop.core.settings import Settings
@@ -79,10 +79,7 @@ class InventoryRow:
     forecast_at: datetime | None
     restock_alert: bool
     notified: bool
-
-    @property
-    def category_name(self) -> str:
-        return CATEGORIES.get(self.category, (self.category.title(), ""))[0]
+    category_name: str
 
     @property
     def low(self) -> bool:
@@ -154,6 +151,7 @@ def inventory_rows(
         products = [p for p in find_in(db.products, "_id", list(product_ids), fields) if p.get("deletedAt") is None]
         inventory = find_in(db.inventory, "productId", [p["_id"] for p in products], inventory_fields)
     stored = {row["productId"]: row for row in inventory}
+    category_names = {category.slug: category.name for category in read_categories(db)}
     rows = []
     for doc in products:
         inv = stored.get(doc["_id"], {})
@@ -185,6 +183,7 @@ def inventory_rows(
                 forecast_at=predicted.get("at"),
                 restock_alert=bool(inv.get("restockAlert")),
                 notified=bool(inv.get("lowStockNotified")),
+                category_name=category_names.get(doc.get("category", "")) or name_from_slug(doc.get("category", "")),
             )
         )
     rows.sort(key=lambda r: (r.name.lower(), r.product_id))

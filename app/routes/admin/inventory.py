@@ -22,7 +22,6 @@ from app.templating import wants_fragment
 from shop.backoffice import owner_jobs
 from shop.backoffice.activity import log_activity
 from shop.backoffice.jobs import job_info
-from shop.catalog.snapshot import CATEGORIES
 from shop.core.errors import InvalidInput
 from shop.inventory import stock as inventory
 from shop.inventory.forecasting.forecast import forecast
@@ -84,7 +83,7 @@ def inventory_page(request: Request, services: Services, owner: CurrentOwner) ->
     params = clean_params(request)
     status = _choice(params.get("status"), inventory.STATUS_OPTIONS, "all")
     sort = _choice(params.get("sort"), inventory.SORT_OPTIONS, "urgency")
-    category = params.get("category") if params.get("category") in CATEGORIES else None
+    category = params.get("category") if services.catalog.category(params.get("category")) else None
     all_rows = inventory.inventory_rows(services.db, services.settings)
     suppliers = sorted({r.supplier for r in all_rows if r.supplier}, key=str.lower)
     supplier = params.get("supplier") if params.get("supplier") in suppliers else None
@@ -115,7 +114,7 @@ def inventory_page(request: Request, services: Services, owner: CurrentOwner) ->
             "status": status,
             "sort": sort,
         },
-        "categories": [(slug, name) for slug, (name, _desc) in CATEGORIES.items()],
+        "categories": [(c.slug, c.name) for c in services.catalog.all_categories()],
         "suppliers": suppliers,
         "status_options": inventory.STATUS_OPTIONS,
         "sort_options": inventory.SORT_OPTIONS,

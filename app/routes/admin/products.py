@@ -24,12 +24,11 @@ from shop.catalog.admin import (
     CsvImportError,
     ProductInput,
     ProductInvalid,
-    ProductListQuery,
     product_form_values,
+    validate_list_query,
     validate_product,
 )
 from shop.catalog.media import MAX_IMAGE_BYTES, check_image, media_store
-from shop.catalog.snapshot import CATEGORIES
 from shop.core.errors import InvalidInput, ShopError
 from shop.services import ShopServices
 
@@ -43,16 +42,12 @@ BULK_ACTIONS = [
 ]
 
 
-def _list_query(params: dict[str, str]) -> ProductListQuery:
-    return ProductListQuery.model_validate(params)
-
-
 def _list_context(request: Request, services: ShopServices, params: dict[str, str]) -> dict[str, Any]:
-    query = _list_query(params)
+    query = validate_list_query(params, services.catalog.all_categories())
     return {
         "result": services.product_admin.list(query),
         "query": query,
-        "categories": CATEGORIES,
+        "categories": services.catalog.all_categories(),
         "sorts": ADMIN_SORTS,
         "bulk_actions": BULK_ACTIONS,
         "low_stock": services.settings.low_stock_threshold,
@@ -78,8 +73,9 @@ def export_products(services: Services, owner: CurrentOwner) -> Response:
 
 
 @router.get("/admin/products/import", response_class=HTMLResponse)
-def import_page(request: Request, owner: CurrentOwner) -> HTMLResponse:
-    return render_admin(request, "admin/products/import.html", {"errors": [], "result": None})
+def import_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
+    context = {"errors": [], "result": None, "categories": services.catalog.all_categories()}
+    return render_admin(request, "admin/products/import.html", context)
 
 
 @router.post("/admin/products/import", response_class=HTMLResponse)
@@ -89,11 +85,12 @@ def import_products(
     owner: CsrfChecked,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> HTMLResponse:
+    categories = services.catalog.all_categories()
     if file is None or not file.filename:
         return render_admin(
             request,
             "admin/products/import.html",
-            {"errors": [], "error": "Choose a CSV file to import.", "result": None},
+            {"errors": [], "error": "Choose a CSV file to import.", "result": None, "categories": categories},
             status_code=422,
         )
     data = file.file.read(MAX_CSV_BYTES + 1)
@@ -103,12 +100,12 @@ def import_products(
         return render_admin(
             request,
             "admin/products/import.html",
-            {"errors": exc.errors, "error": exc.message, "result": None, "filename": file.filename},
+            {"errors": exc.errors, "error": exc.message, "result": None, "filename": file.filename}
+            | {"categories": categories},
             status_code=422,
         )
-    return render_admin(
-        request, "admin/products/import.html", {"errors": [], "result": result, "filename": file.filename}
-    )
+    context = {"errors": [], "result": result, "filename": file.filename, "categories": categories}
+    return render_admin(request, "admin/products/import.html", context)
 
 
 @router.post("/admin/products/bulk", response_class=HTMLResponse)
@@ -144,9 +141,10 @@ def bulk_action(
 
 
 @router.get("/admin/products/new", response_class=HTMLResponse)
-def new_product_page(request: Request, owner: CurrentOwner) -> HTMLResponse:
-    form = {"category": "coffee", "stock": "0", "leadTimeDays": "7", "featured": False}
-    return render_admin(request, "admin/products/form.html", _form_context(None, form, {}))
+def new_product_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
+    categories = services.catalog.all_categories()
+    form = {"category": categories[0].slug if categories else "", "stock": "0", "leadTimeDays": "7", "featured": False}
+    return render_admin(request, "admin/products/form.html", _form_context(None, form, {}, services=services))
 
 
 @router.post("/admin/products", response_class=HTMLResponse)
@@ -161,10 +159,13 @@ def create_product(
     try:
         doc = admin.create(_validated(services, form, image), owner=owner.email)
     except ProductInvalid as exc:
-        return render_admin(request, "admin/products/form.html", _form_context(None, form, exc.errors), 422)
+        return render_admin(
+            request, "admin/products/form.html", _form_context(None, form, exc.errors, services=services), 422
+        )
     except ShopError as exc:
         errors = {exc.field or "request": exc.message}
-        return render_admin(request, "admin/products/form.html", _form_context(None, form, errors), exc.status_code)
+        context = _form_context(None, form, errors, services=services)
+        return render_admin(request, "admin/products/form.html", context, exc.status_code)
     return RedirectResponse(f"/admin/products/{doc['_id']}?notice=created", status_code=303)
 
 
@@ -217,7 +218,7 @@ def restore_product(product_id: str, services: Services, owner: CsrfChecked) -> 
 
 def _validated(services: ShopServices, form: dict[str, Any], image: UploadFile | None) -> ProductInput:
     """The product as typed; an uploaded image is stored only once the rest is valid and replaces imageUrl."""
-    data = validate_product({key: form[key] for key in EDITABLE if key in form})
+    data = validate_product({key: form[key] for key in EDITABLE if key in form}, services.catalog.all_categories())
     if image is None or not image.filename:
         return data
     image_bytes = image.file.read(MAX_IMAGE_BYTES + 1)
@@ -231,17 +232,17 @@ def _form_context(
     form: dict[str, Any],
     errors: dict[str, str],
     *,
-    services: ShopServices | None = None,
+    services: ShopServices,
 ) -> dict[str, Any]:
     history = []
-    if doc is not None and services is not None:
+    if doc is not None:
         history, _ = recent_activity(services.db, entity="product", entity_id=str(doc["_id"]), page_size=10)
     stock_seen = form.get("stock_seen") or (str(doc.get("stock", 0)) if doc else "")
     return {
         "product": doc,
         "form": form,
         "errors": errors,
-        "categories": CATEGORIES,
+        "categories": services.catalog.all_categories(),
         "history": history,
         "stock_seen": stock_seen,
         "max_image_mb": MAX_IMAGE_BYTES // (1024 * 1024),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from app.deps import Services
 from app.schemas import ERROR_RESPONSES, ProductDetail, ProductList
 from app.templating import PageCache
-from shop.catalog.snapshot import CatalogQuery, Category, SortKey
+from shop.catalog.snapshot import CatalogQuery, SortKey, validate_query
 from shop.services import ShopServices
 
 router = APIRouter(prefix="/api/products", tags=["products"], responses=ERROR_RESPONSES)
@@ -21,7 +21,7 @@ def list_products(
     request: Request,
     services: Services,
     q: Annotated[str | None, Query(max_length=100, description="Keywords")] = None,
-    category: Category | None = None,
+    category: Annotated[str | None, Query(max_length=40, description="One of the shop's category slugs")] = None,
     min_price: Annotated[Decimal | None, Query(ge=0, le=100000)] = None,
     max_price: Annotated[Decimal | None, Query(ge=0, le=100000)] = None,
     in_stock: bool = False,
@@ -32,18 +32,20 @@ def list_products(
 ) -> Response:
     """One answer per question, reused until the catalog or the vector index changes (the same
     stamp as the listing pages: app.state.api_cache); answering means ranking and validating a page
-    of products, several times the cost of sending the stored answer."""
-    query = CatalogQuery(
-        q=q or None,
-        category=category,
-        min_price=min_price,
-        max_price=max_price,
-        in_stock=in_stock,
-        min_rating=min_rating,
-        sort=sort,
-        page=page,
-        page_size=page_size,
-    )
+    of products, several times the cost of sending the stored answer. An unknown category is a 422,
+    like any other bad parameter."""
+    values = {
+        "q": q or None,
+        "category": category,
+        "min_price": min_price,
+        "max_price": max_price,
+        "in_stock": in_stock,
+        "min_rating": min_rating,
+        "sort": sort,
+        "page": page,
+        "page_size": page_size,
+    }
+    query = validate_query(values, services.catalog.all_categories())
     version = (services.catalog.version, services.search.vectors_version())
     answers: PageCache = request.app.state.api_cache
     body = answers.page(version, (query.model_dump_json(),), lambda: _product_list(services, query))

@@ -62,7 +62,11 @@ def _page_url(query: CatalogQuery) -> Callable[[int], str]:
 
 @router.get("/products", response_class=HTMLResponse)
 def catalog_page(request: Request, services: Services, session_id: SessionId) -> HTMLResponse:
-    query = query_from_params(dict(request.query_params), page_size=services.settings.page_size)
+    query = query_from_params(
+        dict(request.query_params),
+        page_size=services.settings.page_size,
+        categories=services.catalog.all_categories(),
+    )
     if query.q and query.page == 1:
         services.interactions.record(session_id, "search", query=query.q)
     return HTMLResponse(_listing_page(request, services, query, session_id))
@@ -212,7 +216,9 @@ def prerender_listing_pages(app: FastAPI, stop: threading.Event | None = None, *
             break
         request = _first_visit(app, "/products", query_string)
         try:
-            query = query_from_params(dict(request.query_params), page_size=size)
+            query = query_from_params(
+                dict(request.query_params), page_size=size, categories=services.catalog.all_categories()
+            )
         except ValidationError:  # a stored search the page itself would refuse (422)
             continue
         _listing_page(request, services, query, None)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from demo.seed import demo_categories
 from shop.catalog.admin import (
     CsvImportError,
     ProductAdmin,
@@ -19,6 +20,9 @@ from shop.catalog.admin import (
 )
 from shop.core.errors import Conflict, InvalidInput
 from shop.services import ShopServices
+
+# The test shop's categories (tests/conftest.py seeds the same into every test database).
+CATEGORIES = demo_categories()
 
 OWNER = "owner@example.com"
 
@@ -45,12 +49,15 @@ def valid(**overrides: Any) -> dict[str, Any]:
 
 
 def test_input_is_parsed_and_normalised() -> None:
-    data = validate_product(valid(featured="on"))
+    data = validate_product(valid(featured="on"), CATEGORIES)
     assert data.price == Decimal("14.50") and data.stock == 12 and data.featured is True
     assert data.tags == ["single origin", "natural"]
     assert data.attributes == {"origin": "Ethiopia", "roast": "light"}
     assert data.resolved_slug() == "guji-natural"
-    assert validate_product(valid(price="$9", name="Crème Brûlée Tea #2")).fields()["slug"] == "creme-brulee-tea-2"
+    assert (
+        validate_product(valid(price="$9", name="Crème Brûlée Tea #2"), CATEGORIES).fields()["slug"]
+        == "creme-brulee-tea-2"
+    )
 
 
 @pytest.mark.parametrize(
@@ -78,7 +85,7 @@ def test_input_is_parsed_and_normalised() -> None:
 )
 def test_invalid_input_is_explained_per_field(field: str, value: str, message: str) -> None:
     with pytest.raises(ProductInvalid) as caught:
-        validate_product(valid(**{field: value}))
+        validate_product(valid(**{field: value}), CATEGORIES)
     assert field in caught.value.errors
     assert message in caught.value.errors[field]
 
@@ -87,7 +94,7 @@ def test_create_writes_product_inventory_and_log_and_reaches_the_catalog(
     admin: ProductAdmin, services: ShopServices
 ) -> None:
     services.catalog.all()  # a warm snapshot must still see the new product at once
-    doc = admin.create(validate_product(valid()), owner=OWNER)
+    doc = admin.create(validate_product(valid(), CATEGORIES), owner=OWNER)
     stored = services.db.products.find_one({"_id": doc["_id"]})
     assert stored["price"] == Decimal("14.50") and stored["deletedAt"] is None and stored["rating"] == 0.0
     assert stored["imageUrl"].startswith("/media/products/guji-natural-") and stored["imageUrl"].endswith(".svg")
@@ -101,13 +108,13 @@ def test_create_writes_product_inventory_and_log_and_reaches_the_catalog(
 def test_slugs_are_unique_even_against_deleted_products(admin: ProductAdmin, product_factory: Any) -> None:
     product_factory(slug="guji-natural", deletedAt=None)
     with pytest.raises(InvalidInput, match="already used"):
-        admin.create(validate_product(valid()), owner=OWNER)
+        admin.create(validate_product(valid(), CATEGORIES), owner=OWNER)
 
 
 def test_update_logs_only_what_changed(admin: ProductAdmin, services: ShopServices, product_factory: Any) -> None:
     product = product_factory(price=Decimal("10.00"), stock=10)
     pid = str(product["_id"])
-    data = validate_product(product_form_values(admin.get(pid)) | {"price": "12.00"})
+    data = validate_product(product_form_values(admin.get(pid)) | {"price": "12.00"}, CATEGORIES)
     after = admin.update(pid, data, owner=OWNER, stock_seen=10)
     assert after["price"] == Decimal("12.00") and after["updatedAt"] > product["updatedAt"]
     entry = services.db.activity_log.find_one({"action": "product.update"})
@@ -123,13 +130,13 @@ def test_stock_edit_is_a_difference_so_sales_made_meanwhile_stay_sold(
     # The owner opens the form at 10; two units sell; the owner saves 15 (+5).
     services.db.products.update_one({"_id": product["_id"]}, {"$inc": {"stock": -2}})
     base = {k: product[k] for k in ("name", "slug", "description", "category", "price")}
-    admin.update(pid, validate_product(base | {"stock": 15}), owner=OWNER, stock_seen=10)
+    admin.update(pid, validate_product(base | {"stock": 15}, CATEGORIES), owner=OWNER, stock_seen=10)
     assert services.db.products.find_one({"_id": product["_id"]})["stock"] == 13
     inventory = services.db.inventory.find_one({"productId": product["_id"]})
     assert inventory["stockLevel"] == 13 and inventory["lastRestocked"] > product["createdAt"]
     # A decrease below what is left is refused, and nothing changes.
     with pytest.raises(Conflict):
-        admin.update(pid, validate_product(base | {"stock": 0}), owner=OWNER, stock_seen=20)
+        admin.update(pid, validate_product(base | {"stock": 0}, CATEGORIES), owner=OWNER, stock_seen=20)
     assert services.db.products.find_one({"_id": product["_id"]})["stock"] == 13
 
 

@@ -64,7 +64,7 @@ def test_local_media_writes_a_fresh_file_per_upload(tmp_path: Path) -> None:
 
 
 def test_placeholder_svg_escapes_the_name() -> None:
-    svg = placeholder_svg('<script>alert("x")</script> & Tea', "tea").decode()
+    svg = placeholder_svg('<script>alert("x")</script> & Tea', ("#e3efe9", "#2e5e4e")).decode()
     assert "<script>" not in svg and "&lt;script&gt;" in svg
 
 

@@ -1,4 +1,5 @@
-"""The in-process catalog snapshot follows the database: other processes' writes, new and removed products."""
+"""The in-process catalog snapshot follows the database: other processes' writes, new and removed products,
+and the shop's categories, with a version number that moves whenever what it holds does."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from pymongo.database import Database
 
 from shop.catalog import snapshot as catalog_module
-from shop.catalog.snapshot import Catalog, Product
+from shop.catalog.categories import Category, save_categories
+from shop.catalog.snapshot import Catalog, CatalogQuery, Product, validate_query
 
 
 def _write(db: Database, product: dict[str, Any], **fields: Any) -> None:
@@ -45,7 +48,9 @@ def test_a_refresh_reads_whole_only_the_products_that_moved(
     parsed: list[str] = []
     parse = Product.from_doc
     monkeypatch.setattr(
-        catalog_module.Product, "from_doc", classmethod(lambda cls, doc: parsed.append(doc["name"]) or parse(doc))
+        catalog_module.Product,
+        "from_doc",
+        classmethod(lambda cls, doc, **named: parsed.append(doc["name"]) or parse(doc, **named)),
     )
 
     _write(db, products[2], name="Sencha Asahi")
@@ -53,3 +58,66 @@ def test_a_refresh_reads_whole_only_the_products_that_moved(
 
     assert parsed == ["Sencha Asahi"]
     assert catalog.get(str(products[2]["_id"])).name == "Sencha Asahi"
+
+
+def test_the_version_moves_only_when_the_snapshot_changes(db: Database, product_factory: Any) -> None:
+    product = product_factory(name="Assam Breakfast")
+    catalog = Catalog(db, refresh_seconds=0)
+    first = catalog.version
+    assert catalog.versioned() == (first, catalog.all())
+    catalog.all()
+    assert catalog.version == first  # nothing written: same snapshot, same number
+
+    _write(db, product, stock=3)
+    assert catalog.version == first + 1
+    save_categories(db, [Category(slug="gifts", name="Gifts", position=9)])
+    assert catalog.version == first + 2  # a category alone is a change too
+
+
+def test_categories_come_from_the_database_with_their_counts(db: Database, product_factory: Any) -> None:
+    product_factory(category="tea")
+    product_factory(category="tea", deletedAt=datetime.now(UTC))
+    catalog = Catalog(db, refresh_seconds=0)
+    views = {view.slug: (view.name, view.count, view.icon) for view in catalog.categories()}
+    assert list(views) == ["coffee", "tea", "food", "beauty"]  # the test shop's, in their positions
+    assert views["tea"] == ("Tea", 1, "leaf")  # deleted products are not on the shelf
+    assert catalog.category("food").name == "Pantry & Treats"
+    assert catalog.category("wine") is None and catalog.category(None) is None
+
+
+def test_a_renamed_category_renames_its_products_everywhere(db: Database, product_factory: Any) -> None:
+    """Another process renames a category: names, search terms and listeners follow on the next refresh."""
+    doc = product_factory(name="Acacia Honey", category="food")
+    catalog = Catalog(db, refresh_seconds=0)
+    product = catalog.get(str(doc["_id"]))
+    assert product.category_name == "Pantry & Treats" and "pantry" in product.terms
+    seen: list[list[str]] = []
+    catalog.on_change(lambda changed: seen.append([p.name for p in changed]))
+
+    food = catalog.category("food")
+    save_categories(db, [food.model_copy(update={"name": "Larder"})])
+
+    renamed = catalog.get(str(doc["_id"]))
+    assert renamed.category_name == "Larder" and "larder" in renamed.terms and "pantry" not in renamed.terms
+    assert renamed.version != product.version  # pages that show it are rendered again
+    assert seen == [["Acacia Honey"]]  # e.g. re-embedded: the category name is part of its document
+    assert [view.name for view in catalog.categories()][2] == "Larder"
+
+
+def test_a_category_removed_elsewhere_leaves_the_snapshot(db: Database, product_factory: Any) -> None:
+    product_factory(category="beauty")
+    catalog = Catalog(db, refresh_seconds=0)
+    assert catalog.category("beauty") is not None
+    db.categories.delete_one({"_id": "beauty"})
+    assert catalog.category("beauty") is None
+    assert "beauty" not in [view.slug for view in catalog.categories()]
+    assert catalog.all()[0].category_name == "Beauty"  # its products keep a name made from the slug
+
+
+def test_url_input_names_one_of_the_shops_categories(db: Database) -> None:
+    catalog = Catalog(db, refresh_seconds=0)
+    assert validate_query({"category": "tea"}, catalog.all_categories()).category == "tea"
+    with pytest.raises(ValidationError) as caught:
+        validate_query({"category": "wine"}, catalog.all_categories())
+    assert caught.value.errors()[0]["ctx"]["expected"] == "'coffee', 'tea', 'food' or 'beauty'"
+    assert CatalogQuery(category="wine").category == "wine"  # built by code: lists nothing, no error

@@ -2,7 +2,7 @@
 
 The co-purchase statistics are pure Python and tested on plain order documents; the database-backed
 index, the recommender's blending and the keyword-only fallbacks run against the real SecantusDB.
-One test uses the real MiniLM embeddings (shared, session-scoped) for "similar products".
+One test uses the real MiniLM embeddings (the session's, from conftest.py) for "similar products".
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import pytest
 from bson import ObjectId
 from pymongo.database import Database
 
+from shop.discovery.hybrid import HybridSearch
+from shop.discovery.index_sync import ProductIndex
 from shop.discovery.interactions import Interaction
 from shop.discovery.recommendations import Blend, CoPurchaseIndex, CoPurchaseStats, Recommender, basket_of
-from shop.discovery.search import HybridSearch, ProductIndex
 from shop.services import ShopServices
 
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
@@ -225,13 +226,6 @@ def test_copurchase_only_blend_is_deterministic(services: ShopServices, little_s
 
 
 # --- with the real embeddings -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def embedding() -> Any:
-    from vectorstore import LocalSentenceEmbedding
-
-    return LocalSentenceEmbedding()
 
 
 def test_similar_products_are_embedding_neighbours_in_stock_first(

@@ -1,0 +1,181 @@
+"""Keeping the product vector index in step with the catalog: embed what changed, drop what is gone."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from shop.catalog.snapshot import Catalog, Product
+from shop.discovery.documents import product_document, product_metadata
+
+if TYPE_CHECKING:
+    from vectorstore.store import ProductVectorStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    embedded: int = 0
+    metadata_updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+
+class ProductIndex:
+    """Keeps a ProductVectorStore equal to the catalog's active products.
+
+    Only changed text is re-embedded (fingerprint compare); a changed price, rating or stock flag only
+    rewrites metadata. Catalog change events arrive on whichever request thread refreshed the
+    catalog, so that thread must never wait behind a long sync: events are queued, applied at once
+    when the index is idle and by the running sync otherwise, and a big batch (a bulk import) goes
+    to a background thread. A failure while following events must never break the page that
+    triggered them: it is logged and `dirty` is set for the next `sync` to repair.
+    """
+
+    def __init__(self, store: ProductVectorStore, *, inline_limit: int = 32) -> None:
+        self.store = store
+        self.inline_limit = inline_limit
+        self.dirty = False
+        self._lock = threading.Lock()
+        self._pending: list[Product] = []
+        self._pending_lock = threading.Lock()
+
+    def sync(self, catalog: Catalog, *, progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        """Make the store match the catalog; cheap when nothing changed (no model call)."""
+        with self._lock:
+            try:
+                active = catalog.all()
+                stored = self.store.metadata()
+                report = self._apply(active, stored, progress=progress)
+                gone = set(stored) - {p.id for p in active}
+                self.store.delete(sorted(gone))
+                report.deleted += len(gone)
+                self.dirty = False
+            finally:
+                self._drain_locked()
+        self._drain_stragglers()
+        return report
+
+    def rebuild(self, catalog: Catalog, progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        """Drop every vector and embed the whole catalog again (after a model or document change)."""
+        with self._lock:
+            try:
+                self.store.reset()
+                report = self._apply(catalog.all(), {}, progress=progress)
+                self.dirty = False
+            finally:
+                self._drain_locked()
+        self._drain_stragglers()
+        return report
+
+    def apply(self, products: Iterable[Product]) -> SyncReport:
+        """Follow changed products now: re-embed, update metadata, or remove the deleted ones."""
+        with self._lock:
+            return self._apply_changes(list(products))
+
+    def attach(self, catalog: Catalog) -> None:
+        """Follow the catalog's change events from now on.
+
+        The catalog is loaded first, so its initial load is not replayed through the listener (that
+        would embed a fresh catalog inside the first page request); call `sync` once at start-up,
+        in a background thread if the store may be empty.
+        """
+        catalog.all()
+        catalog.on_change(self._on_change)
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Block until queued changes are applied (tests, CLI commands); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._pending_lock:
+                idle = not self._pending
+            if idle and self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                self._lock.release()
+                with self._pending_lock:
+                    if not self._pending:
+                        return True
+            time.sleep(0.01)
+        return False
+
+    # --- change events ----------------------------------------------------------------------
+    def _on_change(self, products: list[Product]) -> None:
+        with self._pending_lock:
+            self._pending.extend(products)
+            backlog = len(self._pending)
+        if backlog > self.inline_limit:
+            threading.Thread(target=self._drain_stragglers, name="product-index", daemon=True).start()
+        else:
+            self._drain_stragglers()
+
+    def _drain_stragglers(self) -> None:
+        """Apply queued changes unless someone else holds the index; they will apply them instead.
+
+        Re-checked after every release, so a change queued while the holder was finishing is not
+        left behind until the next event.
+        """
+        while True:
+            with self._pending_lock:
+                if not self._pending:
+                    return
+            if not self._lock.acquire(blocking=False):
+                return
+            try:
+                self._drain_locked()
+            finally:
+                self._lock.release()
+
+    def _drain_locked(self) -> None:
+        with self._pending_lock:
+            batch, self._pending = self._pending, []
+        if not batch:
+            return
+        latest = {product.id: product for product in batch}  # later versions win
+        try:
+            self._apply_changes(list(latest.values()))
+        except Exception:
+            self.dirty = True
+            log.exception("Could not update the product vector index; the next sync will repair it")
+
+    def _apply_changes(self, changed: list[Product]) -> SyncReport:
+        removed = [p.id for p in changed if p.deleted]
+        live = [p for p in changed if not p.deleted]
+        stored = self.store.metadata([p.id for p in live])
+        report = self._apply(live, stored)
+        self.store.delete(removed)
+        report.deleted += len(removed)
+        return report
+
+    def _apply(
+        self,
+        products: Sequence[Product],
+        stored: dict[str, dict[str, Any]],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> SyncReport:
+        from vectorstore.store import FINGERPRINT_KEY
+
+        embed: list[tuple[str, str, dict[str, Any]]] = []
+        update: list[tuple[str, dict[str, Any]]] = []
+        unchanged = 0
+        for product in products:
+            document = product_document(product)
+            metadata = product_metadata(product)
+            current = stored.get(product.id)
+            if current is None or current.get(FINGERPRINT_KEY) != self.store.fingerprint(document):
+                embed.append((product.id, document, metadata))
+            elif any(current.get(key) != value for key, value in metadata.items()):
+                update.append((product.id, metadata))
+            else:
+                unchanged += 1
+        if embed:
+            ids, documents, metadatas = zip(*embed, strict=True)
+            self.store.upsert(ids, documents, metadatas, progress=progress)
+        if update:
+            ids_, metadatas_ = zip(*update, strict=True)
+            self.store.update_metadata(ids_, metadatas_)
+        return SyncReport(embedded=len(embed), metadata_updated=len(update), unchanged=unchanged)

@@ -1,0 +1,144 @@
+"""The vector index follows the catalog: only changed text is embedded, events never block a page."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pymongo.database import Database
+
+from shop.catalog.snapshot import Catalog
+from shop.discovery.index_sync import ProductIndex
+from tests.shop.discovery.small_shop import SHOP, touch
+from vectorstore import ProductVectorStore
+
+
+def test_sync_embeds_only_what_changed(
+    db: Database, shop: dict[str, dict[str, Any]], catalog: Catalog, index: ProductIndex, store: ProductVectorStore
+) -> None:
+    first = index.sync(catalog)
+    assert (first.embedded, first.unchanged, first.deleted) == (len(SHOP), 0, 0)
+    assert store.count() == len(SHOP)
+
+    again = index.sync(catalog)
+    assert (again.embedded, again.metadata_updated, again.unchanged) == (0, 0, len(SHOP))
+
+    espresso, honeyless = shop["house-espresso"], shop["english-breakfast"]
+    touch(db, espresso, price=Decimal("11.00"), stock=0)  # filters only: no new vector
+    touch(db, honeyless, description="A brisk, malty black tea. Now with Assam leaves.")  # meaning changed
+    touch(db, shop["dark-chocolate"], deletedAt=datetime.now(UTC))  # soft delete
+    report = index.sync(catalog)
+    assert (report.embedded, report.metadata_updated, report.deleted) == (1, 1, 1)
+    meta = store.metadata([str(espresso["_id"])])[str(espresso["_id"])]
+    assert meta["price"] == 11.0
+    assert meta["in_stock"] is False
+    assert str(shop["dark-chocolate"]["_id"]) not in store.ids()
+
+
+def test_rebuild_reembeds_everything(
+    shop: dict[str, dict[str, Any]], catalog: Catalog, index: ProductIndex, store: ProductVectorStore
+) -> None:
+    index.sync(catalog)
+    store.upsert(["orphan"], ["a vector no product owns"])
+    progress: list[tuple[int, int]] = []
+    report = index.rebuild(catalog, progress=lambda done, total: progress.append((done, total)))
+    assert report.embedded == len(SHOP)
+    assert progress[-1] == (len(SHOP), len(SHOP))
+    assert "orphan" not in store.ids()
+    assert store.count() == len(SHOP)
+
+
+def test_attached_index_follows_creates_updates_and_deletes(
+    db: Database, product_factory: Any, catalog: Catalog, index: ProductIndex, store: ProductVectorStore
+) -> None:
+    index.attach(catalog)
+    assert store.count() == 0  # attaching never embeds the initial snapshot inline
+
+    doc = product_factory(name="Peppermint Evening Tisane", category="tea", description="Cool peppermint.")
+    pid = str(doc["_id"])
+    catalog.all()  # the next read sees the new product and fires on_change
+    assert pid in store.ids()
+    fingerprint = store.fingerprints()[pid]
+
+    touch(db, doc, name="Peppermint & Liquorice Tisane")
+    catalog.all()
+    assert store.fingerprints()[pid] != fingerprint
+    assert store.query("liquorice", 1)[0][0] == pid
+
+    touch(db, doc, price=Decimal("3.00"))
+    catalog.all()
+    assert store.metadata([pid])[pid]["price"] == 3.0
+
+    touch(db, doc, deletedAt=datetime.now(UTC))
+    catalog.all()
+    assert pid not in store.ids()
+
+
+def test_a_failing_index_never_breaks_the_catalog(
+    product_factory: Any,
+    catalog: Catalog,
+    index: ProductIndex,
+    store: ProductVectorStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index.attach(catalog)
+
+    def broken(*_args: Any, **_kwargs: Any) -> int:
+        raise RuntimeError("chroma is down")
+
+    monkeypatch.setattr(store, "upsert", broken)
+    doc = product_factory(name="Rooibos Vanilla", category="tea")
+    assert catalog.get(str(doc["_id"])) is not None  # the page still renders
+    assert index.dirty
+    monkeypatch.undo()
+    index.sync(catalog)
+    assert not index.dirty
+    assert str(doc["_id"]) in store.ids()
+
+
+def test_changes_during_a_long_sync_are_queued_not_waited_for(
+    product_factory: Any,
+    catalog: Catalog,
+    index: ProductIndex,
+    store: ProductVectorStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index.attach(catalog)
+    started, release = threading.Event(), threading.Event()
+    real_metadata = store.metadata
+
+    def slow_metadata(ids: Any = None) -> dict[str, dict[str, Any]]:
+        if ids is None:  # the full listing that sync starts with
+            started.set()
+            release.wait(30)
+        return real_metadata(ids)
+
+    monkeypatch.setattr(store, "metadata", slow_metadata)
+    syncing = threading.Thread(target=index.sync, args=(catalog,))
+    syncing.start()
+    assert started.wait(30)
+
+    doc = product_factory(name="Hibiscus Cooler", category="tea")
+    began = time.monotonic()
+    assert catalog.get(str(doc["_id"])) is not None
+    assert time.monotonic() - began < 2  # the page did not wait behind the sync
+    assert str(doc["_id"]) not in real_metadata()
+
+    release.set()
+    syncing.join(60)
+    assert str(doc["_id"]) in store.ids()  # the sync applied the queued change before letting go
+
+
+def test_big_change_batches_are_indexed_in_the_background(
+    product_factory: Any, catalog: Catalog, store: ProductVectorStore
+) -> None:
+    index = ProductIndex(store, inline_limit=1)
+    index.attach(catalog)
+    docs = [product_factory(name=f"Bulk Import Blend {n}", category="tea") for n in range(3)]
+    catalog.all()
+    assert index.wait_idle(60)
+    assert {str(d["_id"]) for d in docs} <= set(store.ids())
