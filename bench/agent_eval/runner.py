@@ -97,11 +97,11 @@ class ShopOracle:
         return {s.product_id for s in self._reorder if s.needs_reorder and s.supplier == supplier}
 
 
-def prompt_sentences() -> tuple[str, ...]:
+def prompt_sentences(shop_name: str = "") -> tuple[str, ...]:
     """Sentences of the system prompts (prompts/*.md), which a reply must never quote."""
     sentences: list[str] = []
     for path in sorted((PROJECT_ROOT / "prompts").glob("*.md")):
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8").replace("{shop_name}", shop_name)
         sentences += [s.strip(" -\n") for s in re.split(r"(?<=[.!?])\s+|\n", text) if len(s.split()) >= 8]
     return tuple(sentences)
 
@@ -114,7 +114,7 @@ def facts_for(services: ShopServices) -> Facts:
     return Facts(
         catalog=CatalogView(services.catalog.all()),
         policy=PolicyFacts.load(services.settings.resolved_policies_dir),
-        secrets=prompt_sentences(),
+        secrets=prompt_sentences(services.settings.shop_name),
         oracle=ShopOracle(services),
         stock=stock,
     )
@@ -265,7 +265,9 @@ class RunResult:
     error: str | None = None
 
 
-async def _stream_turn(agent: Any, conversation: Conversation, key: str, message: str) -> tuple[Any, Observed]:
+async def stream_turn(agent: Any, conversation: Conversation, key: str, message: str) -> tuple[Any, Observed]:
+    """One turn through `ChatAgent.stream` as the widget sends it, timed: the first status or card
+    event, the first token, the done event. The shop's state is the caller's business."""
     customer = conversation.role == "customer"
     started = time.perf_counter()
     first_event = first_token = None
@@ -332,7 +334,7 @@ async def run_conversation(
                 message = turn.say.format(**{k: v for k, v in values.items() if isinstance(v, str)})
                 before = await asyncio.to_thread(capture, services, key, conversation.role)
                 since = datetime.now(UTC) - timedelta(seconds=1)
-                _, observed = await _stream_turn(agent, conversation, key, message)
+                _, observed = await stream_turn(agent, conversation, key, message)
                 services.catalog.invalidate()
                 after = await asyncio.to_thread(capture, services, key, conversation.role)
                 observed.before, observed.after = before, after
