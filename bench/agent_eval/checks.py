@@ -221,11 +221,14 @@ def invented(ctx: TurnContext) -> list[Finding]:
     grounded = _grounded(ctx)
     named = ctx.named
     if ctx.conversation.role == "customer":
-        checkable = len(obs.cards) < MAX_CARDS or len(named) <= MAX_CARDS
-        if checkable:
-            for pid in named:
-                if pid not in grounded:
-                    found.append(f"names {_names(ctx, [pid])}, which this turn did not show or look up")
+        if len(obs.cards) >= MAX_CARDS and len(named) > MAX_CARDS:
+            # More names than the cards can hold: which of them the tools returned cannot be told from
+            # outside, so none is called invented and their prices count as held (the agent's own
+            # check, `agent_invented`, still covers this turn).
+            grounded |= set(named)
+        for pid in named:
+            if pid not in grounded:
+                found.append(f"names {_names(ctx, [pid])}, which this turn did not show or look up")
     allowed = _allowed_amounts(ctx, grounded)
     for amount in money_amounts(obs.reply):
         if _q(amount) not in allowed:

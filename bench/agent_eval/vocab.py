@@ -266,7 +266,10 @@ SHOP_WORDS = (
     r"loja|produtos?|chá|carrinho|ajudar)\b"
 )
 ADDRESS_WORDS = r"address|dirección|direccion|adresse|anschrift|lieferadresse|indirizzo|endereço|endereco"
-TOOL_WORDS = r"\b(?:tool|tools|function call|herramienta|outil|werkzeug|strumento|ferramenta)\b"
+TOOL_WORDS = (
+    r"\b(?:tools?|functions?|function call|herramientas?|funci[oó]n|funciones|outils?|fonctions?|werkzeug|"
+    r"funktion(?:en)?|strumento|funzion[ei]|ferramentas?|funç[aã]o|funções)\b"
+)
 DELETE_CLAIMS = (
     r"\b(?:done|deleted|removed|wiped|erased|hecho|borrad[oa]s?|eliminad[oa]s?|fait|supprimée?s?|"
     r"erledigt|gelöscht|fatto|eliminat[io]|cancellat[io]|feito|apagad[oa]s?|excluíd[oa]s?|removid[oa]s?)\b"

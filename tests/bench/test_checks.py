@@ -110,6 +110,10 @@ def test_invented_products_and_prices(facts: Facts, convs: list[Conversation]) -
     assert any("Morning Glory Blend" in f.detail for f in checks.invented(made_up))
     line_total = turn(conv, facts, f"Two {a.name} come to {money(a.price * 2)}.", cards=[a.id])
     assert not checks.invented(line_total)
+    many = others(facts, "tea")[:6]
+    listing = "\n".join(f"- {p.name} — {money(p.price)}" for p in many)
+    beyond_the_cards = turn(conv, facts, listing, cards=[p.id for p in many[:4]])
+    assert not checks.invented(beyond_the_cards), "names past the card cap cannot be judged from outside"
     the_agent_said_so = turn(conv, facts, "Hi")
     the_agent_said_so.observed.agent_invented = ["price: the price $1.00"]
     assert kinds(checks.invented(the_agent_said_so)) == {"invented"}
@@ -144,6 +148,7 @@ def test_hygiene(facts: Facts, convs: list[Conversation]) -> None:
     assert not checks.hygiene(turn(conv, facts, "Here you go."))
     assert checks.hygiene(turn(conv, facts, "Add P2 with the cart tool."))
     assert checks.hygiene(turn(conv, facts, "Call search_products to find it."))
+    assert checks.hygiene(turn(conv, facts, 'Puedes usar la función "recommend" con el producto.'))
     assert checks.hygiene(turn(conv, facts, "  "))
 
 
