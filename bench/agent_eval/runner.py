@@ -235,6 +235,13 @@ def staged(services: ShopServices, conversation: Conversation, key: str) -> Iter
 # --------------------------------------------------------------------------------------------------
 
 
+class _Keep(dict[str, str]):
+    """Fills the set-up's slots ({order_id}) and leaves any other brace in a message as it is."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 @dataclass
 class TurnResult:
     message: str
@@ -331,7 +338,7 @@ async def run_conversation(
     try:
         with staged(services, conversation, key) as values:
             for index, turn in enumerate(conversation.turns):
-                message = turn.say.format(**{k: v for k, v in values.items() if isinstance(v, str)})
+                message = turn.say.format_map(_Keep({k: v for k, v in values.items() if isinstance(v, str)}))
                 before = await asyncio.to_thread(capture, services, key, conversation.role)
                 since = datetime.now(UTC) - timedelta(seconds=1)
                 _, observed = await stream_turn(agent, conversation, key, message)
