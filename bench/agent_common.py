@@ -25,13 +25,17 @@ from demo.seed import build_demo_shop, demo_categories, seed_demo_shop
 from shop.catalog.categories import save_categories
 from shop.core.db import connect, database, ensure_indexes
 from shop.core.settings import Settings
-from shop.services import ShopServices
+from shop.services import ShopServices, open_vector_store
 
 
 @contextmanager
-def demo_shop(*, orders: bool, products: int = 160, **settings_overrides: object) -> Iterator[ShopServices]:
+def demo_shop(
+    *, orders: bool, products: int = 160, semantic: bool = False, **settings_overrides: object
+) -> Iterator[ShopServices]:
     """Services over a fresh demo shop: with `orders` the full 12-month history (owner questions need
-    it; ~20-60 s to seed), without it only products, inventory and reviews (a few seconds)."""
+    it; ~20-60 s to seed), without it only products, inventory and reviews (a few seconds). With
+    `semantic` search is hybrid like the running shop's (a Chroma index in the temporary folder, built
+    before this yields: ~10-30 s); without it keyword-only."""
     with tempfile.TemporaryDirectory(prefix="aishop-bench-") as tmp:
         server = EmbeddedMongo(Path(tmp) / "db")
         server.start()
@@ -55,9 +59,14 @@ def demo_shop(*, orders: bool, products: int = 160, **settings_overrides: object
                 db.products.insert_many(shop.products)
                 db.inventory.insert_many(shop.inventory)
                 db.reviews.insert_many(shop.reviews)
-            services = ShopServices.build(db, settings, background_mail=False)
+            store = open_vector_store(settings) if semantic else None
+            services = ShopServices.build(db, settings, background_mail=False, vector_store=store)
             try:
                 services.catalog.all()
+                if store is not None:
+                    index_sync = services.start_background_work()
+                    if index_sync is not None:
+                        index_sync.join()
                 yield services
             finally:
                 services.close()
