@@ -81,9 +81,9 @@ class ShopOracle:
         """Expected: in stock and forecast demand over `days` >= stock; tolerated as well: the upper
         end of the forecast's 80 % band reaches the stock."""
         if days not in self._runout:
-            from shop.inventory import forecasting
+            from shop.inventory.forecasting.forecast import forecast
 
-            result = forecasting.forecast(self.services.db, horizon_days=days)
+            result = forecast(self.services.sales_history, horizon_days=days)
             expected = {f.product_id for f in result.products if f.stock > 0 and f.total >= f.stock}
             tolerated = {f.product_id for f in result.products if f.stock > 0 and f.total_upper >= f.stock}
             self._runout[days] = (expected, expected | tolerated)
@@ -91,9 +91,9 @@ class ShopOracle:
 
     def reorder(self, supplier: str) -> set[str]:
         if self._reorder is None:
-            from shop.inventory import forecasting
+            from shop.inventory.forecasting.reorder import reorder_suggestions
 
-            self._reorder = forecasting.reorder_suggestions(self.services.db)
+            self._reorder = reorder_suggestions(self.services.sales_history)
         return {s.product_id for s in self._reorder if s.needs_reorder and s.supplier == supplier}
 
 

@@ -25,7 +25,7 @@ _names = itertools.count()
 
 def seed_catalog(db: Any) -> None:
     """The demo shop's products and inventory (no orders, no reviews: seconds, not a minute)."""
-    from demo.generator import build_demo_shop
+    from demo.seed import build_demo_shop
 
     shop = build_demo_shop(n_products=160)
     db.products.insert_many(shop.products)
