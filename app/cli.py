@@ -103,7 +103,8 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     """
     from tqdm import tqdm
 
-    from shop.services import ShopServices, open_vector_store
+    from shop.discovery.index_sync import open_vector_store
+    from shop.services import ShopServices
 
     settings = get_settings()
     store = open_vector_store(settings)

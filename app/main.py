@@ -25,7 +25,8 @@ from app.scheduler import start_scheduler
 from app.templating import PageCache, ProductCardCache, compile_templates
 from shop.core.db import connect, database
 from shop.core.settings import PROJECT_ROOT, Settings, get_settings
-from shop.services import ShopServices, open_vector_store
+from shop.discovery.index_sync import open_vector_store
+from shop.services import ShopServices
 
 log = logging.getLogger(__name__)
 

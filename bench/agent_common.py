@@ -25,7 +25,8 @@ from demo.seed import build_demo_shop, demo_categories, seed_demo_shop
 from shop.catalog.categories import save_categories
 from shop.core.db import connect, database, ensure_indexes
 from shop.core.settings import Settings
-from shop.services import ShopServices, open_vector_store
+from shop.discovery.index_sync import open_vector_store
+from shop.services import ShopServices
 
 
 @contextmanager

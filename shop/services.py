@@ -78,7 +78,7 @@ class ShopServices:
         vector_store: ProductVectorStore | None = None,
     ) -> ShopServices:
         """Wire the services. Without a `vector_store` search ranks by keywords only (tests that do
-        not need embeddings stay fast); `open_vector_store` gives the configured one."""
+        not need embeddings stay fast); `shop.discovery.index_sync.open_vector_store` gives the configured one."""
         ensure_indexes(db)
         ensure_categories(db)
         catalog = Catalog(db, refresh_seconds=settings.catalog_refresh_seconds)
@@ -172,11 +172,3 @@ class ShopServices:
         self.wishlist.close()
         self.interactions.close()
         self.mailer.shutdown()
-
-
-def open_vector_store(settings: Settings) -> ProductVectorStore | None:
-    if not settings.semantic_search:
-        return None
-    from vectorstore import ProductVectorStore
-
-    return ProductVectorStore(settings.chroma_location)

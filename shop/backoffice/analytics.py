@@ -39,6 +39,7 @@ from pymongo.database import Database
 from shop.catalog.categories import Category, read_categories
 from shop.core.errors import InvalidInput
 from shop.core.money import CENT
+from shop.core.spreadsheets import safe_cell
 
 Granularity = Literal["day", "week", "month"]
 GRANULARITIES: list[tuple[str, str]] = [("day", "Day"), ("week", "Week"), ("month", "Month")]
@@ -331,14 +332,6 @@ def _category_split(products: Iterable[ProductSales], categories: Iterable[Categ
 # --------------------------------------------------------------------------------------------------
 
 CsvReport = Literal["series", "products", "categories"]
-
-
-def safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in text cells (CSV injection): a product called "=HYPERLINK(...)"
-    must show as text in the owner's spreadsheet, never run."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def report_csv(report: SalesReport, kind: CsvReport) -> str:

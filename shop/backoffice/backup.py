@@ -428,14 +428,11 @@ def rebuild_search_index(db: Database, settings: Settings, progress: Progress | 
     """Re-embed the restored catalog into the vector index, so semantic search matches the data.
 
     The vector index is derived data (it is not in the archive): it is rebuilt from the products.
-    Uses shop.discovery.index_sync.ProductIndex when this build has it; returns what happened, for the CLI.
+    Returns what happened, for the CLI.
     """
-    try:
-        from shop.catalog.snapshot import Catalog
-        from shop.discovery.index_sync import ProductIndex
-        from shop.services import open_vector_store
-    except ImportError:
-        return "skipped: this build has no vector index"
+    from shop.catalog.snapshot import Catalog
+    from shop.discovery.index_sync import ProductIndex, open_vector_store
+
     store = open_vector_store(settings)
     if store is None:
         return "skipped: semantic search is off (SEMANTIC_SEARCH=false)"

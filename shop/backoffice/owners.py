@@ -25,7 +25,7 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from shop.backoffice.activity import log_activity
+from shop.core.activity import log_activity
 from shop.core.errors import Conflict, InvalidInput, ShopError
 from shop.core.transactions import run_transaction
 from shop.core.validation import Email

@@ -24,14 +24,15 @@ from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
-from shop.backoffice.activity import changed_fields, log_activity
 from shop.catalog.categories import Category, category_context, check_category
 from shop.catalog.media import LocalMedia
 from shop.catalog.snapshot import Catalog, Product, normalize
+from shop.core.activity import changed_fields, log_activity
 from shop.core.errors import Conflict, InvalidInput, NotFound
 from shop.core.money import to_money
 from shop.core.pagination import Page
 from shop.core.settings import Settings
+from shop.core.spreadsheets import safe_cell, unescape_cell
 from shop.core.transactions import run_transaction
 from shop.core.validation import describe_errors, line, paragraph, parse_object_id
 
@@ -542,7 +543,7 @@ class ProductAdmin:
                     row.append("yes" if doc.get("featured") else "no")
                 else:
                     row.append(str(values[column]))
-            writer.writerow([_csv_safe(cell) for cell in row])
+            writer.writerow([safe_cell(cell) for cell in row])
         return out.getvalue()
 
     def import_csv(self, data: bytes, *, owner: str) -> ImportResult:
@@ -624,7 +625,7 @@ class ProductAdmin:
                 if len(cells) != len(columns):
                     rows.append((start, {"__error__": f"has {len(cells)} cells but the header has {len(columns)}"}))
                     continue
-                rows.append((start, {name: _csv_unescape(cell) for name, cell in zip(columns, cells, strict=True)}))
+                rows.append((start, {name: unescape_cell(cell) for name, cell in zip(columns, cells, strict=True)}))
                 if len(rows) > MAX_CSV_ROWS:
                     raise CsvImportError([CsvRowError(start, f"a file may have at most {MAX_CSV_ROWS} rows")])
         except csv.Error as exc:
@@ -803,18 +804,6 @@ def _oid(product_id: str | ObjectId) -> ObjectId:
         return parse_object_id(product_id)
     except ValueError:
         raise NotFound("That product does not exist.") from None
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_safe(cell: str) -> str:
-    """Spreadsheets run cells that start like a formula; a leading ' makes them plain text."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
-
-
-def _csv_unescape(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START) else cell
 
 
 def _admin_matches(product: Product, query: ProductListQuery, low: int) -> bool:

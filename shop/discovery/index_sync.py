@@ -10,12 +10,24 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shop.catalog.snapshot import Catalog, Product
+from shop.core.settings import Settings
 from shop.discovery.documents import product_document, product_metadata
 
 if TYPE_CHECKING:
     from vectorstore.store import ProductVectorStore
 
 log = logging.getLogger(__name__)
+
+
+def open_vector_store(settings: Settings) -> ProductVectorStore | None:
+    """The configured vector index (a local Chroma folder, or the Chroma server at CHROMA_URL), or
+    None when semantic search is off. The embedding model loads with it (~90 MB, a few seconds),
+    so it is imported only here, when a shop actually asks for it."""
+    if not settings.semantic_search:
+        return None
+    from vectorstore import ProductVectorStore
+
+    return ProductVectorStore(settings.chroma_location)
 
 
 @dataclass

@@ -22,9 +22,9 @@ from datetime import UTC, date, datetime, timedelta
 from bson import ObjectId
 from pymongo.database import Database
 
-from shop.backoffice.analytics import safe_cell
 from shop.core.errors import InvalidInput
 from shop.core.settings import Settings
+from shop.core.spreadsheets import safe_cell
 from shop.inventory.stock import InventoryRow, inventory_rows
 
 MAX_QUANTITY = 100_000

@@ -16,7 +16,7 @@ from pymongo import DESCENDING
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
-from shop.backoffice.activity import log_activity
+from shop.core.activity import log_activity
 from shop.core.errors import NotFound
 from shop.core.pagination import Page
 from shop.core.transactions import run_transaction

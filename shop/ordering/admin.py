@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.client_session import ClientSession
 
-from shop.backoffice.activity import log_activity
+from shop.core.activity import log_activity
 from shop.core.errors import Conflict, InvalidInput, NotFound
 from shop.core.pagination import Page
 from shop.core.transactions import run_transaction

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.admin_ui import clean_params, render_admin
 from app.deps import CurrentOwner, Services
-from shop.backoffice.activity import recent_activity
+from shop.core.activity import recent_activity
 from shop.messaging.inbox import open_message_count
 from shop.ordering.admin import OrderListQuery
 

@@ -20,8 +20,8 @@ from app.charts import forecast_chart
 from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
 from app.templating import wants_fragment
 from shop.backoffice import owner_jobs
-from shop.backoffice.activity import log_activity
 from shop.backoffice.jobs import job_info
+from shop.core.activity import log_activity
 from shop.core.errors import InvalidInput
 from shop.inventory import stock as inventory
 from shop.inventory.forecasting.forecast import forecast

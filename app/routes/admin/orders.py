@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.admin_ui import clean_params, render_admin
 from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
 from app.templating import wants_fragment
-from shop.backoffice.activity import recent_activity
+from shop.core.activity import recent_activity
 from shop.core.errors import ShopError
 from shop.ordering.admin import ACTION_LABELS, TRANSITIONS, OrderListQuery
 from shop.ordering.orders import STATUSES

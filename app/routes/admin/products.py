@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.admin_ui import clean_params, render_admin
 from app.deps import CsrfChecked, CurrentOwner, FormText, ProductForm, Services, safe_next
 from app.templating import wants_fragment
-from shop.backoffice.activity import recent_activity
 from shop.catalog.admin import (
     ADMIN_SORTS,
     EDITABLE,
@@ -29,6 +28,7 @@ from shop.catalog.admin import (
     validate_product,
 )
 from shop.catalog.media import MAX_IMAGE_BYTES, check_image, media_store
+from shop.core.activity import recent_activity
 from shop.core.errors import InvalidInput, ShopError
 from shop.services import ShopServices
 

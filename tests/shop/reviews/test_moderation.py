@@ -9,7 +9,7 @@ import pytest
 from bson import ObjectId
 from pymongo.database import Database
 
-from shop.backoffice.activity import recent_activity
+from shop.core.activity import recent_activity
 from shop.core.errors import NotFound
 from shop.messaging.inbox import InboxQuery, OutboxQuery, get_outbox_email, list_messages, list_outbox, set_handled
 from shop.messaging.mail import Email
