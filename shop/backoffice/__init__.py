@@ -1,1 +1,1 @@
-"""The owner's side: accounts and sessions, the activity log, analytics, scheduled jobs and backups."""
+"""The owner's side: accounts and sessions, sales analytics, scheduled owner jobs and their locks, backups."""
