@@ -328,7 +328,7 @@ class Recommender:
         self.blend = blend or Blend()
         self._fixed_stats = stats
         self._content_cache: dict[str, tuple[float, list[tuple[str, float]]]] = {}
-        self._terms_cache: tuple[list[Product], dict[str, float], dict[str, float]] | None = None
+        self._terms_cache: tuple[int, dict[str, float], dict[str, float]] | None = None  # (catalog version, idf, norms)
 
     @property
     def stats(self) -> CoPurchaseStats:
@@ -477,15 +477,15 @@ class Recommender:
         if product is None:
             return []
         index = self.search.keyword_index(self.catalog)
-        products = self.catalog.all()
+        version, products = self.catalog.versioned()
         cached = self._terms_cache
-        if cached is None or cached[0] is not products:
+        if cached is None or cached[0] != version:
             count = max(1, len(products))
             idf = {term: math.log(1 + count / len(posting)) for term, posting in index.postings.items()}
             norms = {
                 p.id: math.sqrt(sum((w * idf.get(t, 0.0)) ** 2 for t, w in p.terms.items())) or 1.0 for p in products
             }
-            cached = (products, idf, norms)
+            cached = (version, idf, norms)
             self._terms_cache = cached
         _, idf, norms = cached
         dots: dict[str, float] = {}
