@@ -20,6 +20,7 @@ from app.templating import templates
 NAV: list[tuple[str, str, str]] = [
     ("dashboard", "Dashboard", "/admin"),
     ("products", "Products", "/admin/products"),
+    ("categories", "Categories", "/admin/categories"),
     ("orders", "Orders", "/admin/orders"),
     ("reviews", "Reviews", "/admin/reviews"),
     ("inbox", "Inbox", "/admin/inbox"),
@@ -44,6 +45,9 @@ NOTICES: dict[str, str] = {
     "review": "The review was updated and the product rating recalculated.",
     "message": "The message was updated.",
     "password": "Your password was changed, and every other session was signed out.",
+    "category-created": "The category was created and is in the shop's navigation: add products to it.",
+    "category-moved": "The category was moved. The shop's navigation shows the new order.",
+    "category-deleted": "The category was deleted.",
 }
 
 

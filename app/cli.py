@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--changed-only", action="store_true", help="embed only new or changed products (what start-up does)"
     )
     reindex_cmd.set_defaults(func=cmd_reindex)
-    owner_cli.add_commands(sub)  # forecast, backup, restore, init
+    owner_cli.add_commands(sub)  # forecast, backup, restore, init, categories
     return parser
 
 

@@ -5,7 +5,7 @@ storefront's visitor cookie never counts) and `CsrfChecked` additionally require
 token on every write. The owner's session cookie is HttpOnly and SameSite=Strict, so another site can
 neither read it nor make the browser send it with a forged form; the CSRF token is the second lock on
 the same door. `Agent` is the chat agent the storefront widget, the JSON API and the owner's chat share;
-`ProductForm` is the admin's product form, field by field.
+`ProductForm` and `CategoryForm` are the admin's product and category forms, field by field.
 """
 
 from typing import Annotated, Any
@@ -16,6 +16,7 @@ from fastapi import Depends, Form, HTTPException, Request
 from agent.service import ChatAgent
 from app.templating import is_htmx
 from shop.backoffice.owners import Owner, csrf_matches, get_session
+from shop.catalog.category_admin import CATEGORY_FORM_KEYS
 from shop.services import ShopServices
 
 OWNER_COOKIE = "aishop_owner"
@@ -142,3 +143,12 @@ def product_form(
 
 
 ProductForm = Annotated[dict[str, Any], Depends(product_form)]
+
+
+async def category_form(request: Request) -> dict[str, str]:
+    """The admin's category form as sent, as strings (re-rendered as typed), keyed as the categories file is."""
+    form = await request.form()
+    return {key: value if isinstance(value := form.get(key), str) else "" for key in CATEGORY_FORM_KEYS}
+
+
+CategoryForm = Annotated[dict[str, str], Depends(category_form)]

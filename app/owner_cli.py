@@ -1,4 +1,4 @@
-"""The owner's commands: `python -m app forecast | backup | restore | init`.
+"""The owner's commands: `python -m app forecast | backup | restore | init | categories`.
 
 Why they can run while the shop is up: with the embedded database already serving on
 EMBEDDED_DB_PORT (the shop is running), a command connects to it instead of trying to start a second
@@ -9,6 +9,7 @@ typed by the owner and the nightly one never run at the same time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,52 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------------
+# categories
+# --------------------------------------------------------------------------------------------------
+
+CLI_OWNER = "command line"
+"""Who the activity log names for a change made by a command (anyone with a shell on the server)."""
+
+
+def cmd_categories_export(args: argparse.Namespace) -> int:
+    """`categories export [FILE]`: the shop's categories as the JSON file `import` reads (stdout without FILE)."""
+    from shop.catalog.categories import dump_categories, read_categories
+
+    # The database's own messages go to stderr, so `categories export > file.json` holds only the file.
+    with contextlib.redirect_stdout(sys.stderr), command_database(get_settings()) as (_, database):
+        categories = read_categories(database)
+    text = dump_categories(categories)
+    if args.file is None:
+        sys.stdout.write(text)
+        return 0
+    Path(args.file).write_text(text, encoding="utf-8")
+    print(f"Exported {len(categories)} categories to {args.file}")
+    return 0
+
+
+def cmd_categories_import(args: argparse.Namespace) -> int:
+    """`categories import FILE`: check the whole file, then create or update its categories by slug in
+    one transaction. Categories the file does not name are left as they are."""
+    from shop.catalog.categories import CategoryFileError, load_categories
+    from shop.catalog.category_admin import CategoryAdmin
+
+    try:
+        categories = load_categories(Path(args.file))
+    except CategoryFileError as exc:
+        print(f"error: {exc}\nNothing was imported.", file=sys.stderr)
+        return 1
+    with command_database(get_settings()) as (_, database):
+        result = CategoryAdmin(database).import_categories(categories, owner=CLI_OWNER)
+    for label, slugs in (("created", result.created), ("updated", result.updated), ("unchanged", result.unchanged)):
+        print(f"  {label}: {', '.join(slugs) if slugs else '-'}")
+    print(
+        f"Imported {args.file}: {len(result.created)} created, {len(result.updated)} updated, "
+        f"{len(result.unchanged)} unchanged. A running shop shows them within a second."
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------
 # wiring
 # --------------------------------------------------------------------------------------------------
 
@@ -234,3 +281,12 @@ def add_commands(sub: Any) -> None:
     init.add_argument("--force", action="store_true", help="replace an existing file (kept as .bak)")
     init.add_argument("--yes", action="store_true", help="do not ask; use the flags and defaults")
     init.set_defaults(func=cmd_init)
+
+    categories = sub.add_parser("categories", help="export or import the shop's categories (a JSON file)")
+    actions = categories.add_subparsers(dest="action", required=True)
+    export = actions.add_parser("export", help="write the categories as JSON (to stdout without FILE)")
+    export.add_argument("file", nargs="?", metavar="FILE")
+    export.set_defaults(func=cmd_categories_export)
+    load = actions.add_parser("import", help="create or update categories by slug from a JSON file")
+    load.add_argument("file", metavar="FILE", help="a JSON list of categories, as `export` writes")
+    load.set_defaults(func=cmd_categories_import)

@@ -18,6 +18,7 @@ from pymongo.database import Database
 from shop.backoffice.analytics import ReportCache
 from shop.catalog.admin import ProductAdmin
 from shop.catalog.categories import ensure_categories
+from shop.catalog.category_admin import CategoryAdmin
 from shop.catalog.snapshot import Catalog
 from shop.conversations.policies import PolicyLibrary
 from shop.conversations.store import ConversationStore
@@ -61,6 +62,7 @@ class ShopServices:
     checkout: Checkout
     order_admin: OrderAdmin
     product_admin: ProductAdmin
+    category_admin: CategoryAdmin
     review_moderation: ReviewModeration
     conversations: ConversationStore
     policies: PolicyLibrary
@@ -113,6 +115,7 @@ class ShopServices:
             checkout=Checkout(carts, orders, interactions),
             order_admin=OrderAdmin(db, settings, mailer, on_stock_change=catalog.invalidate),
             product_admin=ProductAdmin(db, catalog, settings),
+            category_admin=CategoryAdmin(db, on_change=catalog.invalidate),
             review_moderation=ReviewModeration(db, catalog),
             conversations=ConversationStore(db),
             policies=PolicyLibrary(settings.resolved_policies_dir),

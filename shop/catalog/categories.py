@@ -4,7 +4,8 @@ Why data and not code: the same code runs any kind of shop (docs/cloning.md). A 
 coffee, tea, pantry and beauty shelves; a bookshop has fiction, children's books and cookbooks. The
 slugs, display names, order and the words customers use for each (which the search reads to turn
 "novels under $20" into a fiction filter) therefore live with the shop's other data, and are backed
-up and restored with it. The demo shop's are in demo/data/categories.json.
+up and restored with it. The demo shop's are in demo/data/categories.json; an owner makes and edits
+a shop's in the admin or imports a file of them (shop.catalog.category_admin).
 
 A document (the JSON file uses the same keys, without `_id` and `updatedAt`):
 
@@ -28,19 +29,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 from pymongo import UpdateOne
 from pymongo.database import Database
 
-from shop.core.validation import line
+from shop.core.validation import describe_errors, line
 
 log = logging.getLogger(__name__)
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
-Vocabulary = tuple[Annotated[str, Field(min_length=1, max_length=60)], ...]
+MAX_WORD_LENGTH = 60
+MAX_WORDS = 200
+"""Entries per vocabulary list: the demo's longest (beauty's phrases) has 86; a list that long is a
+pasted text, not words, and every search reads every list."""
+Vocabulary = Annotated[
+    tuple[Annotated[str, Field(min_length=1, max_length=MAX_WORD_LENGTH)], ...], Field(max_length=MAX_WORDS)
+]
+VOCABULARY_KEYS = ("words", "phrases", "occasionWords", "notHints")
+"""The keys of a category's search vocabulary lists, as the file and the collection name them."""
 CONTEXT_KEY = "categories"
 """Validation-context key under which a model with a category field finds the shop's category slugs."""
 
@@ -90,7 +99,7 @@ class Category(BaseModel):
         doc["_id"] = self.slug
         if doc["colours"] is not None:
             doc["colours"] = list(doc["colours"])
-        for key in ("words", "phrases", "occasionWords", "notHints"):
+        for key in VOCABULARY_KEYS:
             doc[key] = list(doc[key])
         return doc
 
@@ -109,16 +118,86 @@ def ordered(categories: Iterable[Category]) -> tuple[Category, ...]:
 # --------------------------------------------------------------------------------------------------
 
 
+class CategoryFileError(ValueError):
+    """A categories file that cannot be used, with every problem found in it, one a line."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        super().__init__(f"{path}: " + "\n  ".join(problems))
+        self.problems = problems
+
+
 def load_categories(path: Path) -> list[Category]:
-    """The categories in a JSON file (a list of category objects, keys as in the collection)."""
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    """The categories in a JSON file (a list of category objects, keys as in the collection).
+
+    The whole file is checked before anything uses it, and every problem is reported with the
+    category it belongs to, so an owner fixes a file in one go rather than one error per attempt.
+    """
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CategoryFileError(path, [f"cannot be read: {exc}"]) from None
+    except json.JSONDecodeError as exc:
+        raise CategoryFileError(path, [f"is not valid JSON: {exc}"]) from None
     if not isinstance(raw, list):
-        raise ValueError(f"{path}: expected a JSON list of categories")
-    categories = [Category.model_validate(item) for item in raw]
+        raise CategoryFileError(path, ["expected a JSON list of categories: [{...}, {...}]"])
+    categories: list[Category] = []
+    problems: list[str] = []
+    for number, item in enumerate(raw, start=1):
+        label = f"category {number}" + (f" ({item['slug']!r})" if isinstance(item, dict) and "slug" in item else "")
+        if not isinstance(item, dict):
+            problems.append(f"{label}: expected an object with a slug and a name")
+            continue
+        try:
+            categories.append(Category.model_validate(item))
+        except ValidationError as exc:
+            problems += [f"{label}: {key} {message}" for key, message in describe_category_errors(exc).items()]
     slugs = [c.slug for c in categories]
-    if len(set(slugs)) != len(slugs):
-        raise ValueError(f"{path}: a category slug is listed twice")
+    problems += [f"the slug {slug!r} is listed twice" for slug in sorted({s for s in slugs if slugs.count(s) > 1})]
+    if problems:
+        raise CategoryFileError(path, problems)
     return categories
+
+
+def dump_categories(categories: Iterable[Category]) -> str:
+    """The JSON file `load_categories` reads (demo/data/categories.json is one), in display order."""
+    items = [category.model_dump(mode="json", by_alias=True) for category in ordered(categories)]
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+
+
+def describe_category_errors(exc: ValidationError) -> dict[str, str]:
+    """{key: message} for a category that failed validation, keyed as in the file and the admin's form.
+
+    Reads like pydantic's messages elsewhere in the shop, with the rules a person has to know about
+    spelled out: what a slug may contain, that an unknown key is a typo, how long the lists may be.
+    """
+    messages: dict[str, str] = {}
+    for error in exc.errors():
+        location = error.get("loc") or ("request",)
+        key = str(location[0])
+        if key not in messages:
+            messages[key] = _category_message(error, key, in_list=len(location) > 1)
+    return messages
+
+
+def _category_message(error: Any, key: str, *, in_list: bool) -> str:
+    kind = error.get("type")
+    if kind == "extra_forbidden":
+        known = ", ".join(field.alias or name for name, field in Category.model_fields.items())
+        return f"is not a category key (the keys are {known})"
+    if key == "colours":
+        return 'must be two colours written like ["#f3e6d8", "#7a3f22"] (background, ink)'
+    if kind == "string_pattern_mismatch":
+        if error.get("input") == "":
+            return "is required"
+        return "may hold only lowercase letters, digits and single hyphens, like gift-boxes"
+    if key in VOCABULARY_KEYS:
+        if kind == "tuple_type":
+            return 'must be a list, like ["novel", "novels"]'
+        if in_list:
+            return f"entries must be text of 1 to {MAX_WORD_LENGTH} characters"
+        if kind == "too_long":
+            return f"may hold at most {MAX_WORDS} entries"
+    return next(iter(describe_errors([error]).values()))
 
 
 def save_categories(db: Database, categories: Iterable[Category]) -> int:

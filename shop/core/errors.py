@@ -16,6 +16,15 @@ class InvalidInput(ShopError):
     status_code = 422
 
 
+class InvalidFields(InvalidInput):
+    """Every problem of a form or a file at once, by field (`errors`), so each shows beside its input."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        summary = "; ".join(f"{key} {message}" for key, message in errors.items())
+        super().__init__(f"Please check: {summary}.", field=next(iter(errors), None))
+        self.errors = errors
+
+
 class NotFound(ShopError):
     status_code = 404
 

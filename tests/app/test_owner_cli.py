@@ -1,7 +1,9 @@
-"""`python -m app forecast | backup | restore | init` against the real test database server."""
+"""`python -m app forecast | backup | restore | init | categories` against the real test database server."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,10 @@ from pymongo.database import Database
 from app.cli import main
 from app.embedded_mongo import EmbeddedMongo
 from shop.backoffice import backup
+from shop.catalog.categories import read_categories
 from shop.core.settings import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -138,3 +143,105 @@ def test_init_refuses_bad_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     args = ["init", "--owner-email", "a@example.com", "--port", "8200", "--embedded-db-port", "8200"]
     assert main([*args, "--env-file", env, "--yes"]) == 1
     assert not Path(env).exists()
+
+
+# --- categories ----------------------------------------------------------------------------------
+
+DEMO_CATEGORIES_FILE = ROOT / "demo" / "data" / "categories.json"
+
+
+def _docs_example(tmp_path: Path) -> Path:
+    """The bookshop's categories file shown in docs/cloning.md, so the documented example keeps working."""
+    text = (ROOT / "docs" / "cloning.md").read_text(encoding="utf-8")
+    match = re.search(r"```json\n(.*?)```", text, re.S)
+    assert match, "docs/cloning.md shows a categories file"
+    path = tmp_path / "bookshop.json"
+    path.write_text(match.group(1), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def fresh_db(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, mongo_client: MongoClient, db: Database
+) -> Iterator[Database]:
+    """A second, empty database on the test server, as a newly initialised shop has; the CLI points at it."""
+    name = f"{db.name}_fresh"
+    monkeypatch.setenv("MONGODB_DB", name)
+    get_settings.cache_clear()
+    yield mongo_client[name]
+    for collection in mongo_client[name].list_collection_names():
+        mongo_client[name][collection].delete_many({})
+    mongo_client.drop_database(name)
+
+
+def test_categories_export_then_import_into_a_fresh_shop(
+    cli_env: Path, fresh_db: Database, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.setenv("MONGODB_DB", db.name)  # the test shop: the demo's categories
+    get_settings.cache_clear()
+    exported = tmp_path / "categories.json"
+    assert main(["categories", "export", str(exported)]) == 0
+    assert "Exported 4 categories" in capsys.readouterr().out
+    assert exported.read_text(encoding="utf-8") == DEMO_CATEGORIES_FILE.read_text(encoding="utf-8")
+    assert main(["categories", "export"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(exported.read_text(encoding="utf-8"))
+
+    monkeypatch.setenv("MONGODB_DB", fresh_db.name)  # a shop just made with `init`: no categories
+    get_settings.cache_clear()
+    assert read_categories(fresh_db) == ()
+    assert main(["categories", "import", str(exported)]) == 0
+    assert "4 created, 0 updated, 0 unchanged" in capsys.readouterr().out
+    assert read_categories(fresh_db) == read_categories(db)
+    assert fresh_db.categories.find_one({"_id": "tea"})["updatedAt"] is not None
+    entries = list(fresh_db.activity_log.find({"action": "category.create"}))
+    assert len(entries) == 4 and {entry["owner"] for entry in entries} == {"command line"}
+
+    # Again: matched by slug, so nothing is doubled; an edited file updates what it changes.
+    assert main(["categories", "import", str(exported)]) == 0
+    assert "0 created, 0 updated, 4 unchanged" in capsys.readouterr().out
+    edited = json.loads(exported.read_text(encoding="utf-8"))
+    edited[1]["name"] = "Loose-Leaf Tea"
+    edited.append({"slug": "gift-boxes", "name": "Gift Boxes", "position": 5})
+    exported.write_text(json.dumps(edited), encoding="utf-8")
+    assert main(["categories", "import", str(exported)]) == 0
+    out = capsys.readouterr().out
+    assert "1 created, 1 updated, 3 unchanged" in out and "created: gift-boxes" in out and "updated: tea" in out
+    assert [c.name for c in read_categories(fresh_db)][1] == "Loose-Leaf Tea"
+    assert fresh_db.activity_log.find_one({"action": "category.update"})["after"] == {"name": "Loose-Leaf Tea"}
+
+
+def test_the_documented_bookshop_file_imports(
+    fresh_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["categories", "import", str(_docs_example(tmp_path))]) == 0
+    assert "3 created" in capsys.readouterr().out
+    assert [c.slug for c in read_categories(fresh_db)] == ["fiction", "childrens-books", "cookbooks"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('[{"slug": "gifts", "name": "Gifts", "wrods": ["gift"]}]', "wrods is not a category key"),
+        ('[{"slug": "Gift Boxes", "name": "Gifts"}]', "category 2 ('Gift Boxes'): slug may hold only lowercase"),
+        ('[{"slug": "gifts", "name": "Gifts"}, {"slug": "gifts", "name": "More"}]', "'gifts' is listed twice"),
+        ('[{"slug": "gifts", "name": ""}]', "name is required"),
+        ('[{"slug": "gifts", "name": "Gifts", "words": "gift"}]', 'words must be a list, like ["novel", "novels"]'),
+        ('[{"slug": "gifts", "name": "Gifts", "colours": ["#fff"]}]', "colours must be two colours"),
+        ('{"slug": "gifts", "name": "Gifts"}', "expected a JSON list of categories"),
+        ('[{"slug": "gifts", "name": "Gifts"},', "is not valid JSON"),
+        (None, "cannot be read"),
+    ],
+)
+def test_a_bad_categories_file_changes_nothing(
+    fresh_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str
+) -> None:
+    # A good category first: it must not be imported either, the whole file is checked before writing.
+    good = '{"slug": "fiction", "name": "Fiction"}'
+    path = tmp_path / "categories.json"
+    if content is not None:
+        path.write_text(content.replace("[", f"[{good}, ", 1) if content.startswith("[{") else content)
+    assert main(["categories", "import", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Nothing was imported." in err
+    assert read_categories(fresh_db) == ()
+    assert fresh_db.activity_log.count_documents({}) == 0

@@ -51,3 +51,40 @@ def test_owner_edits_a_price_and_the_shop_shows_it(
     assert services.db.products.find_one({"_id": product["_id"]})["price"] == Decimal("14.75")
     entry = services.db.activity_log.find_one({"action": "product.update"})
     assert entry["owner"] == "owner@example.com" and entry["after"] == {"price": Decimal("14.75")}
+
+
+def test_owner_makes_a_category_orders_it_and_the_shop_shows_it(
+    page: Any, live_server: str, services: ShopServices
+) -> None:
+    from playwright.sync_api import expect
+
+    create_owner(services.db, "owner@example.com", "correct horse battery staple")
+    page.goto(live_server + "/admin/login?next=/admin/categories")
+    page.get_by_label("Email").fill("owner@example.com")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/admin/categories$"))
+
+    page.get_by_role("link", name="New category").click()
+    page.get_by_label("Name", exact=True).fill("Gift Boxes")
+    page.get_by_label("Web address").fill("gift boxes")
+    page.get_by_label("Jar").check()
+    page.get_by_label("Words that name this category").fill("gift, gifts, hamper")
+    page.get_by_role("button", name="Create category").click()
+    expect(page.get_by_role("alert")).to_contain_text("may hold only lowercase letters")  # typed as is, shown again
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Gift Boxes")
+    page.get_by_label("Web address").fill("gift-boxes")
+    page.get_by_role("button", name="Create category").click()
+    expect(page.get_by_role("status")).to_contain_text("The category was created")
+    expect(page.locator("#category-list tbody tr").last).to_contain_text("Gift Boxes")
+
+    # The arrows move it in place (htmx swaps the list), and the shop's navigation follows.
+    before = page.url
+    page.get_by_role("button", name="Move Gift Boxes up").click()
+    expect(page.locator("#category-list tbody tr").nth(3)).to_contain_text("Gift Boxes")
+    assert page.url == before  # swapped in place, not reloaded
+    page.goto(live_server + "/")
+    nav = page.get_by_role("navigation", name="Categories")
+    expect(nav.get_by_role("link")).to_have_text(
+        ["All products", "Coffee", "Tea", "Pantry & Treats", "Gift Boxes", "Beauty Cream"]
+    )

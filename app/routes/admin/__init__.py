@@ -1,14 +1,27 @@
-"""The owner's admin: sign-in, products, orders, reviews, inbox, inventory, analytics and the owner's chat."""
+"""The owner's admin: sign-in, products, categories, orders, reviews, inbox, inventory, analytics, chat."""
 
 from fastapi import APIRouter
 
-from app.routes.admin import account, analytics, auth, chat, dashboard, inbox, inventory, orders, products, reviews
+from app.routes.admin import (
+    account,
+    analytics,
+    auth,
+    categories,
+    chat,
+    dashboard,
+    inbox,
+    inventory,
+    orders,
+    products,
+    reviews,
+)
 
 routers: tuple[APIRouter, ...] = (
     auth.router,
     account.router,
     dashboard.router,
     products.router,
+    categories.router,
     orders.router,
     reviews.router,
     inbox.router,

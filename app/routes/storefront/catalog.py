@@ -147,7 +147,7 @@ def _product_page(
         *visitor,
         product.version,
         tuple(p.version for row in rows for p in row),
-        tuple((c.slug, c.count) for c in services.catalog.categories()),
+        tuple(services.catalog.categories()),  # the navigation: names and order too, which the owner edits
     )
     pages: PageCache = request.app.state.product_page_cache
 

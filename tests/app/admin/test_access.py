@@ -50,6 +50,7 @@ def _call(client: TestClient, method: str, path: str, **kwargs: Any) -> Any:
 def test_the_admin_has_routes_to_protect() -> None:
     paths = {path for _, path in ADMIN_ROUTES}
     assert {"/admin", "/admin/products", "/admin/orders/{order_id}/status", "/admin/logout"} <= paths
+    assert {"/admin/categories", "/admin/categories/{slug}/edit", "/admin/categories/{slug}/delete"} <= paths
     assert len(WRITE_ROUTES) >= 8
 
 
