@@ -21,8 +21,9 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from agent.guard import NameIndex
-from shop.catalog.snapshot import Product, tokenize
+from shop.catalog.snapshot import Product
 from shop.core.errors import ShopError
+from shop.core.text import tokenize
 from shop.discovery.keywords import STOPWORDS
 from shop.discovery.query import parse_query
 from shop.ordering.orders import normalize_order_id

@@ -18,8 +18,9 @@ from decimal import Decimal
 
 from bson import ObjectId
 
-from shop.catalog.snapshot import CatalogQuery, Product, normalize, tokenize
+from shop.catalog.snapshot import CatalogQuery, Product
 from shop.core.money import format_money
+from shop.core.text import normalize, tokenize
 from tools.context import ToolContext
 
 MAX_ITEMS = 4

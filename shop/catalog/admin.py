@@ -26,13 +26,14 @@ from pymongo.database import Database
 
 from shop.catalog.categories import Category, category_context, check_category
 from shop.catalog.media import LocalMedia
-from shop.catalog.snapshot import Catalog, Product, normalize
+from shop.catalog.snapshot import Catalog, Product
 from shop.core.activity import changed_fields, log_activity
 from shop.core.errors import Conflict, InvalidInput, NotFound
 from shop.core.money import to_money
 from shop.core.pagination import Page
 from shop.core.settings import Settings
 from shop.core.spreadsheets import safe_cell, unescape_cell
+from shop.core.text import normalize, slugify
 from shop.core.transactions import run_transaction
 from shop.core.validation import describe_errors, line, paragraph, parse_object_id
 
@@ -60,11 +61,6 @@ EDITABLE = (
     "description",
 )
 CSV_COLUMNS = ("id", *EDITABLE)
-
-
-def slugify(text: str) -> str:
-    """'Crème Brûlée Tea #2' -> 'creme-brulee-tea-2': stable, readable URLs."""
-    return re.sub(r"[^a-z0-9]+", "-", normalize(text)).strip("-")[:80].strip("-")
 
 
 def _no_bool(value: Any) -> Any:

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from demo.seed import DemoShop, build_demo_shop
-from demo.text import slugify
+from shop.core.text import slugify
 from tests.demo.sample_shop import NOW, sample_shop
 
 

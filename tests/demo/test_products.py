@@ -11,7 +11,7 @@ import pytest
 from bson import ObjectId
 
 from demo.seed import DemoShop
-from demo.text import slugify
+from shop.core.text import slugify
 from tests.demo.sample_shop import ATTRIBUTE_KEYS, TODAY, by_slug, sample_shop
 
 SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
