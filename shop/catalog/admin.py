@@ -35,7 +35,7 @@ from shop.core.settings import Settings
 from shop.core.spreadsheets import safe_cell, unescape_cell
 from shop.core.text import normalize, slugify
 from shop.core.transactions import run_transaction
-from shop.core.validation import describe_errors, line, paragraph, parse_object_id
+from shop.core.validation import describe_errors, line, paragraph, parse_object_id, reject_bool
 
 MAX_PRICE = Decimal("100000.00")
 MAX_STOCK = 1_000_000
@@ -43,6 +43,7 @@ MAX_BULK = 500
 MAX_CSV_BYTES = 2 * 1024 * 1024
 MAX_CSV_ROWS = 5000
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+NO_SUCH_PRODUCT = "That product does not exist."
 ATTRIBUTE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,39}$")
 
 # The fields an owner edits; the order is the CSV's column order after `id`.
@@ -61,12 +62,6 @@ EDITABLE = (
     "description",
 )
 CSV_COLUMNS = ("id", *EDITABLE)
-
-
-def _no_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("must be a whole number, not true/false")
-    return value
 
 
 def _price(value: Any) -> Decimal:
@@ -93,7 +88,7 @@ def _price(value: Any) -> Decimal:
 
 
 def _int_text(value: Any) -> Any:
-    value = _no_bool(value)
+    value = reject_bool(value)
     if isinstance(value, str):
         value = value.strip()
         if not re.fullmatch(r"[+-]?\d{1,9}", value):
@@ -348,9 +343,9 @@ class ProductAdmin:
 
     def get(self, product_id: str) -> dict[str, Any]:
         """The stored document (not the snapshot): the edit form must start from the latest values."""
-        doc = self.db.products.find_one({"_id": _oid(product_id)})
+        doc = self.db.products.find_one({"_id": parse_object_id(product_id, or_raise=NotFound(NO_SUCH_PRODUCT))})
         if doc is None:
-            raise NotFound("That product does not exist.")
+            raise NotFound(NO_SUCH_PRODUCT)
         return doc
 
     # --- single product writes ---------------------------------------------------------------
@@ -385,7 +380,7 @@ class ProductAdmin:
     ) -> dict[str, Any]:
         """Apply the form. Stock changes by (submitted - `stock_seen`), the value the form was opened
         with, so units sold meanwhile stay sold; without `stock_seen` the submitted stock is absolute."""
-        oid = _oid(product_id)
+        oid = parse_object_id(product_id, or_raise=NotFound(NO_SUCH_PRODUCT))
         fields = data.fields()
         if data.imageUrl:
             fields["imageUrl"] = data.imageUrl
@@ -394,7 +389,7 @@ class ProductAdmin:
         def work(session: ClientSession) -> dict[str, Any]:
             before = self.db.products.find_one({"_id": oid}, session=session)
             if before is None:
-                raise NotFound("That product does not exist.")
+                raise NotFound(NO_SUCH_PRODUCT)
             base = before["stock"] if stock_seen is None else stock_seen
             delta = data.stock - base
             after = self._apply(session, before, fields, delta, owner, "product.update")
@@ -411,13 +406,13 @@ class ProductAdmin:
         self._set_deleted(product_id, False, owner)
 
     def _set_deleted(self, product_id: str, deleted: bool, owner: str) -> None:
-        oid = _oid(product_id)
+        oid = parse_object_id(product_id, or_raise=NotFound(NO_SUCH_PRODUCT))
         now = datetime.now(UTC)
 
         def work(session: ClientSession) -> None:
             before = self.db.products.find_one({"_id": oid}, session=session)
             if before is None:
-                raise NotFound("That product does not exist.")
+                raise NotFound(NO_SUCH_PRODUCT)
             if (before.get("deletedAt") is not None) == deleted:
                 return
             value = now if deleted else None
@@ -437,12 +432,12 @@ class ProductAdmin:
         self._write(work)
 
     def set_image(self, product_id: str, url: str, *, owner: str) -> None:
-        oid = _oid(product_id)
+        oid = parse_object_id(product_id, or_raise=NotFound(NO_SUCH_PRODUCT))
 
         def work(session: ClientSession) -> None:
             before = self.db.products.find_one({"_id": oid}, {"imageUrl": 1}, session=session)
             if before is None:
-                raise NotFound("That product does not exist.")
+                raise NotFound(NO_SUCH_PRODUCT)
             self.db.products.update_one(
                 {"_id": oid}, {"$set": {"imageUrl": url, "updatedAt": datetime.now(UTC)}}, session=session
             )
@@ -504,7 +499,7 @@ class ProductAdmin:
         return self._bulk(product_ids, change, "product.bulk_stock", owner)
 
     def _bulk(self, product_ids: Iterable[str], change: Any, action: str, owner: str) -> int:
-        oids = list(dict.fromkeys(_oid(pid) for pid in product_ids))
+        oids = list(dict.fromkeys(parse_object_id(pid, or_raise=NotFound(NO_SUCH_PRODUCT)) for pid in product_ids))
         if not oids:
             raise InvalidInput("Select at least one product.", field="ids")
         if len(oids) > MAX_BULK:
@@ -672,10 +667,8 @@ class ProductAdmin:
         target: dict[str, Any] | None = None
         raw_id = row.get("id", "").strip()
         if raw_id:
-            try:
-                target = existing.get(parse_object_id(raw_id))
-            except ValueError:
-                raise InvalidInput(f"id {raw_id[:30]!r} is not a product id") from None
+            not_an_id = InvalidInput(f"id {raw_id[:30]!r} is not a product id")
+            target = existing.get(parse_object_id(raw_id, or_raise=not_an_id))
             if target is None:
                 raise InvalidInput(f"no product has the id {raw_id}")
         slug = (row.get("slug") or "").strip().lower() or slugify(row.get("name", ""))
@@ -793,13 +786,6 @@ class _ImportPlan:
     slug: str
     fields: dict[str, Any] = field(default_factory=dict)
     stock: int | None = None
-
-
-def _oid(product_id: str | ObjectId) -> ObjectId:
-    try:
-        return parse_object_id(product_id)
-    except ValueError:
-        raise NotFound("That product does not exist.") from None
 
 
 def _admin_matches(product: Product, query: ProductListQuery, low: int) -> bool:

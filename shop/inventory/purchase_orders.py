@@ -24,6 +24,7 @@ from shop.core.errors import InvalidInput
 from shop.core.settings import Settings
 from shop.core.spreadsheets import safe_cell
 from shop.core.text import slugify
+from shop.core.validation import is_object_id
 from shop.inventory.stock import InventoryRow, inventory_rows
 
 MAX_QUANTITY = 100_000
@@ -84,7 +85,7 @@ def parse_quantities(picks: Mapping[str, str]) -> dict[str, int]:
     """Form quantities (product id -> text) to whole numbers; blank or 0 drops the line."""
     chosen: dict[str, int] = {}
     for product_id, text in picks.items():
-        if not ObjectId.is_valid(product_id):
+        if not is_object_id(product_id):
             raise InvalidInput("The order names an unknown product.", field="quantity")
         value = str(text).strip()
         if not value:

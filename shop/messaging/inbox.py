@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import DESCENDING
 from pymongo.client_session import ClientSession
@@ -21,6 +20,9 @@ from shop.core.errors import NotFound
 from shop.core.pagination import Page
 from shop.core.transactions import run_transaction
 from shop.core.validation import parse_object_id
+
+NO_SUCH_MESSAGE = "That message does not exist."
+NO_SUCH_EMAIL = "That email does not exist."
 
 
 class InboxQuery(BaseModel):
@@ -79,12 +81,12 @@ def open_message_count(db: Database) -> int:
 
 
 def set_handled(db: Database, message_id: str, handled: bool, *, owner: str) -> ContactMessage:
-    oid = _oid(message_id, "message")
+    oid = parse_object_id(message_id, or_raise=NotFound(NO_SUCH_MESSAGE))
 
     def work(session: ClientSession) -> dict[str, Any]:
         doc = db.contact_messages.find_one({"_id": oid}, session=session)
         if doc is None:
-            raise NotFound("That message does not exist.")
+            raise NotFound(NO_SUCH_MESSAGE)
         if bool(doc.get("handled")) == handled:
             return doc
         now = datetime.now(UTC)
@@ -173,14 +175,7 @@ def outbox_kinds(db: Database) -> list[str]:
 
 
 def get_outbox_email(db: Database, email_id: str) -> OutboxEmail:
-    doc = db.outbox.find_one({"_id": _oid(email_id, "email")})
+    doc = db.outbox.find_one({"_id": parse_object_id(email_id, or_raise=NotFound(NO_SUCH_EMAIL))})
     if doc is None:
-        raise NotFound("That email does not exist.")
+        raise NotFound(NO_SUCH_EMAIL)
     return OutboxEmail.from_doc(doc)
-
-
-def _oid(value: str, what: str) -> ObjectId:
-    try:
-        return parse_object_id(value)
-    except ValueError:
-        raise NotFound(f"That {what} does not exist.") from None

@@ -25,6 +25,8 @@ from shop.core.pagination import Page
 from shop.core.transactions import run_transaction
 from shop.core.validation import parse_object_id
 
+NO_SUCH_REVIEW = "That review does not exist."
+
 
 def rating_aggregate(db: Database, product_id: ObjectId, *, session: ClientSession | None = None) -> tuple[float, int]:
     """(average rating rounded to 2 decimals, count) over the product's visible reviews.
@@ -110,19 +112,19 @@ class ReviewModeration:
         return Page(items, total, query.page, query.page_size)
 
     def get(self, review_id: str) -> AdminReview:
-        doc = self.db.reviews.find_one({"_id": _oid(review_id)})
+        doc = self.db.reviews.find_one({"_id": parse_object_id(review_id, or_raise=NotFound(NO_SUCH_REVIEW))})
         if doc is None:
-            raise NotFound("That review does not exist.")
+            raise NotFound(NO_SUCH_REVIEW)
         return self._view(doc)
 
     def set_hidden(self, review_id: str, hidden: bool, *, owner: str) -> AdminReview:
         """Hide or show a review and recompute its product's rating, in one transaction."""
-        oid = _oid(review_id)
+        oid = parse_object_id(review_id, or_raise=NotFound(NO_SUCH_REVIEW))
 
         def work(session: ClientSession) -> dict[str, Any]:
             review = self.db.reviews.find_one({"_id": oid}, session=session)
             if review is None:
-                raise NotFound("That review does not exist.")
+                raise NotFound(NO_SUCH_REVIEW)
             was_hidden = bool(review.get("hidden"))
             if was_hidden == hidden:
                 return review
@@ -167,10 +169,3 @@ class ReviewModeration:
             hidden=bool(doc.get("hidden")),
             created_at=doc["createdAt"],
         )
-
-
-def _oid(value: str) -> ObjectId:
-    try:
-        return parse_object_id(value)
-    except ValueError:
-        raise NotFound("That review does not exist.") from None
