@@ -33,7 +33,3 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
         # chunk: the default 120 s gap limit between chunks is too short on a busy 2-core machine.
         stream_chunk_timeout=settings.chat_timeout_seconds,
     )
-
-
-def describe_endpoint(settings: Settings) -> str:
-    return f"{settings.llm_model} at {settings.llm_base_url or 'https://api.openai.com/v1'}"

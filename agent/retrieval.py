@@ -415,13 +415,6 @@ def focus(message: str) -> str:
     return " ".join(kept) or message
 
 
-def _safe(run: Any) -> str:
-    try:
-        return run()
-    except ShopError as exc:
-        return exc.message
-
-
 def as_messages(lookups: list[Lookup]) -> list[BaseMessage]:
     """Each lookup as an assistant tool call followed by its result."""
     messages: list[BaseMessage] = []

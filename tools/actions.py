@@ -290,8 +290,7 @@ def _cancel(services: ShopServices, action: PendingAction) -> ActionOutcome:
 
 
 def _wish(services: ShopServices, conversation: Conversation, action: PendingAction) -> ActionOutcome:
-    wishlist = getattr(services, "wishlist", None)
-    if wishlist is None or conversation.cart_id is None:
+    if conversation.cart_id is None:
         return ActionOutcome("The wishlist is not available.", False)
-    wishlist.add(conversation.cart_id, action.payload["productId"])  # idempotent: a second yes changes nothing
+    services.wishlist.add(conversation.cart_id, action.payload["productId"])  # idempotent: a second yes changes nothing
     return ActionOutcome(f"{action.summary['name']} is on your wishlist.", True)

@@ -272,4 +272,3 @@ DELETE_CLAIMS = (
     r"\b(?:done|deleted|removed|wiped|erased|hecho|borrad[oa]s?|eliminad[oa]s?|fait|supprimée?s?|"
     r"erledigt|gelöscht|fatto|eliminat[io]|cancellat[io]|feito|apagad[oa]s?|excluíd[oa]s?|removid[oa]s?)\b"
 )
-YES = {"en": "yes", "es": "sí", "fr": "oui", "de": "ja", "it": "sì", "pt": "sim"}

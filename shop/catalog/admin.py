@@ -431,29 +431,6 @@ class ProductAdmin:
 
         self._write(work)
 
-    def set_image(self, product_id: str, url: str, *, owner: str) -> None:
-        oid = parse_object_id(product_id, or_raise=NotFound(NO_SUCH_PRODUCT))
-
-        def work(session: ClientSession) -> None:
-            before = self.db.products.find_one({"_id": oid}, {"imageUrl": 1}, session=session)
-            if before is None:
-                raise NotFound(NO_SUCH_PRODUCT)
-            self.db.products.update_one(
-                {"_id": oid}, {"$set": {"imageUrl": url, "updatedAt": datetime.now(UTC)}}, session=session
-            )
-            log_activity(
-                self.db,
-                owner,
-                "product.image",
-                "product",
-                oid,
-                {"imageUrl": before.get("imageUrl")},
-                {"imageUrl": url},
-                session=session,
-            )
-
-        self._write(work)
-
     # --- bulk actions ------------------------------------------------------------------------
     def bulk_price(
         self, product_ids: Iterable[str], *, mode: Literal["percent", "amount"], value: Decimal, owner: str

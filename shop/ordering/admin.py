@@ -88,15 +88,11 @@ class AdminOrder:
     order: OrderView
     history: list[StatusChange]
 
-    @property
-    def next_statuses(self) -> tuple[str, ...]:
-        return TRANSITIONS.get(self.order.status, ())
-
 
 class OrderAdmin(OrderWriter):
     def _zone(self) -> ZoneInfo:
         try:
-            return ZoneInfo(getattr(self.settings, "shop_timezone", "UTC") or "UTC")
+            return ZoneInfo(self.settings.shop_timezone or "UTC")
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo("UTC")
 
