@@ -18,8 +18,9 @@ from fastapi.testclient import TestClient
 from pymongo.database import Database
 
 from shop.backoffice import analytics
-from shop.catalog.admin import ProductAdmin, ProductInvalid, validate_product
+from shop.catalog.admin import ProductAdmin
 from shop.catalog.categories import Category, save_categories
+from shop.catalog.product_input import ProductInvalid, validate_product
 from shop.catalog.snapshot import CatalogQuery
 from shop.inventory.stock import inventory_rows
 from shop.services import ShopServices

@@ -16,18 +16,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.admin_ui import clean_params, render_admin
 from app.deps import CsrfChecked, CurrentOwner, FormText, ProductForm, Services, safe_next
 from app.templating import wants_fragment
-from shop.catalog.admin import (
-    ADMIN_SORTS,
-    EDITABLE,
-    MAX_CSV_BYTES,
-    CsvImportError,
-    ProductInput,
-    ProductInvalid,
-    product_form_values,
-    validate_list_query,
-    validate_product,
-)
+from shop.catalog.admin import ADMIN_SORTS, validate_list_query
 from shop.catalog.media import MAX_IMAGE_BYTES, check_image, media_store
+from shop.catalog.product_csv import MAX_CSV_BYTES, CsvImportError
+from shop.catalog.product_input import EDITABLE, ProductInput, ProductInvalid, product_form_values, validate_product
 from shop.core.activity import recent_activity
 from shop.core.errors import InvalidInput, ShopError
 from shop.services import ShopServices
