@@ -1,7 +1,7 @@
 """The chat model: langchain-openai's ChatOpenAI against any OpenAI-compatible endpoint.
 
 One code path for the embedded local model and a hosted one: only the base URL, key and model name
-differ (shop/settings.py decides them). No retries against the local server: it runs one generation
+differ (shop/core/settings.py decides them). No retries against the local server: it runs one generation
 at a time, and a retry would queue behind the request that timed out.
 """
 

@@ -155,7 +155,8 @@ def prepare_cancel(services: ShopServices, order_id: str, email: str) -> Pending
 
 
 def prepare_wishlist(services: ShopServices, product: Product) -> PendingAction:
-    """Adding to the wishlist is a write too (DESIGN.md): it waits for the customer's yes like an order."""
+    """Adding to the wishlist is a write too (orders, cancellations and wishlist changes all need an
+    explicit yes in the chat): it waits for the customer's yes like an order."""
     return PendingAction(
         id=new_action_id(),
         kind=WISHLIST_ADD,

@@ -1,9 +1,9 @@
 """The owner's tools: stock, demand forecasts, reorder advice and sales. Reads only.
 
 Every number comes from the same modules as the admin dashboard: forecasts and reorder advice from
-shop/forecasting.py (the one implementation, so the chat and the dashboard never disagree), sales from
-shop/analytics.py, stock rows from shop/inventory.py. These tools sit in OWNER_TOOLS only; a customer's
-agent is built without them, so no customer message can reach them.
+shop/inventory/forecasting/ (the one implementation, so the chat and the dashboard never disagree),
+sales from shop/backoffice/analytics.py, stock rows from shop/inventory/stock.py. These tools sit in
+OWNER_TOOLS only; a customer's agent is built without them, so no customer message can reach them.
 """
 
 from __future__ import annotations
