@@ -54,6 +54,7 @@ from bench.agent_eval.model import (
     ShopState,
     SoldOut,
     TurnContext,
+    fill_slots,
 )
 from bench.agent_eval.policy import PolicyFacts
 from bench.agent_eval.scenarios import generate, select
@@ -235,13 +236,6 @@ def staged(services: ShopServices, conversation: Conversation, key: str) -> Iter
 # --------------------------------------------------------------------------------------------------
 
 
-class _Keep(dict[str, str]):
-    """Fills the set-up's slots ({order_id}) and leaves any other brace in a message as it is."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 @dataclass
 class TurnResult:
     message: str
@@ -338,7 +332,7 @@ async def run_conversation(
     try:
         with staged(services, conversation, key) as values:
             for index, turn in enumerate(conversation.turns):
-                message = turn.say.format_map(_Keep({k: v for k, v in values.items() if isinstance(v, str)}))
+                message = fill_slots(turn.say, {k: v for k, v in values.items() if isinstance(v, str)})
                 before = await asyncio.to_thread(capture, services, key, conversation.role)
                 since = datetime.now(UTC) - timedelta(seconds=1)
                 _, observed = await stream_turn(agent, conversation, key, message)
@@ -560,8 +554,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the selected conversations and counts, run nothing")
     args = parser.parse_args(argv)
 
-    from bench.agent_common import demo_shop, endpoint_alive
-    from shop.core.settings import Settings
+    from bench.agent_common import chat_endpoint, demo_shop
 
     only = [x for x in (args.only or "").split(",") if x]
     if args.list:
@@ -573,30 +566,19 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(counts(chosen), indent=2))
         return 0
 
-    overrides: dict[str, Any] = {}
-    if args.base_url:
-        overrides["openai_base_url"] = args.base_url
-    if args.model:
-        overrides["openai_model"] = args.model
-    probe = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
-    key = probe.openai_api_key.get_secret_value() if probe.openai_api_key else None
-    base = probe.llm_base_url or "https://api.openai.com/v1"
-    if not endpoint_alive(base, key):
-        print(
-            f"No OpenAI-compatible endpoint answers at {base}; start `python -m agent.local_llm` first.",
-            file=sys.stderr,
-        )
+    endpoint = chat_endpoint(args.base_url, args.model)
+    if endpoint is None:
         return 2
 
-    print(f"Seeding a throwaway demo shop for {probe.llm_model} at {base} ...", file=sys.stderr)
-    with demo_shop(orders=True, semantic=not args.no_semantic, **overrides) as services:
+    print(f"Seeding a throwaway demo shop for {endpoint.model} at {endpoint.base_url} ...", file=sys.stderr)
+    with demo_shop(orders=True, semantic=not args.no_semantic, **endpoint.overrides) as services:
         facts = facts_for(services)
         everything = generate(facts.catalog, seed=args.seed, draws=args.draws)
         chosen = select(everything, split=args.split, only=only, limit=args.limit)
         print(f"Running {len(chosen)} conversations x {args.repeat} ({args.split}) ...", file=sys.stderr)
         results = asyncio.run(run_all(services, chosen, repeat=args.repeat, facts=facts))
     summary = summarize(results)
-    summary["model"], summary["base_url"], summary["split"] = probe.llm_model, base, args.split
+    summary["model"], summary["base_url"], summary["split"] = endpoint.model, endpoint.base_url, args.split
     summary["seed"], summary["draws"] = args.seed, args.draws
     print_report(summary)
     if args.json:

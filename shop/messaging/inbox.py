@@ -11,13 +11,12 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from pymongo import DESCENDING
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from shop.core.activity import log_activity
 from shop.core.errors import NotFound
-from shop.core.pagination import Page
+from shop.core.pagination import Page, newest_page
 from shop.core.transactions import run_transaction
 from shop.core.validation import parse_object_id
 
@@ -66,14 +65,7 @@ def list_messages(db: Database, query: InboxQuery) -> Page[ContactMessage]:
         filters["handled"] = {"$ne": True}
     elif query.show == "handled":
         filters["handled"] = True
-    total = db.contact_messages.count_documents(filters)
-    cursor = (
-        db.contact_messages.find(filters)
-        .sort("createdAt", DESCENDING)
-        .skip((query.page - 1) * query.page_size)
-        .limit(query.page_size)
-    )
-    return Page([ContactMessage.from_doc(doc) for doc in cursor], total, query.page, query.page_size)
+    return newest_page(db.contact_messages, filters, query.page, query.page_size).map(ContactMessage.from_doc)
 
 
 def open_message_count(db: Database) -> int:
@@ -160,14 +152,8 @@ def list_outbox(db: Database, query: OutboxQuery) -> Page[OutboxEmail]:
         filters["kind"] = query.kind
     if query.to:
         filters["to"] = query.to.strip().lower()
-    total = db.outbox.count_documents(filters)
-    cursor = (
-        db.outbox.find(filters, {"html": 0})
-        .sort("createdAt", DESCENDING)
-        .skip((query.page - 1) * query.page_size)
-        .limit(query.page_size)
-    )
-    return Page([OutboxEmail.from_doc(doc) for doc in cursor], total, query.page, query.page_size)
+    found = newest_page(db.outbox, filters, query.page, query.page_size, projection={"html": 0})
+    return found.map(OutboxEmail.from_doc)
 
 
 def outbox_kinds(db: Database) -> list[str]:

@@ -18,12 +18,12 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 
 from shop.core.activity import log_activity
 from shop.core.errors import Conflict, InvalidInput, NotFound
-from shop.core.pagination import Page
+from shop.core.pagination import Page, newest_page
 from shop.core.transactions import run_transaction
 from shop.core.validation import line
 from shop.messaging.mail import Email, render
@@ -121,14 +121,7 @@ class OrderAdmin(OrderWriter):
                 filters["_id"] = order_id
             else:
                 filters["email"] = text.lower()
-        total = self.db.orders.count_documents(filters)
-        cursor = (
-            self.db.orders.find(filters)
-            .sort("createdAt", DESCENDING)
-            .skip((query.page - 1) * query.page_size)
-            .limit(query.page_size)
-        )
-        return Page([OrderView.from_doc(doc) for doc in cursor], total, query.page, query.page_size)
+        return newest_page(self.db.orders, filters, query.page, query.page_size).map(OrderView.from_doc)
 
     def get(self, order_id: str) -> AdminOrder:
         normalized = normalize_order_id(order_id)

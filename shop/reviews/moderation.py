@@ -14,14 +14,13 @@ from typing import Any, Literal
 
 from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field
-from pymongo import DESCENDING
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from shop.catalog.snapshot import Catalog
 from shop.core.activity import log_activity
 from shop.core.errors import NotFound
-from shop.core.pagination import Page
+from shop.core.pagination import Page, newest_page
 from shop.core.transactions import run_transaction
 from shop.core.validation import parse_object_id
 
@@ -93,23 +92,15 @@ class ReviewModeration:
             filters["rating"] = query.rating
         if query.product:
             filters["productId"] = ObjectId(query.product)
-        total = self.db.reviews.count_documents(filters)
-        cursor = (
-            self.db.reviews.find(filters)
-            .sort("createdAt", DESCENDING)
-            .skip((query.page - 1) * query.page_size)
-            .limit(query.page_size)
-        )
-        docs = list(cursor)
+        found = newest_page(self.db.reviews, filters, query.page, query.page_size)
         # One read for the names of the products on this page (not one lookup per review).
         products = {
             p["_id"]: p
             for p in self.db.products.find(
-                {"_id": {"$in": list({d["productId"] for d in docs})}}, {"name": 1, "slug": 1, "deletedAt": 1}
+                {"_id": {"$in": list({d["productId"] for d in found.items})}}, {"name": 1, "slug": 1, "deletedAt": 1}
             )
         }
-        items = [self._view(doc, products.get(doc["productId"])) for doc in docs]
-        return Page(items, total, query.page, query.page_size)
+        return found.map(lambda doc: self._view(doc, products.get(doc["productId"])))
 
     def get(self, review_id: str) -> AdminReview:
         doc = self.db.reviews.find_one({"_id": parse_object_id(review_id, or_raise=NotFound(NO_SUCH_REVIEW))})
