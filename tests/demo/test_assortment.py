@@ -9,7 +9,7 @@ import pytest
 
 from demo.seed import DemoShop, build_demo_shop
 from shop.core.text import slugify
-from tests.demo.sample_shop import NOW, sample_shop
+from tests.support.sample_shop import NOW, sample_shop
 
 
 @pytest.fixture

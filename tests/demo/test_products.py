@@ -12,7 +12,7 @@ from bson import ObjectId
 
 from demo.seed import DemoShop
 from shop.core.text import slugify
-from tests.demo.sample_shop import ATTRIBUTE_KEYS, TODAY, by_slug, sample_shop
+from tests.support.sample_shop import ATTRIBUTE_KEYS, TODAY, by_slug, sample_shop
 
 SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 PRODUCT_KEYS = {
