@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.agent_common import chat_endpoint, demo_shop
 from bench.agent_eval.model import Conversation
-from bench.agent_eval.runner import percentile, stream_turn
+from bench.agent_eval.runner import percentile, ready_agent, stream_turn
 from bench.agent_eval.scenarios import generate, select
 from shop.services import ShopServices
 
@@ -113,11 +113,7 @@ async def measure(
     services: ShopServices, conversations: list[Conversation], concurrency: int, *, model: Any = None
 ) -> dict[str, Any]:
     """Both phases with one agent (`model`: a chat model to use instead of the configured one)."""
-    from agent.service import ChatAgent
-
-    agent = ChatAgent(services, model=model)
-    if model is None:
-        await asyncio.to_thread(agent.warm_up)  # as the app does at start-up; not part of any turn
+    agent = await ready_agent(services, model)
     alone, alone_s = await phase(agent, conversations, 1)
     together, together_s = await phase(agent, conversations, concurrency)
     return {

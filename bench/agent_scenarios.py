@@ -39,6 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.agent_common import chat_endpoint, demo_shop
+from bench.agent_eval.runner import ready_agent
 from shop.conversations.store import new_key
 from shop.ordering.orders import OrderRequest
 from shop.services import ShopServices
@@ -447,14 +448,7 @@ def summarize(results: list[ScenarioResult]) -> dict[str, Any]:
 async def run(
     services: ShopServices, scenarios: list[Scenario], *, model: Any = None, progress: bool = True
 ) -> list[ScenarioResult]:
-    from agent.service import ChatAgent
-
-    agent = ChatAgent(services, model=model)
-    if model is None:
-        started = time.perf_counter()
-        await asyncio.to_thread(agent.warm_up)  # as the app does at start-up; not part of any turn
-        if progress:
-            print(f"warm-up: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    agent = await ready_agent(services, model, progress=progress)
     results = []
     for scenario in scenarios:
         result = await run_scenario(agent, services, scenario)

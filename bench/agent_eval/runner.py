@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 
@@ -59,6 +59,9 @@ from bench.agent_eval.model import (
 from bench.agent_eval.policy import PolicyFacts
 from bench.agent_eval.scenarios import generate, select
 from shop.services import ShopServices
+
+if TYPE_CHECKING:
+    from agent.service import ChatAgent
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EARLY_EVENTS = frozenset({"status", "cards", "card", "products"})
@@ -366,6 +369,20 @@ async def run_conversation(
     return result
 
 
+async def ready_agent(services: ShopServices, model: Any = None, *, progress: bool = False) -> ChatAgent:
+    """The agent as the app runs it, warmed up as the app does at start-up so no turn pays for that;
+    `model` is a chat model to use instead of the configured one (then there is nothing to warm)."""
+    from agent.service import ChatAgent
+
+    agent = ChatAgent(services, model=model)
+    if model is None:
+        started = time.perf_counter()
+        await asyncio.to_thread(agent.warm_up)
+        if progress:
+            print(f"warm-up: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return agent
+
+
 async def run_all(
     services: ShopServices,
     conversations: Sequence[Conversation],
@@ -376,14 +393,7 @@ async def run_all(
     progress: bool = True,
 ) -> list[RunResult]:
     """Every conversation `repeat` times (one after another, each from a fresh key and set-up)."""
-    from agent.service import ChatAgent
-
-    agent = ChatAgent(services, model=model)
-    if model is None:
-        started = time.perf_counter()
-        await asyncio.to_thread(agent.warm_up)  # as the app does at start-up; not part of any turn
-        if progress:
-            print(f"warm-up: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    agent = await ready_agent(services, model, progress=progress)
     facts = facts or facts_for(services)
     results = []
     for conversation in conversations:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field
 from pymongo import DESCENDING
 from pymongo.collection import Collection
 
@@ -30,6 +31,16 @@ class Page(Generic[T]):
     def map(self, convert: Callable[[T], U]) -> Page[U]:
         """The same page with each item converted (a stored document into what the page shows)."""
         return Page([convert(item) for item in self.items], self.total, self.page, self.page_size)
+
+
+class ListQuery(BaseModel):
+    """The page of an admin list (orders, reviews, messages, emails) that its URL asks for; each list
+    adds its filters. Unknown parameters are ignored, so an old bookmark still opens the list."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    page: int = Field(default=1, ge=1, le=100000)
+    page_size: int = Field(default=50, ge=1, le=200)
 
 
 def newest_page(

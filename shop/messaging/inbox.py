@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from shop.core.activity import log_activity
 from shop.core.errors import NotFound
-from shop.core.pagination import Page, newest_page
+from shop.core.pagination import ListQuery, Page, newest_page
 from shop.core.transactions import run_transaction
 from shop.core.validation import parse_object_id
 
@@ -24,11 +24,8 @@ NO_SUCH_MESSAGE = "That message does not exist."
 NO_SUCH_EMAIL = "That email does not exist."
 
 
-class InboxQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class InboxQuery(ListQuery):
     show: Literal["open", "handled", "all"] = "open"
-    page: int = Field(default=1, ge=1, le=100000)
     page_size: int = Field(default=30, ge=1, le=200)
 
 
@@ -99,14 +96,10 @@ def set_handled(db: Database, message_id: str, handled: bool, *, owner: str) -> 
     return ContactMessage.from_doc(run_transaction(db, work))
 
 
-class OutboxQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class OutboxQuery(ListQuery):
     status: Literal["stored", "queued", "sent", "failed"] | None = None
     kind: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$")
     to: str | None = Field(default=None, max_length=254, pattern=r"^[^$].*$")
-    page: int = Field(default=1, ge=1, le=100000)
-    page_size: int = Field(default=50, ge=1, le=200)
 
 
 @dataclass(frozen=True)

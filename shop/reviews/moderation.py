@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from bson import ObjectId
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from shop.catalog.snapshot import Catalog
 from shop.core.activity import log_activity
 from shop.core.errors import NotFound
-from shop.core.pagination import Page, newest_page
+from shop.core.pagination import ListQuery, Page, newest_page
 from shop.core.transactions import run_transaction
 from shop.core.validation import parse_object_id
 
@@ -54,14 +54,10 @@ def refresh_product_rating(
     return rating, count
 
 
-class ReviewListQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ReviewListQuery(ListQuery):
     visibility: Literal["all", "visible", "hidden"] = "all"
     rating: int | None = Field(default=None, ge=1, le=5)
     product: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{24}$")
-    page: int = Field(default=1, ge=1, le=100000)
-    page_size: int = Field(default=50, ge=1, le=200)
 
 
 @dataclass(frozen=True)
