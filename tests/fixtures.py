@@ -46,6 +46,7 @@ from shop.discovery.index_sync import ProductIndex
 from shop.services import ShopServices
 from tests.support.admin_login import OWNER_EMAIL, OWNER_PASSWORD, OwnerAccount, login, session_csrf
 from tests.support.chat import Chat
+from tests.support.databases import drop_test_database
 from tests.support.products import make_product
 from tests.support.small_shop import SHOP
 from tools.context import ToolContext
@@ -87,10 +88,7 @@ def db(mongo_client: MongoClient) -> Iterator[Database]:
     test_db = database(mongo_client, name)
     save_categories(test_db, DEMO_CATEGORIES)
     yield test_db
-    # SecantusDB drops a large collection slowly (~6 ms per document) but empties it fast.
-    for collection in test_db.list_collection_names():
-        test_db[collection].delete_many({})
-    mongo_client.drop_database(name)
+    drop_test_database(mongo_client, name)
 
 
 # --- the shop and its app ------------------------------------------------------------------------
@@ -277,9 +275,7 @@ def demo_view(mongo_client: MongoClient) -> Iterator[CatalogView]:
     try:
         yield CatalogView(Catalog(bench_db, refresh_seconds=0).all())
     finally:
-        for collection in bench_db.list_collection_names():
-            bench_db[collection].delete_many({})
-        mongo_client.drop_database(bench_db.name)
+        drop_test_database(mongo_client, bench_db.name)
 
 
 # --- the local LLM (tests marked llm) ------------------------------------------------------------
