@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from shop.catalog.snapshot import Catalog, normalize
+from shop.catalog.snapshot import Catalog
+from shop.core.text import tokenize
 from tools.context import TurnRecord
 
 _MONEY = re.compile(
@@ -32,7 +33,6 @@ _MONEY = re.compile(
     r"|\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?\s?(?:dollars?|usd|bucks)\b",
     re.IGNORECASE,
 )
-_WORDS = re.compile(r"[a-z0-9%]+")
 _ORDER_ID = re.compile(r"\bORD-[A-Z0-9]{4,}\b", re.IGNORECASE)
 # "Your order has been placed", "I've cancelled it": things only code may say (after a confirmation).
 _ORDER_CLAIM = re.compile(
@@ -63,10 +63,6 @@ def amounts_in(text: str) -> list[Decimal]:
     return found
 
 
-def _tokens(text: str) -> list[str]:
-    return _WORDS.findall(normalize(text))
-
-
 class NameIndex:
     """Catalog product names by their first word, rebuilt only when the catalog's version moves."""
 
@@ -84,7 +80,7 @@ class NameIndex:
         with self._lock:
             index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
             for product in self.catalog.all():
-                words = tuple(_tokens(product.name))
+                words = tuple(tokenize(product.name))
                 if words:
                     index.setdefault(words[0], []).append((words, product.id))
             for entries in index.values():
@@ -95,7 +91,7 @@ class NameIndex:
     def mentions(self, text: str) -> list[str]:
         """Ids of the catalog products named in `text`, longest names first, non-overlapping."""
         index = self._current()
-        words = _tokens(text)
+        words = tokenize(text)
         found: list[str] = []
         i = 0
         while i < len(words):

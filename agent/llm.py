@@ -1,7 +1,7 @@
 """The chat model: langchain-openai's ChatOpenAI against any OpenAI-compatible endpoint.
 
 One code path for the embedded local model and a hosted one: only the base URL, key and model name
-differ (shop/settings.py decides them). No retries against the local server: it runs one generation
+differ (shop/core/settings.py decides them). No retries against the local server: it runs one generation
 at a time, and a retry would queue behind the request that timed out.
 """
 
@@ -33,7 +33,3 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
         # chunk: the default 120 s gap limit between chunks is too short on a busy 2-core machine.
         stream_chunk_timeout=settings.chat_timeout_seconds,
     )
-
-
-def describe_endpoint(settings: Settings) -> str:
-    return f"{settings.llm_model} at {settings.llm_base_url or 'https://api.openai.com/v1'}"

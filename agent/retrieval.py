@@ -21,8 +21,9 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from agent.guard import NameIndex
-from shop.catalog.snapshot import Product, tokenize
+from shop.catalog.snapshot import Product
 from shop.core.errors import ShopError
+from shop.core.text import tokenize
 from shop.discovery.keywords import STOPWORDS
 from shop.discovery.query import parse_query
 from shop.ordering.orders import normalize_order_id
@@ -412,13 +413,6 @@ def focus(message: str) -> str:
     """The message without chat filler ("add two X to my cart please" -> "X"), prices and filters kept."""
     kept = [w for w in message.split() if " ".join(tokenize(w)) not in _FILLER]
     return " ".join(kept) or message
-
-
-def _safe(run: Any) -> str:
-    try:
-        return run()
-    except ShopError as exc:
-        return exc.message
 
 
 def as_messages(lookups: list[Lookup]) -> list[BaseMessage]:

@@ -679,11 +679,9 @@ def _text(content: Any) -> str:
 
 
 def _is_connection_error(exc: BaseException) -> bool:
-    try:
-        import httpx
-        import openai
-    except ImportError:  # pragma: no cover
-        return False
+    import httpx
+    import openai
+
     kinds: tuple[type[BaseException], ...] = (
         openai.APIConnectionError,
         openai.APITimeoutError,

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 
 from app.templating import templates
 
@@ -49,6 +49,13 @@ NOTICES: dict[str, str] = {
     "category-moved": "The category was moved. The shop's navigation shows the new order.",
     "category-deleted": "The category was deleted.",
 }
+
+
+def redirect_with_notice(back: str, notice: str, **params: Any) -> RedirectResponse:
+    """After a write: a 303 to `back` (the route's own path, or a return_to checked by safe_next) with
+    ?notice=<one of NOTICES> and any `params` added to its query."""
+    separator = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{separator}{urlencode({'notice': notice, **params})}", status_code=303)
 
 
 def clean_params(request: Request, *, exclude: tuple[str, ...] = ("notice",)) -> dict[str, str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from markupsafe import Markup, escape
@@ -66,27 +66,19 @@ def plain_number(value: float) -> str:
 
 @dataclass
 class _Frame:
-    """Plot area and scales shared by the chart kinds."""
+    """Plot area (the chart inside its margins) and the y scale shared by the chart kinds."""
 
     width: int
     height: int
     y_ticks: list[float]
+    left: float = field(init=False, default=MARGIN_LEFT)
+    top: float = field(init=False, default=MARGIN_TOP)
+    right: float = field(init=False)
+    bottom: float = field(init=False)
 
-    @property
-    def left(self) -> float:
-        return MARGIN_LEFT
-
-    @property
-    def right(self) -> float:
-        return self.width - MARGIN_RIGHT
-
-    @property
-    def top(self) -> float:
-        return MARGIN_TOP
-
-    @property
-    def bottom(self) -> float:
-        return self.height - MARGIN_BOTTOM
+    def __post_init__(self) -> None:
+        self.right = self.width - MARGIN_RIGHT
+        self.bottom = self.height - MARGIN_BOTTOM
 
     def y(self, value: float) -> float:
         low, high = self.y_ticks[0], self.y_ticks[-1]

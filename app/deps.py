@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Form, HTTPException, Request
 
 from agent.service import ChatAgent
-from app.templating import is_htmx
+from app.templating import current_path, is_htmx
 from shop.backoffice.owners import Owner, csrf_matches, get_session
 from shop.catalog.category_admin import CATEGORY_FORM_KEYS
 from shop.services import ShopServices
@@ -68,7 +68,7 @@ def require_owner(request: Request, services: Services) -> Owner:
     if session is None:
         login = LOGIN_PATH
         if request.method == "GET":
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            target = current_path(request)
             login += "?next=" + quote(safe_next(target), safe="/")
         if _wants_html(request):
             raise HTTPException(status_code=303, detail="Please sign in.", headers={"Location": login})

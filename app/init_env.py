@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.embedded_mongo import port_in_use
 from shop.core.settings import PROJECT_ROOT
+from shop.core.text import slugify
 
 EXAMPLE = PROJECT_ROOT / ".env.example"
 _LINE = re.compile(r"^(?P<key>[A-Z][A-Z0-9_]*)=(?P<value>.*)$")
@@ -94,9 +94,7 @@ def _quote(value: str) -> str:
 
 def slugify_db(name: str) -> str:
     """A MongoDB database name from a shop name: "Green Leaf Tea" -> "green_leaf_tea"."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9]+", "_", plain).strip("_")[:38]
-    return slug or "shop"
+    return slugify(name, separator="_", max_length=38) or "shop"
 
 
 def free_port_from(start: int, taken: set[int] | None = None) -> int:

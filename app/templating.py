@@ -101,12 +101,17 @@ class ProductCardCache:
 def cached_product_card(context: Context, product: Product, heading: str = "h3") -> Markup:
     """A product card from the cache of the app answering the request."""
     request: Request = context["request"]
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    here = current_path(request)
     cards: ProductCardCache = request.app.state.product_cards
     return cards.render(product, heading, product.id in context.get("wishlist_ids", ()), here)
 
 
 templates.env.globals["cached_product_card"] = cached_product_card
+
+
+def current_path(request: Request) -> str:
+    """The path and query of this request: where a form or link on the page comes back to."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
 def is_htmx(request: Request) -> bool:

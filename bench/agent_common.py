@@ -1,5 +1,5 @@
-"""Shared set-up for the agent benches: a throwaway embedded database with the demo shop, and a check
-that an OpenAI-compatible endpoint answers.
+"""Shared set-up for the agent benches: a throwaway embedded database with the demo shop, and the chat
+endpoint the benches talk to, checked to answer before anything is seeded.
 
 Each bench starts its own SecantusDB in a temporary folder (never the shop's var/ data) so it can run
 beside a running shop and leaves nothing behind.
@@ -14,7 +14,9 @@ import tempfile
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -74,6 +76,35 @@ def demo_shop(
         finally:
             client.close()
             server.stop()
+
+
+@dataclass(frozen=True)
+class ChatEndpoint:
+    """The chat model a bench talks to: `overrides` are the settings that name it (for demo_shop)."""
+
+    overrides: dict[str, Any]
+    model: str
+    base_url: str
+
+
+def chat_endpoint(base_url: str | None, model: str | None) -> ChatEndpoint | None:
+    """The endpoint of the --base-url / --model options (else the settings' default, the embedded local
+    model), or None after saying on stderr that nothing answers there."""
+    overrides: dict[str, Any] = {}
+    if base_url:
+        overrides["openai_base_url"] = base_url
+    if model:
+        overrides["openai_model"] = model
+    probe = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+    key = probe.openai_api_key.get_secret_value() if probe.openai_api_key else None
+    base = probe.llm_base_url or "https://api.openai.com/v1"
+    if not endpoint_alive(base, key):
+        print(
+            f"No OpenAI-compatible endpoint answers at {base}; start `python -m agent.local_llm` first.",
+            file=sys.stderr,
+        )
+        return None
+    return ChatEndpoint(overrides, probe.llm_model, base)
 
 
 def endpoint_alive(base_url: str, api_key: str | None = None, timeout: float = 3.0) -> bool:

@@ -39,9 +39,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.agent_common import demo_shop, endpoint_alive
+from bench.agent_common import chat_endpoint, demo_shop
 from bench.agent_eval.model import Conversation
-from bench.agent_eval.runner import percentile, stream_turn
+from bench.agent_eval.runner import percentile, ready_agent, stream_turn
 from bench.agent_eval.scenarios import generate, select
 from shop.services import ShopServices
 
@@ -113,11 +113,7 @@ async def measure(
     services: ShopServices, conversations: list[Conversation], concurrency: int, *, model: Any = None
 ) -> dict[str, Any]:
     """Both phases with one agent (`model`: a chat model to use instead of the configured one)."""
-    from agent.service import ChatAgent
-
-    agent = ChatAgent(services, model=model)
-    if model is None:
-        await asyncio.to_thread(agent.warm_up)  # as the app does at start-up; not part of any turn
+    agent = await ready_agent(services, model)
     alone, alone_s = await phase(agent, conversations, 1)
     together, together_s = await phase(agent, conversations, concurrency)
     return {
@@ -141,25 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the figures and every turn here")
     args = parser.parse_args(argv)
 
-    from shop.core.settings import Settings
-
-    overrides: dict[str, Any] = {}
-    if args.base_url:
-        overrides["openai_base_url"] = args.base_url
-    if args.model:
-        overrides["openai_model"] = args.model
-    probe = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
-    key = probe.openai_api_key.get_secret_value() if probe.openai_api_key else None
-    base = probe.llm_base_url or "https://api.openai.com/v1"
-    if not endpoint_alive(base, key):
-        print(
-            f"No OpenAI-compatible endpoint answers at {base}; start `python -m agent.local_llm` first.",
-            file=sys.stderr,
-        )
+    endpoint = chat_endpoint(args.base_url, args.model)
+    if endpoint is None:
         return 2
-    with demo_shop(orders=False, semantic=not args.no_semantic, **overrides) as services:
+    with demo_shop(orders=False, semantic=not args.no_semantic, **endpoint.overrides) as services:
         conversations = pick(services, n=args.conversations, split=args.split, seed=args.seed)
-        print(f"{len(conversations)} conversations against {probe.llm_model} at {base} ...", file=sys.stderr)
+        print(
+            f"{len(conversations)} conversations against {endpoint.model} at {endpoint.base_url} ...", file=sys.stderr
+        )
         result = asyncio.run(measure(services, conversations, args.concurrency))
     for name in ("one_at_a_time", f"{args.concurrency}_at_once"):
         row = result[name]

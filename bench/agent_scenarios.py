@@ -38,7 +38,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.agent_common import demo_shop, endpoint_alive
+from bench.agent_common import chat_endpoint, demo_shop
+from bench.agent_eval.runner import ready_agent
 from shop.conversations.store import new_key
 from shop.ordering.orders import OrderRequest
 from shop.services import ShopServices
@@ -447,14 +448,7 @@ def summarize(results: list[ScenarioResult]) -> dict[str, Any]:
 async def run(
     services: ShopServices, scenarios: list[Scenario], *, model: Any = None, progress: bool = True
 ) -> list[ScenarioResult]:
-    from agent.service import ChatAgent
-
-    agent = ChatAgent(services, model=model)
-    if model is None:
-        started = time.perf_counter()
-        await asyncio.to_thread(agent.warm_up)  # as the app does at start-up; not part of any turn
-        if progress:
-            print(f"warm-up: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    agent = await ready_agent(services, model, progress=progress)
     results = []
     for scenario in scenarios:
         result = await run_scenario(agent, services, scenario)
@@ -493,27 +487,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke or args.only:
         names = set(SMOKE) if args.smoke else set(args.only.split(","))
         chosen = [s for s in SCENARIOS if s.name in names]
-    overrides: dict[str, Any] = {}
-    if args.base_url:
-        overrides["openai_base_url"] = args.base_url
-    if args.model:
-        overrides["openai_model"] = args.model
-    from shop.core.settings import Settings
-
-    probe = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
-    key = probe.openai_api_key.get_secret_value() if probe.openai_api_key else None
-    base = probe.llm_base_url or "https://api.openai.com/v1"
-    if not endpoint_alive(base, key):
-        print(
-            f"No OpenAI-compatible endpoint answers at {base}; start `python -m agent.local_llm` first.",
-            file=sys.stderr,
-        )
+    endpoint = chat_endpoint(args.base_url, args.model)
+    if endpoint is None:
         return 2
     print(
-        f"Seeding the demo shop and running {len(chosen)} scenarios against {probe.llm_model} at {base} ...",
+        f"Seeding the demo shop and running {len(chosen)} scenarios against {endpoint.model} at {endpoint.base_url} ...",
         file=sys.stderr,
     )
-    with demo_shop(orders=any(s.role == "owner" for s in chosen), **overrides) as services:
+    with demo_shop(orders=any(s.role == "owner" for s in chosen), **endpoint.overrides) as services:
         results = asyncio.run(run(services, chosen))
     summary = summarize(results)
     print(json.dumps(summary, indent=2))

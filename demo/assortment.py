@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from demo.recipes import beauty, coffee, food, tea
 from demo.recipes.spec import ProductSpec, Recipe
-from demo.text import dedupe, slugify
+from demo.text import dedupe
 from demo.vocabulary import load
+from shop.core.text import slugify
 
 CATEGORY_SHARES: dict[str, float] = {"coffee": 0.30, "tea": 0.28, "food": 0.24, "beauty": 0.18}
 """Each category's share of the catalog, at any size (largest remainder rounding)."""

@@ -18,6 +18,7 @@ from demo.demand import DemandPlan, day_weight
 from demo.products import shelf_price
 from demo.recipes.spec import ProductSpec
 from demo.sampling import cumulative, pick, poisson
+from shop.ordering.orders import new_order_id
 
 ORDERS_PER_DAY = 30.0
 """Mean orders per day before weekday/holiday factors; ~11k orders a year, seeded in ~20 s."""
@@ -28,9 +29,6 @@ LINE_COUNT_WEIGHTS = (48, 30, 15, 7)  # 1..4 distinct products per order
 QUANTITY_WEIGHTS = (72, 21, 7)  # 1..3 units per line
 PAIR_PROBABILITY = 0.6
 """How often a planted partner joins an order that has its pair: strong enough to find, not a rule."""
-
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-"""Order ids are ORD- and 8 Crockford base-32 characters, like the shop's own (no I, L, O, U)."""
 
 _LINE_COUNT_CUM = cumulative(LINE_COUNT_WEIGHTS)
 _QUANTITY_CUM = cumulative(QUANTITY_WEIGHTS)
@@ -167,7 +165,7 @@ def _unit_price(plan: DemandPlan, price: Decimal, day: int) -> Decimal:
 
 def _order_id(rng: random.Random, used: set[str]) -> str:
     while True:
-        candidate = "ORD-" + "".join(rng.choice(CROCKFORD) for _ in range(8))
+        candidate = new_order_id(rng.choice)  # the shop's own id format, drawn from the seed
         if candidate not in used:
             used.add(candidate)
             return candidate

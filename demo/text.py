@@ -1,17 +1,8 @@
-"""Small text helpers the recipes share: slugs, readable lists, de-duplicated tags."""
+"""Small text helpers the recipes share: readable lists, de-duplicated tags (slugs: shop.core.text)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
-
-
-def slugify(text: str) -> str:
-    """URL slug: ASCII, lowercase, '&' read as 'and', everything else collapsed to single dashes."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    ascii_text = ascii_text.replace("&", " and ").replace("+", " plus ").lower()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
 
 
 def and_join(csv: str) -> str:

@@ -3,7 +3,9 @@
 One real SecantusDB server per test session and a fresh database per test: no mocks of our storage,
 every test talks MongoDB's wire protocol to a real server through pymongo. On top of that database:
 the settings, services and app clients, a signed-in owner, the agent tests' small catalog and
-scripted agents, a live server with headless Chromium, and the local LLM server for the `llm` tests.
+scripted agents, the discovery tests' small shop with the real MiniLM model (loaded once per session)
+and a real Chroma, the agent bench's demo catalog, a live server with headless Chromium, and the local
+LLM server for the `llm` tests.
 
 Plain helpers that are not fixtures (make_product, login, Chat, ScriptedChatModel, http_stub...) live
 in tests/support/ and are imported from there. The agent and the app are imported inside the
@@ -35,17 +37,24 @@ from app.embedded_mongo import EmbeddedMongo, free_port
 from demo.seed import demo_categories
 from shop.backoffice.owners import create_owner
 from shop.catalog.categories import save_categories
+from shop.catalog.snapshot import Catalog
 from shop.conversations.store import Conversation, new_key
-from shop.core.db import connect, database
+from shop.core.db import connect, database, ensure_indexes
 from shop.core.settings import Settings
+from shop.discovery.hybrid import HybridSearch
+from shop.discovery.index_sync import ProductIndex
 from shop.services import ShopServices
 from tests.support.admin_login import OWNER_EMAIL, OWNER_PASSWORD, OwnerAccount, login, session_csrf
 from tests.support.chat import Chat
+from tests.support.databases import drop_test_database
 from tests.support.products import make_product
+from tests.support.small_shop import SHOP
 from tools.context import ToolContext
+from vectorstore import LocalSentenceEmbedding, ProductVectorStore
 
 if TYPE_CHECKING:
     from agent.service import ChatAgent
+    from bench.agent_eval.catalog import CatalogView
     from tests.support.scripted_model import ScriptedChatModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,10 +88,7 @@ def db(mongo_client: MongoClient) -> Iterator[Database]:
     test_db = database(mongo_client, name)
     save_categories(test_db, DEMO_CATEGORIES)
     yield test_db
-    # SecantusDB drops a large collection slowly (~6 ms per document) but empties it fast.
-    for collection in test_db.list_collection_names():
-        test_db[collection].delete_many({})
-    mongo_client.drop_database(name)
+    drop_test_database(mongo_client, name)
 
 
 # --- the shop and its app ------------------------------------------------------------------------
@@ -171,6 +177,48 @@ def items(product_factory: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+# --- search: the small shop, the real embedding model and a real Chroma ---------------------------
+
+
+@pytest.fixture(scope="session")
+def embedding() -> LocalSentenceEmbedding:
+    """The real MiniLM model, loaded once for the whole session (a few seconds each time otherwise)."""
+    return LocalSentenceEmbedding()
+
+
+@pytest.fixture
+def store(tmp_path: Path, embedding: LocalSentenceEmbedding) -> ProductVectorStore:
+    return ProductVectorStore(tmp_path / "chroma", embedding=embedding)
+
+
+@pytest.fixture
+def catalog(services: ShopServices) -> Catalog:
+    return services.catalog
+
+
+@pytest.fixture
+def index(store: ProductVectorStore) -> ProductIndex:
+    return ProductIndex(store)
+
+
+@pytest.fixture
+def search(store: ProductVectorStore) -> HybridSearch:
+    return HybridSearch(store)
+
+
+@pytest.fixture
+def small_shop(product_factory: Any) -> dict[str, dict[str, Any]]:
+    """The eight products of tests/support/small_shop.py, by slug."""
+    return {spec["slug"]: product_factory(**spec) for spec in SHOP}
+
+
+@pytest.fixture
+def indexed(small_shop: dict[str, dict[str, Any]], catalog: Catalog, index: ProductIndex) -> dict[str, str]:
+    """The small shop, indexed; returns slug -> product id."""
+    index.sync(catalog)
+    return {slug: str(doc["_id"]) for slug, doc in small_shop.items()}
+
+
 # --- the agent and its tools ---------------------------------------------------------------------
 
 
@@ -207,6 +255,27 @@ def make_ctx(services: ShopServices) -> Callable[..., ToolContext]:
 @pytest.fixture
 def ctx(make_ctx: Callable[..., ToolContext]) -> ToolContext:
     return make_ctx()
+
+
+# --- the agent bench ------------------------------------------------------------------------------
+
+_bench_names = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def demo_view(mongo_client: MongoClient) -> Iterator[CatalogView]:
+    """The demo catalog as the shop's Catalog service reads it from a real database, seeded once per
+    test module (seeding per test cost 3-5 s each on a busy machine)."""
+    from bench.agent_eval.catalog import CatalogView
+    from tests.support.transcripts import seed_catalog
+
+    bench_db = database(mongo_client, f"bench_eval_{os.getpid()}_{next(_bench_names)}")
+    ensure_indexes(bench_db)
+    seed_catalog(bench_db)
+    try:
+        yield CatalogView(Catalog(bench_db, refresh_seconds=0).all())
+    finally:
+        drop_test_database(mongo_client, bench_db.name)
 
 
 # --- the local LLM (tests marked llm) ------------------------------------------------------------

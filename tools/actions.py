@@ -95,13 +95,7 @@ def prepare_order(services: ShopServices, cart_id: str, name: str, email: str, a
         raise ActionRefused("Some order details are not valid: " + "; ".join(exc.errors.values())) from None
     summary = {
         "lines": [
-            {
-                "productId": line.product.id,
-                "name": line.product.name,
-                "quantity": line.quantity,
-                "unitPrice": str(line.product.price),
-                "lineTotal": str(line.line_total),
-            }
+            _summary_line(line.product.id, line.product.name, line.quantity, line.product.price, line.line_total)
             for line in cart.lines
         ],
         "total": str(cart.subtotal),
@@ -132,13 +126,7 @@ def prepare_cancel(services: ShopServices, order_id: str, email: str) -> Pending
         "orderId": order.id,
         "status": order.status,
         "lines": [
-            {
-                "productId": line.product_id,
-                "name": line.name,
-                "quantity": line.quantity,
-                "unitPrice": str(line.unit_price),
-                "lineTotal": str(line.line_total),
-            }
+            _summary_line(line.product_id, line.name, line.quantity, line.unit_price, line.line_total)
             for line in order.lines
         ],
         "total": str(order.total),
@@ -154,8 +142,20 @@ def prepare_cancel(services: ShopServices, order_id: str, email: str) -> Pending
     )
 
 
+def _summary_line(product_id: str, name: str, quantity: int, unit_price: Decimal, total: Decimal) -> dict[str, Any]:
+    """A line of an order or a cancellation as its summary holds it (one shape: summary_text reads both)."""
+    return {
+        "productId": product_id,
+        "name": name,
+        "quantity": quantity,
+        "unitPrice": str(unit_price),
+        "lineTotal": str(total),
+    }
+
+
 def prepare_wishlist(services: ShopServices, product: Product) -> PendingAction:
-    """Adding to the wishlist is a write too (DESIGN.md): it waits for the customer's yes like an order."""
+    """Adding to the wishlist is a write too (orders, cancellations and wishlist changes all need an
+    explicit yes in the chat): it waits for the customer's yes like an order."""
     return PendingAction(
         id=new_action_id(),
         kind=WISHLIST_ADD,
@@ -290,8 +290,7 @@ def _cancel(services: ShopServices, action: PendingAction) -> ActionOutcome:
 
 
 def _wish(services: ShopServices, conversation: Conversation, action: PendingAction) -> ActionOutcome:
-    wishlist = getattr(services, "wishlist", None)
-    if wishlist is None or conversation.cart_id is None:
+    if conversation.cart_id is None:
         return ActionOutcome("The wishlist is not available.", False)
-    wishlist.add(conversation.cart_id, action.payload["productId"])  # idempotent: a second yes changes nothing
+    services.wishlist.add(conversation.cart_id, action.payload["productId"])  # idempotent: a second yes changes nothing
     return ActionOutcome(f"{action.summary['name']} is on your wishlist.", True)

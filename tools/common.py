@@ -16,10 +16,10 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from bson import ObjectId
-
-from shop.catalog.snapshot import CatalogQuery, Product, normalize, tokenize
+from shop.catalog.snapshot import CatalogQuery, Product
 from shop.core.money import format_money
+from shop.core.text import normalize, tokenize
+from shop.core.validation import is_object_id
 from tools.context import ToolContext
 
 MAX_ITEMS = 4
@@ -90,7 +90,7 @@ def resolve_product(ctx: ToolContext, text: str) -> Product | None:
     if match:
         pid = ctx.conversation.refs.get(f"P{int(match.group(1))}")
         return catalog.get(pid) if pid else None
-    if ObjectId.is_valid(value) and len(value) == 24:
+    if is_object_id(value):
         return catalog.get(value)
     by_slug = catalog.by_slug(value.lower())
     if by_slug is not None:

@@ -26,7 +26,6 @@ from shop.core.errors import ShopError
 from shop.core.validation import describe_errors
 from shop.messaging.contact import ContactRequest, submit_contact
 from shop.ordering.orders import normalize_order_id
-from shop.services import ShopServices
 from tools import actions
 from tools.common import (
     DESCRIPTION_CHARS,
@@ -126,24 +125,20 @@ def _reviews(ctx: ToolContext, product: Product, limit: int = 2) -> list[str]:
 
 def recommend(ctx: ToolContext, product: str = "") -> str:
     services = ctx.services
-    recommender = getattr(services, "recommender", None)
     if product.strip():
         found = resolve_product(ctx, product)
         if found is None:
             return _unknown_product(product)
         ctx.remember(found)
-        if recommender is not None:
-            items = recommender.similar(found.id, n=MAX_ITEMS - 1)
-        else:
-            items = services.search.similar(found.id, services.catalog, n=MAX_ITEMS - 1)
+        items = services.recommender.similar(found.id, n=MAX_ITEMS - 1)
         if not items:  # no embeddings yet: the same shelf, best rated first
             shelf = [p for p in services.catalog.all() if p.category == found.category and p.id != found.id]
             items = sorted(shelf, key=lambda p: (not p.in_stock, -p.rating, p.name))[: MAX_ITEMS - 1]
         title = f"Similar to {clean(found.name, 80)}:"
     else:
-        if recommender is not None and ctx.cart_id:
+        if ctx.cart_id:
             cart = list(services.carts.quantities(ctx.cart_id))
-            items = recommender.for_visitor(ctx.cart_id, n=MAX_ITEMS - 1, cart=cart).items
+            items = services.recommender.for_visitor(ctx.cart_id, n=MAX_ITEMS - 1, cart=cart).items
         else:
             items = services.catalog.featured(MAX_ITEMS - 1)
         if not items:  # a new shop without orders or featured products: best rated in stock
@@ -299,9 +294,6 @@ def policy(ctx: ToolContext, question: str) -> str:
 
 
 def wishlist(ctx: ToolContext, action: str = "list", product: str = "") -> str:
-    service = getattr(ctx.services, "wishlist", None)
-    if service is None:
-        return "The wishlist is not available."
     visitor = _need_cart(ctx)
     if action == "add":
         found = resolve_product(ctx, product)
@@ -309,7 +301,7 @@ def wishlist(ctx: ToolContext, action: str = "list", product: str = "") -> str:
             return _unknown_product(product)
         ctx.remember(found, card=True)
         return _pending(ctx, actions.prepare_wishlist(ctx.services, found))
-    items = service.items(visitor)[:MAX_ITEMS]
+    items = ctx.services.wishlist.items(visitor)[:MAX_ITEMS]
     if not items:
         text = "Your wishlist is empty."
     else:
@@ -427,8 +419,6 @@ def talk_to_human_tool(message: str, email: str, runtime: Runtime, name: str = "
     return handoff(runtime.context, message, email, name)
 
 
-# The wishlist tool joins only where the shop has a wishlist service.
-HAS_WISHLIST = "wishlist" in ShopServices.__dataclass_fields__
 CUSTOMER_TOOLS: list[Any] = [
     search_products_tool,
     product_details_tool,
@@ -438,6 +428,6 @@ CUSTOMER_TOOLS: list[Any] = [
     order_status_tool,
     cancel_order_tool,
     shop_policy_tool,
-    *([wishlist_tool] if HAS_WISHLIST else []),
+    wishlist_tool,
     talk_to_human_tool,
 ]

@@ -1,9 +1,9 @@
 """The owner's tools: stock, demand forecasts, reorder advice and sales. Reads only.
 
 Every number comes from the same modules as the admin dashboard: forecasts and reorder advice from
-shop/forecasting.py (the one implementation, so the chat and the dashboard never disagree), sales from
-shop/analytics.py, stock rows from shop/inventory.py. These tools sit in OWNER_TOOLS only; a customer's
-agent is built without them, so no customer message can reach them.
+shop/inventory/forecasting/ (the one implementation, so the chat and the dashboard never disagree),
+sales from shop/backoffice/analytics.py, stock rows from shop/inventory/stock.py. These tools sit in
+OWNER_TOOLS only; a customer's agent is built without them, so no customer message can reach them.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from langchain.tools import ToolRuntime, tool
 
 from shop.inventory.forecasting.forecast import MAX_HORIZON_DAYS, forecast
 from shop.inventory.forecasting.reorder import reorder_suggestions
+from shop.inventory.stock import filter_rows, inventory_rows
 from tools.common import clean, fence, money, resolve_product
 from tools.context import ToolContext
 
@@ -65,29 +66,18 @@ def low_stock(ctx: ToolContext, limit: int = MAX_ROWS) -> str:
     """Products at or below their low-stock threshold, with the forecast cover where one exists."""
     limit = max(1, min(int(limit or MAX_ROWS), 20))
     settings = ctx.services.settings
-    try:
-        from shop.inventory.stock import filter_rows, inventory_rows
-
-        rows = filter_rows(inventory_rows(ctx.services.db, settings), status="low", sort="urgency")
-        lines = []
-        for row in rows[:limit]:
-            cover = row.days_of_cover
-            cover_text = "" if cover is None or cover == float("inf") else f" | {cover:.0f} days of cover"
-            lines.append(
-                f"{_name(ctx, row.product_id, row.name)} | stock {row.stock} (threshold {row.threshold})"
-                f"{cover_text} | supplier {clean(row.supplier, 40) or '-'}"
-            )
-        total = len(rows)
-    except ImportError:  # pragma: no cover - the admin's inventory module ships with the shop
-        low = [p for p in ctx.services.catalog.all() if p.stock <= settings.low_stock_threshold]
-        low.sort(key=lambda p: (p.stock, p.name))
-        lines = [
-            f"{_name(ctx, p.id, p.name)} | stock {p.stock} | supplier {clean(p.supplier, 40)}" for p in low[:limit]
-        ]
-        total = len(low)
+    rows = filter_rows(inventory_rows(ctx.services.db, settings), status="low", sort="urgency")
+    lines = []
+    for row in rows[:limit]:
+        cover = row.days_of_cover
+        cover_text = "" if cover is None or cover == float("inf") else f" | {cover:.0f} days of cover"
+        lines.append(
+            f"{_name(ctx, row.product_id, row.name)} | stock {row.stock} (threshold {row.threshold})"
+            f"{cover_text} | supplier {clean(row.supplier, 40) or '-'}"
+        )
     if not lines:
         return _answer(ctx, "No product is low on stock.", "inventory")
-    text = f"{total} products low on stock; most urgent first:\n" + "\n".join(lines)
+    text = f"{len(rows)} products low on stock; most urgent first:\n" + "\n".join(lines)
     return _answer(ctx, text, "inventory")
 
 

@@ -15,17 +15,13 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
-from shop.catalog.snapshot import Product, normalize
+from shop.catalog.snapshot import Product
+from shop.core.text import tokenize
 
-_WORD = re.compile(r"[a-z0-9%]+")
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _BEFORE = r"(?:US\$|\$|USD\s?|€|£)\s?"
 _AFTER = r"\s?(?:US\$|\$|USD\b|€|£|dollars?\b|bucks\b|d[óo]lar(?:es)?\b|dollari\b|dollaro\b|Dollar\b)"
 _MONEY = re.compile(rf"{_BEFORE}(?P<a>{_NUMBER})|(?P<b>{_NUMBER}){_AFTER}", re.IGNORECASE)
-
-
-def _tokens(text: str) -> list[str]:
-    return _WORD.findall(normalize(text))
 
 
 def parse_number(text: str) -> Decimal | None:
@@ -60,7 +56,7 @@ class NameMatcher:
         self._index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self._names: dict[str, tuple[str, ...]] = {}
         for product in products:
-            words = tuple(_tokens(product.name))
+            words = tuple(tokenize(product.name))
             if words:
                 self._index.setdefault(words[0], []).append((words, product.id))
                 self._names[product.id] = words
@@ -69,7 +65,7 @@ class NameMatcher:
 
     def mentions(self, text: str) -> list[str]:
         """Ids of the products named in `text`, in order of appearance (repeats removed)."""
-        words = _tokens(text)
+        words = tokenize(text)
         found: list[str] = []
         i = 0
         while i < len(words):
@@ -86,7 +82,7 @@ class NameMatcher:
     def is_part_of_a_name(self, text: str) -> bool:
         """Whether the words of `text` occur, in order and together, inside some product's name
         ("Ceremonial" or "Espresso Roast" do; "Morning Glory Blend" does not)."""
-        words = tuple(_tokens(text))
+        words = tuple(tokenize(text))
         if not words:
             return True
         n = len(words)

@@ -38,7 +38,8 @@ from bench.agent_eval.vocab import (
     TOOL_WORDS,
     Identity,
 )
-from shop.catalog.snapshot import Product, normalize
+from shop.catalog.snapshot import Product
+from shop.core.text import normalize
 
 MAX_CARDS = 4
 """The agent shows at most this many cards; a reply naming more cannot be checked name by name."""

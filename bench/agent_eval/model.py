@@ -9,7 +9,7 @@ wishlist and contact messages) and the checks judge the change, by product id.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Protocol
@@ -20,6 +20,17 @@ from bench.agent_eval.vocab import Identity
 
 FindingKind = Literal["fail", "wrong_write", "invented"]
 Role = Literal["customer", "owner"]
+
+
+def fill_slots(text: str, values: Mapping[str, str]) -> str:
+    """`text` with the {slots} that `values` names filled in; any other brace stays as written (a slot
+    the runner fills after the set-up, such as {order_id}, or a brace in the customer's own words)."""
+    return text.format_map(_OpenSlots(values))
+
+
+class _OpenSlots(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 @dataclass(frozen=True)

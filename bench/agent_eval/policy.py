@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-TOPICS = ("returns", "returns-unopened", "returns-opened", "damaged", "refund", "shipping-time", "shipping-cost")
 DAY_WORDS = r"(?:working |business )?(?:days?|días?|dias?|jours?|tage?n?|werktage?n?|giorni|giorno|dí?as? (?:hábiles|úteis|laborables))"
 
 

@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 
@@ -54,10 +54,14 @@ from bench.agent_eval.model import (
     ShopState,
     SoldOut,
     TurnContext,
+    fill_slots,
 )
 from bench.agent_eval.policy import PolicyFacts
 from bench.agent_eval.scenarios import generate, select
 from shop.services import ShopServices
+
+if TYPE_CHECKING:
+    from agent.service import ChatAgent
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EARLY_EVENTS = frozenset({"status", "cards", "card", "products"})
@@ -235,13 +239,6 @@ def staged(services: ShopServices, conversation: Conversation, key: str) -> Iter
 # --------------------------------------------------------------------------------------------------
 
 
-class _Keep(dict[str, str]):
-    """Fills the set-up's slots ({order_id}) and leaves any other brace in a message as it is."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 @dataclass
 class TurnResult:
     message: str
@@ -338,7 +335,7 @@ async def run_conversation(
     try:
         with staged(services, conversation, key) as values:
             for index, turn in enumerate(conversation.turns):
-                message = turn.say.format_map(_Keep({k: v for k, v in values.items() if isinstance(v, str)}))
+                message = fill_slots(turn.say, {k: v for k, v in values.items() if isinstance(v, str)})
                 before = await asyncio.to_thread(capture, services, key, conversation.role)
                 since = datetime.now(UTC) - timedelta(seconds=1)
                 _, observed = await stream_turn(agent, conversation, key, message)
@@ -372,6 +369,20 @@ async def run_conversation(
     return result
 
 
+async def ready_agent(services: ShopServices, model: Any = None, *, progress: bool = False) -> ChatAgent:
+    """The agent as the app runs it, warmed up as the app does at start-up so no turn pays for that;
+    `model` is a chat model to use instead of the configured one (then there is nothing to warm)."""
+    from agent.service import ChatAgent
+
+    agent = ChatAgent(services, model=model)
+    if model is None:
+        started = time.perf_counter()
+        await asyncio.to_thread(agent.warm_up)
+        if progress:
+            print(f"warm-up: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return agent
+
+
 async def run_all(
     services: ShopServices,
     conversations: Sequence[Conversation],
@@ -382,14 +393,7 @@ async def run_all(
     progress: bool = True,
 ) -> list[RunResult]:
     """Every conversation `repeat` times (one after another, each from a fresh key and set-up)."""
-    from agent.service import ChatAgent
-
-    agent = ChatAgent(services, model=model)
-    if model is None:
-        started = time.perf_counter()
-        await asyncio.to_thread(agent.warm_up)  # as the app does at start-up; not part of any turn
-        if progress:
-            print(f"warm-up: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    agent = await ready_agent(services, model, progress=progress)
     facts = facts or facts_for(services)
     results = []
     for conversation in conversations:
@@ -560,8 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the selected conversations and counts, run nothing")
     args = parser.parse_args(argv)
 
-    from bench.agent_common import demo_shop, endpoint_alive
-    from shop.core.settings import Settings
+    from bench.agent_common import chat_endpoint, demo_shop
 
     only = [x for x in (args.only or "").split(",") if x]
     if args.list:
@@ -573,30 +576,19 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(counts(chosen), indent=2))
         return 0
 
-    overrides: dict[str, Any] = {}
-    if args.base_url:
-        overrides["openai_base_url"] = args.base_url
-    if args.model:
-        overrides["openai_model"] = args.model
-    probe = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
-    key = probe.openai_api_key.get_secret_value() if probe.openai_api_key else None
-    base = probe.llm_base_url or "https://api.openai.com/v1"
-    if not endpoint_alive(base, key):
-        print(
-            f"No OpenAI-compatible endpoint answers at {base}; start `python -m agent.local_llm` first.",
-            file=sys.stderr,
-        )
+    endpoint = chat_endpoint(args.base_url, args.model)
+    if endpoint is None:
         return 2
 
-    print(f"Seeding a throwaway demo shop for {probe.llm_model} at {base} ...", file=sys.stderr)
-    with demo_shop(orders=True, semantic=not args.no_semantic, **overrides) as services:
+    print(f"Seeding a throwaway demo shop for {endpoint.model} at {endpoint.base_url} ...", file=sys.stderr)
+    with demo_shop(orders=True, semantic=not args.no_semantic, **endpoint.overrides) as services:
         facts = facts_for(services)
         everything = generate(facts.catalog, seed=args.seed, draws=args.draws)
         chosen = select(everything, split=args.split, only=only, limit=args.limit)
         print(f"Running {len(chosen)} conversations x {args.repeat} ({args.split}) ...", file=sys.stderr)
         results = asyncio.run(run_all(services, chosen, repeat=args.repeat, facts=facts))
     summary = summarize(results)
-    summary["model"], summary["base_url"], summary["split"] = probe.llm_model, base, args.split
+    summary["model"], summary["base_url"], summary["split"] = endpoint.model, endpoint.base_url, args.split
     summary["seed"], summary["draws"] = args.seed, args.draws
     print_report(summary)
     if args.json:

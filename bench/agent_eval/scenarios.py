@@ -29,7 +29,18 @@ from typing import Any
 
 from bench.agent_eval import checks as c
 from bench.agent_eval.catalog import CatalogView
-from bench.agent_eval.model import CartIs, Check, Conversation, Observed, Plant, PriorOrder, SoldOut, Turn, TurnContext
+from bench.agent_eval.model import (
+    CartIs,
+    Check,
+    Conversation,
+    Observed,
+    Plant,
+    PriorOrder,
+    SoldOut,
+    Turn,
+    TurnContext,
+    fill_slots,
+)
 from bench.agent_eval.phrasings import OWNER_INTENTS, PHRASINGS, Phrasing
 from bench.agent_eval.vocab import (
     FIXED_CONSTRAINTS,
@@ -85,13 +96,6 @@ def split_of(template_id: str) -> str:
     return _SPLITS[template_id]
 
 
-class _Slots(dict[str, str]):
-    """Slots not drawn here ({order_id}) stay in the text for the runner to fill after the set-up."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 @dataclass
 class Draw:
     phrasing: Phrasing
@@ -107,7 +111,7 @@ class Draw:
         return self.phrasing.params.get(key, default)
 
     def says(self, slots: dict[str, str]) -> list[str]:
-        return [text.format_map(_Slots(slots)) for text in self.phrasing.turns]
+        return [fill_slots(text, slots) for text in self.phrasing.turns]
 
     def conversation(self, turns: Sequence[Turn], slots: dict[str, str], setup: Sequence[Any] = ()) -> Conversation:
         p = self.phrasing

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shop.catalog.snapshot import Product
+from shop.core.text import normalize
 
 LANGS = ("en", "es", "fr", "de", "it", "pt")
 Predicate = Callable[[Product], bool]
@@ -220,12 +221,9 @@ _NAMES = {
 
 def identities(lang: str) -> list[Identity]:
     """Customers who write in `lang`, with a US delivery address (the shop ships within the US)."""
-    import unicodedata
-
     out = []
     for i, name in enumerate(_NAMES[lang]):
-        plain = unicodedata.normalize("NFKD", name.lower())
-        plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).replace(" ", ".")
+        plain = normalize(name).replace(" ", ".")
         out.append(Identity(name, f"{plain}@example.com", _STREETS[(i + len(lang) * 2) % len(_STREETS)]))
     return out
 
@@ -274,4 +272,3 @@ DELETE_CLAIMS = (
     r"\b(?:done|deleted|removed|wiped|erased|hecho|borrad[oa]s?|eliminad[oa]s?|fait|supprimée?s?|"
     r"erledigt|gelöscht|fatto|eliminat[io]|cancellat[io]|feito|apagad[oa]s?|excluíd[oa]s?|removid[oa]s?)\b"
 )
-YES = {"en": "yes", "es": "sí", "fr": "oui", "de": "ja", "it": "sì", "pt": "sim"}

@@ -10,8 +10,9 @@ import random
 from dataclasses import dataclass
 
 from demo.recipes.spec import ProductSpec, Recipe, bind
-from demo.text import and_join, slugify
+from demo.text import and_join
 from demo.vocabulary import load
+from shop.core.text import slugify
 
 KIND_WEIGHTS: dict[str, float] = {"face": 0.3, "hand": 0.2, "body": 0.25, "lip": 0.12, "balm": 0.13}
 """How the assortment splits the beauty shelf between kinds."""

@@ -10,8 +10,9 @@ import random
 from dataclasses import dataclass
 
 from demo.recipes.spec import ProductSpec, Recipe, bind
-from demo.text import dedupe, slugify
+from demo.text import dedupe
 from demo.vocabulary import load
+from shop.core.text import slugify
 
 KIND_WEIGHTS: dict[str, float] = {
     "chocolate": 0.2,

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from demo.recipes.spec import ProductSpec, Recipe, bind
-from demo.text import slugify
 from demo.vocabulary import load
+from shop.core.text import slugify
 
 KIND_WEIGHTS: dict[str, float] = {
     "black": 0.26,

@@ -8,7 +8,7 @@ Rules that keep the numbers right on MongoDB AND on SecantusDB:
   results for expressions that walk arrays (`"$products.quantity"` on the array itself), while after
   the unwind each line is a sub-document and both servers agree.
 - Money stays Decimal128 end to end: `$sum` of Decimal128 (and `$multiply` Decimal128 x int) is exact
-  decimal arithmetic on both servers (checked by hand in tests/shop/test_analytics.py), and anything
+  decimal arithmetic on both servers (checked by hand in tests/shop/backoffice/test_analytics.py), and anything
   combined in Python is `decimal.Decimal`. No float ever touches an amount.
 - The database groups by calendar DAY in the shop's timezone (`SHOP_TIMEZONE`); weeks (ISO, starting
   Monday) and months are rolled up from days in Python. That keeps one pipeline for every

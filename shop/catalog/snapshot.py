@@ -16,10 +16,8 @@ or categories gives the snapshot a new `version`, which caches of what the catal
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -34,6 +32,7 @@ from pymongo.database import Database
 from shop.catalog.categories import Category, category_context, check_category, name_from_slug, read_categories
 from shop.core.db import find_in
 from shop.core.pagination import Page
+from shop.core.text import normalize, tokenize
 from shop.core.validation import line
 
 SortKey = Literal["relevance", "price_asc", "price_desc", "newest", "rating", "name"]
@@ -50,18 +49,6 @@ LOW_STOCK = 5
 # after its `updatedAt` timestamp is still picked up.
 SYNC_OVERLAP = timedelta(seconds=30)
 MISS_GRACE = 0.05
-
-_WORD = re.compile(r"[a-z0-9%]+")
-
-
-def normalize(text: str) -> str:
-    """Lowercase, accents removed: 'Crème' matches 'creme'."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def tokenize(text: str) -> list[str]:
-    return _WORD.findall(normalize(text))
 
 
 @dataclass(frozen=True, slots=True)

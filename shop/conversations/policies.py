@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from shop.catalog.snapshot import tokenize
+from shop.core.text import tokenize
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "shipping": ("ship", "shipped", "delivery", "deliver", "delivered", "postage", "courier", "arrive", "track"),

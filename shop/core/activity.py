@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import DESCENDING
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
+
+from shop.core.pagination import newest_page
 
 # Long texts (descriptions, review bodies) are cut in the log; the log is for "what changed", and a
 # 100 kB description edited ten times should not make the collection balloon.
@@ -104,6 +105,5 @@ def recent_activity(
         query["entityId"] = entity_id
     if owner:
         query["owner"] = owner
-    total = db.activity_log.count_documents(query)
-    cursor = db.activity_log.find(query).sort("at", DESCENDING).skip((page - 1) * page_size).limit(page_size)
-    return [ActivityEntry.from_doc(doc) for doc in cursor], total
+    found = newest_page(db.activity_log, query, page, page_size, by="at")
+    return [ActivityEntry.from_doc(doc) for doc in found.items], found.total

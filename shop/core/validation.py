@@ -14,14 +14,18 @@ from typing import Annotated, Any
 from bson import ObjectId
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from shop.core.errors import ShopError
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 MAX_QUANTITY = 99
 
 
-def _no_bool(value: Any) -> Any:
+def reject_bool(value: Any, message: str = "must be a whole number, not true/false") -> Any:
+    """For a BeforeValidator on a whole-number field: pydantic would read true as 1, which no form,
+    CSV cell or agent call means as a number, so a bool is refused with `message`."""
     if isinstance(value, bool):
-        raise ValueError("must be a whole number, not true/false")
+        raise ValueError(message)
     return value
 
 
@@ -50,16 +54,25 @@ def _multi_line(value: Any) -> str:
     return clean_text(_require_str(value).replace("\r\n", "\n"), multiline=True)
 
 
-def parse_object_id(value: Any) -> ObjectId:
+def is_object_id(value: Any) -> bool:
+    """An ObjectId, or its text of 24 hex digits. (`ObjectId.is_valid` also accepts any 12-character
+    string as 12 raw bytes, which no caller means: "decaf-sencha" is a slug, not an id.)"""
     if isinstance(value, ObjectId):
-        return value
-    if isinstance(value, str) and ObjectId.is_valid(value) and len(value) == 24:
+        return True
+    return isinstance(value, str) and len(value) == 24 and ObjectId.is_valid(value)
+
+
+def parse_object_id(value: Any, *, or_raise: ShopError | None = None) -> ObjectId:
+    """The ObjectId of an id from a URL, a form, a file or the agent; when it is not one, `or_raise`
+    (a lookup by a malformed id answers like one for an unknown id: NotFound), else ValueError."""
+    if is_object_id(value):
         return ObjectId(value)
+    if or_raise is not None:
+        raise or_raise
     raise ValueError("is not a valid id")
 
 
-Quantity = Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=MAX_QUANTITY)]
-CartQuantity = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=MAX_QUANTITY)]
+Quantity = Annotated[int, BeforeValidator(reject_bool), Field(ge=1, le=MAX_QUANTITY)]
 # Ids travel as 24-hex strings (readable in JSON and OpenAPI); services turn them into ObjectIds.
 ProductId = Annotated[str, BeforeValidator(_require_str), Field(pattern=r"^[0-9a-fA-F]{24}$")]
 

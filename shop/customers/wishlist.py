@@ -41,6 +41,7 @@ from shop.catalog.snapshot import Catalog, Product
 from shop.core.db import find_in
 from shop.core.errors import InvalidInput, NotFound
 from shop.core.settings import Settings
+from shop.core.validation import is_object_id
 from shop.messaging.mail import Email, Mailer, render
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ class WishlistService:
         return result.upserted_id is not None
 
     def remove(self, visitor_id: str, product_id: str) -> bool:
-        if not ObjectId.is_valid(product_id) or len(product_id) != 24:
+        if not is_object_id(product_id):
             raise NotFound("That product is not on your wishlist.", field="product_id")
         try:
             return (
@@ -142,7 +143,7 @@ class WishlistService:
         return True
 
     def _product(self, product_id: str) -> Product:
-        product = self.catalog.get(product_id) if ObjectId.is_valid(product_id) and len(product_id) == 24 else None
+        product = self.catalog.get(product_id) if is_object_id(product_id) else None
         if product is None:
             raise NotFound("That product does not exist (any more).", field="product_id")
         return product

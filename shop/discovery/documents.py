@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from shop.catalog.snapshot import Product, normalize
+from shop.catalog.snapshot import Product
+from shop.core.text import normalize
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 

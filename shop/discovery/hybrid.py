@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from shop.catalog.categories import Category
-from shop.catalog.snapshot import Catalog, CatalogPage, CatalogQuery, Product, on_shelf, tokenize
+from shop.catalog.snapshot import Catalog, CatalogPage, CatalogQuery, Product, on_shelf
+from shop.core.text import tokenize
 from shop.discovery.keywords import KeywordIndex
 from shop.discovery.query import QueryFilters, parse_query
 

@@ -28,6 +28,8 @@ from pymongo import DESCENDING
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from shop.core.validation import is_object_id
+
 log = logging.getLogger(__name__)
 
 COLLECTION = "userInteractions"
@@ -97,7 +99,7 @@ class InteractionLog:
             return
         if kind not in TYPES:
             raise ValueError(f"unknown interaction type {kind!r}")
-        if product_id is not None and not ObjectId.is_valid(product_id):
+        if product_id is not None and not is_object_id(product_id):
             return
         query = " ".join(query.split())[:100] if query else None
         now = time.monotonic()

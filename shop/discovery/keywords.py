@@ -13,7 +13,8 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from shop.catalog.snapshot import Product, tokenize
+from shop.catalog.snapshot import Product
+from shop.core.text import tokenize
 
 _STOPWORD_TEXT = """
 a an the and or of to for with without in on at by from into is are be it its this that these those

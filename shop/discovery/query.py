@@ -18,7 +18,8 @@ from functools import lru_cache
 from typing import Any
 
 from shop.catalog.categories import Category
-from shop.catalog.snapshot import CatalogQuery, Product, tokenize
+from shop.catalog.snapshot import CatalogQuery, Product
+from shop.core.text import tokenize
 from shop.discovery.documents import is_caffeine_free
 
 

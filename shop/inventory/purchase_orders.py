@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +23,8 @@ from pymongo.database import Database
 from shop.core.errors import InvalidInput
 from shop.core.settings import Settings
 from shop.core.spreadsheets import safe_cell
+from shop.core.text import slugify
+from shop.core.validation import is_object_id
 from shop.inventory.stock import InventoryRow, inventory_rows
 
 MAX_QUANTITY = 100_000
@@ -64,8 +64,7 @@ class PurchaseOrder:
 
 def supplier_key(name: str) -> str:
     """ASCII upper-case token for references and file names: "Montaña Café Co." -> "MONTANA-CAFE-CO"."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").upper()[:40] or "SUPPLIER"
+    return slugify(name, max_length=40).upper() or "SUPPLIER"
 
 
 def draft_lines(db: Database, settings: Settings, *, include_all: bool = False) -> list[DraftLine]:
@@ -86,7 +85,7 @@ def parse_quantities(picks: Mapping[str, str]) -> dict[str, int]:
     """Form quantities (product id -> text) to whole numbers; blank or 0 drops the line."""
     chosen: dict[str, int] = {}
     for product_id, text in picks.items():
-        if not ObjectId.is_valid(product_id):
+        if not is_object_id(product_id):
             raise InvalidInput("The order names an unknown product.", field="quantity")
         value = str(text).strip()
         if not value:

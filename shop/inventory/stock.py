@@ -31,12 +31,14 @@ from shop.catalog.categories import name_from_slug, read_categories
 from shop.core.db import find_in
 from shop.core.errors import InvalidInput, NotFound
 from shop.core.settings import Settings
+from shop.core.validation import parse_object_id
 from shop.inventory.forecasting.reorder import DEFAULT_REVIEW_DAYS
 from shop.messaging.mail import Email, Mailer, render
 
 log = logging.getLogger(__name__)
 
 MAX_THRESHOLD = 100_000
+NO_SUCH_PRODUCT = "No such product."
 StatusFilter = Literal["all", "low", "reorder", "out"]
 SortKey = Literal["urgency", "name", "stock", "cover", "demand", "supplier"]
 SORT_OPTIONS: list[tuple[str, str]] = [
@@ -242,18 +244,10 @@ def summarize(rows: list[InventoryRow]) -> InventorySummary:
     )
 
 
-def _object_id(product_id: str | ObjectId) -> ObjectId:
-    if isinstance(product_id, ObjectId):
-        return product_id
-    if not ObjectId.is_valid(str(product_id)):
-        raise NotFound("No such product.")
-    return ObjectId(str(product_id))
-
-
 def get_row(db: Database, settings: Settings, product_id: str | ObjectId) -> InventoryRow:
-    rows = inventory_rows(db, settings, product_ids=[_object_id(product_id)])
+    rows = inventory_rows(db, settings, product_ids=[parse_object_id(product_id, or_raise=NotFound(NO_SUCH_PRODUCT))])
     if not rows:
-        raise NotFound("No such product.")
+        raise NotFound(NO_SUCH_PRODUCT)
     return rows[0]
 
 
@@ -282,7 +276,7 @@ def set_low_stock_threshold(
 
     `updatedAt` moves so every process's catalog snapshot sees a changed product.
     """
-    oid = _object_id(product_id)
+    oid = parse_object_id(product_id, or_raise=NotFound(NO_SUCH_PRODUCT))
     update: dict[str, Any] = {"$set": {"updatedAt": datetime.now(UTC)}}
     if threshold is None:
         update["$unset"] = {"lowStockThreshold": ""}
@@ -290,7 +284,7 @@ def set_low_stock_threshold(
         update["$set"]["lowStockThreshold"] = int(threshold)
     before = db.products.find_one_and_update({"_id": oid, "deletedAt": None}, update, {"lowStockThreshold": 1})
     if before is None:
-        raise NotFound("No such product.")
+        raise NotFound(NO_SUCH_PRODUCT)
     previous = before.get("lowStockThreshold")
     return (None if previous is None else int(previous)), threshold
 

@@ -10,24 +10,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from bson import ObjectId
-from pydantic import BaseModel, ConfigDict, Field
-from pymongo import DESCENDING
+from pydantic import Field
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from shop.core.activity import log_activity
 from shop.core.errors import NotFound
-from shop.core.pagination import Page
+from shop.core.pagination import ListQuery, Page, newest_page
 from shop.core.transactions import run_transaction
 from shop.core.validation import parse_object_id
 
+NO_SUCH_MESSAGE = "That message does not exist."
+NO_SUCH_EMAIL = "That email does not exist."
 
-class InboxQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
+class InboxQuery(ListQuery):
     show: Literal["open", "handled", "all"] = "open"
-    page: int = Field(default=1, ge=1, le=100000)
     page_size: int = Field(default=30, ge=1, le=200)
 
 
@@ -64,14 +62,7 @@ def list_messages(db: Database, query: InboxQuery) -> Page[ContactMessage]:
         filters["handled"] = {"$ne": True}
     elif query.show == "handled":
         filters["handled"] = True
-    total = db.contact_messages.count_documents(filters)
-    cursor = (
-        db.contact_messages.find(filters)
-        .sort("createdAt", DESCENDING)
-        .skip((query.page - 1) * query.page_size)
-        .limit(query.page_size)
-    )
-    return Page([ContactMessage.from_doc(doc) for doc in cursor], total, query.page, query.page_size)
+    return newest_page(db.contact_messages, filters, query.page, query.page_size).map(ContactMessage.from_doc)
 
 
 def open_message_count(db: Database) -> int:
@@ -79,12 +70,12 @@ def open_message_count(db: Database) -> int:
 
 
 def set_handled(db: Database, message_id: str, handled: bool, *, owner: str) -> ContactMessage:
-    oid = _oid(message_id, "message")
+    oid = parse_object_id(message_id, or_raise=NotFound(NO_SUCH_MESSAGE))
 
     def work(session: ClientSession) -> dict[str, Any]:
         doc = db.contact_messages.find_one({"_id": oid}, session=session)
         if doc is None:
-            raise NotFound("That message does not exist.")
+            raise NotFound(NO_SUCH_MESSAGE)
         if bool(doc.get("handled")) == handled:
             return doc
         now = datetime.now(UTC)
@@ -105,14 +96,10 @@ def set_handled(db: Database, message_id: str, handled: bool, *, owner: str) -> 
     return ContactMessage.from_doc(run_transaction(db, work))
 
 
-class OutboxQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class OutboxQuery(ListQuery):
     status: Literal["stored", "queued", "sent", "failed"] | None = None
     kind: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$")
     to: str | None = Field(default=None, max_length=254, pattern=r"^[^$].*$")
-    page: int = Field(default=1, ge=1, le=100000)
-    page_size: int = Field(default=50, ge=1, le=200)
 
 
 @dataclass(frozen=True)
@@ -158,14 +145,8 @@ def list_outbox(db: Database, query: OutboxQuery) -> Page[OutboxEmail]:
         filters["kind"] = query.kind
     if query.to:
         filters["to"] = query.to.strip().lower()
-    total = db.outbox.count_documents(filters)
-    cursor = (
-        db.outbox.find(filters, {"html": 0})
-        .sort("createdAt", DESCENDING)
-        .skip((query.page - 1) * query.page_size)
-        .limit(query.page_size)
-    )
-    return Page([OutboxEmail.from_doc(doc) for doc in cursor], total, query.page, query.page_size)
+    found = newest_page(db.outbox, filters, query.page, query.page_size, projection={"html": 0})
+    return found.map(OutboxEmail.from_doc)
 
 
 def outbox_kinds(db: Database) -> list[str]:
@@ -173,14 +154,7 @@ def outbox_kinds(db: Database) -> list[str]:
 
 
 def get_outbox_email(db: Database, email_id: str) -> OutboxEmail:
-    doc = db.outbox.find_one({"_id": _oid(email_id, "email")})
+    doc = db.outbox.find_one({"_id": parse_object_id(email_id, or_raise=NotFound(NO_SUCH_EMAIL))})
     if doc is None:
-        raise NotFound("That email does not exist.")
+        raise NotFound(NO_SUCH_EMAIL)
     return OutboxEmail.from_doc(doc)
-
-
-def _oid(value: str, what: str) -> ObjectId:
-    try:
-        return parse_object_id(value)
-    except ValueError:
-        raise NotFound(f"That {what} does not exist.") from None

@@ -17,13 +17,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 
 from shop.core.activity import log_activity
 from shop.core.errors import Conflict, InvalidInput, NotFound
-from shop.core.pagination import Page
+from shop.core.pagination import ListQuery, Page, newest_page
 from shop.core.transactions import run_transaction
 from shop.core.validation import line
 from shop.messaging.mail import Email, render
@@ -54,9 +53,7 @@ def can_change(current: str, new: str) -> bool:
     return new in TRANSITIONS.get(current, ())
 
 
-class OrderListQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class OrderListQuery(ListQuery):
     status: Status | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -64,8 +61,6 @@ class OrderListQuery(BaseModel):
     # Without dates the list shows the last RECENT_DAYS: a date range is answered from the createdAt
     # index, while "all time" makes SecantusDB sort every order (seconds with ~10k orders).
     period: Literal["recent", "all"] = "recent"
-    page: int = Field(default=1, ge=1, le=100000)
-    page_size: int = Field(default=50, ge=1, le=200)
 
     @property
     def recent_only(self) -> bool:
@@ -88,15 +83,11 @@ class AdminOrder:
     order: OrderView
     history: list[StatusChange]
 
-    @property
-    def next_statuses(self) -> tuple[str, ...]:
-        return TRANSITIONS.get(self.order.status, ())
-
 
 class OrderAdmin(OrderWriter):
     def _zone(self) -> ZoneInfo:
         try:
-            return ZoneInfo(getattr(self.settings, "shop_timezone", "UTC") or "UTC")
+            return ZoneInfo(self.settings.shop_timezone or "UTC")
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo("UTC")
 
@@ -125,14 +116,7 @@ class OrderAdmin(OrderWriter):
                 filters["_id"] = order_id
             else:
                 filters["email"] = text.lower()
-        total = self.db.orders.count_documents(filters)
-        cursor = (
-            self.db.orders.find(filters)
-            .sort("createdAt", DESCENDING)
-            .skip((query.page - 1) * query.page_size)
-            .limit(query.page_size)
-        )
-        return Page([OrderView.from_doc(doc) for doc in cursor], total, query.page, query.page_size)
+        return newest_page(self.db.orders, filters, query.page, query.page_size).map(OrderView.from_doc)
 
     def get(self, order_id: str) -> AdminOrder:
         normalized = normalize_order_id(order_id)

@@ -21,7 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shop.catalog.snapshot import Catalog, Product
 from shop.core.errors import Conflict, InvalidInput, NotFound, OutOfStock
-from shop.core.validation import MAX_QUANTITY
+from shop.core.validation import MAX_QUANTITY, is_object_id
 
 MAX_LINES = 50
 
@@ -194,7 +194,7 @@ class CartService:
         self._written.pop(session_id, None)
 
     def _product(self, product_id: str) -> Product:
-        product = self.catalog.get(product_id) if ObjectId.is_valid(product_id) else None
+        product = self.catalog.get(product_id) if is_object_id(product_id) else None
         if product is None:
             raise NotFound("That product does not exist (any more).", field="product_id")
         return product

@@ -13,17 +13,18 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from bson import ObjectId
-from pydantic import BaseModel, ConfigDict, Field
-from pymongo import DESCENDING
+from pydantic import Field
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from shop.catalog.snapshot import Catalog
 from shop.core.activity import log_activity
 from shop.core.errors import NotFound
-from shop.core.pagination import Page
+from shop.core.pagination import ListQuery, Page, newest_page
 from shop.core.transactions import run_transaction
 from shop.core.validation import parse_object_id
+
+NO_SUCH_REVIEW = "That review does not exist."
 
 
 def rating_aggregate(db: Database, product_id: ObjectId, *, session: ClientSession | None = None) -> tuple[float, int]:
@@ -53,14 +54,10 @@ def refresh_product_rating(
     return rating, count
 
 
-class ReviewListQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ReviewListQuery(ListQuery):
     visibility: Literal["all", "visible", "hidden"] = "all"
     rating: int | None = Field(default=None, ge=1, le=5)
     product: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{24}$")
-    page: int = Field(default=1, ge=1, le=100000)
-    page_size: int = Field(default=50, ge=1, le=200)
 
 
 @dataclass(frozen=True)
@@ -91,38 +88,30 @@ class ReviewModeration:
             filters["rating"] = query.rating
         if query.product:
             filters["productId"] = ObjectId(query.product)
-        total = self.db.reviews.count_documents(filters)
-        cursor = (
-            self.db.reviews.find(filters)
-            .sort("createdAt", DESCENDING)
-            .skip((query.page - 1) * query.page_size)
-            .limit(query.page_size)
-        )
-        docs = list(cursor)
+        found = newest_page(self.db.reviews, filters, query.page, query.page_size)
         # One read for the names of the products on this page (not one lookup per review).
         products = {
             p["_id"]: p
             for p in self.db.products.find(
-                {"_id": {"$in": list({d["productId"] for d in docs})}}, {"name": 1, "slug": 1, "deletedAt": 1}
+                {"_id": {"$in": list({d["productId"] for d in found.items})}}, {"name": 1, "slug": 1, "deletedAt": 1}
             )
         }
-        items = [self._view(doc, products.get(doc["productId"])) for doc in docs]
-        return Page(items, total, query.page, query.page_size)
+        return found.map(lambda doc: self._view(doc, products.get(doc["productId"])))
 
     def get(self, review_id: str) -> AdminReview:
-        doc = self.db.reviews.find_one({"_id": _oid(review_id)})
+        doc = self.db.reviews.find_one({"_id": parse_object_id(review_id, or_raise=NotFound(NO_SUCH_REVIEW))})
         if doc is None:
-            raise NotFound("That review does not exist.")
+            raise NotFound(NO_SUCH_REVIEW)
         return self._view(doc)
 
     def set_hidden(self, review_id: str, hidden: bool, *, owner: str) -> AdminReview:
         """Hide or show a review and recompute its product's rating, in one transaction."""
-        oid = _oid(review_id)
+        oid = parse_object_id(review_id, or_raise=NotFound(NO_SUCH_REVIEW))
 
         def work(session: ClientSession) -> dict[str, Any]:
             review = self.db.reviews.find_one({"_id": oid}, session=session)
             if review is None:
-                raise NotFound("That review does not exist.")
+                raise NotFound(NO_SUCH_REVIEW)
             was_hidden = bool(review.get("hidden"))
             if was_hidden == hidden:
                 return review
@@ -167,10 +156,3 @@ class ReviewModeration:
             hidden=bool(doc.get("hidden")),
             created_at=doc["createdAt"],
         )
-
-
-def _oid(value: str) -> ObjectId:
-    try:
-        return parse_object_id(value)
-    except ValueError:
-        raise NotFound("That review does not exist.") from None

@@ -34,7 +34,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shop.catalog.snapshot import Product
 from shop.core.transactions import run_transaction
-from shop.core.validation import line, paragraph, parse_object_id
+from shop.core.validation import line, paragraph, parse_object_id, reject_bool
 from shop.reviews.moderation import refresh_product_rating
 from shop.reviews.summary import ReviewSummary, summarize
 
@@ -69,18 +69,14 @@ class ReviewView:
         )
 
 
-def _no_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("must be a whole number from 1 to 5")
-    return value
-
-
 class ReviewInput(BaseModel):
     """What a visitor submits (pages, API and the agent share it)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    rating: Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=5)]
+    rating: Annotated[
+        int, BeforeValidator(lambda v: reject_bool(v, "must be a whole number from 1 to 5")), Field(ge=1, le=5)
+    ]
     text: paragraph(2000, min_length=10)  # type: ignore[valid-type]
     authorName: line(60)  # type: ignore[valid-type]
 
@@ -145,8 +141,7 @@ def recompute_product_rating(db: Database, product_id: str | ObjectId) -> tuple[
     For code that changed reviews outside `submit_review` (imports, scripts); the owner's moderation
     has its own transactional path (shop.reviews.moderation).
     """
-    oid = product_id if isinstance(product_id, ObjectId) else parse_object_id(product_id)
-    return refresh_product_rating(db, oid)
+    return refresh_product_rating(db, parse_object_id(product_id))
 
 
 # --------------------------------------------------------------------------------------------------

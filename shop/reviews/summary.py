@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from shop.catalog.snapshot import normalize
+from shop.core.text import normalize
 
 # Evaluative words: they carry sentiment but say nothing about the product, so they never become
 # aspects ("great", "love").

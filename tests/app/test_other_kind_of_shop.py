@@ -2,7 +2,7 @@
 
 Categories, their names and the words customers use for them are the shop's data (the `categories`
 collection), so nothing here may depend on the demo's coffee, tea, food and beauty. The test shop
-starts with the demo's categories (tests/conftest.py); this one replaces them with a bookshop's, then
+starts with the demo's categories (tests/fixtures.py); this one replaces them with a bookshop's, then
 browses, filters, searches and orders through the HTTP app, and checks the back office speaks of books.
 """
 
@@ -18,8 +18,9 @@ from fastapi.testclient import TestClient
 from pymongo.database import Database
 
 from shop.backoffice import analytics
-from shop.catalog.admin import ProductAdmin, ProductInvalid, validate_product
+from shop.catalog.admin import ProductAdmin
 from shop.catalog.categories import Category, save_categories
+from shop.catalog.product_input import ProductInvalid, validate_product
 from shop.catalog.snapshot import CatalogQuery
 from shop.inventory.stock import inventory_rows
 from shop.services import ShopServices

@@ -17,6 +17,7 @@ from app.embedded_mongo import EmbeddedMongo
 from shop.backoffice import backup
 from shop.catalog.categories import read_categories
 from shop.core.settings import Settings, get_settings
+from tests.support.databases import drop_test_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,9 +82,7 @@ def test_backup_and_restore_commands(
         clone = mongo_client[target]
         assert clone.products.find_one({})["name"] == "Kept Product"
     finally:
-        for name in mongo_client[target].list_collection_names():
-            mongo_client[target][name].delete_many({})
-        mongo_client.drop_database(target)
+        drop_test_database(mongo_client, target)
 
     db.products.delete_many({})
     assert main(["restore", str(archives[0]), "--force", "--no-reindex"]) == 0

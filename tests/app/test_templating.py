@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from shop.core.db import database
 from shop.core.settings import Settings
 from shop.services import ShopServices
+from tests.support.databases import another_shop
 
 
 def test_an_edit_moves_the_catalog_version_and_the_cards_are_rendered_again(
@@ -40,14 +40,11 @@ def test_an_edit_moves_the_catalog_version_and_the_cards_are_rendered_again(
 @pytest.fixture
 def euro_shop(mongo_client: MongoClient, db: Database, settings: Settings) -> Iterator[ShopServices]:
     """A second shop in this process, on its own database, that prices in euros."""
-    euro_db = database(mongo_client, f"{db.name}_euro")
-    euro = settings.model_copy(update={"mongodb_db": euro_db.name, "currency_symbol": "€", "shop_name": "Euro Shop"})
-    built = ShopServices.build(euro_db, euro, background_mail=False)
-    yield built
-    built.close()
-    for name in euro_db.list_collection_names():
-        euro_db[name].delete_many({})
-    mongo_client.drop_database(euro_db.name)
+    euro = settings.model_copy(
+        update={"mongodb_db": f"{db.name}_euro", "currency_symbol": "€", "shop_name": "Euro Shop"}
+    )
+    with another_shop(mongo_client, euro) as built:
+        yield built
 
 
 def test_two_apps_in_one_process_share_no_cards_or_settings(

@@ -16,9 +16,9 @@ from app.embedded_mongo import EmbeddedMongo
 from app.init_env import ShopConfig, render_env
 from app.scheduler import Scheduler
 from shop.backoffice import backup
-from shop.core.db import database
 from shop.core.settings import Settings
 from shop.services import ShopServices
+from tests.support.databases import another_shop
 from tests.support.products import make_product
 
 
@@ -37,14 +37,8 @@ def second_shop(
         data_dir=str(tmp_path / "var-b"),
     )
     env.write_text(render_env(config) + f"MONGODB_URI={mongo_server.uri}\nSEMANTIC_SEARCH=false\n", encoding="utf-8")
-    settings_b = Settings(_env_file=env, catalog_refresh_seconds=0)  # type: ignore[call-arg]
-    db_b = database(mongo_client, settings_b.mongodb_db)
-    services_b = ShopServices.build(db_b, settings_b, background_mail=False)
-    yield services_b
-    services_b.close()
-    for name in db_b.list_collection_names():
-        db_b[name].delete_many({})
-    mongo_client.drop_database(db_b.name)
+    with another_shop(mongo_client, Settings(_env_file=env, catalog_refresh_seconds=0)) as shop_b:  # type: ignore[call-arg]
+        yield shop_b
 
 
 def test_two_shops_do_not_see_each_other(services: ShopServices, second_shop: ShopServices) -> None:

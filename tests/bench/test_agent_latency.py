@@ -10,8 +10,8 @@ import pytest
 
 from bench import agent_latency
 from shop.services import ShopServices
-from tests.bench.transcripts import seed_catalog
 from tests.support.scripted_model import ScriptedChatModel
+from tests.support.transcripts import seed_catalog
 
 
 @pytest.fixture

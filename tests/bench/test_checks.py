@@ -12,10 +12,8 @@ from bench.agent_eval import checks, language
 from bench.agent_eval.catalog import CatalogView
 from bench.agent_eval.model import Conversation, Facts, Finding, NewOrder, TurnContext
 from bench.agent_eval.vocab import identities
-from tests.bench import transcripts
-from tests.bench.transcripts import conversations, facts_of, first, money, shown, turn
-
-demo_view = transcripts.demo_view
+from tests.support import transcripts
+from tests.support.transcripts import conversations, facts_of, first, money, shown, turn
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,9 @@ from bench.agent_eval.policy import PolicyFacts
 from bench.agent_eval.runner import PROJECT_ROOT, counts
 from bench.agent_eval.scenarios import assign_splits, generate, select, split_of
 from shop.services import ShopServices
-from tests.bench import transcripts
-from tests.bench.transcripts import seed_catalog
+from tests.support.transcripts import seed_catalog
 
 CORE_STYLES = {"terse", "typo", "polite", "mixed", "buried"}
-demo_view = transcripts.demo_view  # the demo catalog from a real database, seeded once for the module
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 from bench.agent_eval.runner import RunResult, TurnResult, facts_for, main, percentile, run_all, summarize
 from bench.agent_eval.scenarios import generate
 from shop.services import ShopServices
-from tests.bench.transcripts import first, seed_catalog
 from tests.support.scripted_model import ScriptedChatModel
+from tests.support.transcripts import first, seed_catalog
 
 
 @pytest.fixture

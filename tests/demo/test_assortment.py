@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from demo.seed import DemoShop, build_demo_shop
-from demo.text import slugify
-from tests.demo.sample_shop import NOW, sample_shop
+from shop.core.text import slugify
+from tests.support.sample_shop import NOW, sample_shop
 
 
 @pytest.fixture

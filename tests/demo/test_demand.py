@@ -9,7 +9,7 @@ import pytest
 
 from demo.demand import ANCHOR_PAIRS
 from demo.seed import DemoShop
-from tests.demo.sample_shop import TODAY, order_slug_sets, sample_shop, units_by_month
+from tests.support.sample_shop import TODAY, order_slug_sets, sample_shop, units_by_month
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from demo.seed import DemoShop
-from tests.demo.sample_shop import sample_shop
+from tests.support.sample_shop import sample_shop
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from demo.seed import DemoShop
-from tests.demo.sample_shop import TODAY, sample_shop
+from tests.support.sample_shop import TODAY, sample_shop
 
 ORDER_ID = re.compile(r"^ORD-[0-9A-HJKMNP-TV-Z]{8}$")
 

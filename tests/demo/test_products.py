@@ -11,8 +11,8 @@ import pytest
 from bson import ObjectId
 
 from demo.seed import DemoShop
-from demo.text import slugify
-from tests.demo.sample_shop import ATTRIBUTE_KEYS, TODAY, by_slug, sample_shop
+from shop.core.text import slugify
+from tests.support.sample_shop import ATTRIBUTE_KEYS, TODAY, by_slug, sample_shop
 
 SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 PRODUCT_KEYS = {

@@ -9,7 +9,7 @@ import pytest
 from bson import ObjectId
 
 from demo.seed import DemoShop
-from tests.demo.sample_shop import sample_shop
+from tests.support.sample_shop import sample_shop
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from pymongo.database import Database
 
 from demo.seed import DemoShop, DemoShopError, build_demo_shop, seed_demo_shop
-from tests.demo.sample_shop import ATTRIBUTE_KEYS, NOW, TODAY, sample_shop
+from tests.support.sample_shop import ATTRIBUTE_KEYS, NOW, TODAY, sample_shop
 
 
 @pytest.fixture

@@ -49,3 +49,20 @@ def make_product(db: Database, **overrides: Any) -> dict[str, Any]:
         }
     )
     return doc
+
+
+def product_form(**overrides: Any) -> dict[str, Any]:
+    """A valid product form as the owner fills it in (texts, as the admin page posts them)."""
+    values = {
+        "name": "Guji Natural",
+        "description": "A bright natural coffee. Blueberry and jasmine.",
+        "category": "coffee",
+        "price": "14.50",
+        "stock": "12",
+        "tags": "single origin, Natural, natural",
+        "attributes": "origin: Ethiopia\nroast: light",
+        "supplier": "Green Bean Co",
+        "leadTimeDays": "9",
+    }
+    values.update(overrides)
+    return values

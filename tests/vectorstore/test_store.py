@@ -41,16 +41,6 @@ META: dict[str, dict[str, str | float | bool]] = {
 }
 
 
-@pytest.fixture(scope="session")
-def embedding() -> LocalSentenceEmbedding:
-    return LocalSentenceEmbedding()
-
-
-@pytest.fixture
-def store(tmp_path: Path, embedding: LocalSentenceEmbedding) -> ProductVectorStore:
-    return ProductVectorStore(tmp_path / "chroma", embedding=embedding)
-
-
 @pytest.fixture
 def filled(store: ProductVectorStore) -> ProductVectorStore:
     store.upsert(list(DOCS), list(DOCS.values()), [META[k] for k in DOCS])

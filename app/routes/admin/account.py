@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from app.admin_ui import render_admin
+from app.admin_ui import redirect_with_notice, render_admin
 from app.deps import OWNER_COOKIE, CsrfChecked, CurrentOwner, Services
 from app.routes.admin.auth import client_address
 from shop.backoffice.owners import MIN_PASSWORD_LENGTH, LoginThrottled, PasswordChangeInvalid, change_password
@@ -57,4 +57,4 @@ def change_own_password(
         response = _page(request, {"current": exc.message}, 429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    return RedirectResponse("/admin/account?notice=password", status_code=303)
+    return redirect_with_notice("/admin/account", "password")

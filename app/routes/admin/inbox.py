@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from app.admin_ui import clean_params, render_admin
+from app.admin_ui import clean_params, redirect_with_notice, render_admin
 from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
-from app.templating import wants_fragment
+from app.templating import current_path, wants_fragment
 from shop.messaging.inbox import (
     InboxQuery,
     OutboxQuery,
@@ -32,7 +32,7 @@ def inbox_page(request: Request, services: Services, owner: CurrentOwner) -> HTM
         {
             "result": list_messages(services.db, query),
             "query": query,
-            "return_to": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            "return_to": current_path(request),
         },
     )
 
@@ -51,9 +51,7 @@ def mark_handled(
         return render_admin(
             request, "admin/_message.html", {"message": message, "return_to": safe_next(return_to), "changed": True}
         )
-    back = safe_next(return_to or "/admin/inbox")
-    separator = "&" if "?" in back else "?"
-    return RedirectResponse(f"{back}{separator}notice=message", status_code=303)
+    return redirect_with_notice(safe_next(return_to or "/admin/inbox"), "message")
 
 
 @router.get("/admin/outbox", response_class=HTMLResponse)

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from app.admin_ui import clean_params, render_admin
+from app.admin_ui import clean_params, redirect_with_notice, render_admin
 from app.charts import forecast_chart
 from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
-from app.templating import wants_fragment
+from app.templating import current_path, wants_fragment
 from shop.backoffice import owner_jobs
 from shop.backoffice.jobs import job_info
 from shop.core.activity import log_activity
@@ -121,7 +121,7 @@ def inventory_page(request: Request, services: Services, owner: CurrentOwner) ->
         "forecast_job": job_info(services.db, owner_jobs.FORECAST),
         "backup_job": job_info(services.db, owner_jobs.BACKUP),
         "default_threshold": services.settings.low_stock_threshold,
-        "return_to": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "return_to": current_path(request),
         "notice": _notice(request),
         **HELPERS,
     }
@@ -146,7 +146,7 @@ def run_forecast(request: Request, services: Services, owner: CsrfChecked) -> Re
         if not running:
             log_activity(services.db, owner.email, "forecast.run", "jobs", owner_jobs.FORECAST, None, None)
             _run_forecast_in_background(services)
-    return RedirectResponse(f"/admin/inventory?notice={'forecast-busy' if running else 'forecast'}", status_code=303)
+    return redirect_with_notice("/admin/inventory", "forecast-busy" if running else "forecast")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -355,6 +355,4 @@ def set_threshold(
             "admin/inventory/_row.html",
             {"row": row, "default_threshold": services.settings.low_stock_threshold, "return_to": return_to, **HELPERS},
         )
-    back = safe_next(return_to) if return_to else f"/admin/inventory/{product_id}"
-    separator = "&" if "?" in back else "?"
-    return RedirectResponse(f"{back}{separator}notice=threshold", status_code=303)
+    return redirect_with_notice(safe_next(return_to) if return_to else f"/admin/inventory/{product_id}", "threshold")

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from app.admin_ui import clean_params, render_admin
+from app.admin_ui import clean_params, redirect_with_notice, render_admin
 from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
-from app.templating import wants_fragment
+from app.templating import current_path, wants_fragment
 from shop.core.activity import recent_activity
 from shop.core.errors import ShopError
 from shop.ordering.admin import ACTION_LABELS, TRANSITIONS, OrderListQuery
@@ -42,7 +42,7 @@ def orders_page(request: Request, services: Services, owner: CurrentOwner) -> HT
             "transitions": TRANSITIONS,
             "action_labels": ACTION_LABELS,
             "error": error,
-            "return_to": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            "return_to": current_path(request),
         },
         status_code=422 if error else 200,
     )
@@ -95,6 +95,4 @@ def change_status(
                 "changed": True,
             },
         )
-    back = safe_next(return_to or f"/admin/orders/{admin_order.order.id}")
-    separator = "&" if "?" in back else "?"
-    return RedirectResponse(f"{back}{separator}notice=status", status_code=303)
+    return redirect_with_notice(safe_next(return_to or f"/admin/orders/{admin_order.order.id}"), "status")

@@ -11,23 +11,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from app.admin_ui import clean_params, render_admin
+from app.admin_ui import clean_params, redirect_with_notice, render_admin
 from app.deps import CsrfChecked, CurrentOwner, FormText, ProductForm, Services, safe_next
-from app.templating import wants_fragment
-from shop.catalog.admin import (
-    ADMIN_SORTS,
-    EDITABLE,
-    MAX_CSV_BYTES,
-    CsvImportError,
-    ProductInput,
-    ProductInvalid,
-    product_form_values,
-    validate_list_query,
-    validate_product,
-)
+from app.templating import current_path, wants_fragment
+from shop.catalog.admin import ADMIN_SORTS, validate_list_query
 from shop.catalog.media import MAX_IMAGE_BYTES, check_image, media_store
+from shop.catalog.product_csv import MAX_CSV_BYTES, CsvImportError
+from shop.catalog.product_input import EDITABLE, ProductInput, ProductInvalid, product_form_values, validate_product
 from shop.core.activity import recent_activity
 from shop.core.errors import InvalidInput, ShopError
 from shop.services import ShopServices
@@ -51,7 +43,7 @@ def _list_context(request: Request, services: ShopServices, params: dict[str, st
         "sorts": ADMIN_SORTS,
         "bulk_actions": BULK_ACTIONS,
         "low_stock": services.settings.low_stock_threshold,
-        "return_to": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "return_to": current_path(request),
     }
 
 
@@ -74,8 +66,7 @@ def export_products(services: Services, owner: CurrentOwner) -> Response:
 
 @router.get("/admin/products/import", response_class=HTMLResponse)
 def import_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    context = {"errors": [], "result": None, "categories": services.catalog.all_categories()}
-    return render_admin(request, "admin/products/import.html", context)
+    return _import_page(request, services)
 
 
 @router.post("/admin/products/import", response_class=HTMLResponse)
@@ -85,27 +76,14 @@ def import_products(
     owner: CsrfChecked,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> HTMLResponse:
-    categories = services.catalog.all_categories()
     if file is None or not file.filename:
-        return render_admin(
-            request,
-            "admin/products/import.html",
-            {"errors": [], "error": "Choose a CSV file to import.", "result": None, "categories": categories},
-            status_code=422,
-        )
+        return _import_page(request, services, 422, error="Choose a CSV file to import.")
     data = file.file.read(MAX_CSV_BYTES + 1)
     try:
         result = services.product_admin.import_csv(data, owner=owner.email)
     except CsvImportError as exc:
-        return render_admin(
-            request,
-            "admin/products/import.html",
-            {"errors": exc.errors, "error": exc.message, "result": None, "filename": file.filename}
-            | {"categories": categories},
-            status_code=422,
-        )
-    context = {"errors": [], "result": result, "filename": file.filename, "categories": categories}
-    return render_admin(request, "admin/products/import.html", context)
+        return _import_page(request, services, 422, errors=exc.errors, error=exc.message, filename=file.filename)
+    return _import_page(request, services, result=result, filename=file.filename)
 
 
 @router.post("/admin/products/bulk", response_class=HTMLResponse)
@@ -136,8 +114,7 @@ def bulk_action(
         params = dict(_query_of(back))
         context = _list_context(request, services, params) | {"bulk_error": exc.message, "selected": set(ids)}
         return render_admin(request, "admin/products/list.html", context, status_code=exc.status_code)
-    separator = "&" if "?" in back else "?"
-    return RedirectResponse(f"{back}{separator}notice=bulk&count={count}", status_code=303)
+    return redirect_with_notice(back, "bulk", count=count)
 
 
 @router.get("/admin/products/new", response_class=HTMLResponse)
@@ -155,18 +132,11 @@ def create_product(
     form: ProductForm,
     image: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    admin = services.product_admin
     try:
-        doc = admin.create(_validated(services, form, image), owner=owner.email)
-    except ProductInvalid as exc:
-        return render_admin(
-            request, "admin/products/form.html", _form_context(None, form, exc.errors, services=services), 422
-        )
+        doc = services.product_admin.create(_validated(services, form, image), owner=owner.email)
     except ShopError as exc:
-        errors = {exc.field or "request": exc.message}
-        context = _form_context(None, form, errors, services=services)
-        return render_admin(request, "admin/products/form.html", context, exc.status_code)
-    return RedirectResponse(f"/admin/products/{doc['_id']}?notice=created", status_code=303)
+        return _form_refused(request, services, None, form, exc)
+    return redirect_with_notice(f"/admin/products/{doc['_id']}", "created")
 
 
 @router.get("/admin/products/{product_id}", response_class=HTMLResponse)
@@ -192,25 +162,21 @@ def update_product(
         data = _validated(services, form, image)
         stock_seen = _whole(form.get("stock_seen", "")) if form.get("stock_seen", "").strip() else None
         admin.update(product_id, data, owner=owner.email, stock_seen=stock_seen)
-    except ProductInvalid as exc:
-        context = _form_context(doc, form, exc.errors, services=services)
-        return render_admin(request, "admin/products/form.html", context, 422)
     except ShopError as exc:
-        context = _form_context(doc, form, {exc.field or "request": exc.message}, services=services)
-        return render_admin(request, "admin/products/form.html", context, exc.status_code)
-    return RedirectResponse(f"/admin/products/{product_id}?notice=saved", status_code=303)
+        return _form_refused(request, services, doc, form, exc)
+    return redirect_with_notice(f"/admin/products/{product_id}", "saved")
 
 
 @router.post("/admin/products/{product_id}/delete")
 def delete_product(product_id: str, services: Services, owner: CsrfChecked) -> Response:
     services.product_admin.delete(product_id, owner=owner.email)
-    return RedirectResponse("/admin/products?notice=deleted", status_code=303)
+    return redirect_with_notice("/admin/products", "deleted")
 
 
 @router.post("/admin/products/{product_id}/restore")
 def restore_product(product_id: str, services: Services, owner: CsrfChecked) -> Response:
     services.product_admin.restore(product_id, owner=owner.email)
-    return RedirectResponse(f"/admin/products/{product_id}?notice=restored", status_code=303)
+    return redirect_with_notice(f"/admin/products/{product_id}", "restored")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -247,6 +213,21 @@ def _form_context(
         "stock_seen": stock_seen,
         "max_image_mb": MAX_IMAGE_BYTES // (1024 * 1024),
     }
+
+
+def _form_refused(
+    request: Request, services: ShopServices, doc: dict[str, Any] | None, form: dict[str, Any], exc: ShopError
+) -> HTMLResponse:
+    """The form again as typed, each problem next to its field (invalid input names every field's)."""
+    errors = exc.errors if isinstance(exc, ProductInvalid) else {exc.field or "request": exc.message}
+    context = _form_context(doc, form, errors, services=services)
+    return render_admin(request, "admin/products/form.html", context, exc.status_code)
+
+
+def _import_page(request: Request, services: ShopServices, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """The import page; `context` adds the file's name and its result, or what was wrong with it."""
+    page = {"errors": [], "result": None, "categories": services.catalog.all_categories()} | context
+    return render_admin(request, "admin/products/import.html", page, status_code)
 
 
 def _decimal(value: str) -> Decimal:

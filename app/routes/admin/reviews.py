@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from app.admin_ui import clean_params, render_admin
+from app.admin_ui import clean_params, redirect_with_notice, render_admin
 from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
-from app.templating import wants_fragment
+from app.templating import current_path, wants_fragment
 from shop.reviews.moderation import ReviewListQuery
 from shop.services import ShopServices
 
@@ -27,7 +27,7 @@ def reviews_page(request: Request, services: Services, owner: CurrentOwner) -> H
             "result": services.review_moderation.list(query),
             "query": query,
             "product": product,
-            "return_to": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            "return_to": current_path(request),
         },
     )
 
@@ -38,9 +38,7 @@ def _set_hidden(
     review = services.review_moderation.set_hidden(review_id, hidden, owner=owner_email)
     if wants_fragment(request):
         return render_admin(request, "admin/reviews/_row.html", {"review": review, "return_to": safe_next(return_to)})
-    back = safe_next(return_to or "/admin/reviews")
-    separator = "&" if "?" in back else "?"
-    return RedirectResponse(f"{back}{separator}notice=review", status_code=303)
+    return redirect_with_notice(safe_next(return_to or "/admin/reviews"), "review")
 
 
 @router.post("/admin/reviews/{review_id}/hide")

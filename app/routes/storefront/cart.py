@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.deps import FormText, Services, SessionId
 from app.templating import render, templates, wants_fragment
 from shop.core.errors import InvalidInput, NotFound, ShopError
+from shop.core.validation import is_object_id
 from shop.ordering.checkout import EmptyCart, InvalidDetails, order_request
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
@@ -77,9 +78,7 @@ def remove_cart_line(product_id: str, request: Request, services: Services, sess
 
 
 def _product_id(value: str) -> str:
-    from bson import ObjectId
-
-    if not ObjectId.is_valid(value) or len(value) != 24:
+    if not is_object_id(value):
         raise NotFound("That product is not in your cart.")
     return value
 

@@ -36,6 +36,7 @@ from bson import ObjectId
 from pymongo.database import Database
 
 from shop.core.errors import InvalidInput
+from shop.core.validation import parse_object_id
 from shop.inventory.forecasting.models import FIT_DAYS, SEASON, series_frame
 
 WEEKDAY_PRIOR_ORDERS = 50
@@ -62,15 +63,11 @@ def day_start(moment: datetime | date | None) -> datetime:
 
 
 def product_object_ids(product_ids: Iterable[str | ObjectId]) -> list[ObjectId]:
-    ids = []
-    for pid in product_ids:
-        if isinstance(pid, ObjectId):
-            ids.append(pid)
-        elif ObjectId.is_valid(str(pid)):
-            ids.append(ObjectId(str(pid)))
-        else:
-            raise InvalidInput(f"{str(pid)[:40]!r} is not a product id.", field="productId")
-    return ids
+    """The products a forecast is asked about; one that is not an id is the caller's mistake."""
+    return [
+        parse_object_id(pid, or_raise=InvalidInput(f"{str(pid)[:40]!r} is not a product id.", field="productId"))
+        for pid in product_ids
+    ]
 
 
 @dataclass(frozen=True)

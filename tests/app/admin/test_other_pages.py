@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from shop.ordering.orders import OrderRequest, OrderView
 from shop.services import ShopServices
-from tests.shop.reviews.test_moderation import add_review
+from tests.support.reviews import add_review
 
 HX = {"HX-Request": "true"}
 

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from shop.services import ShopServices
-from tests.shop.catalog.test_media import PNG
 from tests.support.http_stub import http_stub
+from tests.support.images import PNG
 
 HX = {"HX-Request": "true"}
 

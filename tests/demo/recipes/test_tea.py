@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from demo.seed import DemoShop
-from tests.demo.sample_shop import sample_shop
+from tests.support.sample_shop import sample_shop
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from pymongo.database import Database
 from shop.backoffice import backup
 from shop.core.db import database, ensure_indexes
 from shop.core.settings import Settings
+from tests.support.databases import drop_test_database
 
 RAW = CodecOptions(document_class=RawBSONDocument)
 
@@ -118,8 +119,7 @@ def shop_data(db: Database, settings: Settings, product_factory: Any) -> dict[st
 def other_db(mongo_client: MongoClient, db: Database) -> Iterator[Database]:
     target = database(mongo_client, f"{db.name}_restored")
     yield target
-    wipe(target)
-    mongo_client.drop_database(target.name)
+    drop_test_database(mongo_client, target.name)
 
 
 def test_round_trip_restores_every_document_exactly(db: Database, settings: Settings, shop_data: Any) -> None:

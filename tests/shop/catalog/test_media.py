@@ -21,11 +21,7 @@ from shop.catalog.media import (
 from shop.core.errors import InvalidInput
 from shop.core.settings import Settings
 from tests.support.http_stub import Recorded, http_stub
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 64
-GIF = b"GIF89a" + b"\x00" * 64
+from tests.support.images import GIF, JPEG, PNG, WEBP
 
 
 @pytest.mark.parametrize(

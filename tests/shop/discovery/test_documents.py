@@ -8,7 +8,7 @@ from shop.catalog.snapshot import Catalog
 from shop.discovery.documents import product_document, product_metadata
 
 
-def test_product_document_and_metadata(shop: dict[str, dict[str, Any]], catalog: Catalog) -> None:
+def test_product_document_and_metadata(small_shop: dict[str, dict[str, Any]], catalog: Catalog) -> None:
     product = catalog.by_slug("chamomile-lavender")
     assert product is not None
     document = product_document(product)

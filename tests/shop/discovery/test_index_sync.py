@@ -13,12 +13,16 @@ from pymongo.database import Database
 
 from shop.catalog.snapshot import Catalog
 from shop.discovery.index_sync import ProductIndex
-from tests.shop.discovery.small_shop import SHOP, touch
+from tests.support.small_shop import SHOP, touch
 from vectorstore import ProductVectorStore
 
 
 def test_sync_embeds_only_what_changed(
-    db: Database, shop: dict[str, dict[str, Any]], catalog: Catalog, index: ProductIndex, store: ProductVectorStore
+    db: Database,
+    small_shop: dict[str, dict[str, Any]],
+    catalog: Catalog,
+    index: ProductIndex,
+    store: ProductVectorStore,
 ) -> None:
     first = index.sync(catalog)
     assert (first.embedded, first.unchanged, first.deleted) == (len(SHOP), 0, 0)
@@ -27,20 +31,20 @@ def test_sync_embeds_only_what_changed(
     again = index.sync(catalog)
     assert (again.embedded, again.metadata_updated, again.unchanged) == (0, 0, len(SHOP))
 
-    espresso, honeyless = shop["house-espresso"], shop["english-breakfast"]
+    espresso, honeyless = small_shop["house-espresso"], small_shop["english-breakfast"]
     touch(db, espresso, price=Decimal("11.00"), stock=0)  # filters only: no new vector
     touch(db, honeyless, description="A brisk, malty black tea. Now with Assam leaves.")  # meaning changed
-    touch(db, shop["dark-chocolate"], deletedAt=datetime.now(UTC))  # soft delete
+    touch(db, small_shop["dark-chocolate"], deletedAt=datetime.now(UTC))  # soft delete
     report = index.sync(catalog)
     assert (report.embedded, report.metadata_updated, report.deleted) == (1, 1, 1)
     meta = store.metadata([str(espresso["_id"])])[str(espresso["_id"])]
     assert meta["price"] == 11.0
     assert meta["in_stock"] is False
-    assert str(shop["dark-chocolate"]["_id"]) not in store.ids()
+    assert str(small_shop["dark-chocolate"]["_id"]) not in store.ids()
 
 
 def test_rebuild_reembeds_everything(
-    shop: dict[str, dict[str, Any]], catalog: Catalog, index: ProductIndex, store: ProductVectorStore
+    small_shop: dict[str, dict[str, Any]], catalog: Catalog, index: ProductIndex, store: ProductVectorStore
 ) -> None:
     index.sync(catalog)
     store.upsert(["orphan"], ["a vector no product owns"])

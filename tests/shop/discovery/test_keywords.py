@@ -9,15 +9,15 @@ from pymongo.database import Database
 
 from shop.catalog.snapshot import Catalog
 from shop.discovery.keywords import KeywordIndex, edit_distance
-from tests.shop.discovery.small_shop import touch
+from tests.support.small_shop import touch
 
 
 def test_keyword_index_refresh_matches_a_fresh_build(
-    db: Database, shop: dict[str, dict[str, Any]], catalog: Catalog
+    db: Database, small_shop: dict[str, dict[str, Any]], catalog: Catalog
 ) -> None:
     old = KeywordIndex(catalog.all())
-    touch(db, shop["english-breakfast"], name="Irish Breakfast", stock=0)
-    touch(db, shop["dark-chocolate"], deletedAt=datetime.now(UTC))
+    touch(db, small_shop["english-breakfast"], name="Irish Breakfast", stock=0)
+    touch(db, small_shop["dark-chocolate"], deletedAt=datetime.now(UTC))
     products = catalog.all()
     patched = old.refreshed(products)
     fresh = KeywordIndex(products)
@@ -26,7 +26,7 @@ def test_keyword_index_refresh_matches_a_fresh_build(
     assert "english" in old.postings and "english" not in patched.postings
 
 
-def test_keyword_expansions(shop: dict[str, dict[str, Any]], catalog: Catalog) -> None:
+def test_keyword_expansions(small_shop: dict[str, dict[str, Any]], catalog: Catalog) -> None:
     index = KeywordIndex(catalog.all())
     assert index.expand("espresso") == [("espresso", 1.0)]
     assert ("chocolate", 0.7) in index.expand("chocolat")

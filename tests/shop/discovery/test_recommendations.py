@@ -2,7 +2,7 @@
 
 The co-purchase statistics are pure Python and tested on plain order documents; the database-backed
 index, the recommender's blending and the keyword-only fallbacks run against the real SecantusDB.
-One test uses the real MiniLM embeddings (the session's, from conftest.py) for "similar products".
+One test uses the real MiniLM embeddings (the session's, from tests/fixtures.py) for "similar products".
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from bson import ObjectId
-from pymongo.database import Database
 
 from shop.core.activity import recent_activity
 from shop.core.errors import NotFound
@@ -15,23 +14,9 @@ from shop.messaging.inbox import InboxQuery, OutboxQuery, get_outbox_email, list
 from shop.messaging.mail import Email
 from shop.reviews.moderation import ReviewListQuery, ReviewModeration, rating_aggregate
 from shop.services import ShopServices
+from tests.support.reviews import add_review
 
 OWNER = "owner@example.com"
-
-
-def add_review(db: Database, product_id: ObjectId, rating: int, *, hidden: bool = False, age_days: int = 0) -> ObjectId:
-    return db.reviews.insert_one(
-        {
-            "productId": product_id,
-            "authorName": f"Reviewer {rating}",
-            "rating": rating,
-            "text": f"A {rating}-star review.",
-            "visitorId": None,
-            "customerId": None,
-            "hidden": hidden,
-            "createdAt": datetime.now(UTC) - timedelta(days=age_days),
-        }
-    ).inserted_id
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pymongo.database import Database
 
 from shop.inventory.forecasting.backtest import backtest
 from shop.inventory.forecasting.models import SPARSE_MODELS
-from tests.shop.inventory.forecasting.sales import NOW, TODAY, sell, sparse_units
+from tests.support.sales import NOW, TODAY, sell, sparse_units
 
 
 def test_model_choice_never_sees_the_backtest_holdout(db: Database, product_factory: Any) -> None:

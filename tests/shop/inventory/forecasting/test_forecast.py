@@ -11,7 +11,7 @@ from pymongo.database import Database
 from shop.core.errors import InvalidInput
 from shop.inventory.forecasting.forecast import forecast
 from shop.inventory.forecasting.sales_history import SalesHistory
-from tests.shop.inventory.forecasting.sales import NOW, TODAY, sell
+from tests.support.sales import NOW, TODAY, sell
 
 
 def test_steady_seller_is_forecast_at_its_rate(db: Database, product_factory: Any) -> None:

@@ -12,7 +12,7 @@ from pymongo.database import Database
 from shop.inventory.forecasting import models
 from shop.inventory.forecasting.forecast import forecast
 from shop.inventory.forecasting.sales_history import SalesHistory
-from tests.shop.inventory.forecasting.sales import NOW, TODAY, order, sell, sparse_units
+from tests.support.sales import NOW, TODAY, order, sell, sparse_units
 
 
 def test_weekly_pattern_keeps_weekend_peaks(db: Database, product_factory: Any) -> None:

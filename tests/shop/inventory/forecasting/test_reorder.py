@@ -12,7 +12,7 @@ from pymongo.database import Database
 from shop.inventory.forecasting.forecast import ProductForecast
 from shop.inventory.forecasting.reorder import reorder_suggestion, reorder_suggestions
 from shop.inventory.forecasting.sales_history import SalesHistory
-from tests.shop.inventory.forecasting.sales import NOW, TODAY, sell
+from tests.support.sales import NOW, TODAY, sell
 
 
 def test_reorder_formula_by_hand() -> None:

@@ -11,7 +11,7 @@ from pymongo.database import Database
 
 from shop.inventory.forecasting.models import FIT_DAYS, FLAT_WEEK
 from shop.inventory.forecasting.sales_history import WEEKDAY_PRIOR_ORDERS, SalesHistory
-from tests.shop.inventory.forecasting.sales import NOW, TODAY, order
+from tests.support.sales import NOW, TODAY, order
 
 
 def test_daily_sales_counts_every_line_of_multi_line_orders_and_skips_cancelled(

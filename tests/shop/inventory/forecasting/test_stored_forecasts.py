@@ -8,7 +8,7 @@ import pytest
 from pymongo.database import Database
 
 from shop.inventory.forecasting.stored_forecasts import refresh_inventory_forecasts
-from tests.shop.inventory.forecasting.sales import NOW, sell
+from tests.support.sales import NOW, sell
 
 
 def test_refresh_writes_inventory_forecasts_and_the_job(db: Database, product_factory: Any) -> None:

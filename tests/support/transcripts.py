@@ -1,26 +1,17 @@
-"""Helpers for the bench's tests: the real demo catalog in the test database, and hand-made turns.
-
-Not a conftest on purpose (conftests are being turned into a plugin): the tests import these names,
-and use the shared `db` / `services` fixtures by name only.
-"""
+"""Helpers for the agent bench's tests: the real demo catalog in a test database, and hand-made turns
+(the demo catalog as one module's tests share it is the `demo_view` fixture of tests/fixtures.py)."""
 
 from __future__ import annotations
 
-import itertools
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
-
-import pytest
 
 from bench.agent_eval.catalog import CatalogView
 from bench.agent_eval.model import Conversation, Facts, NewOrder, Observed, ShopState, TurnContext
 from bench.agent_eval.policy import PolicyFacts
 from bench.agent_eval.runner import PROJECT_ROOT, prompt_sentences
 from bench.agent_eval.scenarios import generate
-
-_names = itertools.count()
 
 
 def seed_catalog(db: Any) -> None:
@@ -30,24 +21,6 @@ def seed_catalog(db: Any) -> None:
     shop = build_demo_shop(n_products=160)
     db.products.insert_many(shop.products)
     db.inventory.insert_many(shop.inventory)
-
-
-@pytest.fixture(scope="module")
-def demo_view(mongo_client: Any) -> Iterator[CatalogView]:
-    """The demo catalog as the shop's Catalog service reads it from a real database, seeded once per
-    test module (seeding per test cost 3-5 s each on a busy machine)."""
-    from shop.catalog.snapshot import Catalog
-    from shop.core.db import database, ensure_indexes
-
-    db = database(mongo_client, f"bench_eval_{os.getpid()}_{next(_names)}")
-    ensure_indexes(db)
-    seed_catalog(db)
-    try:
-        yield CatalogView(Catalog(db, refresh_seconds=0).all())
-    finally:
-        for collection in db.list_collection_names():
-            db[collection].delete_many({})
-        mongo_client.drop_database(db.name)
 
 
 class FixedOracle:

@@ -1,0 +1,239 @@
+"""A product as the owner submits it, from the admin form, a CSV row or the agent: parsed and checked.
+
+Prices are exact (Decimal, at most 2 decimals, "$12.50" accepted), whole numbers refuse true/false,
+texts are trimmed and may not start with "$", attribute names become MongoDB field names so they are
+restricted, and the category must be one of the shop's. Each problem is reported next to its field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from shop.catalog.categories import Category, category_context, check_category
+from shop.core.errors import InvalidInput
+from shop.core.money import to_money
+from shop.core.text import slugify
+from shop.core.validation import describe_errors, line, paragraph, reject_bool
+
+MAX_PRICE = Decimal("100000.00")
+MAX_STOCK = 1_000_000
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ATTRIBUTE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,39}$")
+
+# The fields an owner edits; the order is the CSV's column order after `id`.
+EDITABLE = (
+    "slug",
+    "name",
+    "category",
+    "price",
+    "stock",
+    "featured",
+    "tags",
+    "attributes",
+    "supplier",
+    "leadTimeDays",
+    "imageUrl",
+    "description",
+)
+
+
+def _price(value: Any) -> Decimal:
+    """A shelf price: a plain number with at most 2 decimals ("$12.50" is accepted, "12.505" is not)."""
+    if isinstance(value, float):
+        raise ValueError("must be an exact amount, not a float")
+    if isinstance(value, str):
+        value = value.strip().removeprefix("$").replace(",", "").strip()
+        if not value:
+            raise ValueError("is required")
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError("must be a number like 12.50") from None
+    if not amount.is_finite():
+        raise ValueError("must be a number like 12.50")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError("must have at most 2 decimals")
+    if amount < Decimal("0.01"):
+        raise ValueError("must be at least 0.01")
+    if amount > MAX_PRICE:
+        raise ValueError(f"must be at most {MAX_PRICE}")
+    return to_money(amount)
+
+
+def _int_text(value: Any) -> Any:
+    value = reject_bool(value)
+    if isinstance(value, str):
+        value = value.strip()
+        if not re.fullmatch(r"[+-]?\d{1,9}", value):
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "y", "on", "x"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("", "0", "false", "no", "n", "off"):
+        return False
+    raise ValueError("must be yes or no")
+
+
+def parse_tags(value: Any) -> list[str]:
+    """Tags from a list or from "a, b, c" (form field, CSV cell): trimmed, lowercase, no duplicates."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple):
+        raise ValueError("must be a list of tags")
+    tags: list[str] = []
+    for item in value:
+        if not isinstance(item, str):
+            raise ValueError("must be a list of tags")
+        tag = item.strip().lower()
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def parse_attributes(value: Any) -> dict[str, str]:
+    """Attributes from a dict or from "key: value" pairs, one per line or separated by ";"."""
+    if isinstance(value, dict):
+        return {str(k).strip(): v for k, v in value.items()}
+    if not isinstance(value, str):
+        raise ValueError("must be key: value pairs")
+    attributes: dict[str, str] = {}
+    for part in re.split(r"[;\n]", value.replace("\r\n", "\n")):
+        if not part.strip():
+            continue
+        key, sep, text = part.partition(":")
+        if not sep:
+            raise ValueError(f'"{part.strip()[:40]}" is not a "key: value" pair')
+        attributes[key.strip()] = text.strip()
+    return attributes
+
+
+def format_attributes(attributes: dict[str, str], separator: str = "\n") -> str:
+    return separator.join(f"{key}: {value}" for key, value in attributes.items())
+
+
+Tag = line(40)
+Price = Annotated[Decimal, BeforeValidator(_price)]
+Stock = Annotated[int, BeforeValidator(_int_text), Field(ge=0, le=MAX_STOCK)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
+class ProductInput(BaseModel):
+    """A product as the owner submits it, from the form, a CSV row or the agent; ids never included."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: line(120)  # type: ignore[valid-type]
+    slug: line(80, min_length=0) = ""  # type: ignore[valid-type]
+    description: paragraph(2000)  # type: ignore[valid-type]
+    category: line(40)  # type: ignore[valid-type]
+    price: Price
+    stock: Stock = 0
+    featured: Flag = False
+    tags: Annotated[list[Tag], BeforeValidator(parse_tags), Field(max_length=20)] = Field(default_factory=list)
+    attributes: Annotated[dict[str, line(200, min_length=0)], BeforeValidator(parse_attributes)] = Field(  # type: ignore[valid-type]
+        default_factory=dict
+    )
+    supplier: line(120, min_length=0) = ""  # type: ignore[valid-type]
+    leadTimeDays: Annotated[int, BeforeValidator(_int_text), Field(ge=0, le=365)] = 7
+    imageUrl: line(500, min_length=0) = ""  # type: ignore[valid-type]
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str, info: ValidationInfo) -> str | None:
+        return check_category(value, info, required=True)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value and not SLUG_PATTERN.match(value):
+            raise ValueError("may contain only lowercase letters, digits and single dashes")
+        return value
+
+    @field_validator("attributes")
+    @classmethod
+    def _attribute_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > 30:
+            raise ValueError("at most 30 attributes")
+        for key in value:
+            # Keys become MongoDB field names: no "$" prefix, no dots, nothing surprising.
+            if not ATTRIBUTE_KEY.match(key):
+                raise ValueError(f'"{key[:40]}" is not a valid attribute name (letters, digits, spaces, - and _)')
+        return value
+
+    @field_validator("imageUrl")
+    @classmethod
+    def _image_url(cls, value: str) -> str:
+        if value and not (value.startswith("/media/") or value.startswith("https://")):
+            raise ValueError("must be an uploaded image (/media/...) or an https:// address")
+        return value
+
+    def resolved_slug(self) -> str:
+        slug = self.slug or slugify(self.name)
+        if not slug:
+            raise InvalidInput("The name needs some letters or digits to make a web address from.", field="slug")
+        return slug
+
+    def fields(self) -> dict[str, Any]:
+        """The document fields this input sets (stock is handled separately, see ProductAdmin)."""
+        return {
+            "slug": self.resolved_slug(),
+            "name": self.name,
+            "description": self.description,
+            "category": self.category,
+            "price": self.price,
+            "featured": self.featured,
+            "tags": self.tags,
+            "attributes": self.attributes,
+            "supplier": self.supplier,
+            "leadTimeDays": self.leadTimeDays,
+        }
+
+
+def validate_product(values: dict[str, Any], categories: Iterable[Category]) -> ProductInput:
+    """ProductInput, or InvalidInput whose `errors` maps each field to a message; the category must be
+    one of the shop's `categories`."""
+    try:
+        return ProductInput.model_validate(values, context=category_context(categories))
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        # "tags.1" and "attributes.origin" are shown next to their form field ("tags", "attributes").
+        for key, message in describe_errors(list(exc.errors())).items():
+            errors.setdefault(key.split(".", 1)[0], message)
+        raise ProductInvalid(errors) from None
+
+
+class ProductInvalid(InvalidInput):
+    def __init__(self, errors: dict[str, str]) -> None:
+        summary = "; ".join(f"{key} {message}" for key, message in errors.items())
+        super().__init__(f"Please check: {summary}.", field=next(iter(errors), None))
+        self.errors = errors
+
+
+def product_form_values(doc: dict[str, Any]) -> dict[str, Any]:
+    """A product document as the edit form shows it (texts, not lists and dicts)."""
+    return {
+        "name": doc.get("name", ""),
+        "slug": doc.get("slug", ""),
+        "description": doc.get("description", ""),
+        "category": doc.get("category", ""),
+        "price": f"{Decimal(doc['price']):.2f}" if doc.get("price") is not None else "",
+        "stock": str(doc.get("stock", 0)),
+        "featured": bool(doc.get("featured")),
+        "tags": ", ".join(doc.get("tags") or []),
+        "attributes": format_attributes(doc.get("attributes") or {}),
+        "supplier": doc.get("supplier", ""),
+        "leadTimeDays": str(doc.get("leadTimeDays", 7)),
+        "imageUrl": doc.get("imageUrl", ""),
+    }
