@@ -51,11 +51,12 @@ NOTICES: dict[str, str] = {
 }
 
 
-def redirect_with_notice(back: str, notice: str, **params: Any) -> RedirectResponse:
+def redirect_with_notice(back: str, notice: str, *, anchor: str = "", **params: Any) -> RedirectResponse:
     """After a write: a 303 to `back` (the route's own path, or a return_to checked by safe_next) with
-    ?notice=<one of NOTICES> and any `params` added to its query."""
+    ?notice=<one of NOTICES> and any `params` added to its query, then `#anchor` (the row just changed)."""
     separator = "&" if "?" in back else "?"
-    return RedirectResponse(f"{back}{separator}{urlencode({'notice': notice, **params})}", status_code=303)
+    fragment = f"#{anchor}" if anchor else ""
+    return RedirectResponse(f"{back}{separator}{urlencode({'notice': notice, **params})}{fragment}", status_code=303)
 
 
 def clean_params(request: Request, *, exclude: tuple[str, ...] = ("notice",)) -> dict[str, str]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from app.admin_ui import render_admin
+from app.admin_ui import redirect_with_notice, render_admin
 from app.deps import CategoryForm, CsrfChecked, CurrentOwner, Services
 from app.templating import wants_fragment
 from shop.catalog.categories import MAX_WORDS
@@ -39,7 +39,7 @@ def create_category(request: Request, services: Services, owner: CsrfChecked, fo
         services.category_admin.create(category, owner=owner.email)
     except ShopError as exc:
         return _form_page(request, None, form, exc)
-    return RedirectResponse("/admin/categories?notice=category-created", status_code=303)
+    return redirect_with_notice("/admin/categories", "category-created")
 
 
 @router.get("/admin/categories/{slug}/edit", response_class=HTMLResponse)
@@ -59,7 +59,7 @@ def update_category(
         services.category_admin.update(category, owner=owner.email, place=place)
     except ShopError as exc:
         return _form_page(request, row, form, exc)
-    return RedirectResponse(f"/admin/categories/{slug}/edit?notice=saved", status_code=303)
+    return redirect_with_notice(f"/admin/categories/{slug}/edit", "saved")
 
 
 @router.post("/admin/categories/{slug}/move", response_class=HTMLResponse)
@@ -73,7 +73,7 @@ def move_category(
     services.category_admin.move(slug, direction, owner=owner.email)
     if wants_fragment(request, "category-list"):
         return render_admin(request, "admin/categories/_list.html", {"rows": services.category_admin.list()})
-    return RedirectResponse(f"/admin/categories?notice=category-moved#category-{slug}", status_code=303)
+    return redirect_with_notice("/admin/categories", "category-moved", anchor=f"category-{slug}")
 
 
 @router.post("/admin/categories/{slug}/delete", response_class=HTMLResponse)
@@ -83,7 +83,7 @@ def delete_category(slug: str, request: Request, services: Services, owner: Csrf
         services.category_admin.delete(slug, owner=owner.email)
     except ShopError as exc:
         return _form_page(request, row, _form_values(row), exc, failed="delete")
-    return RedirectResponse("/admin/categories?notice=category-deleted", status_code=303)
+    return redirect_with_notice("/admin/categories", "category-deleted")
 
 
 # --- helpers ---------------------------------------------------------------------------------
