@@ -58,8 +58,18 @@ class ActionOutcome:
     order: OrderView | None = None
 
 
-def new_action_id() -> str:
-    return "act_" + secrets.token_urlsafe(12)
+def new_action(
+    kind: str, summary: dict[str, Any], payload: dict[str, Any], *, cart_fingerprint: str | None = None
+) -> PendingAction:
+    """A write waiting for the customer's yes, with a fresh id and the time it was prepared."""
+    return PendingAction(
+        id="act_" + secrets.token_urlsafe(12),
+        kind=kind,
+        summary=summary,
+        payload=payload,
+        created_at=datetime.now(UTC),
+        cart_fingerprint=cart_fingerprint,
+    )
 
 
 def cart_fingerprint(cart: CartView) -> str:
@@ -104,14 +114,8 @@ def prepare_order(services: ShopServices, cart_id: str, name: str, email: str, a
         "address": request.address,
         "currency": services.settings.currency,
     }
-    return PendingAction(
-        id=new_action_id(),
-        kind=PLACE_ORDER,
-        summary=summary,
-        payload={"request": request.model_dump(mode="json")},
-        created_at=datetime.now(UTC),
-        cart_fingerprint=cart_fingerprint(cart),
-    )
+    payload = {"request": request.model_dump(mode="json")}
+    return new_action(PLACE_ORDER, summary, payload, cart_fingerprint=cart_fingerprint(cart))
 
 
 def prepare_cancel(services: ShopServices, order_id: str, email: str) -> PendingAction:
@@ -133,13 +137,7 @@ def prepare_cancel(services: ShopServices, order_id: str, email: str) -> Pending
         "email": order.email,
         "currency": services.settings.currency,
     }
-    return PendingAction(
-        id=new_action_id(),
-        kind=CANCEL_ORDER,
-        summary=summary,
-        payload={"orderId": order.id, "email": order.email},
-        created_at=datetime.now(UTC),
-    )
+    return new_action(CANCEL_ORDER, summary, {"orderId": order.id, "email": order.email})
 
 
 def _summary_line(product_id: str, name: str, quantity: int, unit_price: Decimal, total: Decimal) -> dict[str, Any]:
@@ -156,13 +154,8 @@ def _summary_line(product_id: str, name: str, quantity: int, unit_price: Decimal
 def prepare_wishlist(services: ShopServices, product: Product) -> PendingAction:
     """Adding to the wishlist is a write too (orders, cancellations and wishlist changes all need an
     explicit yes in the chat): it waits for the customer's yes like an order."""
-    return PendingAction(
-        id=new_action_id(),
-        kind=WISHLIST_ADD,
-        summary={"productId": product.id, "name": product.name, "price": str(product.price)},
-        payload={"productId": product.id},
-        created_at=datetime.now(UTC),
-    )
+    summary = {"productId": product.id, "name": product.name, "price": str(product.price)}
+    return new_action(WISHLIST_ADD, summary, {"productId": product.id})
 
 
 def summary_text(services: ShopServices, action: PendingAction) -> str:

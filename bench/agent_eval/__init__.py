@@ -12,7 +12,8 @@ Modules:
 - `catalog`    a read-only view of the catalog, the product-name matcher and the money parser;
 - `language`   the stop-word language guess used by the reply-language check;
 - `policy`     facts read from docs/policies (return window, refund time, delivery time, ...);
-- `phrasings`  the message templates: >= 5 per intent, styles terse / typo / polite / mixed / buried;
+- `phrasings`  the message templates (data/phrasings.json): >= 5 per intent, styles terse / typo /
+               polite / mixed / buried;
 - `model`      conversations, turns, observations and findings (plain data);
 - `checks`     the check functions, the always-on ones (wrong writes, invented facts, language) included;
 - `scenarios`  builds the conversations from the templates and the catalog; the dev / test split;

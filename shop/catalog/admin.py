@@ -16,16 +16,15 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from bson import ObjectId
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import Field
 from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
-from shop.catalog.categories import Category, category_context, check_category
 from shop.catalog.media import LocalMedia
 from shop.catalog.product_csv import CsvImportError, CsvRowError, ImportResult, export_csv, parse_csv, plan_import
 from shop.catalog.product_input import EDITABLE, MAX_PRICE, MAX_STOCK, ProductInput
-from shop.catalog.snapshot import Catalog, Product
+from shop.catalog.snapshot import Catalog, ListingQuery, Product
 from shop.core.activity import changed_fields, log_activity
 from shop.core.errors import Conflict, InvalidInput, NotFound
 from shop.core.money import to_money
@@ -33,33 +32,21 @@ from shop.core.pagination import Page
 from shop.core.settings import Settings
 from shop.core.text import normalize
 from shop.core.transactions import run_transaction
-from shop.core.validation import line, parse_object_id
+from shop.core.validation import parse_object_id
 
 MAX_BULK = 500
 NO_SUCH_PRODUCT = "That product does not exist."
 
 
-class ProductListQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class ProductListQuery(ListingQuery):
+    """Filters, sort and page of the admin's product list (deleted products included on request)."""
 
-    q: line(100, min_length=0) | None = None  # type: ignore[valid-type]
-    category: line(40) | None = None  # type: ignore[valid-type]
     stock: Literal["in", "low", "out"] | None = None
     status: Literal["active", "deleted"] = "active"
     featured: Literal["yes", "no"] | None = None
     sort: Literal["name", "price_asc", "price_desc", "stock_asc", "stock_desc", "updated"] = "name"
     page: int = Field(default=1, ge=1, le=10000)
     page_size: int = Field(default=50, ge=1, le=200)
-
-    @field_validator("category")
-    @classmethod
-    def _known_category(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return check_category(value, info, required=False)
-
-
-def validate_list_query(values: dict[str, Any], categories: Iterable[Category]) -> ProductListQuery:
-    """The admin listing's filters from the URL, the category checked against the shop's categories."""
-    return ProductListQuery.model_validate(values, context=category_context(categories))
 
 
 ADMIN_SORTS: list[tuple[str, str]] = [

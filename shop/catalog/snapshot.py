@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -177,15 +177,31 @@ def _index_terms(
     return terms
 
 
-class CatalogQuery(BaseModel):
-    """Filters, sort and page of a catalog listing; the same model serves pages, API and agent."""
+class ListingQuery(BaseModel):
+    """What every product listing's query starts with (the storefront's and the admin's): free text and
+    a category."""
 
     model_config = ConfigDict(extra="ignore")
 
     q: line(100, min_length=0) | None = None  # type: ignore[valid-type]
     category: line(40) | None = None  # type: ignore[valid-type]
-    """One of the shop's category slugs: checked when validated with the shop's categories (URL and
-    API input: `validate_query`); code that builds a query passes a category it took from the catalog."""
+    """One of the shop's category slugs: checked when validated with the shop's categories (URL, form
+    and API input: `validated`); code that builds a query passes a category it took from the catalog."""
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return check_category(value, info, required=False)
+
+    @classmethod
+    def validated(cls, values: dict[str, Any], categories: Iterable[Category]) -> Self:
+        """This query from outside input, its category checked against the shop's categories."""
+        return cls.model_validate(values, context=category_context(categories))
+
+
+class CatalogQuery(ListingQuery):
+    """Filters, sort and page of a catalog listing; the same model serves pages, API and agent."""
+
     min_price: Decimal | None = Field(default=None, ge=0, le=100000, max_digits=9, decimal_places=2)
     max_price: Decimal | None = Field(default=None, ge=0, le=100000, max_digits=9, decimal_places=2)
     in_stock: bool = False
@@ -193,16 +209,6 @@ class CatalogQuery(BaseModel):
     sort: SortKey = "relevance"
     page: int = Field(default=1, ge=1, le=10000)
     page_size: int = Field(default=24, ge=1, le=100)
-
-    @field_validator("category")
-    @classmethod
-    def _known_category(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return check_category(value, info, required=False)
-
-
-def validate_query(values: dict[str, Any], categories: Iterable[Category]) -> CatalogQuery:
-    """A CatalogQuery from outside input, its category checked against the shop's categories."""
-    return CatalogQuery.model_validate(values, context=category_context(categories))
 
 
 CatalogPage = Page[Product]
@@ -462,4 +468,4 @@ def query_from_params(params: dict[str, str], *, page_size: int, categories: Ite
     """Build a query from URL parameters; empty form fields mean "no filter" rather than an error."""
     values: dict[str, Any] = {k: v for k, v in params.items() if v not in ("", None)}
     values.setdefault("page_size", page_size)
-    return validate_query(values, categories)
+    return CatalogQuery.validated(values, categories)

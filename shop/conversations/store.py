@@ -25,6 +25,8 @@ from typing import Any, Literal
 
 from pymongo.database import Database
 
+from shop.core.db import camel_doc
+
 COLLECTION = "conversation_history"
 MAX_STORED_MESSAGES = 200
 MAX_DONE_ACTIONS = 5
@@ -69,15 +71,7 @@ class PendingAction:
     result: dict[str, Any] | None = None
 
     def to_doc(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "summary": self.summary,
-            "payload": self.payload,
-            "createdAt": self.created_at,
-            "cartFingerprint": self.cart_fingerprint,
-            "result": self.result,
-        }
+        return camel_doc(self, "id", "kind", "summary", "payload", "created_at", "cart_fingerprint", "result")
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> PendingAction:

@@ -1,7 +1,8 @@
-"""MongoDB connection, codecs and indexes.
+"""MongoDB connection, codecs, document keys and indexes.
 
 Money is stored as Decimal128 and handled as `decimal.Decimal` in Python, so no amount ever passes
 through a float. Datetimes come back tz-aware in UTC so comparisons never mix naive and aware values.
+Stored documents name their keys in camelCase (as the JSON API does); Python names them in snake_case.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128
+from pydantic.alias_generators import to_camel
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -42,6 +44,13 @@ def connect(uri: str, **kwargs: Any) -> MongoClient:
 
 def database(client: MongoClient, name: str) -> Database:
     return client.get_database(name, codec_options=codec_options())
+
+
+def camel_doc(record: object, *names: str) -> dict[str, Any]:
+    """The document of `record`'s attributes `names`, stored as they are under camelCase keys
+    (created_at -> createdAt). For records stored without any conversion; one that turns a value
+    (a price to a float, a figure rounded) spells its document out."""
+    return {to_camel(name): getattr(record, name) for name in names}
 
 
 IN_CHUNK = 100

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from shop.core.db import camel_doc
 from shop.core.text import normalize
 
 # Evaluative words: they carry sentiment but say nothing about the product, so they never become
@@ -111,15 +112,9 @@ class ReviewSummary:
         return " ".join(parts)
 
     def to_doc(self) -> dict[str, object]:
-        return {
-            "sentiment": self.sentiment,
-            "positives": self.positives,
-            "negatives": self.negatives,
-            "reviewCount": self.review_count,
-            "average": self.average,
-            "negativeShare": self.negative_share,
-            "text": self.text,
-        }
+        return camel_doc(
+            self, "sentiment", "positives", "negatives", "review_count", "average", "negative_share", "text"
+        )
 
     @classmethod
     def from_doc(cls, doc: dict[str, object]) -> ReviewSummary:

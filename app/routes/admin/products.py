@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.admin_ui import clean_params, redirect_with_notice, render_admin
 from app.deps import CsrfChecked, CurrentOwner, FormText, ProductForm, Services, safe_next
 from app.templating import current_path, wants_fragment
-from shop.catalog.admin import ADMIN_SORTS, validate_list_query
+from shop.catalog.admin import ADMIN_SORTS, ProductListQuery
 from shop.catalog.media import MAX_IMAGE_BYTES, check_image, media_store
 from shop.catalog.product_csv import MAX_CSV_BYTES, CsvImportError
 from shop.catalog.product_input import EDITABLE, ProductInput, ProductInvalid, product_form_values, validate_product
@@ -35,7 +35,7 @@ BULK_ACTIONS = [
 
 
 def _list_context(request: Request, services: ShopServices, params: dict[str, str]) -> dict[str, Any]:
-    query = validate_list_query(params, services.catalog.all_categories())
+    query = ProductListQuery.validated(params, services.catalog.all_categories())
     return {
         "result": services.product_admin.list(query),
         "query": query,

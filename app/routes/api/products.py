@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from app.deps import Services
 from app.schemas import ERROR_RESPONSES, ProductDetail, ProductList
 from app.templating import PageCache
-from shop.catalog.snapshot import CatalogQuery, SortKey, validate_query
+from shop.catalog.snapshot import CatalogQuery, SortKey
 from shop.services import ShopServices
 
 router = APIRouter(prefix="/api/products", tags=["products"], responses=ERROR_RESPONSES)
@@ -45,7 +45,7 @@ def list_products(
         "page": page,
         "page_size": page_size,
     }
-    query = validate_query(values, services.catalog.all_categories())
+    query = CatalogQuery.validated(values, services.catalog.all_categories())
     version = (services.catalog.version, services.search.vectors_version())
     answers: PageCache = request.app.state.api_cache
     body = answers.page(version, (query.model_dump_json(),), lambda: _product_list(services, query))

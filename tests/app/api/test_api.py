@@ -8,17 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shop.services import ShopServices
-
-
-def order_body(product_id: Any, quantity: Any = 1, **overrides: Any) -> dict[str, Any]:
-    body = {
-        "customerName": "Grace Hopper",
-        "email": "grace@example.com",
-        "address": "1 Compiler Way, Arlington",
-        "items": [{"productId": str(product_id), "quantity": quantity}],
-    }
-    body.update(overrides)
-    return body
+from tests.support.orders import order_body
 
 
 def test_list_filter_sort_and_paginate(client: TestClient, product_factory: Any) -> None:

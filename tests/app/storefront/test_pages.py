@@ -18,7 +18,7 @@ from app.routes.storefront.catalog import prerender_listing_pages, prerender_pro
 from app.templating import PageCache
 from shop.ordering.orders import OrderRequest
 from shop.services import ShopServices
-from tests.support.orders import bought_together
+from tests.support.orders import bought_together, order_body
 
 HX = {"HX-Request": "true"}
 
@@ -325,15 +325,8 @@ def test_checkout_with_short_stock_explains(client: TestClient, services: ShopSe
 
 def test_order_lookup(client: TestClient, services: ShopServices, product_factory: Any) -> None:
     product = product_factory(name="Wildflower Honey", stock=5)
-    response = client.post(
-        "/api/orders",
-        json={
-            "customerName": "Bo",
-            "email": "bo@example.com",
-            "address": "3 Hive Lane",
-            "items": [{"productId": str(product["_id"]), "quantity": 1}],
-        },
-    )
+    body = order_body(product["_id"], customerName="Bo", email="bo@example.com", address="3 Hive Lane")
+    response = client.post("/api/orders", json=body)
     order_id = response.json()["id"]
     found = client.post("/orders/lookup", data={"order_id": order_id.lower(), "email": "BO@example.com"})
     assert found.status_code == 200 and "Wildflower Honey" in found.text and order_id in found.text

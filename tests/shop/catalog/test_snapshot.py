@@ -12,7 +12,7 @@ from pymongo.database import Database
 
 from shop.catalog import snapshot as catalog_module
 from shop.catalog.categories import Category, save_categories
-from shop.catalog.snapshot import Catalog, CatalogQuery, Product, validate_query
+from shop.catalog.snapshot import Catalog, CatalogQuery, Product
 
 
 def _write(db: Database, product: dict[str, Any], **fields: Any) -> None:
@@ -116,8 +116,8 @@ def test_a_category_removed_elsewhere_leaves_the_snapshot(db: Database, product_
 
 def test_url_input_names_one_of_the_shops_categories(db: Database) -> None:
     catalog = Catalog(db, refresh_seconds=0)
-    assert validate_query({"category": "tea"}, catalog.all_categories()).category == "tea"
+    assert CatalogQuery.validated({"category": "tea"}, catalog.all_categories()).category == "tea"
     with pytest.raises(ValidationError) as caught:
-        validate_query({"category": "wine"}, catalog.all_categories())
+        CatalogQuery.validated({"category": "wine"}, catalog.all_categories())
     assert caught.value.errors()[0]["ctx"]["expected"] == "'coffee', 'tea', 'food' or 'beauty'"
     assert CatalogQuery(category="wine").category == "wine"  # built by code: lists nothing, no error
