@@ -22,6 +22,7 @@ from shop.catalog.admin import ProductAdmin
 from shop.catalog.categories import Category, save_categories
 from shop.catalog.product_input import ProductInvalid, validate_product
 from shop.catalog.snapshot import CatalogQuery
+from shop.core.settings import Settings
 from shop.inventory.stock import inventory_rows
 from shop.services import ShopServices
 
@@ -51,6 +52,18 @@ BOOKSHOP = [
         phrases=("baking book", "baking books"),
     ),
 ]
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The bookshop's own name and tagline: the page frame (title, description, hero, footer, search
+    hint) says what this shop sells, not what the demo shop sells."""
+    return settings.model_copy(
+        update={
+            "shop_name": "Paper Lantern Books",
+            "shop_tagline": "Novels, picture books and cookbooks, chosen by hand.",
+        }
+    )
 
 
 @pytest.fixture
@@ -177,3 +190,11 @@ def test_the_product_admin_offers_the_bookshops_categories(
     assert caught.value.errors["category"] == "must be one of 'fiction', 'children' or 'cookbooks'"
     assert admin.bulk_category([str(books["noodles"]["_id"])], category="fiction", owner="owner@example.com") == 1
     assert services.catalog.by_slug("noodles").category_name == "Fiction"
+
+
+def test_no_page_of_a_bookshop_speaks_of_coffee(client: TestClient, books: dict[str, dict[str, Any]]) -> None:
+    for path in ("/", "/products", "/about", "/products/fox", "/no-such-page"):
+        html = client.get(path).text
+        assert "Novels, picture books and cookbooks" in html, path
+        assert not re.search(r"coffee|\btea\b|roast|espresso|creams?\b", html, re.IGNORECASE), path
+    assert 'placeholder="Search fiction, children&#39;s books, cookbooks…"' in client.get("/").text
