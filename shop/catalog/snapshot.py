@@ -239,7 +239,10 @@ class Catalog:
         self._categories: tuple[Category, ...] = ()
         self._category_by_slug: dict[str, Category] = {}
         self._high_water: datetime | None = None
-        self._checked_at = 0.0
+        # When the database was last asked (time.monotonic); -inf means "ask at the next read". Not 0.0:
+        # the monotonic clock starts near the machine's boot, so 0.0 was not "long ago" on a machine up
+        # for less than refresh_seconds, and invalidate() then forced no refresh.
+        self._checked_at = float("-inf")
         self._lock = threading.Lock()
         # Filtered + sorted listings of the current snapshot, keyed by the filters: browsing pages
         # then only slice a list. Replaced wholesale whenever the snapshot changes.
@@ -250,7 +253,7 @@ class Catalog:
     # --- keeping up with the database -------------------------------------------------------
     def invalidate(self) -> None:
         """Make the next read look for changes (called after this process writes products)."""
-        self._checked_at = 0.0
+        self._checked_at = float("-inf")
 
     def on_change(self, listener: Callable[[list[Product]], None]) -> None:
         """Called with the products that changed on each refresh (e.g. to re-embed them)."""

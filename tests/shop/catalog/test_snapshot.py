@@ -38,6 +38,18 @@ def test_the_snapshot_follows_writes_made_elsewhere(db: Database, product_factor
     assert seen == [["Assam Breakfast", "Old Blend", "Yunnan Gold"]]
 
 
+def test_invalidate_makes_the_next_read_refresh_whatever_the_refresh_period(db: Database, product_factory: Any) -> None:
+    """This process's own writes call invalidate(); a period longer than the machine's uptime (the
+    monotonic clock's age) must not keep the old snapshot."""
+    product = product_factory(name="Assam Breakfast", stock=10)
+    catalog = Catalog(db, refresh_seconds=1e12)
+    assert catalog.get(str(product["_id"])).stock == 10
+    _write(db, product, stock=3)
+    assert catalog.get(str(product["_id"])).stock == 10  # within the period: the snapshot stands
+    catalog.invalidate()
+    assert catalog.get(str(product["_id"])).stock == 3
+
+
 def test_a_refresh_reads_whole_only_the_products_that_moved(
     db: Database, product_factory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
