@@ -26,7 +26,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shop.core.activity import log_activity
-from shop.core.errors import Conflict, InvalidInput, ShopError
+from shop.core.errors import Conflict, InvalidFields, InvalidInput, ShopError
 from shop.core.transactions import run_transaction
 from shop.core.validation import Email
 
@@ -213,12 +213,11 @@ def _checked_owner(db: Database, email: str, password: str, *, client: str, atte
     return doc
 
 
-class PasswordChangeInvalid(InvalidInput):
+class PasswordChangeInvalid(InvalidFields):
     """Every problem of a password-change form at once, by field, so each shows under its own input."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(" ".join(errors.values()), field=next(iter(errors)))
-        self.errors = errors
+        super().__init__(errors, message=" ".join(errors.values()))
 
 
 def change_password(

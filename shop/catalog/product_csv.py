@@ -20,12 +20,11 @@ from bson import ObjectId
 from shop.catalog.categories import Category
 from shop.catalog.product_input import (
     EDITABLE,
-    ProductInvalid,
     format_attributes,
     product_form_values,
     validate_product,
 )
-from shop.core.errors import InvalidInput
+from shop.core.errors import InvalidFields, InvalidInput
 from shop.core.spreadsheets import safe_cell, unescape_cell
 from shop.core.text import slugify
 from shop.core.validation import parse_object_id
@@ -157,7 +156,7 @@ def plan_import(
             continue
         try:
             plan = _plan_row(line_no, row, existing, by_slug, categories)
-        except ProductInvalid as exc:
+        except InvalidFields as exc:
             errors.append(CsvRowError(line_no, "; ".join(f"{k} {m}" for k, m in exc.errors.items())))
             continue
         except InvalidInput as exc:

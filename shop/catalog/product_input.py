@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from shop.catalog.categories import Category, category_context, check_category
-from shop.core.errors import InvalidInput
+from shop.core.errors import InvalidFields, InvalidInput
 from shop.core.money import to_money
 from shop.core.text import slugify
 from shop.core.validation import describe_errors, line, paragraph, reject_bool
@@ -211,14 +211,7 @@ def validate_product(values: dict[str, Any], categories: Iterable[Category]) -> 
         # "tags.1" and "attributes.origin" are shown next to their form field ("tags", "attributes").
         for key, message in describe_errors(list(exc.errors())).items():
             errors.setdefault(key.split(".", 1)[0], message)
-        raise ProductInvalid(errors) from None
-
-
-class ProductInvalid(InvalidInput):
-    def __init__(self, errors: dict[str, str]) -> None:
-        summary = "; ".join(f"{key} {message}" for key, message in errors.items())
-        super().__init__(f"Please check: {summary}.", field=next(iter(errors), None))
-        self.errors = errors
+        raise InvalidFields(errors) from None
 
 
 def product_form_values(doc: dict[str, Any]) -> dict[str, Any]:

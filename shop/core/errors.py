@@ -19,9 +19,11 @@ class InvalidInput(ShopError):
 class InvalidFields(InvalidInput):
     """Every problem of a form or a file at once, by field (`errors`), so each shows beside its input."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        summary = "; ".join(f"{key} {message}" for key, message in errors.items())
-        super().__init__(f"Please check: {summary}.", field=next(iter(errors), None))
+    def __init__(self, errors: dict[str, str], *, message: str | None = None) -> None:
+        """`message` is the one-line summary (default: every field and its problem)."""
+        if message is None:
+            message = "Please check: " + "; ".join(f"{key} {problem}" for key, problem in errors.items()) + "."
+        super().__init__(message, field=next(iter(errors), None))
         self.errors = errors
 
 

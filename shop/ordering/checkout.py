@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from shop.core.errors import Conflict, InvalidInput
+from shop.core.errors import Conflict, InvalidFields
 from shop.core.validation import describe_errors
 from shop.discovery.interactions import InteractionLog
 from shop.ordering.cart import CartService, CartView
@@ -39,12 +39,11 @@ class EmptyCart(Conflict):
         super().__init__("Your cart is empty.")
 
 
-class InvalidDetails(InvalidInput):
+class InvalidDetails(InvalidFields):
     """The customer's details do not make a valid order; `errors` holds a message per field."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()), field=next(iter(errors), None))
-        self.errors = errors
+        super().__init__(errors, message="; ".join(errors.values()))
 
 
 def order_request(cart: CartView, *, name: str, email: str, address: str) -> OrderRequest:

@@ -19,9 +19,9 @@ from app.templating import current_path, wants_fragment
 from shop.catalog.admin import ADMIN_SORTS, ProductListQuery
 from shop.catalog.media import MAX_IMAGE_BYTES, check_image, media_store
 from shop.catalog.product_csv import MAX_CSV_BYTES, CsvImportError
-from shop.catalog.product_input import EDITABLE, ProductInput, ProductInvalid, product_form_values, validate_product
+from shop.catalog.product_input import EDITABLE, ProductInput, product_form_values, validate_product
 from shop.core.activity import recent_activity
-from shop.core.errors import InvalidInput, ShopError
+from shop.core.errors import InvalidFields, InvalidInput, ShopError
 from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
@@ -219,7 +219,7 @@ def _form_refused(
     request: Request, services: ShopServices, doc: dict[str, Any] | None, form: dict[str, Any], exc: ShopError
 ) -> HTMLResponse:
     """The form again as typed, each problem next to its field (invalid input names every field's)."""
-    errors = exc.errors if isinstance(exc, ProductInvalid) else {exc.field or "request": exc.message}
+    errors = exc.errors if isinstance(exc, InvalidFields) else {exc.field or "request": exc.message}
     context = _form_context(doc, form, errors, services=services)
     return render_admin(request, "admin/products/form.html", context, exc.status_code)
 

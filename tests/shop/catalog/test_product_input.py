@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from demo.seed import demo_categories
-from shop.catalog.product_input import ProductInvalid, validate_product
+from shop.catalog.product_input import validate_product
+from shop.core.errors import InvalidFields
 from tests.support.products import product_form
 
 # The test shop's categories (the fixtures seed the same into every test database).
@@ -50,7 +51,7 @@ def test_input_is_parsed_and_normalised() -> None:
     ],
 )
 def test_invalid_input_is_explained_per_field(field: str, value: str, message: str) -> None:
-    with pytest.raises(ProductInvalid) as caught:
+    with pytest.raises(InvalidFields) as caught:
         validate_product(product_form(**{field: value}), CATEGORIES)
     assert field in caught.value.errors
     assert message in caught.value.errors[field]
