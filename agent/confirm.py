@@ -13,6 +13,10 @@ import re
 _CORE = {
     "yes", "yeah", "yea", "yep", "yup", "y", "sure", "ok", "okay", "k", "confirm", "confirmed", "correct",
     "absolutely", "definitely", "affirmative", "agreed", "proceed", "perfect", "great", "fine", "👍", "✅",
+    # es / fr / de / it / pt: the understanding stage recognises these languages, so a yes in them counts
+    "sí", "si", "vale", "claro", "confirmo", "perfecto", "oui", "d'accord", "parfait", "ja", "genau", "klar",
+    "passt", "sì", "certo", "perfetto", "confermo", "sim", "perfeito", "confirma", "confirmado", "confirmé",
+    "bestätigt", "confermato",
 }  # fmt: skip
 _PHRASES = ("do it", "go ahead", "place it", "place the order", "sounds good", "looks good", "that's right")
 _FILLER = {
@@ -20,13 +24,18 @@ _FILLER = {
     "is", "looks", "look", "good", "sounds", "all", "right", "lets", "let's", "let", "us", "thats", "that's", "i",
     "now", "and", "yes", "sir", "mate", "buy", "them", "for", "with", "a", "so", "very", "much", "indeed",
     "exactly", "true", "this",
+    "por", "favor", "adelante", "hazlo", "el", "lo", "pedido", "gracias", "está", "bien", "todo", "correcto",
+    "s'il", "vous", "plaît", "plait", "merci", "c'est", "bon", "la", "commande", "allez", "y", "tout", "est",
+    "bitte", "danke", "das", "ist", "richtig", "gut", "alles", "die", "bestellung", "mach", "es", "so",
+    "per", "favore", "grazie", "va", "bene", "procedi", "pure", "l'ordine", "ordine", "tutto", "giusto",
+    "obrigado", "obrigada", "pode", "avançar", "encomenda", "está", "certo", "tudo", "a",
 }  # fmt: skip
 _KIND_WORDS = {
     "cancel_order": {"cancel", "cancelled", "canceled", "cancellation"},
     "wishlist_add": {"add", "save", "wishlist"},
     "place_order": {"buy", "purchase", "checkout", "submit"},
 }
-_NO_CORE = {"no", "nope", "nah", "don't", "dont", "stop", "never", "abort", "negative"}
+_NO_CORE = {"no", "nope", "nah", "don't", "dont", "stop", "never", "abort", "negative", "non", "nein", "não", "nao"}
 _NO_FILLER = {
     "no",
     "thanks",
@@ -49,7 +58,9 @@ _NO_FILLER = {
     "keep",
     "changed",
     "my",
-}
+    "gracias", "merci", "danke", "grazie", "obrigado", "obrigada", "todavía", "pas", "encore", "noch", "nicht",
+    "ancora", "ainda",
+}  # fmt: skip
 _WORD = re.compile(r"[\w']+|[👍✅]")
 
 

@@ -230,3 +230,8 @@ def fallback_reply(turn: TurnRecord, *, default: str) -> str:
 
 def describe(problems: Iterable[Violation]) -> str:
     return ", ".join(dict.fromkeys(str(p) for p in problems))
+
+
+def invented(problems: list[Violation]) -> list[str]:
+    """The problems that are made-up facts (a product, a price, an order number), for the benches."""
+    return [f"{p.kind}: {p}" for p in problems if p.kind in ("product", "price", "order")]

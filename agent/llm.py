@@ -7,6 +7,8 @@ at a time, and a retry would queue behind the request that timed out.
 
 from __future__ import annotations
 
+from typing import Any
+
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
@@ -33,3 +35,29 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
         # chunk: the default 120 s gap limit between chunks is too short on a busy 2-core machine.
         stream_chunk_timeout=settings.chat_timeout_seconds,
     )
+
+
+def message_text(content: Any) -> str:
+    """The text of a message's content (a string, or a list of parts from some providers)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+    return ""
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether the model could not be reached (then the chat says so instead of "something went wrong")."""
+    import httpx
+    import openai
+
+    kinds: tuple[type[BaseException], ...] = (
+        openai.APIConnectionError,
+        openai.APITimeoutError,
+        httpx.ConnectError,
+        httpx.TimeoutException,
+        ConnectionError,
+    )
+    if isinstance(exc, (*kinds, TimeoutError)) or "Timeout" in type(exc).__name__:
+        return True
+    return exc.__cause__ is not None and is_connection_error(exc.__cause__)

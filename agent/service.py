@@ -26,7 +26,6 @@ import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,16 +36,16 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langgraph.errors import GraphRecursionError
 from langgraph.types import Command
 
-from agent import confirm, guard, memory, prompts, retrieval
-from agent.llm import build_chat_model
+from agent import confirm, guard, memory, prompts
+from agent.customer_turn import ERROR_REPLY, OFFLINE_REPLY, CustomerTurn
+from agent.llm import build_chat_model, is_connection_error, message_text
+from agent.outcome import Event, TurnOutcome
 from shop.catalog.snapshot import Product
 from shop.conversations.store import Channel, ChatRole, Conversation
 from shop.core.errors import ShopError
-from shop.core.money import format_money
 from shop.services import ShopServices
 from tools import actions
 from tools.context import ToolContext
-from tools.customer import CUSTOMER_TOOLS
 from tools.owner import OWNER_TOOLS
 
 log = logging.getLogger(__name__)
@@ -61,12 +60,6 @@ only ever repeated the first with other arguments and then apologised instead of
 STEP_LIMIT_REPLY = (
     "Sorry, I could not finish that in one go. Could you ask me one thing at a time, "
     "or tell me a bit more about what you are looking for?"
-)
-OFFLINE_REPLY = "Sorry, the assistant is not available right now. You can still browse and search the shop."
-ERROR_REPLY = "Sorry, something went wrong on my side. Please try again in a moment."
-UNSURE_REPLY = (
-    "Sorry, I am not sure about that. I can help you find products, manage your cart, place an order, "
-    "check an order, or answer questions about shipping and returns."
 )
 OWNER_UNSURE_REPLY = (
     "I could not answer that from the shop's data. Try asking about stock, forecasts, reorders or sales."
@@ -88,60 +81,6 @@ TOOL_STATUS = {
     "sales_summary": "Adding up sales…",
     "top_sellers": "Ranking products…",
 }
-
-Event = dict[str, Any]
-
-
-@dataclass
-class TurnOutcome:
-    """The end of a turn, as the done event and the JSON API carry it."""
-
-    reply: str
-    session_id: str
-    products: list[Product] = field(default_factory=list)
-    pending_action: dict[str, Any] | None = None
-    status: str = "ok"
-    """ok | direct | regenerated | fallback | confirmed | declined | step_limit | offline | error"""
-    tools: list[str] = field(default_factory=list)
-    writes: list[str] = field(default_factory=list)
-    order_id: str | None = None
-    rejected: list[str] = field(default_factory=list)
-    """What the reply check rejected in the model's answer, as "kind: detail" (kinds: product, price,
-    order, claim, stock, tool), for the benches."""
-    shown_problems: list[str] = field(default_factory=list)
-    """The reply check run once more on the reply actually shown; always empty unless a code path
-    is broken (the benches count it as invented products or prices the customer saw)."""
-    timings: dict[str, float] = field(default_factory=dict)
-    model_calls: int = 0
-    """Calls to the chat model this turn (0: code answered alone), for the benches."""
-
-    def to_json(self, services: ShopServices) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "reply": self.reply,
-            "session_id": self.session_id,
-            "products": [product_json(services, p) for p in self.products],
-            "status": self.status,
-        }
-        if self.pending_action is not None:
-            body["pendingAction"] = self.pending_action
-        if self.order_id:
-            body["orderId"] = self.order_id
-        return body
-
-
-def product_json(services: ShopServices, product: Product) -> dict[str, Any]:
-    return {
-        "id": product.id,
-        "name": product.name,
-        "price": str(product.price),
-        "priceText": format_money(product.price, services.settings.currency_symbol),
-        "imageUrl": product.image_url,
-        "url": product.url,
-        "inStock": product.in_stock,
-        "stock": product.stock,
-        "category": product.category,
-    }
-
 
 # --------------------------------------------------------------------------------------------------
 # Middleware: direct replies end the turn; tool failures become messages, never traces
@@ -178,8 +117,6 @@ class ShopMiddleware(AgentMiddleware[Any, ToolContext]):
         results = [m for m in turn_messages if isinstance(m, ToolMessage)]
         if not results:
             return False
-        if isinstance(context, ToolContext) and context.turn.answer_only:
-            return True
         role = context.role if isinstance(context, ToolContext) else "customer"
         if len(results) >= MAX_TOOL_ROUNDS.get(role, 2):
             return True
@@ -192,18 +129,10 @@ class ShopMiddleware(AgentMiddleware[Any, ToolContext]):
         return len(set(calls)) < len(calls)
 
     def _steer(self, request: ModelRequest[Any]) -> ModelRequest[Any]:
-        """Force the tool the message plainly asks for on the turn's first model call; force a text
-        answer when tools have done their part (see answer_only)."""
+        """Force a text answer when tools have done their part (see answer_only)."""
         context = request.runtime.context if request.runtime is not None else None
         if isinstance(context, ToolContext):
             context.turn.model_calls += 1
-            force = context.turn.force_tool
-            if (
-                force
-                and context.turn.model_calls == 1
-                and any(getattr(t, "name", None) == force for t in request.tools)
-            ):
-                return request.override(tool_choice=force)
         return request.override(tool_choice="none") if self.answer_only(request) else request
 
     def wrap_model_call(
@@ -286,22 +215,21 @@ class ChatAgent:
         self.model = model or build_chat_model(services.settings)
         self.names = guard.NameIndex(services.catalog)
         shop_name = services.settings.shop_name
+        categories = ", ".join(c.name for c in services.catalog.all_categories())
         self.system_prompts: dict[ChatRole, str] = {
-            "customer": prompts.render("customer", shop_name=shop_name),
+            "customer": prompts.render("customer", shop_name=shop_name, categories=categories),
             "owner": prompts.render("owner", shop_name=shop_name),
         }
-        self.tools: dict[ChatRole, list[Any]] = {"customer": list(CUSTOMER_TOOLS), "owner": list(OWNER_TOOLS)}
-        self.graphs = {
-            role: create_agent(
-                self.model,
-                self.tools[role],
-                system_prompt=self.system_prompts[role],
-                middleware=[ShopMiddleware()],
-                context_schema=ToolContext,
-                name=f"{role}_agent",
-            )
-            for role in ("customer", "owner")
-        }
+        self.customer = CustomerTurn(services, self.model, self.names, self.system_prompts["customer"])
+        self.owner_tools: list[Any] = list(OWNER_TOOLS)
+        self.owner_graph = create_agent(
+            self.model,
+            self.owner_tools,
+            system_prompt=self.system_prompts["owner"],
+            middleware=[ShopMiddleware()],
+            context_schema=ToolContext,
+            name="owner_agent",
+        )
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def warm_up(self) -> None:
@@ -311,9 +239,9 @@ class ChatAgent:
         A local model reads ~20-35 prompt tokens a second: without this, the first chat after a start
         waits 30-50 s for the ~1,000-token customer prefix. Later requests reuse the cached prefix.
         """
-        for role in ("owner", "customer"):
-            model = self.model.bind_tools(self.tools[role]).bind(max_tokens=1)
-            model.invoke([SystemMessage(self.system_prompts[role]), HumanMessage("hi")])
+        model = self.model.bind_tools(self.owner_tools).bind(max_tokens=1)
+        model.invoke([SystemMessage(self.system_prompts["owner"]), HumanMessage("hi")])
+        self.customer.warm_up()
 
     # --- public API ---------------------------------------------------------------------------
     async def run(self, **kwargs: Any) -> TurnOutcome:
@@ -420,45 +348,25 @@ class ChatAgent:
 
     # --- the agent loop ------------------------------------------------------------------------
     async def _agent_turn(self, conversation: Conversation, role: ChatRole, message: str) -> AsyncIterator[Event]:
+        if role == "customer":
+            async for event in self.customer.run(conversation, message):
+                yield event
+            return
+        async for event in self._owner_turn(conversation, message):
+            yield event
+
+    async def _owner_turn(self, conversation: Conversation, message: str) -> AsyncIterator[Event]:
+        """The owner's turn: the model picks a report tool; code writes the report."""
         key = conversation.key
+        role: ChatRole = "owner"
         if not message:
             yield {"type": "outcome", "outcome": TurnOutcome("What can I help you with?", key, status="direct")}
             return
-        said = [m.content for m in conversation.window if m.role == "user"]
-        ctx = ToolContext(
-            self.services, role, conversation, cart_id=conversation.cart_id, customer_text="\n".join([*said, message])
-        )
+        ctx = ToolContext(self.services, role, conversation, cart_id=conversation.cart_id, customer_text=message)
         t0 = time.perf_counter()
-        lookups = await asyncio.to_thread(retrieval.prefetch, ctx, message, self.names)
-        for lookup in lookups:
-            ctx.called(lookup.tool, lookup.args)
-        if ctx.turn.direct_reply is not None:  # code answered it all (e.g. "what is in my cart?")
-            if ctx.turn.pending is not None:
-                conversation.pending = ctx.turn.pending
-            outcome = TurnOutcome(
-                ctx.turn.direct_reply,
-                key,
-                products=self._products(ctx.turn.card_ids),
-                pending_action=actions.public_action(self.services, ctx.turn.pending) if ctx.turn.pending else None,
-                status="direct",
-                tools=[name for name, _ in ctx.turn.calls],
-                writes=list(ctx.turn.writes),
-                shown_problems=_invented(guard.check_reply(ctx.turn.direct_reply, ctx.turn, self.names)),
-            )
-            yield {"type": "outcome", "outcome": outcome}
-            return
-        shown = None
-        if not lookups and ctx.turn.force_tool != "place_order":
-            shown = await asyncio.to_thread(retrieval.recently_shown, ctx, message)
-        messages: list[BaseMessage] = [
-            *memory.prompt_history(conversation),
-            HumanMessage(message),
-            *([SystemMessage(shown)] if shown else []),
-            *retrieval.as_messages(lookups),
-        ]
-        timings = {"prefetch_s": round(time.perf_counter() - t0, 4)}
-
-        tool_names = frozenset(t.name for t in self.tools[role])
+        messages: list[BaseMessage] = [*memory.prompt_history(conversation), HumanMessage(message)]
+        timings: dict[str, float] = {}
+        tool_names = frozenset(t.name for t in self.owner_tools)
 
         def check(text: str, final: bool = True) -> list[guard.Violation]:
             return guard.check_reply(
@@ -468,7 +376,7 @@ class ChatAgent:
                 user_text=message,
                 tool_names=tool_names,
                 final=final,
-                stock_rule=role == "customer",  # the owner's reports talk about stock in numbers
+                stock_rule=False,  # the owner's reports talk about stock in numbers
             )
 
         def partial(text: str) -> list[guard.Violation]:
@@ -492,7 +400,7 @@ class ChatAgent:
         state_messages: list[BaseMessage] = list(messages)
         first_token: float | None = None
         try:
-            async for mode, data in self.graphs[role].astream(
+            async for mode, data in self.owner_graph.astream(
                 {"messages": messages},
                 context=ctx,
                 config={"recursion_limit": self.settings.chat_max_steps},
@@ -502,7 +410,7 @@ class ChatAgent:
                     chunk, meta = data
                     if not isinstance(chunk, AIMessageChunk) or meta.get("langgraph_node") != "model":
                         continue
-                    text = _text(chunk.content)
+                    text = message_text(chunk.content)
                     if text:
                         out = gate.feed(text)
                         if out:
@@ -524,11 +432,11 @@ class ChatAgent:
                                 name = msg.tool_calls[0]["name"]
                                 yield {"type": "status", "text": TOOL_STATUS.get(name, "Working on it…")}
                             else:
-                                final_text = _text(msg.content).strip()
+                                final_text = message_text(msg.content).strip()
         except GraphRecursionError:
             status = "step_limit"
         except Exception as exc:
-            status = "offline" if _is_connection_error(exc) else "error"
+            status = "offline" if is_connection_error(exc) else "error"
             if status == "error":
                 log.exception("chat turn failed")
             else:
@@ -554,27 +462,19 @@ class ChatAgent:
             yield {"type": "replace", "text": reply}
         else:
             rest = gate.finish() if final_text else ""
-            if (
-                final_text
-                and not gate.blocked
-                and role == "customer"
-                and self._ignores_products(ctx, rewrite(final_text))
-            ):
-                reply, status = guard.fallback_reply(ctx.turn, default=UNSURE_REPLY), "fallback"
-                yield {"type": "replace", "text": reply}
-            elif final_text and not gate.blocked:
+            if final_text and not gate.blocked:
                 reply = rewrite(final_text)
                 if rest:
                     yield {"type": "token", "text": rest}
             else:
                 problems = gate.problems
-                reply, status = await self._regenerate(role, ctx, state_messages, problems, check, final_text, rewrite)
+                reply, status = await self._regenerate(ctx, state_messages, problems, check, final_text, rewrite)
                 yield {"type": "replace", "text": reply}
 
         if ctx.turn.pending is not None:
             conversation.pending = ctx.turn.pending
         rejected = [f"{p.kind}: {p}" for p in gate.problems] if status in ("regenerated", "fallback") else []
-        shown = _invented(check(reply))
+        shown = guard.invented(check(reply))
         outcome = TurnOutcome(
             reply,
             key,
@@ -592,7 +492,6 @@ class ChatAgent:
 
     async def _regenerate(
         self,
-        role: ChatRole,
         ctx: ToolContext,
         state_messages: list[BaseMessage],
         problems: list[guard.Violation],
@@ -601,7 +500,7 @@ class ChatAgent:
         rewrite: Callable[[str], str],
     ) -> tuple[str, str]:
         """One more try with a corrective note (same tools, none callable), then a reply written by code."""
-        default = UNSURE_REPLY if role == "customer" else OWNER_UNSURE_REPLY
+        default = OWNER_UNSURE_REPLY
         if final_text and problems:
             history = list(state_messages)
             if history and isinstance(history[-1], AIMessage) and not history[-1].tool_calls:
@@ -609,26 +508,18 @@ class ChatAgent:
             note = prompts.render("correction", problems=guard.describe(problems))
             try:
                 ctx.turn.model_calls += 1
-                model = self.model.bind_tools(self.tools[role], tool_choice="none")
-                answer = await model.ainvoke([SystemMessage(self.system_prompts[role]), *history, SystemMessage(note)])
-                text = rewrite(_text(answer.content).strip())
-                lost = role == "customer" and self._ignores_products(ctx, text)
-                if text and not lost and not check(text) and not getattr(answer, "tool_calls", None):
+                model = self.model.bind_tools(self.owner_tools, tool_choice="none")
+                answer = await model.ainvoke(
+                    [SystemMessage(self.system_prompts["owner"]), *history, SystemMessage(note)]
+                )
+                text = rewrite(message_text(answer.content).strip())
+                if text and not check(text) and not getattr(answer, "tool_calls", None):
                     return text, "regenerated"
             except Exception:
                 log.exception("regenerating a rejected reply failed")
         return guard.fallback_reply(ctx.turn, default=default), "fallback"
 
     # --- helpers -------------------------------------------------------------------------------
-    def _ignores_products(self, ctx: ToolContext, text: str) -> bool:
-        """A product lookup found something and the answer names none of it: on the small model that
-        is a refusal ("Sorry, I can't help with that") or an echo of the question, never an answer.
-        The list code writes from the results helps the customer more."""
-        looked_up = any(name in ("search_products", "product_details", "recommend") for name, _ in ctx.turn.calls)
-        if not (looked_up and ctx.turn.products and ctx.turn.notes):
-            return False
-        return not any(pid in ctx.turn.products for pid in self.names.mentions(text))
-
     def _cards(self, ctx: ToolContext, reply: str, status: str) -> list[Product]:
         """Products to show as cards: those the reply names, plus those a tool put forward."""
         ids = [pid for pid in self.names.mentions(reply) if pid in ctx.turn.products]
@@ -658,37 +549,9 @@ class ChatAgent:
         self.services.conversations.save(conversation, new)
 
 
-def _invented(problems: list[guard.Violation]) -> list[str]:
-    return [f"{p.kind}: {p}" for p in problems if p.kind in ("product", "price", "order")]
-
-
 def _declined(kind: str) -> str:
     if kind == actions.CANCEL_ORDER:
         return "Okay, I left your order as it is. Anything else I can help with?"
     if kind == actions.WISHLIST_ADD:
         return "Okay, I did not add it to your wishlist."
     return "Okay, I have not placed the order. Your cart is unchanged. Anything else I can help with?"
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
-    return ""
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    import httpx
-    import openai
-
-    kinds: tuple[type[BaseException], ...] = (
-        openai.APIConnectionError,
-        openai.APITimeoutError,
-        httpx.ConnectError,
-        httpx.TimeoutException,
-        ConnectionError,
-    )
-    if isinstance(exc, (*kinds, TimeoutError)) or "Timeout" in type(exc).__name__:
-        return True
-    return exc.__cause__ is not None and _is_connection_error(exc.__cause__)

@@ -27,6 +27,7 @@ from shop.ordering.cart import CartView
 from shop.ordering.checkout import EmptyCart, InvalidDetails, order_request
 from shop.ordering.orders import OrderRequest, OrderView
 from shop.services import ShopServices
+from tools.phrases import say
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ CANCEL_ORDER = "cancel_order"
 WISHLIST_ADD = "wishlist_add"
 PENDING_TTL = timedelta(minutes=30)
 """A summary older than this is void: prices and stock may have moved, and the "yes" is about something else."""
-CONFIRM_HINT = 'Reply "yes" to confirm, or tell me what to change.'
 FIELD_NAMES = {"customerName": "your name", "email": "your email address", "address": "the delivery address"}
 
 
@@ -87,7 +87,9 @@ def _money(services: ShopServices, amount: Decimal) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-def prepare_order(services: ShopServices, cart_id: str, name: str, email: str, address: str) -> PendingAction:
+def prepare_order(
+    services: ShopServices, cart_id: str, name: str, email: str, address: str, *, lang: str = "en"
+) -> PendingAction:
     """An order of the cart's current contents, waiting for the customer's confirmation."""
     cart = services.carts.view(cart_id)
     if cart.problems and not cart.empty:
@@ -113,12 +115,13 @@ def prepare_order(services: ShopServices, cart_id: str, name: str, email: str, a
         "email": request.email,
         "address": request.address,
         "currency": services.settings.currency,
+        "lang": lang,
     }
     payload = {"request": request.model_dump(mode="json")}
     return new_action(PLACE_ORDER, summary, payload, cart_fingerprint=cart_fingerprint(cart))
 
 
-def prepare_cancel(services: ShopServices, order_id: str, email: str) -> PendingAction:
+def prepare_cancel(services: ShopServices, order_id: str, email: str, *, lang: str = "en") -> PendingAction:
     """A cancellation of the customer's pending order; the email must be the one the order was placed with."""
     order = services.orders.lookup(order_id, email)  # NotFound for a wrong number OR a wrong email
     if order.status != "pending":
@@ -136,6 +139,7 @@ def prepare_cancel(services: ShopServices, order_id: str, email: str) -> Pending
         "total": str(order.total),
         "email": order.email,
         "currency": services.settings.currency,
+        "lang": lang,
     }
     return new_action(CANCEL_ORDER, summary, {"orderId": order.id, "email": order.email})
 
@@ -151,19 +155,20 @@ def _summary_line(product_id: str, name: str, quantity: int, unit_price: Decimal
     }
 
 
-def prepare_wishlist(services: ShopServices, product: Product) -> PendingAction:
+def prepare_wishlist(services: ShopServices, product: Product, *, lang: str = "en") -> PendingAction:
     """Adding to the wishlist is a write too (orders, cancellations and wishlist changes all need an
     explicit yes in the chat): it waits for the customer's yes like an order."""
-    summary = {"productId": product.id, "name": product.name, "price": str(product.price)}
+    summary = {"productId": product.id, "name": product.name, "price": str(product.price), "lang": lang}
     return new_action(WISHLIST_ADD, summary, {"productId": product.id})
 
 
 def summary_text(services: ShopServices, action: PendingAction) -> str:
-    """The exact summary the customer confirms, written by code (never paraphrased by the model)."""
+    """The exact summary the customer confirms, written by code (never paraphrased by the model), in
+    the language the customer wrote in when it was prepared."""
     s = action.summary
+    lang = s.get("lang", "en")
     if action.kind == WISHLIST_ADD:
-        price = _money(services, Decimal(s["price"]))
-        return f"Add {s['name']} ({price}) to your wishlist? {CONFIRM_HINT}"
+        return say("confirm_wish", lang, name=s["name"], price=_money(services, Decimal(s["price"])))
     lines = [
         f"- {line['quantity']} × {line['name']} at {_money(services, Decimal(line['unitPrice']))}"
         f" = {_money(services, Decimal(line['lineTotal']))}"
@@ -173,20 +178,20 @@ def summary_text(services: ShopServices, action: PendingAction) -> str:
     if action.kind == PLACE_ORDER:
         return "\n".join(
             [
-                "Please check your order:",
+                say("check_order", lang),
                 *lines,
-                f"Total: {total} (free shipping)",
-                f"Deliver to: {s['customerName']}, {s['address']}",
-                f"Confirmation email to: {s['email']}",
-                f"Nothing is ordered yet. {CONFIRM_HINT.replace('confirm', 'place the order')}",
+                f"{say('total', lang)}: {total} ({say('free_shipping', lang)})",
+                f"{say('deliver_to', lang)}: {s['customerName']}, {s['address']}",
+                f"{say('email_to', lang)}: {s['email']}",
+                say("confirm_order", lang),
             ]
         )
     return "\n".join(
         [
-            f"Please confirm that you want to cancel order {s['orderId']}:",
+            say("confirm_cancel_head", lang, order=s["orderId"]),
             *lines,
-            f"Total: {total}",
-            f"Nothing is cancelled yet. {CONFIRM_HINT.replace('confirm', 'cancel it')}",
+            f"{say('total', lang)}: {total}",
+            say("confirm_cancel", lang),
         ]
     )
 
@@ -252,7 +257,14 @@ def _place(services: ShopServices, conversation: Conversation, action: PendingAc
             return ActionOutcome("Your cart is empty now, so I did not place the order.", False)
         request = action.payload["request"]
         try:
-            fresh = prepare_order(services, cart_id, request["customerName"], request["email"], request["address"])
+            fresh = prepare_order(
+                services,
+                cart_id,
+                request["customerName"],
+                request["email"],
+                request["address"],
+                lang=action.summary.get("lang", "en"),
+            )
         except ActionRefused as exc:
             return ActionOutcome(f"Your cart changed, so I did not place the order. {exc.message}", False)
         text = "Your cart changed since I showed the summary, so I did not place the order.\n\n"

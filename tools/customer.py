@@ -22,6 +22,7 @@ from langchain.tools import ToolRuntime, tool
 from pydantic import Field, ValidationError
 
 from shop.catalog.snapshot import CatalogQuery, Product
+from shop.conversations.policies import PolicySection
 from shop.core.errors import ShopError
 from shop.core.validation import describe_errors
 from shop.messaging.contact import ContactRequest, submit_contact
@@ -50,7 +51,7 @@ def _unknown_product(text: str) -> str:
     return f"No product matches {clean(text, 60)!r}. Search first, then use the product's ref (like P2)."
 
 
-def _need_cart(ctx: ToolContext) -> str:
+def need_cart(ctx: ToolContext) -> str:
     if ctx.cart_id is None:
         raise ShopError("This chat has no cart.")
     return ctx.cart_id
@@ -153,7 +154,7 @@ def recommend(ctx: ToolContext, product: str = "") -> str:
 
 def cart_text(ctx: ToolContext) -> str:
     """The cart in plain words (used for direct replies and for the model)."""
-    cart = ctx.services.carts.view(_need_cart(ctx))
+    cart = ctx.services.carts.view(need_cart(ctx))
     if cart.empty:
         return "Your cart is empty."
     lines = []
@@ -170,7 +171,7 @@ def cart_text(ctx: ToolContext) -> str:
 
 def cart(ctx: ToolContext, action: str = "view", product: str = "", quantity: int = 1) -> str:
     """View or change the session's cart; changes end the turn with a reply written by code."""
-    cart_id = _need_cart(ctx)
+    cart_id = need_cart(ctx)
     action = action if action in ("view", "add", "set", "remove") else "view"
     if action == "view":
         text = cart_text(ctx)
@@ -203,11 +204,11 @@ def place_order(ctx: ToolContext, name: str, email: str, address: str) -> str:
     """Only prepares the order: the customer confirms the exact summary, then code places it."""
     if not ctx.given_by_customer(email):
         return "Ask the customer for their email address (and name and delivery address); never guess them."
-    action = actions.prepare_order(ctx.services, _need_cart(ctx), name, email, address)
-    return _pending(ctx, action)
+    action = actions.prepare_order(ctx.services, need_cart(ctx), name, email, address)
+    return pending(ctx, action)
 
 
-def _pending(ctx: ToolContext, action: actions.PendingAction) -> str:
+def pending(ctx: ToolContext, action: actions.PendingAction) -> str:
     ctx.turn.pending = action
     for line in action.summary.get("lines", []):  # the summary names them: they are this turn's data
         product = ctx.services.catalog.get_any(line.get("productId", ""))
@@ -271,7 +272,7 @@ def cancel_order(ctx: ToolContext, order_id: str, email: str) -> str:
         return "To cancel I need the order number (like ORD-7K2M9QXD) and the email it was placed with."
     if not ctx.given_by_customer(email) or not _order_given(ctx, order_id):
         return "Ask the customer for the order number and the email address the order was placed with."
-    return _pending(ctx, actions.prepare_cancel(ctx.services, order_id, email))
+    return pending(ctx, actions.prepare_cancel(ctx.services, order_id, email))
 
 
 def policy(ctx: ToolContext, question: str) -> str:
@@ -283,24 +284,27 @@ def policy(ctx: ToolContext, question: str) -> str:
         return fence(f"No policy matches. Topics: {topics}.", "policies")
     # Only the best section's own document: a second topic that scored on a shared word is noise.
     sections = [section for section in sections if section.topic == sections[0].topic]
-    body = []
-    for section in sections:
-        text = clean(section.text, 500)
-        body.append(f"{section.title}: {text}")
-        for amount in _MONEY_IN_TEXT.findall(text):
-            ctx.allow_amounts(Decimal(amount.replace(",", "")))
-    ctx.note("\n".join(body))
+    body = [f"{section.title}: {policy_text(ctx, section)}" for section in sections]
     return fence("\n".join(body), "policies")
 
 
+def policy_text(ctx: ToolContext, section: PolicySection) -> str:
+    """One policy section as the customer may be told it; its amounts may be quoted this turn."""
+    text = clean(section.text, 500)
+    for amount in _MONEY_IN_TEXT.findall(text):
+        ctx.allow_amounts(Decimal(amount.replace(",", "")))
+    ctx.note(text)
+    return text
+
+
 def wishlist(ctx: ToolContext, action: str = "list", product: str = "") -> str:
-    visitor = _need_cart(ctx)
+    visitor = need_cart(ctx)
     if action == "add":
         found = resolve_product(ctx, product)
         if found is None:
             return _unknown_product(product)
         ctx.remember(found, card=True)
-        return _pending(ctx, actions.prepare_wishlist(ctx.services, found))
+        return pending(ctx, actions.prepare_wishlist(ctx.services, found))
     items = ctx.services.wishlist.items(visitor)[:MAX_ITEMS]
     if not items:
         text = "Your wishlist is empty."

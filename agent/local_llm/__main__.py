@@ -7,6 +7,7 @@ must stay responsive (and restartable) independently of it.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -49,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         state_cache_mb=args.state_cache_mb,
         model_name=args.model_name,
     )
+    # One line per generation (prompt tokens, how many came from the cache, speed): what an operator
+    # needs to see why a turn was slow.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     print(f"local LLM: serving {path.name} on http://{args.host}:{args.port}/v1", file=sys.stderr)
     serve(settings, host=args.host, port=args.port)
     return 0

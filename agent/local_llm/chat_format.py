@@ -379,3 +379,30 @@ def tool_call_grammar(tools: list[dict[str, Any]], max_calls: int = 1, typed_arg
     lines += [f"{rule} ::= {body}" for rule, body in builder.rules.items()]
     lines.append(_JSON_RULES)
     return "\n".join(lines) + "\n"
+
+
+def call_head(tool: dict[str, Any]) -> str:
+    """The fixed start of a call to `tool`, up to its arguments (what a forced call always begins with)."""
+    return f'{TOOL_CALL_OPEN}\n{{"name": {json.dumps(tool_name(tool))}, "arguments": '
+
+
+def arguments_grammar(tool: dict[str, Any]) -> str:
+    """GBNF for the rest of a forced call to one tool: its arguments object and the closing tag.
+
+    When the call is forced and only one tool is callable, the head (``call_head``) is known: the
+    server appends it to the prompt, where it is read in one batch, instead of having the model
+    write its ~12 tokens one by one (~1.5 s on the 2-core machine)."""
+    builder = _GrammarBuilder()
+    function = tool.get("function", tool)
+    args = builder.object(function.get("parameters") or {}, f"args-{_rule_id(tool_name(tool))}")
+    tail = _gbnf_literal(f"}}\n{TOOL_CALL_CLOSE}")
+    lines = [f"root ::= {args} {tail}"]
+    lines += [f"{rule} ::= {body}" for rule, body in builder.rules.items()]
+    lines.append(_JSON_RULES)
+    return "\n".join(lines) + "\n"
+
+
+def untyped_arguments_grammar() -> str:
+    """Any arguments object and the closing tag: the fallback if a schema trips the converter."""
+    tail = _gbnf_literal("}\n" + TOOL_CALL_CLOSE)
+    return f"root ::= object {tail}\n{_JSON_RULES}\n"

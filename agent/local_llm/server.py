@@ -54,11 +54,14 @@ from agent.local_llm.chat_format import (
     TOOL_CALL_OPEN,
     ChatFormatError,
     ToolPlan,
+    arguments_grammar,
+    call_head,
     parse_reply,
     plan_tools,
     render_prompt,
     tool_call_grammar,
     tool_name,
+    untyped_arguments_grammar,
 )
 
 DEFAULT_MODEL_NAME = "qwen2.5-coder-1.5b-instruct"
@@ -221,6 +224,20 @@ class LlamaEngine:
         lc.llama_sampler_free(sampler)
         return True
 
+    def _arguments_grammar(self, tool: dict[str, Any]) -> Any:
+        """The (cached) grammar of one forced tool's arguments; the untyped call grammar if it is invalid."""
+        key = "args:" + json.dumps(tool, sort_keys=True)
+        grammar = self._grammars.get(key)
+        if grammar is None:
+            text = arguments_grammar(tool)
+            if not self.grammar_is_valid(text):
+                text = untyped_arguments_grammar()
+            grammar = self._llama_cpp.LlamaGrammar.from_string(text, verbose=False)
+            if len(self._grammars) > 32:
+                self._grammars.clear()
+            self._grammars[key] = grammar
+        return grammar
+
     def _grammar(self, tools: list[dict[str, Any]], max_calls: int) -> Any:
         """The (cached) call grammar; falls back to untyped arguments if a schema yields a bad grammar."""
         key = json.dumps([tools, max_calls], sort_keys=True)
@@ -308,7 +325,11 @@ class LlamaEngine:
         """Generate one assistant turn, yielding text deltas and finally a ``Finished``."""
         llm = self.llm
         started = time.perf_counter()
-        tokens = self.tokenize(req.prompt)
+        plan = req.plan
+        head = ""
+        if plan.required and len(plan.callable_tools) == 1:
+            head = call_head(plan.callable_tools[0])  # read with the prompt, not written token by token
+        tokens = self.tokenize(req.prompt + head)
         n_ctx = self.settings.n_ctx
         if len(tokens) >= n_ctx - 8:
             raise ContextOverflowError(f"prompt is {len(tokens)} tokens; the context window is {n_ctx}")
@@ -317,8 +338,8 @@ class LlamaEngine:
         if req.seed is not None:
             llm.set_seed(req.seed)
         self._restore_best_state(tokens)
+        cached = self._common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
 
-        plan = req.plan
         mode, intent = "text", None
         if plan.callable_tools:
             if plan.required:
@@ -330,7 +351,12 @@ class LlamaEngine:
 
         if mode == "call":
             # Greedy: the choice to call is made; argument values only get worse with sampling.
-            gen = llm.generate(tokens, temp=0.0, top_k=1, grammar=self._grammar(plan.callable_tools, req.max_calls))
+            grammar = (
+                self._arguments_grammar(plan.callable_tools[0])
+                if head
+                else self._grammar(plan.callable_tools, req.max_calls)
+            )
+            gen = llm.generate(tokens, temp=0.0, top_k=1, grammar=grammar)
         else:
             processors = None
             if plan.prompt_tools:
@@ -384,7 +410,7 @@ class LlamaEngine:
                     break
         finally:
             gen.close()
-        text += decoder.decode(b"", final=True)
+        text = head + text + decoder.decode(b"", final=True)
 
         names = [tool_name(t) for t in plan.callable_tools] if plan.callable_tools else None
         parsed = parse_reply(text, names)
@@ -413,6 +439,15 @@ class LlamaEngine:
                 "total_s": round(done - started, 3),
                 "call_intent": -1.0 if intent is None else round(intent, 4),
             },
+        )
+        logger.info(
+            "prompt %d tokens (%d cached), %d generated (%s); first token %.2f s, total %.2f s",
+            len(tokens),
+            cached,
+            n_out,
+            mode,
+            (first_token_at or done) - started,
+            done - started,
         )
 
 

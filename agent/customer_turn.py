@@ -1,0 +1,245 @@
+"""A customer's turn: understand the message, let code act on it, have the model word the answer.
+
+1. A status line goes out at once (the customer sees the turn start within milliseconds).
+2. The understanding stage (agent.understanding.stage) turns the message into a typed request; code
+   checks it against the conversation (agent.understanding.conversation).
+3. Code executes it (agent.understanding.execute): reads, cart changes, order and cancellation
+   summaries. Replies that carry a write or a summary are written by code in the customer's language.
+4. Otherwise the model words the answer from the data, in the same prompt as step 2 (so its cache
+   covers it), streamed through the reply check (agent.guard): every name, price, order number and
+   claim must come from this turn's data; a rejected answer is regenerated once, then replaced by the
+   list code wrote.
+
+The model never performs a write: a pending order or cancellation is executed only by
+`ChatAgent._settle_pending` after an explicit yes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
+
+from agent import guard, memory, prompts
+from agent.llm import is_connection_error, message_text
+from agent.outcome import Event, TurnOutcome
+from agent.understanding.conversation import ConversationView
+from agent.understanding.execute import STATUS_TEXT, Execution, Executor
+from agent.understanding.request import TOOL_NAME, CustomerRequest
+from agent.understanding.stage import understand, understanding_messages, wording_model
+from agent.understanding.vocabulary import VocabularyCache
+from shop.catalog.snapshot import Product
+from shop.conversations.store import Conversation
+from shop.services import ShopServices
+from tools import actions
+from tools.context import ToolContext
+
+log = logging.getLogger(__name__)
+
+MAX_CARDS = 4
+READING_STATUS = "Reading your message…"
+OFFLINE_REPLY = "Sorry, the assistant is not available right now. You can still browse and search the shop."
+ERROR_REPLY = "Sorry, something went wrong on my side. Please try again in a moment."
+UNSURE_REPLY = (
+    "Sorry, I am not sure about that. I can help you find products, manage your cart, place an order, "
+    "check an order, or answer questions about shipping and returns."
+)
+
+
+class CustomerTurn:
+    """The customer's side of `ChatAgent`: one instance serves every customer conversation."""
+
+    def __init__(
+        self, services: ShopServices, model: BaseChatModel, names: guard.NameIndex, system_prompt: str
+    ) -> None:
+        self.services = services
+        self.model = model
+        self.names = names
+        self.system_prompt = system_prompt
+        self.vocabulary = VocabularyCache(services.catalog, services.policies)
+
+    def warm_up(self) -> None:
+        """Read the system prompt and the request schema once, so the first customer does not wait."""
+        from agent.understanding.request import tool_schema
+
+        schema = tool_schema(self.vocabulary.current())
+        bound = self.model.bind_tools([schema], tool_choice="none").bind(max_tokens=1)
+        bound.invoke(understanding_messages(self.system_prompt, [], "", "hi"))
+
+    async def run(self, conversation: Conversation, message: str) -> AsyncIterator[Event]:
+        """Events of the turn; the last is {"type": "outcome"}."""
+        key = conversation.key
+        if not message:
+            yield {"type": "outcome", "outcome": TurnOutcome("What can I help you with?", key, status="direct")}
+            return
+        yield {"type": "status", "text": READING_STATUS}
+        t0 = time.perf_counter()
+        view = await asyncio.to_thread(self._view, conversation, message)
+        vocabulary = await asyncio.to_thread(self.vocabulary.current)
+        messages = understanding_messages(self.system_prompt, memory.prompt_history(conversation), view.note(), message)
+        status = "ok"
+        call: AIMessage | None = None
+        try:
+            request, call = await understand(self.model, vocabulary, messages)
+        except Exception as exc:
+            status = "offline" if is_connection_error(exc) else "error"
+            if status == "error":
+                log.exception("understanding failed")
+            request = CustomerRequest(intent="find", query=message[:100])
+        timings = {"understand_s": round(time.perf_counter() - t0, 4)}
+        request = view.validate(request)
+        ctx = ToolContext(
+            self.services, "customer", conversation, cart_id=conversation.cart_id, customer_text=view.said
+        )
+        if request.intent in STATUS_TEXT:
+            yield {"type": "status", "text": STATUS_TEXT[request.intent]}
+        execution = await asyncio.to_thread(Executor(ctx, view, vocabulary, request).run)
+        timings["execute_s"] = round(time.perf_counter() - t0, 4)
+        ctx.turn.model_calls = 1 if call is not None else 0
+
+        if status != "ok":
+            default = OFFLINE_REPLY if status == "offline" else ERROR_REPLY
+            notes = guard.fallback_reply(ctx.turn, default="")
+            reply = default + ("\n\n" + notes if notes else "")
+        elif execution.direct is not None or call is None:
+            reply, status = execution.direct or guard.fallback_reply(ctx.turn, default=UNSURE_REPLY), "direct"
+        else:
+            reply = ""
+            async for event in self._word(ctx, messages, call, execution, message, timings, t0):
+                if event["type"] == "final":
+                    reply, status = event["text"], event["status"]
+                else:
+                    yield event
+        if ctx.turn.pending is not None:
+            conversation.pending = ctx.turn.pending
+        check = guard.check_reply(
+            reply, ctx.turn, self.names, user_text=message if execution.user_amounts_allowed else ""
+        )
+        outcome = TurnOutcome(
+            reply,
+            key,
+            products=self._cards(ctx, reply, status),
+            pending_action=actions.public_action(self.services, ctx.turn.pending) if ctx.turn.pending else None,
+            status=status,
+            tools=[TOOL_NAME, *(name for name, _ in ctx.turn.calls)],
+            writes=list(ctx.turn.writes),
+            shown_problems=guard.invented(check),
+            timings=timings,
+            model_calls=ctx.turn.model_calls,
+        )
+        outcome.understood = request.describe()
+        yield {"type": "outcome", "outcome": outcome}
+
+    def _view(self, conversation: Conversation, message: str) -> ConversationView:
+        cart: list[tuple[Product, int]] = []
+        if conversation.cart_id:
+            cart = [(line.product, line.quantity) for line in self.services.carts.view(conversation.cart_id).lines]
+        return ConversationView.of(conversation, self.services.catalog, self.names, cart, message)
+
+    async def _word(
+        self,
+        ctx: ToolContext,
+        messages: list[BaseMessage],
+        call: AIMessage,
+        execution: Execution,
+        message: str,
+        timings: dict[str, float],
+        t0: float,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The model's answer from the data, streamed through the reply check; ends with a "final"."""
+        tool_call = call.tool_calls[0]
+        prompt = [
+            *messages,
+            AIMessage("", tool_calls=[tool_call]),
+            ToolMessage(execution.facts, tool_call_id=tool_call["id"] or "", name=TOOL_NAME),
+        ]
+        user_text = message if execution.user_amounts_allowed else ""
+
+        def check(text: str, final: bool = True) -> list[guard.Violation]:
+            return guard.check_reply(
+                text, ctx.turn, self.names, user_text=user_text, tool_names=frozenset({TOOL_NAME}), final=final
+            )
+
+        refs = {ref: p.name for ref, pid in ctx.conversation.refs.items() if (p := ctx.services.catalog.get_any(pid))}
+
+        def rewrite(text: str) -> str:
+            return guard.strip_refs(text, refs)
+
+        gate = guard.StreamGate(check, rewrite, lambda text: check(text, final=False))
+        model = wording_model(self.model, self.vocabulary.current())
+        text = ""
+        first: float | None = None
+        ctx.turn.model_calls += 1
+        try:
+            async for chunk in model.astream(prompt):
+                piece = message_text(chunk.content)
+                if not piece:
+                    continue
+                text += piece
+                out = gate.feed(piece)
+                if out:
+                    if first is None:
+                        first = time.perf_counter()
+                        timings["first_token_s"] = round(first - t0, 4)
+                    yield {"type": "token", "text": out}
+        except Exception as exc:
+            offline = is_connection_error(exc)
+            if not offline:
+                log.exception("wording the reply failed")
+            notes = guard.fallback_reply(ctx.turn, default="")
+            reply = (OFFLINE_REPLY if offline else ERROR_REPLY) + ("\n\n" + notes if notes else "")
+            yield {"type": "replace", "text": reply}
+            yield {"type": "final", "text": reply, "status": "offline" if offline else "error"}
+            return
+        timings["word_s"] = round(time.perf_counter() - t0, 4)
+        text = text.strip()
+        rest = gate.finish() if text else ""
+        if text and not gate.blocked and not self._ignores_products(ctx, rewrite(text)):
+            if rest:
+                yield {"type": "token", "text": rest}
+            yield {"type": "final", "text": rewrite(text), "status": "ok"}
+            return
+        reply, status = await self._regenerate(ctx, prompt, gate.problems, check, rewrite)
+        yield {"type": "replace", "text": reply}
+        yield {"type": "final", "text": reply, "status": status}
+
+    async def _regenerate(
+        self,
+        ctx: ToolContext,
+        prompt: list[BaseMessage],
+        problems: list[guard.Violation],
+        check: Any,
+        rewrite: Any,
+    ) -> tuple[str, str]:
+        """One more try with a corrective note, then the reply code writes from the data."""
+        if problems:
+            note = prompts.render("correction", problems=guard.describe(problems))
+            try:
+                ctx.turn.model_calls += 1
+                model = wording_model(self.model, self.vocabulary.current())
+                answer = await model.ainvoke([*prompt, SystemMessage(note)])
+                text = rewrite(message_text(answer.content).strip())
+                if text and not check(text) and not self._ignores_products(ctx, text):
+                    return text, "regenerated"
+            except Exception:
+                log.exception("regenerating a rejected reply failed")
+        return guard.fallback_reply(ctx.turn, default=UNSURE_REPLY), "fallback"
+
+    def _ignores_products(self, ctx: ToolContext, text: str) -> bool:
+        """Products were found and the answer names none of them: on a small model that is a refusal
+        or an echo of the question, never an answer; the list code wrote helps the customer more."""
+        if not (ctx.turn.card_ids and ctx.turn.notes):
+            return False
+        return not any(pid in ctx.turn.products for pid in self.names.mentions(text))
+
+    def _cards(self, ctx: ToolContext, reply: str, status: str) -> list[Product]:
+        """Cards: the products the reply names, then those code put forward, in that order."""
+        ids = [pid for pid in self.names.mentions(reply) if pid in ctx.turn.products]
+        ids += [pid for pid in ctx.turn.card_ids if pid not in ids]
+        found = [self.services.catalog.get_any(pid) for pid in dict.fromkeys(ids)]
+        return [p for p in found if p is not None][:MAX_CARDS]

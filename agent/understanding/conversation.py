@@ -1,0 +1,157 @@
+"""What the conversation gives the understanding stage, and what code checks its request against.
+
+The model sees a short note before the customer's message: the products the previous answer showed,
+numbered as the customer saw them (#1, #2...), the product in focus, and the cart. It refers to them by
+those numbers, or by "cheapest" / "dearest" / "last" / "it", and code resolves the reference here, so
+"two of the second one" is the second card shown, never a product the model remembers wrongly.
+
+Code then holds the request to what the customer really said: a product must be one that was shown,
+is in the cart, was discussed earlier, or is named in the customer's own words; a name, an email, an
+address or an order number must appear in what the customer wrote in this conversation. What fails
+is dropped, so it is asked for instead of filled in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from agent.guard import NameIndex
+from agent.understanding.request import CustomerRequest, Item
+from shop.catalog.snapshot import Catalog, Product
+from shop.conversations.store import Conversation
+from shop.core.text import normalize, tokenize
+from shop.ordering.orders import normalize_order_id
+
+SHOWN_IN_NOTE = 5
+_POSITION = re.compile(r"^#?\s*(\d{1,2})$")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_ORDER_ID = re.compile(r"\bORD-?[0-9A-Z]{8}\b", re.IGNORECASE)
+
+
+@dataclass
+class ConversationView:
+    catalog: Catalog
+    names: NameIndex
+    shown: list[Product] = field(default_factory=list)
+    """The products of the previous answer, in the order the customer saw them."""
+    focus: Product | None = None
+    cart: list[tuple[Product, int]] = field(default_factory=list)
+    discussed: list[Product] = field(default_factory=list)
+    """Products referred to earlier in the conversation (its refs), newest first."""
+    said: str = ""
+    """Everything the customer wrote in this conversation, this message included."""
+    message: str = ""
+
+    @classmethod
+    def of(
+        cls,
+        conversation: Conversation,
+        catalog: Catalog,
+        names: NameIndex,
+        cart: list[tuple[Product, int]],
+        message: str,
+    ) -> ConversationView:
+        assistant = [m for m in conversation.messages if m.role == "assistant"]
+        shown: list[Product] = []
+        focus: Product | None = None
+        if assistant:
+            shown = [p for p in (catalog.get_any(pid) for pid in assistant[-1].products) if p is not None]
+        for answer in reversed(assistant[-3:]):
+            products = [p for p in (catalog.get_any(pid) for pid in answer.products) if p is not None]
+            if len(products) == 1:
+                focus = products[0]
+                break
+            if products:
+                break
+        discussed = [p for pid in reversed(conversation.refs.values()) if (p := catalog.get_any(pid)) is not None]
+        said = "\n".join([*(m.content for m in conversation.messages if m.role == "user"), message])
+        return cls(catalog, names, shown, focus, cart, discussed, said, message)
+
+    # --- the note the model reads ----------------------------------------------------------------
+    def note(self) -> str:
+        """The context of the customer's next message, as short as it can be (each token is read)."""
+        lines = []
+        if self.shown:
+            lines.append(
+                "Just shown: "
+                + "; ".join(f"#{i} {p.name} ({p.price})" for i, p in enumerate(self.shown[:SHOWN_IN_NOTE], 1))
+            )
+        if self.focus is not None and len(self.shown) != 1:
+            lines.append(f"In focus: {self.focus.name}")
+        if self.cart:
+            lines.append("Cart: " + "; ".join(f"{qty} × {p.name}" for p, qty in self.cart))
+        return "\n".join(lines)
+
+    # --- resolving and validating ----------------------------------------------------------------
+    def named_in_message(self) -> list[Product]:
+        found = [self.catalog.get_any(pid) for pid in dict.fromkeys(self.names.mentions(self.message))]
+        return [p for p in found if p is not None]
+
+    def resolve(self, item: Item) -> Product | None:
+        """The product an item means, if the conversation or the customer's words support it."""
+        ref = item.product.strip().lower()
+        pool = self.shown or [p for p, _ in self.cart]
+        position = _POSITION.match(ref)
+        if position:
+            index = int(position.group(1)) - 1
+            return self.shown[index] if 0 <= index < len(self.shown) else None
+        if ref in ("cheapest", "dearest") and pool:
+            chosen = sorted(pool, key=lambda p: (p.price, p.name))
+            return chosen[0] if ref == "cheapest" else chosen[-1]
+        if ref == "last" and self.shown:
+            return self.shown[-1]
+        if ref in ("it", "this", "that", "this one", "that one", "focus"):
+            return self.focus or (self.shown[0] if len(self.shown) == 1 else None)
+        named = [self.catalog.get_any(pid) for pid in self.names.mentions(item.product)]
+        known = [p for p in named if p is not None]
+        message_named = self.named_in_message()
+        for product in known:
+            if product in message_named or product in self.shown or product in self.discussed:
+                return product
+            if any(product.id == p.id for p, _ in self.cart):
+                return product
+        return self._by_words(item.product, message_named)
+
+    def _by_words(self, text: str, message_named: list[Product]) -> Product | None:
+        """A partial name ("the sencha") that fits exactly one product the customer can mean, and
+        whose words the customer wrote."""
+        words = {w for w in tokenize(text) if len(w) >= 3}
+        if not words or not words <= set(tokenize(self.message) + tokenize(self.said)):
+            return None
+        candidates = [*message_named, *self.shown, *(p for p, _ in self.cart), *self.discussed]
+        fitting = list({p.id: p for p in candidates if words <= set(tokenize(p.name))}.values())
+        return fitting[0] if len(fitting) == 1 else None
+
+    def given(self, value: str) -> bool:
+        """Whether the customer wrote `value` (all its words, in any spacing or case)."""
+        words = tokenize(value)
+        if not words:
+            return False
+        said = set(tokenize(self.said))
+        return all(w in said for w in words)
+
+    def validate(self, request: CustomerRequest) -> CustomerRequest:
+        """Drop what the customer did not give: details not in their words, order numbers not typed."""
+        emails = _EMAIL.findall(self.said)
+        if request.email and request.email.lower() not in (e.lower() for e in emails):
+            request.email = ""
+        if not request.email and request.intent in ("checkout", "order_status", "cancel_order", "human"):
+            in_message = _EMAIL.findall(self.message)
+            request.email = in_message[-1] if in_message else ""
+        for key in ("name", "address"):
+            value = getattr(request, key)
+            if value and (not self.given(value) or "@" in value):
+                setattr(request, key, "")
+        typed = [normalize_order_id(m) for m in _ORDER_ID.findall(self.said)]
+        typed_ids = [t for t in typed if t]
+        wanted = normalize_order_id(request.order_id) if request.order_id else None
+        if wanted not in typed_ids:
+            wanted = None
+        if wanted is None and request.intent in ("order_status", "cancel_order") and typed_ids:
+            wanted = typed_ids[-1]
+        request.order_id = wanted or ""
+        return request
+
+    def in_words(self, text: str) -> bool:
+        return normalize(text) in normalize(self.said)

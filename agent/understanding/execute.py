@@ -1,0 +1,516 @@
+"""Code carries out the typed request: reads, cart changes, write preparation, and what to say.
+
+Every request ends in one of two ways:
+- a reply written by code (`Execution.direct`), in the customer's language: cart changes, order and
+  cancellation summaries, order status, what is still needed, a decline. Figures and writes are never
+  worded by the model;
+- facts for the model to word (`Execution.facts`): search results, product details, a comparison,
+  alternatives, the owner's policy text. The reply check then holds the model's words to them.
+
+Constraints are hard: category, price bounds and attribute filters select the products before any
+ranking, so nothing over a price cap or with gluten reaches a coeliac. When nothing satisfies them, the
+nearest products are offered under a label that says which constraint they miss.
+
+Writes need a clear request: a cart change only for products the conversation resolves (shown,
+named, in the cart, in focus); a message offering a lower price than the shop's never changes the
+cart (it is a haggle, answered with the discount policy); orders, cancellations and wishlist additions
+are only prepared here and wait for the customer's yes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from agent.guard import amounts_in
+from agent.understanding.conversation import ConversationView
+from agent.understanding.request import CustomerRequest, Item
+from agent.understanding.vocabulary import Vocabulary, product_matches
+from shop.catalog.snapshot import CatalogQuery, Product
+from shop.core.errors import ShopError
+from tools import actions, customer
+from tools.common import MAX_ITEMS, clean, fence, money, product_line
+from tools.context import ToolContext
+from tools.phrases import LANGUAGE_NAMES, STATUS_NAMES, listing, say
+
+SEARCH_POOL = 100
+STATUS_TEXT = {
+    "find": "Searching the shop…",
+    "product": "Looking at the product…",
+    "compare": "Comparing…",
+    "similar": "Finding alternatives…",
+    "add": "Updating your cart…",
+    "remove": "Updating your cart…",
+    "set": "Updating your cart…",
+    "cart": "Reading your cart…",
+    "checkout": "Preparing your order summary…",
+    "order_status": "Looking up your order…",
+    "cancel_order": "Looking up your order…",
+    "policy": "Checking our policies…",
+    "discount": "Checking our policies…",
+    "wishlist": "Checking your wishlist…",
+    "human": "Passing your message on…",
+}
+
+
+@dataclass
+class Execution:
+    direct: str | None = None
+    """The reply, written by code; the model is not asked."""
+    facts: str = ""
+    """What the model must word (already fenced as data), when `direct` is None."""
+    user_amounts_allowed: bool = True
+    """Whether the reply may repeat amounts the customer wrote ("under $15": yes; a haggle: no)."""
+
+
+class Executor:
+    """One request, run against the shop through the tools' functions (so the reply check, the cards
+    and the conversation's refs work exactly as when the model called a tool)."""
+
+    def __init__(
+        self, ctx: ToolContext, view: ConversationView, vocabulary: Vocabulary, request: CustomerRequest
+    ) -> None:
+        self.ctx = ctx
+        self.view = view
+        self.vocabulary = vocabulary
+        self.request = request
+        self.lang = request.lang
+        self.services = ctx.services
+
+    # --- entry point ------------------------------------------------------------------------------
+    def run(self) -> Execution:
+        request = self.request
+        if request.category:
+            carried = self.vocabulary.filter_categories
+            request.filters = [f for f in request.filters if request.category in carried.get(f, ())]
+        intent = request.intent
+        if intent in ("add", "checkout", "set") and self._haggles():
+            intent = "discount"
+        if intent not in ("order_status", "cancel_order", "human", "checkout") and self._gives_details():
+            intent = "checkout"
+        handler = getattr(self, f"_{intent}", None)
+        return handler() if handler is not None else self._other()
+
+    def _gives_details(self) -> bool:
+        """Name, email and address typed with a non-empty cart: the customer is checking out, whatever
+        the intent the model chose (an email is the same in every language)."""
+        return bool(self.request.email and self.view.cart)
+
+    def _haggles(self) -> bool:
+        """The message offers an amount below the price of what it wants: a haggle, not an order."""
+        offered = amounts_in(self.view.message)
+        if not offered:
+            return False
+        products = [p for p in (self.view.resolve(i) for i in self.request.items) if p is not None]
+        products += [p for p, _ in self.view.cart] + ([self.view.focus] if self.view.focus else [])
+        return any(a < p.price for a in offered for p in products) or not products
+
+    # --- replies written by code ------------------------------------------------------------------
+    def _direct(self, text: str) -> Execution:
+        self.ctx.note(text)
+        self.ctx.turn.direct_reply = text
+        return Execution(direct=text)
+
+    def _categories(self) -> str:
+        names = [self.vocabulary.category_names.get(c, c) for c in self.vocabulary.categories]
+        return listing([n.lower() for n in names], self.lang)
+
+    def _greeting(self) -> Execution:
+        return self._direct(say("invite", self.lang, categories=self._categories()))
+
+    def _other(self) -> Execution:
+        shop = self.services.settings.shop_name
+        return self._direct(say("decline", self.lang, shop=shop, categories=self._categories()))
+
+    def _facts(
+        self, body: str, source: str = "catalog", *, user_amounts: bool = True, fenced: bool = False
+    ) -> Execution:
+        language = LANGUAGE_NAMES.get(self.lang, "English")
+        data = body if fenced else fence(body, source)
+        return Execution(facts=data + f"\nAnswer in {language}.", user_amounts_allowed=user_amounts)
+
+    # --- finding products -----------------------------------------------------------------------
+    def _candidates(self, *, filters: bool = True, prices: bool = True, category: bool = True) -> list[Product]:
+        r = self.request
+        found = []
+        for product in self.services.catalog.all():
+            if category and r.category and product.category != r.category:
+                continue
+            if prices and r.max_price is not None and product.price > r.max_price:
+                continue
+            if prices and r.min_price is not None and product.price < r.min_price:
+                continue
+            if filters and r.filters and not product_matches(product, r.filters):
+                continue
+            found.append(product)
+        return found
+
+    def _ranked(self, candidates: list[Product]) -> list[Product]:
+        """The candidates in the order the shop's search ranks them for the query; the best rated first
+        when there is no query or it matches none of them (the constraints alone say what is wanted)."""
+        allowed = {p.id: p for p in candidates}
+        ranked: list[Product] = []
+        if self.request.query:
+            query = CatalogQuery(q=self.request.query, page_size=SEARCH_POOL)
+            result = self.services.search.search(self.services.catalog, query, understand=False)
+            ranked = [allowed[p.id] for p in result.page.items if p.id in allowed]
+        if not ranked and (self.request.category or self.request.filters or not self.request.query):
+            ranked = sorted(candidates, key=lambda p: (-p.rating, -p.review_count, p.name))
+        return sorted(ranked, key=lambda p: not p.in_stock)  # stable: in stock first, rank kept
+
+    def search(self) -> tuple[list[Product], str]:
+        """Products satisfying every constraint, or the nearest ones and the constraint they miss."""
+        r = self.request
+        exact = self._ranked(self._candidates())
+        in_stock = [p for p in exact if p.in_stock]
+        if in_stock:
+            return in_stock[:MAX_ITEMS], ""
+        misses = []
+        nearest: list[Product] = []
+        if r.max_price is not None or r.min_price is not None:
+            nearest = [p for p in self._ranked(self._candidates(prices=False)) if p.in_stock]
+            nearest.sort(key=lambda p: abs(p.price - (r.max_price or r.min_price or Decimal(0))))
+            misses.append(self._price_words())
+        if not nearest and r.filters:
+            nearest = [p for p in self._ranked(self._candidates(filters=False)) if p.in_stock]
+            misses = [", ".join(f.split("=", 1)[1] for f in r.filters)]
+        if not nearest and exact:
+            return exact[:MAX_ITEMS], ""  # only sold-out products match: show them as they are
+        return nearest[:MAX_ITEMS], "; ".join(m for m in misses if m)
+
+    def _price_words(self) -> str:
+        r = self.request
+        parts = []
+        if r.min_price is not None:
+            parts.append(f">= {money(self.ctx, r.min_price)}")
+        if r.max_price is not None:
+            parts.append(f"<= {money(self.ctx, r.max_price)}")
+        return " ".join(parts)
+
+    def _list(self, products: list[Product], title: str) -> str:
+        for product in products:
+            self.ctx.remember(product, card=True)
+        lines = [product_line(self.ctx, p) for p in products]
+        note = title + "\n" + "\n".join(f"- {p.name} — {money(self.ctx, p.price)}" for p in products)
+        self.ctx.note(note)
+        return "\n".join(lines)
+
+    def _find(self) -> Execution:
+        self.ctx.called("search_products", {"query": self.request.query, "category": self.request.category})
+        products, missed = self.search()
+        if not products:
+            return self._direct(say("nothing", self.lang, categories=self._categories()))
+        if missed:
+            title = say("nearest", self.lang, what=missed)
+            body = f"NOTHING matches every wish ({missed}). Nearest products (say so):\n"
+        else:
+            title = say("found", self.lang)
+            body = "Products that match:\n"
+        return self._facts(body + self._list(products, title))
+
+    # --- questions about products ---------------------------------------------------------------
+    def _meant(self, *, allow_focus: bool = True) -> list[Product]:
+        """The products the request refers to, resolved against the conversation."""
+        found = [p for p in (self.view.resolve(i) for i in self.request.items) if p is not None]
+        if not found:
+            found = self.view.named_in_message()
+        if not found and allow_focus and self.view.focus is not None and not self.request.query:
+            found = [self.view.focus]
+        return list({p.id: p for p in found}.values())
+
+    def _product(self) -> Execution:
+        products = self._meant()
+        if not products:
+            return self._find() if (self.request.query or self.request.category) else self._which()
+        product = products[0]
+        self.ctx.called("product_details", {"product": product.id})
+        if not product.in_stock:
+            return self._sold_out(product)
+        details = customer.details(self.ctx, product.id)
+        for other in products[1:3]:
+            details += "\n" + customer.details(self.ctx, other.id)
+        return self._facts(details, fenced=True)
+
+    def _sold_out(self, product: Product) -> Execution:
+        self.ctx.remember(product, card=True)
+        alternatives = self._alternatives(product)
+        text = say("sold_out", self.lang, name=product.name)
+        if alternatives:
+            text += "\n\n" + say("alternatives", self.lang) + "\n" + self._plain(alternatives)
+        return self._direct(text)
+
+    def _alternatives(self, product: Product) -> list[Product]:
+        similar = self.services.recommender.similar(product.id, n=8)
+        same_shelf = [p for p in similar if p.in_stock and p.category == product.category and p.id != product.id]
+        if len(same_shelf) < 3:
+            shelf = [p for p in self.services.catalog.all() if p.category == product.category and p.in_stock]
+            shelf.sort(key=lambda p: (-p.rating, p.name))
+            same_shelf += [p for p in shelf if p.id != product.id and p not in same_shelf]
+        for alternative in same_shelf[:3]:
+            self.ctx.remember(alternative, card=True)
+        return same_shelf[:3]
+
+    def _plain(self, products: list[Product]) -> str:
+        return "\n".join(f"- {p.name} — {money(self.ctx, p.price)}" for p in products)
+
+    def _similar(self) -> Execution:
+        products = self._meant()
+        if not products:
+            return self._find() if (self.request.query or self.request.category) else self._which()
+        product = products[0]
+        self.ctx.called("recommend", {"product": product.id})
+        self.ctx.remember(product)
+        alternatives = self._alternatives(product)
+        if not alternatives:
+            return self._direct(say("nothing", self.lang, categories=self._categories()))
+        title = say("alternatives", self.lang)
+        self.ctx.note(title + "\n" + self._plain(alternatives))
+        lines = "\n".join(product_line(self.ctx, p) for p in alternatives)
+        stock = "sold out" if not product.in_stock else "in stock"
+        return self._facts(f"{product.name} is {stock}. In-stock products like it:\n{lines}")
+
+    def _compare(self) -> Execution:
+        products = self._meant(allow_focus=False) or self.view.shown
+        products = products[:3]
+        if len(products) < 2:
+            return self._product()
+        self.ctx.called("product_details", {"products": [p.id for p in products]})
+        lines = []
+        for product in products:
+            self.ctx.remember(product, card=True)
+            lines.append(product_line(self.ctx, product, description_chars=160))
+        cheapest = min(products, key=lambda p: p.price)
+        dearest = max(products, key=lambda p: p.price)
+        verdict = (
+            f"Cheapest: {cheapest.name} at {money(self.ctx, cheapest.price)}; "
+            f"dearest: {dearest.name} at {money(self.ctx, dearest.price)}."
+            if cheapest.price != dearest.price
+            else "They cost the same."
+        )
+        self.ctx.note(verdict)
+        return self._facts("\n".join(lines) + "\n" + verdict)
+
+    def _which(self) -> Execution:
+        return self._direct(say("which_product", self.lang))
+
+    # --- the cart ---------------------------------------------------------------------------------
+    def _resolved_items(self) -> list[tuple[Product, int]] | None:
+        """(product, quantity) for every item, or None when one cannot be resolved. Selectors like
+        "cheapest" with nothing shown pick from a search for what the request describes."""
+        items = list(self.request.items)
+        if not items:
+            if self.view.focus is not None and self.request.intent != "checkout":
+                items = [Item("it", 0)]
+            else:
+                return None
+        describes = self.request.query or self.request.category or self.request.filters
+        selectors = any(i.product.strip().lower() in ("cheapest", "dearest", "#1", "1") for i in items)
+        if not self.view.shown and describes and selectors:
+            found, missed = self.search()
+            if found and not missed:
+                self.view.shown = found
+        resolved = []
+        for item in items:
+            product = self.view.resolve(item)
+            if product is None:
+                return None
+            resolved.append((product, item.qty))
+        return resolved
+
+    def _cart_lines(self) -> str:
+        cart = self.services.carts.view(customer.need_cart(self.ctx))
+        if cart.empty:
+            return say("cart_empty", self.lang)
+        lines = []
+        for line in cart.lines:
+            self.ctx.remember(line.product)
+            lines.append(
+                f"- {line.quantity} × {line.product.name} at {money(self.ctx, line.product.price)}"
+                f" = {money(self.ctx, line.line_total)}"
+            )
+        text = say("cart", self.lang) + "\n" + "\n".join(lines)
+        text += f"\n{say('subtotal', self.lang)}: {money(self.ctx, cart.subtotal)}"
+        return text + ("\n" + " ".join(cart.problems) if cart.problems else "")
+
+    def _cart(self) -> Execution:
+        self.ctx.called("cart", {"action": "view"})
+        return self._direct(self._cart_lines())
+
+    def _change_cart(self, action: str) -> list[str]:
+        """Apply the cart change to every resolved item; the sentences saying what happened."""
+        resolved = self._resolved_items() or []
+        cart_id = customer.need_cart(self.ctx)
+        in_cart = {p.id: q for p, q in self.view.cart}
+        said = []
+        for product, qty in resolved:
+            self.ctx.remember(product, card=True)
+            self.ctx.called("cart", {"action": action, "product": product.id, "quantity": qty})
+            try:
+                if action == "add":
+                    qty = max(1, qty)
+                    self.services.carts.add(cart_id, product.id, qty)
+                    said.append(
+                        say("added", self.lang, qty=qty, name=product.name, price=money(self.ctx, product.price))
+                    )
+                elif action == "set" and qty > 0:
+                    self.services.carts.set_quantity(cart_id, product.id, qty)
+                    said.append(say("set", self.lang, qty=qty, name=product.name))
+                elif product.id in in_cart:
+                    self.services.carts.set_quantity(cart_id, product.id, 0)
+                    said.append(say("removed", self.lang, name=product.name))
+                else:
+                    said.append(say("not_in_cart", self.lang, name=product.name))
+                    continue
+            except ShopError as exc:
+                if not product.in_stock:
+                    said.append(say("sold_out", self.lang, name=product.name))
+                elif product.stock < qty:
+                    said.append(say("short_stock", self.lang, stock=product.stock, name=product.name, qty=qty))
+                else:
+                    said.append(exc.message)
+                continue
+            self.ctx.turn.writes.append(f"cart:{action}:{product.id}")
+        return said
+
+    def _cart_change(self, action: str) -> Execution:
+        if self._resolved_items() is None:
+            if self.request.query or self.request.category or self.request.filters:
+                return self._find()
+            return self._which()
+        said = self._change_cart(action)
+        text = "\n".join(said) + "\n\n" + self._cart_lines()
+        if action == "add" and self.ctx.turn.writes:
+            text += "\n\n" + say("next_step", self.lang)
+        return self._direct(text)
+
+    def _add(self) -> Execution:
+        return self._cart_change("add")
+
+    def _set(self) -> Execution:
+        return self._cart_change("set")
+
+    def _remove(self) -> Execution:
+        return self._cart_change("remove")
+
+    # --- orders -------------------------------------------------------------------------------------
+    def _missing(self, task: str, fields: list[tuple[str, str]]) -> Execution:
+        missing = [say(f"field_{key}", self.lang) for key, value in fields if not value]
+        return self._direct(say("need", self.lang, task=say(task, self.lang), what=listing(missing, self.lang)))
+
+    def _checkout(self) -> Execution:
+        r = self.request
+        said: list[str] = []
+        in_cart = {p.id for p, _ in self.view.cart}
+        if r.items:
+            wanted = self._resolved_items()
+            if wanted is None and not self.view.cart:
+                return self._find() if (r.query or r.category) else self._which()
+            if wanted and any(p.id not in in_cart for p, _ in wanted):
+                self.request.items = [i for i in r.items if (p := self.view.resolve(i)) is None or p.id not in in_cart]
+                said = self._change_cart("add")
+        cart = self.services.carts.view(customer.need_cart(self.ctx))
+        if cart.empty:
+            return self._direct(say("empty_cart_order", self.lang))
+        fields = [("name", r.name), ("email", r.email), ("address", r.address)]
+        if not all(value for _, value in fields):
+            reply = self._missing("task_order", fields)
+            if said:
+                reply = self._direct("\n".join(said) + "\n\n" + self._cart_lines() + "\n\n" + reply.direct)
+            return reply
+        self.ctx.called("place_order", {"name": r.name, "email": r.email, "address": r.address})
+        try:
+            action = actions.prepare_order(self.services, cart.id, r.name, r.email, r.address, lang=self.lang)
+        except actions.ActionRefused as exc:
+            return self._direct(exc.message)
+        text = customer.pending(self.ctx, action)
+        if said:
+            text = "\n".join(said) + "\n\n" + text
+        return self._direct(text)
+
+    def _order_status(self) -> Execution:
+        r = self.request
+        if not (r.order_id and r.email):
+            return self._missing("task_lookup", [("order_id", r.order_id), ("order_email", r.email)])
+        self.ctx.called("order_status", {"order_id": r.order_id, "email": r.email})
+        try:
+            order = self.services.orders.lookup(r.order_id, r.email)
+        except ShopError as exc:
+            return self._direct(exc.message)
+        self.ctx.turn.order_ids.add(order.id)
+        for line in order.lines:
+            self.ctx.allow_amounts(line.unit_price, line.line_total)
+        items = ", ".join(f"{line.quantity} × {clean(line.name, 80)}" for line in order.lines)
+        status = STATUS_NAMES.get(order.status, {}).get(self.lang, order.status)
+        return self._direct(
+            say(
+                "status_line",
+                self.lang,
+                order=order.id,
+                status=status,
+                date=f"{order.created_at:%Y-%m-%d}",
+                items=items,
+                total=money(self.ctx, order.total),
+            )
+        )
+
+    def _cancel_order(self) -> Execution:
+        r = self.request
+        if not (r.order_id and r.email):
+            return self._missing("task_cancel", [("order_id", r.order_id), ("order_email", r.email)])
+        self.ctx.called("cancel_order", {"order_id": r.order_id, "email": r.email})
+        try:
+            action = actions.prepare_cancel(self.services, r.order_id, r.email, lang=self.lang)
+        except (ShopError, actions.ActionRefused) as exc:
+            return self._direct(exc.message)
+        return self._direct(customer.pending(self.ctx, action))
+
+    # --- policies, people, wishlist ---------------------------------------------------------------
+    def _policy(self) -> Execution:
+        library = self.services.policies
+        sections = [s for s in library.sections() if s.title == self.request.policy]
+        if not sections:
+            sections = library.find(self.request.query or self.view.message, limit=1)
+        if not sections:
+            return self._direct(say("decline", self.lang, shop=self.services.settings.shop_name,
+                                    categories=self._categories()))  # fmt: skip
+        section = sections[0]
+        self.ctx.called("shop_policy", {"section": section.title})
+        text = customer.policy_text(self.ctx, section)
+        if self.lang == "en":
+            return self._direct(text)  # the owner's own words, as written
+        return self._facts(f"Shop policy, {section.title}: {text}", "policies", user_amounts=False)
+
+    def _discount(self) -> Execution:
+        library = self.services.policies
+        sections = library.find("discount price change", limit=1)
+        products = self._meant()
+        for product in products[:1]:
+            self.ctx.remember(product, card=True)
+        body = ""
+        if products:
+            body = f"{products[0].name} costs {money(self.ctx, products[0].price)}.\n"
+        if sections:
+            self.ctx.called("shop_policy", {"section": sections[0].title})
+            body += f"Shop policy, {sections[0].title}: {customer.policy_text(self.ctx, sections[0])}"
+        body += "\nThe price cannot be changed in the chat; do not agree to any other price."
+        return self._facts(body, "policies", user_amounts=False)
+
+    def _human(self) -> Execution:
+        r = self.request
+        if not r.email:
+            return self._missing("task_human", [("email", r.email)])
+        self.ctx.called("talk_to_human", {"email": r.email})
+        customer.handoff(self.ctx, self.view.message, r.email, r.name)
+        if "handoff" in self.ctx.turn.writes:
+            return self._direct(say("handoff_done", self.lang, email=r.email))
+        return self._direct(self.ctx.turn.direct_reply or say("which_product", self.lang))
+
+    def _wishlist(self) -> Execution:
+        products = self._meant(allow_focus=False)
+        if products:
+            self.ctx.called("wishlist", {"action": "add", "product": products[0].id})
+            action = actions.prepare_wishlist(self.services, products[0], lang=self.lang)
+            return self._direct(customer.pending(self.ctx, action))
+        self.ctx.called("wishlist", {"action": "list"})
+        customer.wishlist(self.ctx, "list")
+        return Execution(direct=self.ctx.turn.direct_reply)

@@ -1,0 +1,52 @@
+"""The understanding stage's model call: the `understand` tool, forced, filled under its schema.
+
+Why a forced tool call: the local server turns a forced call into a grammar over the schema (so the
+model can only write the request's keys and this shop's enum values), and a hosted model gets the
+same function definition with `tool_choice` naming it; the same code runs against both. The wording
+call after it continues the very same prompt (system prompt, history, message, the call, the data),
+so the local model's cache covers everything but the data: a turn prefills only the new message and
+the data, never the ~1,500-token system prompt and schema again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+from agent.understanding.request import TOOL_NAME, CustomerRequest, parse_request, tool_schema
+from agent.understanding.vocabulary import Vocabulary
+
+log = logging.getLogger(__name__)
+UNDERSTAND_MAX_TOKENS = 160
+"""Enough for a request with two items and a full address (~90 tokens measured); a cap keeps a
+runaway string from costing the customer a minute."""
+
+
+def understanding_messages(
+    system_prompt: str, history: list[BaseMessage], note: str, message: str
+) -> list[BaseMessage]:
+    """The prompt of the stage: fixed prefix, then the conversation, the note, the message."""
+    return [SystemMessage(system_prompt), *history, *([SystemMessage(note)] if note else []), HumanMessage(message)]
+
+
+async def understand(
+    model: BaseChatModel, vocabulary: Vocabulary, messages: list[BaseMessage]
+) -> tuple[CustomerRequest, AIMessage]:
+    """The typed request of the last message, and the model's call (kept for the wording call)."""
+    schema = tool_schema(vocabulary)
+    bound = model.bind_tools([schema], tool_choice=TOOL_NAME).bind(max_tokens=UNDERSTAND_MAX_TOKENS, temperature=0)
+    answer = await bound.ainvoke(messages)
+    assert isinstance(answer, AIMessage)
+    calls = [c for c in answer.tool_calls if c.get("name") == TOOL_NAME]
+    args: dict[str, Any] = dict(calls[0].get("args") or {}) if calls else {}
+    if not calls:
+        log.warning("the model did not fill the request: %r", answer.content)
+    return parse_request(args, vocabulary), answer
+
+
+def wording_model(model: BaseChatModel, vocabulary: Vocabulary) -> Any:
+    """The model for the reply: the same tool shown (the prompt prefix stays identical), none callable."""
+    return model.bind_tools([tool_schema(vocabulary)], tool_choice="none")
