@@ -84,6 +84,7 @@ TOOL_STATUS = {
     "talk_to_human": "Passing your message on…",
     "low_stock_report": "Checking stock…",
     "demand_forecast": "Forecasting demand…",
+    "will_run_out": "Forecasting what runs out…",
     "reorder_suggestions": "Working out reorders…",
     "sales_summary": "Adding up sales…",
     "top_sellers": "Ranking products…",
@@ -107,7 +108,7 @@ class TurnOutcome:
     order_id: str | None = None
     rejected: list[str] = field(default_factory=list)
     """What the reply check rejected in the model's answer, as "kind: detail" (kinds: product, price,
-    order, claim, stock, tool), for the benches."""
+    order, claim, stock, tool, write), for the benches."""
     shown_problems: list[str] = field(default_factory=list)
     """The reply check run once more on the reply actually shown; always empty unless a code path
     is broken (the benches count it as invented products or prices the customer saw)."""
@@ -461,7 +462,7 @@ class ChatAgent:
         tool_names = frozenset(t.name for t in self.tools[role])
 
         def check(text: str, final: bool = True) -> list[guard.Violation]:
-            return guard.check_reply(
+            problems = guard.check_reply(
                 text,
                 ctx.turn,
                 self.names,
@@ -470,6 +471,8 @@ class ChatAgent:
                 final=final,
                 stock_rule=role == "customer",  # the owner's reports talk about stock in numbers
             )
+            # The owner's tools only read: "DONE" / "deleted" / "I updated the prices" is never true.
+            return problems + guard.write_claims(text) if role == "owner" else problems
 
         def partial(text: str) -> list[guard.Violation]:
             return check(text, final=False)
@@ -602,6 +605,8 @@ class ChatAgent:
     ) -> tuple[str, str]:
         """One more try with a corrective note (same tools, none callable), then a reply written by code."""
         default = UNSURE_REPLY if role == "customer" else OWNER_UNSURE_REPLY
+        if any(p.kind == "write" for p in problems):
+            return guard.OWNER_READ_ONLY_REPLY, "fallback"  # said by code: asked again, the model claims again
         if final_text and problems:
             history = list(state_messages)
             if history and isinstance(history[-1], AIMessage) and not history[-1].tool_calls:
