@@ -44,7 +44,9 @@ async def chat_stream(request: Request, services: Services, agent: Agent, sessio
         role="customer", conversation_key=session_id, channel="web", cart_id=session_id, message=body.message
     )
     return StreamingResponse(
-        event_stream(request, services, events), media_type="text/event-stream", headers=STREAM_HEADERS
+        event_stream(request, services, events, cart_id=session_id),
+        media_type="text/event-stream",
+        headers=STREAM_HEADERS,
     )
 
 
@@ -61,13 +63,15 @@ async def chat_confirm(request: Request, services: Services, agent: Agent, sessi
         decline_action=body.action_id if body.decision == "cancel" else None,
     )
     return StreamingResponse(
-        event_stream(request, services, events), media_type="text/event-stream", headers=STREAM_HEADERS
+        event_stream(request, services, events, cart_id=session_id),
+        media_type="text/event-stream",
+        headers=STREAM_HEADERS,
     )
 
 
 @router.get("/chat/history")
 def chat_history(request: Request, services: Services, agent: Agent, session_id: SessionId) -> JSONResponse:
-    payload = history_payload(request, services, agent, session_id, role="customer", channel="web")
+    payload = history_payload(request, services, agent, session_id, role="customer", channel="web", cart_id=session_id)
     return JSONResponse(payload, headers={"Cache-Control": "no-store"})
 
 
