@@ -20,9 +20,11 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.service import ChatAgent, TurnOutcome
+from agent.turn_queue import BUSY_MESSAGE, ClientBusy, TurnQueue, position_text
 from app.templating import templates
 from shop.catalog.snapshot import Product
 from shop.conversations.store import ChatMessage
@@ -76,6 +78,48 @@ async def read_body(request: Request, model: type[BaseModel]) -> Any:
     except ValidationError as exc:
         errors = describe_errors(list(exc.errors()))
         raise InvalidInput(next(iter(errors.values()), "Invalid input."), field=next(iter(errors), None)) from None
+
+
+# --------------------------------------------------------------------------------------------------
+# The line in front of the model (agent/turn_queue.py)
+# --------------------------------------------------------------------------------------------------
+
+
+def busy_response() -> JSONResponse:
+    """429 for a client whose previous message is still in line or being answered: JSON with a
+    sentence the widget shows, on the storefront's paths too (whose errors are otherwise pages)."""
+    return JSONResponse({"detail": BUSY_MESSAGE}, status_code=429, headers={"Retry-After": "5"})
+
+
+async def in_line(queue: TurnQueue, key: str, events: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+    """A turn's events once its place in the line comes; until then `status` events with the place
+    ("You are number 2 in line…"), each time it changes.
+
+    The place is taken here, when the response starts streaming, not in the route: a response whose
+    body never starts (the visitor left at once) then holds no place, and whatever ends the stream
+    (the answer, an error, a closed tab) gives it back. The route refuses a busy client with a 429
+    beforehand; a second request of the same client that slips in between gets the same sentence as
+    an error event.
+    """
+    try:
+        ticket = queue.join(key)
+    except ClientBusy:
+        yield {"type": "error", "message": BUSY_MESSAGE}
+        return
+    try:
+        waited = False
+        async for position in queue.wait(ticket):
+            waited = True
+            yield {"type": "status", "text": position_text(position), "position": position}
+        if waited:
+            yield {"type": "status", "text": "Thinking…", "position": 0}
+        async for event in events:
+            yield event
+    finally:
+        queue.release(ticket)
+        close = getattr(events, "aclose", None)
+        if close is not None:
+            await close()
 
 
 # --------------------------------------------------------------------------------------------------
