@@ -155,6 +155,7 @@
 
     function finish() {
       reply.removeAttribute("aria-busy");
+      reply.classList.remove("chat-msg--waiting");
       setStatus(reply, "");
       setBusy(false);
       scrollDown();
@@ -169,6 +170,7 @@
         }
         return readEvents(response, function (name, data) {
           if (name === "token") {
+            reply.classList.remove("chat-msg--waiting");
             text += data.text;
             setStatus(reply, "");
             setText(reply, text);
@@ -176,6 +178,8 @@
             text = "";
             setText(reply, "");
           } else if (name === "status") {
+            // A place in line (position >= 1) while other customers' answers are written.
+            reply.classList.toggle("chat-msg--waiting", data.position > 0);
             setStatus(reply, data.text);
           } else if (name === "replace") {
             text = data.text;

@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 
 from agent.service import ChatAgent
+from agent.turn_queue import TurnQueue
 from app.embedded_mongo import free_port
 from shop.conversations.store import ChatMessage, Conversation, new_key
 from tests.support.scripted_model import ScriptedChatModel, call
@@ -222,4 +224,50 @@ def test_card_names_wrap_at_words_never_letter_by_letter(
     assert not second["overflows"], second
     lines = round(second["height"] / second["lineHeight"])
     assert second["width"] >= second["cardWidth"] / 2 and lines <= 4, second
+    context.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# The line in front of the model
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_waiting_customer_sees_the_place_in_line_then_the_answer(
+    browser: Any, served: Any, services: Any, items: Any
+) -> None:
+    url, app = served
+    app.state.turn_queue = TurnQueue(slots=1)
+    other_started, other_may_finish = threading.Event(), threading.Event()
+
+    def slow_answer(messages: Any) -> str:
+        other_started.set()
+        assert other_may_finish.wait(20)
+        return "Hello other customer!"
+
+    model = ScriptedChatModel(script=[slow_answer, "Hello, thanks for waiting!"])
+    app.state.chat_agent = ChatAgent(services, model=model)
+
+    def other_customer() -> None:  # another visitor whose answer is being written
+        with httpx.Client(base_url=url, timeout=30) as other:
+            other.post("/chat/stream", json={"message": "hi from someone else"})
+
+    other = threading.Thread(target=other_customer, daemon=True)
+    other.start()
+    assert other_started.wait(15)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(url + "/about")
+    page.get_by_role("button", name="Ask our assistant").click()
+    page.get_by_label("Message to the assistant").fill("hi")
+    page.keyboard.press("Enter")
+    reply = page.locator(".chat-msg--assistant").last
+    reply.locator(".chat-msg__status", has_text="You are next in line").wait_for()
+    assert "chat-msg--waiting" in (reply.get_attribute("class") or "")
+
+    other_may_finish.set()
+    reply.get_by_text("Hello, thanks for waiting!").wait_for()
+    assert "chat-msg--waiting" not in (reply.get_attribute("class") or "")
+    other.join(10)
     context.close()
