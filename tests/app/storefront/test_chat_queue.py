@@ -183,3 +183,13 @@ def test_the_api_waits_in_the_same_line_and_refuses_a_second_call_of_a_busy_sess
             await widget.http.aclose()
 
     asyncio.run(scenario())
+
+
+def test_the_line_is_sized_by_the_settings(client: Any, services: Any, settings: Any) -> None:
+    """One turn at a time for the embedded model unless CHAT_CONCURRENT_TURNS says otherwise."""
+    assert settings.llm_is_local and settings.chat_turn_slots == 1
+    assert settings.model_copy(update={"openai_api_key": "sk-test"}).chat_turn_slots == 4
+    assert settings.model_copy(update={"chat_concurrent_turns": 3}).chat_turn_slots == 3
+    client.app.state.chat_agent = ChatAgent(services, model=ScriptedChatModel(script=["Hello!"]))
+    assert client.post("/chat/stream", json={"message": "hi"}).status_code == 200
+    assert client.app.state.turn_queue.slots == 1 and client.app.state.turn_queue.running == 0
