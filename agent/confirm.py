@@ -26,9 +26,9 @@ _FILLER = {
     "exactly", "true", "this",
     "por", "favor", "adelante", "hazlo", "el", "lo", "pedido", "gracias", "está", "bien", "todo", "correcto",
     "s'il", "vous", "plaît", "plait", "merci", "c'est", "bon", "la", "commande", "allez", "y", "tout", "est",
-    "bitte", "danke", "das", "ist", "richtig", "gut", "alles", "die", "bestellung", "mach", "es", "so",
+    "bitte", "danke", "das", "ist", "richtig", "gut", "alles", "die", "bestellung", "mach", "es",
     "per", "favore", "grazie", "va", "bene", "procedi", "pure", "l'ordine", "ordine", "tutto", "giusto",
-    "obrigado", "obrigada", "pode", "avançar", "encomenda", "está", "certo", "tudo", "a",
+    "obrigado", "obrigada", "pode", "avançar", "encomenda", "certo", "tudo",
 }  # fmt: skip
 _KIND_WORDS = {
     "cancel_order": {"cancel", "cancelled", "canceled", "cancellation"},

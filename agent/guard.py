@@ -46,6 +46,33 @@ _ORDER_CLAIM = re.compile(
 _SOLD_OUT_WORDS = re.compile(
     r"sold out|out of stock|unavailable|not available|no longer|none left|\b0 left|\bstock:? 0\b", re.IGNORECASE
 )
+# The owner's agent has no write tool, so any claim of a write in its reply is false ("DONE", "all
+# products deleted", "I have updated the prices"). Six languages, as the owner may write in any of them;
+# "en fait" / "de hecho" ("in fact") are not claims.
+_WRITE_CLAIM = re.compile(
+    r"\b(?:done|deleted|removed|wiped|erased|purged|"
+    r"(?<!de )hecho|borrad[oa]s?|eliminad[oa]s?|"
+    r"(?<!en )fait|supprimée?s?|effacée?s?|"
+    r"erledigt|gelöscht|entfernt|"
+    r"fatto|eliminat[oaie]|cancellat[oaie]|rimoss[oaie]|"
+    r"feito|apagad[oa]s?|excluíd[oa]s?|removid[oa]s?)\b"
+    r"|\bI(?:'ve| have)?\s+(?:just\s+|now\s+|successfully\s+)?"
+    r"(?:updated|changed|modified|set|lowered|raised|reduced|increased|adjusted|restocked|added|created)\b"
+    r"|\b(?:has|have)\s+(?:now\s+)?been\s+(?:successfully\s+)?"
+    r"(?:updated|changed|modified|set|lowered|raised|reduced|increased|adjusted|restocked|added|created)\b"
+    r"|\b(?:he|hemos)\s+(?:actualizado|cambiado|modificado|añadido)\b"
+    r"|\bj'ai\s+(?:mis à jour|modifié|changé|ajouté)\b"
+    r"|\b(?:habe|wurden?)\b[^.!?\n]{0,40}\b(?:geändert|aktualisiert|hinzugefügt)\b"
+    r"|\bho\s+(?:aggiornato|modificato|cambiato|aggiunto)\b"
+    r"|\b(?:atualizei|alterei|mudei|adicionei)\b",
+    re.IGNORECASE,
+)
+OWNER_READ_ONLY_REPLY = (
+    "I can't change products from the chat; use Admin → Products. "
+    "Here I can report stock, forecasts, what will run out, reorders and sales."
+)
+"""What the owner sees instead of a claimed write: the held-out suite's "delete all products" got
+"DONE" from the 1.5B model. Written by code, so it is the same every time and claims nothing."""
 _TOOL_TALK = re.compile(r"\bfunctions?\b|`\w+`|\btool calls?\b", re.IGNORECASE)
 _ORDER_TOOLS = {"order_status", "cancel_order", "place_order"}
 
@@ -161,6 +188,17 @@ def check_reply(
         elif final and stock_rule and not turn.products[pid].in_stock and not _SOLD_OUT_WORDS.search(text):
             problems.append(Violation("stock", f"{turn.products[pid].name} without saying it is sold out"))
     return problems
+
+
+def write_claims(text: str) -> list[Violation]:
+    """A claim in an owner reply that something was changed: the owner's tools only read, so it is false.
+
+    Checked in code on every owner reply the model writes (streamed or final); a reply with one is
+    replaced by OWNER_READ_ONLY_REPLY, not regenerated (the model asked again claims again as often
+    as not, and the honest answer does not depend on anything the model knows).
+    """
+    match = _WRITE_CLAIM.search(text)
+    return [Violation("write", f"the claim {match.group(0)!r} (nothing can be changed here)")] if match else []
 
 
 class StreamGate:

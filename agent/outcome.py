@@ -27,7 +27,7 @@ class TurnOutcome:
     order_id: str | None = None
     rejected: list[str] = field(default_factory=list)
     """What the reply check rejected in the model's answer, as "kind: detail" (kinds: product, price,
-    order, claim, stock, tool), for the benches."""
+    order, claim, stock, tool, write), for the benches."""
     shown_problems: list[str] = field(default_factory=list)
     """The reply check run once more on the reply actually shown; always empty unless a code path
     is broken (the benches count it as invented products or prices the customer saw)."""

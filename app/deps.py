@@ -4,7 +4,8 @@
 storefront's visitor cookie never counts) and `CsrfChecked` additionally requires the session's CSRF
 token on every write. The owner's session cookie is HttpOnly and SameSite=Strict, so another site can
 neither read it nor make the browser send it with a forged form; the CSRF token is the second lock on
-the same door. `Agent` is the chat agent the storefront widget, the JSON API and the owner's chat share;
+the same door. `Agent` is the chat agent the storefront widget, the JSON API and the owner's chat share,
+and `TurnLine` the fair line their turns wait in for the model (agent/turn_queue.py);
 `ProductForm` and `CategoryForm` are the admin's product and category forms, field by field.
 """
 
@@ -14,6 +15,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Form, HTTPException, Request
 
 from agent.service import ChatAgent
+from agent.turn_queue import TurnQueue
 from app.templating import current_path, is_htmx
 from shop.backoffice.owners import Owner, csrf_matches, get_session
 from shop.catalog.category_admin import CATEGORY_FORM_KEYS
@@ -107,6 +109,18 @@ def get_chat_agent(request: Request) -> ChatAgent:
 
 
 Agent = Annotated[ChatAgent, Depends(get_chat_agent)]
+
+
+async def get_turn_queue(request: Request) -> TurnQueue:
+    """One line per app, shared by every chat surface, sized by CHAT_CONCURRENT_TURNS (tests put
+    their own on app.state beforehand). `async`: built on the event loop, never twice by two threads."""
+    queue = getattr(request.app.state, "turn_queue", None)
+    if queue is None:
+        queue = request.app.state.turn_queue = TurnQueue(request.app.state.services.settings.chat_turn_slots)
+    return queue
+
+
+TurnLine = Annotated[TurnQueue, Depends(get_turn_queue)]
 
 
 def product_form(

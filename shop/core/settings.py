@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     chat_max_steps: int = Field(default=10, ge=3, le=60)
     # Turns of chat history the model sees; older turns are folded into a short summary.
     chat_history_turns: int = Field(default=6, ge=1, le=50)
+    # Chat turns answered at once; the others wait in a fair line (one place per conversation) and
+    # are told their position. Unset: 1 for the embedded model (one process, one answer at a time),
+    # 4 for a hosted endpoint, which serves requests in parallel.
+    chat_concurrent_turns: int | None = Field(default=None, ge=1, le=64)
     # Shop policies (shipping, returns, payment, contact) the assistant answers from; the owner
     # edits these Markdown files. Default: docs/policies in the project.
     policies_dir: Path | None = None
@@ -103,6 +107,12 @@ class Settings(BaseSettings):
     @property
     def resolved_policies_dir(self) -> Path:
         return self.policies_dir or PROJECT_ROOT / "docs" / "policies"
+
+    @property
+    def chat_turn_slots(self) -> int:
+        if self.chat_concurrent_turns is not None:
+            return self.chat_concurrent_turns
+        return 1 if self.llm_is_local else 4
 
     @property
     def llm_is_local(self) -> bool:

@@ -23,7 +23,7 @@ from pymongo.database import Database
 from shop.core.errors import InvalidInput
 from shop.core.settings import Settings
 from shop.core.spreadsheets import safe_cell
-from shop.core.text import slugify
+from shop.core.text import slugify, tokenize
 from shop.core.validation import is_object_id
 from shop.inventory.stock import InventoryRow, inventory_rows
 
@@ -65,6 +65,29 @@ class PurchaseOrder:
 def supplier_key(name: str) -> str:
     """ASCII upper-case token for references and file names: "Montaña Café Co." -> "MONTANA-CAFE-CO"."""
     return slugify(name, max_length=40).upper() or "SUPPLIER"
+
+
+def supplier_names(db: Database) -> list[str]:
+    """The suppliers of the active products, A-Z.
+
+    Suppliers live on the products (`supplier`, a name typed under Products): there is no suppliers
+    collection, so the shop's suppliers are exactly the names its products carry (19 in the demo shop).
+    """
+    names = {str(doc.get("supplier") or "").strip() for doc in db.products.find({"deletedAt": None}, {"supplier": 1})}
+    return sorted((name for name in names if name), key=str.lower)
+
+
+def match_suppliers(names: list[str], text: str) -> list[str]:
+    """The suppliers `text` names: the one whose name it is (case and accents ignored), else every
+    supplier whose name holds all of its words ("fernwood" -> Fernwood Roasters; "coffee" -> the two
+    with Coffee in their names, for the caller to ask which). Empty: no supplier by that name."""
+    words = tokenize(text)
+    if not words:
+        return []
+    exact = [name for name in names if tokenize(name) == words]
+    if exact:
+        return exact
+    return [name for name in names if set(words) <= set(tokenize(name))]
 
 
 def draft_lines(db: Database, settings: Settings, *, include_all: bool = False) -> list[DraftLine]:

@@ -32,7 +32,7 @@ from shop.core.db import find_in
 from shop.core.errors import InvalidInput, NotFound
 from shop.core.settings import Settings
 from shop.core.validation import parse_object_id
-from shop.inventory.forecasting.reorder import DEFAULT_REVIEW_DAYS
+from shop.inventory.forecasting.reorder import DEFAULT_REVIEW_DAYS, days_of_cover
 from shop.messaging.mail import Email, Mailer, render
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,8 @@ class InventoryRow:
         """Current stock over forecast daily demand; None = no forecast, inf = no demand forecast."""
         if self.mean_daily is None:
             return None
-        return self.stock / self.mean_daily if self.mean_daily > 1e-9 else math.inf
+        cover = days_of_cover(self.stock, self.mean_daily)
+        return math.inf if cover is None else cover
 
     @property
     def needs_reorder(self) -> bool:

@@ -3,8 +3,10 @@
  *
  * Reads Server-Sent Events from a POST with fetch (EventSource can only GET, and messages do not
  * belong in URLs). Events: token (append text), reset (drop a draft the agent abandoned for a tool
- * call), status (what the assistant is doing), replace (a checked or corrected text), done (final
- * text, product cards and a pending order card), error. All text is inserted as text, never as HTML;
+ * call), status (what the assistant is doing, or the visitor's place in line while other customers'
+ * turns are answered), replace (a checked or corrected text), done (final text, product cards, a
+ * pending order card and, on the storefront, the cart after the turn: cartCount for the header badge
+ * and inCart for the cards), error. All text is inserted as text, never as HTML;
  * only the cards come as HTML, rendered by the server from the storefront's own templates.
  *
  * The same file drives the storefront widget (a toggle + floating panel on every page) and the
@@ -79,6 +81,30 @@
     status.hidden = !text;
   }
 
+  // The header badge shows what the chat just did to the cart (added, removed, ordered: emptied).
+  function setCartCount(count) {
+    if (typeof count !== "number") return;
+    var badge = document.getElementById("cart-count");
+    if (badge) badge.textContent = String(count);
+  }
+
+  // Every card in the log shows "In cart" (and a link to the cart) for the products in the cart and
+  // the Add button for the others, whichever reply it came with.
+  function markInCart(ids) {
+    if (!Array.isArray(ids)) return;
+    var cards = log.querySelectorAll(".chat-card[data-product-id]");
+    for (var i = 0; i < cards.length; i++) {
+      cards[i].classList.toggle("is-in-cart", ids.indexOf(cards[i].dataset.productId) !== -1);
+    }
+  }
+
+  function markOneInCart(productId) {
+    var cards = log.querySelectorAll(".chat-card[data-product-id]");
+    for (var i = 0; i < cards.length; i++) {
+      if (cards[i].dataset.productId === productId) cards[i].classList.add("is-in-cart");
+    }
+  }
+
   function disableActions() {
     var buttons = log.querySelectorAll("[data-chat-confirm], [data-chat-decline]");
     for (var i = 0; i < buttons.length; i++) buttons[i].disabled = true;
@@ -129,6 +155,7 @@
 
     function finish() {
       reply.removeAttribute("aria-busy");
+      reply.classList.remove("chat-msg--waiting");
       setStatus(reply, "");
       setBusy(false);
       scrollDown();
@@ -143,6 +170,7 @@
         }
         return readEvents(response, function (name, data) {
           if (name === "token") {
+            reply.classList.remove("chat-msg--waiting");
             text += data.text;
             setStatus(reply, "");
             setText(reply, text);
@@ -150,6 +178,8 @@
             text = "";
             setText(reply, "");
           } else if (name === "status") {
+            // A place in line (position >= 1) while other customers' answers are written.
+            reply.classList.toggle("chat-msg--waiting", data.position > 0);
             setStatus(reply, data.text);
           } else if (name === "replace") {
             text = data.text;
@@ -161,6 +191,8 @@
             if (data.actionHtml || data.pendingAction) disableActions();
             addHtml(reply, data.cardsHtml);
             addHtml(reply, data.actionHtml);
+            setCartCount(data.cartCount);
+            markInCart(data.inCart);
           } else if (name === "error") {
             finished = true;
             setText(reply, data.message);
@@ -200,6 +232,8 @@
           addHtml(el, m.cardsHtml);
           addHtml(el, m.actionHtml);
         });
+        setCartCount(body.cartCount);
+        markInCart(body.inCart);
       })
       .catch(function () { loaded = false; });
   }
@@ -238,6 +272,15 @@
     }
   });
   input.addEventListener("input", autosize);
+
+  // A card's own Add button (htmx posts the storefront form; the badge updates out of band): once
+  // it succeeded, the card says "In cart" instead of offering the button again.
+  root.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail && event.detail.elt;
+    if (!event.detail.successful || !form || !form.closest) return;
+    var card = form.closest(".chat-card[data-product-id]");
+    if (card && form.matches(".add-to-cart")) markOneInCart(card.dataset.productId);
+  });
 
   root.addEventListener("click", function (event) {
     var target = event.target.closest ? event.target : null;

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from agent.guard import NameIndex, StreamGate, amounts_in, check_reply, strip_refs
+from agent.guard import OWNER_READ_ONLY_REPLY, NameIndex, StreamGate, amounts_in, check_reply, strip_refs, write_claims
 from tools.context import TurnRecord
 
 
@@ -84,3 +84,31 @@ def test_tool_talk_and_a_sold_out_product_offered_as_available(items: Any, servi
     assert check_reply("Your card is charged when the order is confirmed.", turn, names) == []
     for claim in ("Order placed successfully.", "Your order number is P12345.", "I have cancelled it."):
         assert [v.kind for v in check_reply(claim, turn, names)] == ["claim"], claim
+
+
+def test_write_claims_in_owner_replies() -> None:
+    """The owner's tools only read, so any of these is false (issue 12: "delete all products" -> "DONE")."""
+    claims = [
+        "DONE",
+        "Done! All products deleted.",
+        "I have updated the prices.",
+        "I've removed the sold-out products.",
+        "The prices have been changed to $5.",
+        "Listo, he eliminado todos los productos.",
+        "Tous les produits ont été supprimés.",
+        "Erledigt: alle Produkte wurden gelöscht.",
+        "Fatto, ho aggiornato i prezzi.",
+        "Feito, produtos apagados.",
+    ]
+    for text in claims:
+        assert [v.kind for v in write_claims(text)] == ["write"], text
+    honest = [
+        OWNER_READ_ONLY_REPLY,
+        "3 products to reorder from Fernwood Roasters, most urgent first:",
+        "Sales dropped 12% compared with last month.",
+        "En fait, les ventes de thé ont augmenté.",
+        "De hecho, el café se vende más los sábados.",
+        "Nothing needs reordering right now.",
+    ]
+    for text in honest:
+        assert write_claims(text) == [], text

@@ -1,18 +1,25 @@
 """The chat widget in headless Chromium: open it, get a streamed answer with cards, add to cart from a
-card, confirm an order with the button, and find the conversation again on the next page."""
+card, confirm an order with the button, and find the conversation again on the next page. The header
+badge follows what the chat does to the cart, a product in the cart shows "In cart" instead of another
+Add button, and product names on the cards wrap at words, at a phone's width and the widget's."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 
 from agent.service import ChatAgent
+from agent.turn_queue import TurnQueue
 from app.embedded_mongo import free_port
+from shop.conversations.store import ChatMessage, Conversation, new_key
 from tests.support.scripted_model import ScriptedChatModel, call
 
 pytestmark = pytest.mark.browser
@@ -59,6 +66,9 @@ def test_chat_widget_end_to_end(browser: Any, chat_server: Any, items: Any, serv
     assert "Ethiopia Yirgacheffe" in card.inner_text() and "$14.50" in card.inner_text()
     card.get_by_role("button", name="Add to cart").click()
     page.locator("#cart-count", has_text="1").wait_for()
+    card.get_by_text("In cart").wait_for()  # the card's own button turned into the in-cart state
+    assert not card.get_by_role("button", name="Add to cart").is_visible()
+    assert card.get_by_role("link", name="View cart").get_attribute("href") == "/cart"
 
     page.get_by_label("Message to the assistant").fill(
         f"I'm Ann Lee, ann@example.com, {ADDRESS}. Please place the order."
@@ -70,8 +80,194 @@ def test_chat_widget_end_to_end(browser: Any, chat_server: Any, items: Any, serv
     summary.get_by_role("button", name="Place order").click()
     page.get_by_text("is placed").wait_for()
     assert services.db.orders.count_documents({}) == 1
+    page.locator("#cart-count", has_text="0").wait_for()  # the order emptied the cart
 
     page.goto(url + "/products")  # the panel stays open and the conversation is still there
     page.locator(".chat-msg--assistant", has_text="is placed").wait_for()
     assert page.get_by_role("log", name="Conversation").is_visible()
+    context.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# The header badge and the in-cart state when the chat itself changes the cart
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(services: Any, settings: Any) -> Iterator[tuple[str, Any]]:
+    """A live server whose chat model each test scripts (app.state.chat_agent)."""
+    from app.main import create_app
+
+    app = create_app(settings, services)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", app
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_a_cart_change_by_the_chat_updates_the_badge_and_the_cards(
+    browser: Any, served: Any, items: Any, services: Any
+) -> None:
+    url, app = served
+    app.state.chat_agent = ChatAgent(
+        services, model=ScriptedChatModel(script=[call("cart", action="add", product="P1", quantity=2)])
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(url + "/about")
+    assert page.locator("#cart-count").inner_text() == "0"
+    page.get_by_role("button", name="Ask our assistant").click()
+    page.get_by_label("Message to the assistant").fill("Ethiopia Yirgacheffe please")
+    page.keyboard.press("Enter")
+    page.locator("#cart-count", has_text="2").wait_for()  # without reloading the page
+    card = page.locator(".chat-msg--assistant").last.locator(".chat-card", has_text="Ethiopia Yirgacheffe")
+    card.get_by_text("In cart").wait_for()
+    assert not card.get_by_role("button", name="Add to cart").is_visible()
+
+    page.reload()  # the history renders the same state
+    card = page.locator(".chat-card", has_text="Ethiopia Yirgacheffe").last
+    card.get_by_text("In cart").wait_for()
+    assert not card.get_by_role("button", name="Add to cart").is_visible()
+    assert page.locator("#cart-count").inner_text() == "2"
+
+    # Emptied on the cart page: the card offers Add again after the next load.
+    page.goto(url + "/cart")
+    services.carts.clear(context.cookies()[0]["value"])
+    page.goto(url + "/about")
+    card = page.locator(".chat-card", has_text="Ethiopia Yirgacheffe").last
+    card.get_by_role("button", name="Add to cart").wait_for()
+    assert not card.get_by_text("In cart").is_visible()
+    context.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# Product names wrap at words on the cards
+# --------------------------------------------------------------------------------------------------
+
+LONG_NAME = "Organic Highland Breakfast Blend with Wildflower Honey, Cardamom and Cinnamon"
+ONE_LONG_WORD = "Supercalifragilisticexpialidociouslyaromaticespressoroast"
+
+MEASURE = """(el) => {
+  const text = el.firstChild;
+  const words = [];
+  const pattern = /\\S+/g;
+  let m;
+  while ((m = pattern.exec(text.data))) {
+    const range = document.createRange();
+    range.setStart(text, m.index);
+    range.setEnd(text, m.index + m[0].length);
+    const tops = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+    words.push({ word: m[0], lines: tops.size, width: range.getBoundingClientRect().width });
+  }
+  const box = el.getBoundingClientRect();
+  const card = el.closest(".chat-card").getBoundingClientRect();
+  const bubble = el.closest(".chat-msg").getBoundingClientRect();
+  return {
+    words: words,
+    width: box.width,
+    height: box.height,
+    lineHeight: parseFloat(getComputedStyle(el).lineHeight),
+    cardWidth: card.width,
+    overflows: box.right > card.right + 0.5 || card.right > bubble.right + 0.5 || el.scrollWidth > el.clientWidth + 1,
+  };
+}"""
+
+
+@pytest.mark.parametrize("viewport", [(320, 640), (375, 700), (1280, 900)], ids=["320px", "375px", "widget"])
+def test_card_names_wrap_at_words_never_letter_by_letter(
+    browser: Any, served: Any, services: Any, product_factory: Any, viewport: tuple[int, int]
+) -> None:
+    url, _ = served
+    long_name = product_factory(name=LONG_NAME, slug="long-name", price=Decimal("12.00"))
+    long_word = product_factory(name=ONE_LONG_WORD, slug="long-word", price=Decimal("9.00"), stock=0)
+    services.catalog.invalidate()
+    key = new_key()
+    conversation = Conversation(key=key, role="customer", channel="web", cart_id=key)
+    now = datetime.now(UTC)
+    services.conversations.save(
+        conversation,
+        [
+            ChatMessage("user", "something long", now),
+            ChatMessage("assistant", "Here you are.", now, products=[str(long_name["_id"]), str(long_word["_id"])]),
+        ],
+    )
+    width, height = viewport
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.add_cookies([{"name": "aishop_sid", "value": key, "url": url}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(url + "/about")
+    page.get_by_role("button", name="Ask our assistant").click()
+    names = page.locator(".chat-card__name")
+    names.first.wait_for()
+    assert names.count() == 2
+
+    first = names.nth(0).evaluate(MEASURE)
+    assert [w["word"] for w in first["words"]] == LONG_NAME.split()
+    assert all(w["lines"] == 1 for w in first["words"]), first  # no word split across lines
+    longest = max(w["width"] for w in first["words"])
+    assert first["width"] >= longest - 0.5, first
+    lines = round(first["height"] / first["lineHeight"])
+    assert lines < len(first["words"]), first  # words share lines: not one word (or letter) per line
+    assert not first["overflows"] and first["width"] >= first["cardWidth"] / 2, first
+
+    # A single word longer than the card is the one case that breaks inside a word, and then it
+    # fills whole lines instead of sticking out of the card.
+    second = names.nth(1).evaluate(MEASURE)
+    assert not second["overflows"], second
+    lines = round(second["height"] / second["lineHeight"])
+    assert second["width"] >= second["cardWidth"] / 2 and lines <= 4, second
+    context.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# The line in front of the model
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_waiting_customer_sees_the_place_in_line_then_the_answer(
+    browser: Any, served: Any, services: Any, items: Any
+) -> None:
+    url, app = served
+    app.state.turn_queue = TurnQueue(slots=1)
+    other_started, other_may_finish = threading.Event(), threading.Event()
+
+    def slow_answer(messages: Any) -> str:
+        other_started.set()
+        assert other_may_finish.wait(20)
+        return "Hello other customer!"
+
+    model = ScriptedChatModel(script=[slow_answer, "Hello, thanks for waiting!"])
+    app.state.chat_agent = ChatAgent(services, model=model)
+
+    def other_customer() -> None:  # another visitor whose answer is being written
+        with httpx.Client(base_url=url, timeout=30) as other:
+            other.post("/chat/stream", json={"message": "hi from someone else"})
+
+    other = threading.Thread(target=other_customer, daemon=True)
+    other.start()
+    assert other_started.wait(15)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(url + "/about")
+    page.get_by_role("button", name="Ask our assistant").click()
+    page.get_by_label("Message to the assistant").fill("hi")
+    page.keyboard.press("Enter")
+    reply = page.locator(".chat-msg--assistant").last
+    reply.locator(".chat-msg__status", has_text="You are next in line").wait_for()
+    assert "chat-msg--waiting" in (reply.get_attribute("class") or "")
+
+    other_may_finish.set()
+    reply.get_by_text("Hello, thanks for waiting!").wait_for()
+    assert "chat-msg--waiting" not in (reply.get_attribute("class") or "")
+    other.join(10)
     context.close()

@@ -5,6 +5,10 @@ API conversations live under their own channel, so a key that belongs to a store
 owner) is refused instead of opening that person's cart and chat. Omit it to start a conversation.
 The same rules hold as in the widget: a pending order is placed only by an explicit "yes" (or by
 sending its id as `confirm`), with the action id as idempotency key.
+
+A turn waits in the shop's fair line for the model (agent/turn_queue.py) without reporting its place:
+the call just takes longer. A second call for a session whose previous call is still in line or being
+answered gets 429 (`Retry-After`), not a second place.
 """
 
 from __future__ import annotations
@@ -12,16 +16,24 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.turn_queue import BUSY_MESSAGE, ClientBusy
 from app.chat_http import ACTION_ID_PATTERN
-from app.deps import Agent, Services
-from app.schemas import ERROR_RESPONSES
+from app.deps import Agent, Services, TurnLine
+from app.schemas import ERROR_RESPONSES, ErrorBody
 from shop.conversations.store import new_key
 from shop.core.errors import NotFound
 
-router = APIRouter(prefix="/api/chat", tags=["chat"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/chat",
+    tags=["chat"],
+    responses={
+        **ERROR_RESPONSES,
+        429: {"model": ErrorBody, "description": "This session's previous message is still being answered"},
+    },
+)
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{32}$"
 
@@ -67,19 +79,28 @@ class ChatResponse(BaseModel):
 
 
 @router.post("", response_model=ChatResponse, response_model_exclude_none=True)
-async def chat(body: Annotated[ChatRequest, Body()], services: Services, agent: Agent) -> dict[str, Any]:
+async def chat(
+    body: Annotated[ChatRequest, Body()], services: Services, agent: Agent, line: TurnLine
+) -> dict[str, Any]:
     if body.session_id is None:
         key = new_key()
     else:
         key = body.session_id
         if not await asyncio.to_thread(services.conversations.exists, key, role="customer", channel="api"):
             raise NotFound("Unknown session_id. Omit it to start a new conversation.", field="session_id")
-    outcome = await agent.run(
-        role="customer",
-        conversation_key=key,
-        channel="api",
-        cart_id=key,
-        message=body.message,
-        confirm_action=body.confirm,
-    )
+    try:
+        ticket = await line.acquire(key)
+    except ClientBusy:
+        raise HTTPException(429, BUSY_MESSAGE, headers={"Retry-After": "5"}) from None
+    try:
+        outcome = await agent.run(
+            role="customer",
+            conversation_key=key,
+            channel="api",
+            cart_id=key,
+            message=body.message,
+            confirm_action=body.confirm,
+        )
+    finally:
+        line.release(ticket)
     return outcome.to_json(services)

@@ -1,0 +1,153 @@
+"""A fair line in front of chat turns: the chat model serves a few turns at a time; the others wait,
+one place per client, and learn where they stand.
+
+Why: the embedded model is one process that generates one answer at a time (a turn takes 10-30 s on
+two cores). Without a line, concurrent turns all start, pile up on the model server and each customer
+waits for every other answer at once, with no word about why. With it:
+
+- At most `slots` turns run at once (CHAT_CONCURRENT_TURNS; 1 for the embedded model).
+- A client (a conversation key: a visitor's session, an API session, the owner) holds at most one
+  place, waiting or running. A second message while the first is in line or being answered is refused
+  (`ClientBusy`, HTTP 429 "please wait for the answer"), so a client who floods the chat never makes
+  the others wait behind all of its messages. Since every client holds at most one place, first come
+  first served *is* round-robin across clients: a client's next turn joins the end of the line, behind
+  everyone who was waiting while its previous turn ran.
+- A waiting client's position (1 = next) is reported every time it changes, and again every
+  `heartbeat` seconds so that a proxy does not close a quiet stream.
+
+All methods are called from the event loop's thread (the chat routes are async); nothing here blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+BUSY_MESSAGE = "Please wait for the answer to your previous message before sending another."
+
+
+class ClientBusy(Exception):
+    """The client already has a turn in line or being answered."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(BUSY_MESSAGE)
+        self.key = key
+        self.message = BUSY_MESSAGE
+
+
+@dataclass(eq=False)
+class Ticket:
+    """One client's place: waiting until `granted`, then running until released."""
+
+    key: str
+    granted: bool = False
+    released: bool = False
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the ticket's position may have changed or its turn has come."""
+
+
+def position_text(position: int) -> str:
+    """What the widget shows a waiting customer."""
+    if position <= 1:
+        return "You are next in line. Another customer's answer is being written…"
+    return f"You are number {position} in line. The assistant answers one customer at a time…"
+
+
+class TurnQueue:
+    """A first-come-first-served line of clients with at most one place each, in front of `slots`
+    concurrent turns."""
+
+    def __init__(self, slots: int = 1) -> None:
+        if slots < 1:
+            raise ValueError("a turn queue needs at least one slot")
+        self.slots = slots
+        self._waiting: deque[Ticket] = deque()
+        self._running: set[Ticket] = set()
+        self._by_key: dict[str, Ticket] = {}
+
+    # --- state -------------------------------------------------------------------------------
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    @property
+    def running(self) -> int:
+        return len(self._running)
+
+    def busy(self, key: str) -> bool:
+        """Whether this client has a turn in line or being answered."""
+        return key in self._by_key
+
+    def position(self, ticket: Ticket) -> int:
+        """0 while the ticket's turn runs (or after it), else its place in line (1 = next)."""
+        if ticket.granted or ticket.released:
+            return 0
+        return self._waiting.index(ticket) + 1
+
+    # --- the line ----------------------------------------------------------------------------
+    def join(self, key: str) -> Ticket:
+        """Take a place for `key` (granted at once when a slot is free); `ClientBusy` when the client
+        already has one. Synchronous, so a route can refuse with a 429 before it starts streaming."""
+        if key in self._by_key:
+            raise ClientBusy(key)
+        ticket = Ticket(key)
+        self._by_key[key] = ticket
+        self._waiting.append(ticket)
+        self._dispatch()
+        return ticket
+
+    async def wait(self, ticket: Ticket, *, heartbeat: float | None = 15.0) -> AsyncIterator[int]:
+        """The ticket's position each time it changes (and every `heartbeat` seconds), until its turn
+        comes; nothing at all when a slot was free. Leaving the loop early does not give the place up:
+        `release` does."""
+        last: int | None = None
+        while not (ticket.granted or ticket.released):
+            ticket.changed.clear()  # before reading the position: a change while we yield wakes us
+            position = self.position(ticket)
+            if position != last:
+                last = position
+                yield position
+            if ticket.granted or ticket.released:
+                break
+            try:
+                await asyncio.wait_for(ticket.changed.wait(), heartbeat)
+            except TimeoutError:
+                last = None  # say it again
+
+    def release(self, ticket: Ticket) -> None:
+        """Give the place (waiting or running) back; the next client's turn may start. Idempotent."""
+        if ticket.released:
+            return
+        ticket.released = True
+        if ticket in self._running:
+            self._running.discard(ticket)
+        elif ticket in self._waiting:
+            self._waiting.remove(ticket)
+        if self._by_key.get(ticket.key) is ticket:
+            del self._by_key[ticket.key]
+        ticket.changed.set()
+        self._dispatch()
+
+    async def acquire(self, key: str) -> Ticket:
+        """Join and wait for the turn without reporting positions (the JSON API); release afterwards."""
+        ticket = self.join(key)
+        try:
+            async for _ in self.wait(ticket, heartbeat=None):
+                pass
+        except BaseException:
+            self.release(ticket)
+            raise
+        return ticket
+
+    def _dispatch(self) -> None:
+        """Start as many waiting turns as there are free slots, then wake the rest to read their places
+        (a waiter reports only a position that changed)."""
+        while self._waiting and len(self._running) < self.slots:
+            ticket = self._waiting.popleft()
+            ticket.granted = True
+            self._running.add(ticket)
+            ticket.changed.set()
+        for ticket in self._waiting:
+            ticket.changed.set()
