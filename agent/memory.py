@@ -13,15 +13,18 @@ only quoted from a fresh tool result) and what the customer asked about.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agent import prompts
+from agent.understanding.request import TOOL_NAME
 from shop.catalog.snapshot import Catalog
 from shop.conversations.store import ChatMessage, Conversation
 
 MESSAGE_CHARS = 700
+
 SUMMARY_CHARS = 600
 
 
@@ -32,8 +35,34 @@ def prompt_history(conversation: Conversation) -> list[BaseMessage]:
         messages.append(SystemMessage(prompts.render("summary", summary=conversation.summary)))
     for message in conversation.window:
         text = message.content[:MESSAGE_CHARS]
-        messages.append(HumanMessage(text) if message.role == "user" else AIMessage(text))
+        if message.role == "user":
+            if message.context:
+                messages.append(SystemMessage(message.context))
+            messages.append(HumanMessage(text))
+            continue
+        call = _call(message)
+        if call is not None:
+            # The request the model wrote, as it wrote it: the prompt of the next turn then extends
+            # the one the local model has cached, up to the data that followed the call.
+            messages += [AIMessage("", tool_calls=[call]), ToolMessage("done", tool_call_id=call["id"])]
+        messages.append(AIMessage(text))
     return messages
+
+
+def _call(message: ChatMessage) -> dict[str, object] | None:
+    args = request_args(message)
+    return {"name": TOOL_NAME, "args": args, "id": f"call_{message.n}"} if args is not None else None
+
+
+def request_args(message: ChatMessage) -> dict[str, object] | None:
+    """The request the understanding stage wrote for the message this answer answers, if any."""
+    if message.role != "assistant" or not message.context:
+        return None
+    try:
+        args = json.loads(message.context)
+    except ValueError:
+        return None
+    return args if isinstance(args, dict) else None
 
 
 def record_turn(
@@ -44,13 +73,15 @@ def record_turn(
     *,
     max_turns: int,
     catalog: Catalog,
+    note: str = "",
+    request_json: str = "",
 ) -> list[ChatMessage]:
     """The turn's two messages (numbered), with the window trimmed and the summary updated if needed."""
     now = datetime.now(UTC)
     n = conversation.next_n
     new = [
-        ChatMessage("user", user_text, now, n),
-        ChatMessage("assistant", reply, now, n + 1, products=product_ids),
+        ChatMessage("user", user_text, now, n, context=note),
+        ChatMessage("assistant", reply, now, n + 1, products=product_ids, context=request_json),
     ]
     conversation.next_n = n + 2
     everything = [*conversation.messages, *new]

@@ -36,6 +36,10 @@ class TurnOutcome:
     """Calls to the chat model this turn (0: code answered alone), for the benches."""
     understood: str = ""
     """The typed request the understanding stage made of the message (customer turns), for the benches."""
+    note: str = ""
+    """The note on the conversation the model read before the message (kept with it in memory)."""
+    request_json: str = ""
+    """The request as the model wrote it (kept with the answer in memory)."""
 
     def to_json(self, services: ShopServices) -> dict[str, Any]:
         body: dict[str, Any] = {

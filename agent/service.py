@@ -550,6 +550,8 @@ class ChatAgent:
             [p.id for p in outcome.products],
             max_turns=self.settings.chat_history_turns,
             catalog=self.services.catalog,
+            note=outcome.note,
+            request_json=outcome.request_json,
         )
         self.services.conversations.save(conversation, new)
 

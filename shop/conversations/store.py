@@ -49,13 +49,27 @@ class ChatMessage:
     n: int = 0
     products: list[str] = field(default_factory=list)
     """Ids of the products shown as cards with this message."""
+    context: str = ""
+    """What the model saw with this message besides its text: for a customer's message, the note on
+    what had just been shown; for the answer, the request the understanding stage made of the
+    message (JSON). Replayed into the next prompts so they extend the cached one (agent.memory)."""
 
     def to_doc(self) -> dict[str, Any]:
-        return {"role": self.role, "content": self.content, "at": self.at, "n": self.n, "products": self.products}
+        doc = {"role": self.role, "content": self.content, "at": self.at, "n": self.n, "products": self.products}
+        if self.context:
+            doc["context"] = self.context
+        return doc
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> ChatMessage:
-        return cls(doc["role"], doc["content"], doc["at"], int(doc.get("n", 0)), list(doc.get("products") or []))
+        return cls(
+            doc["role"],
+            doc["content"],
+            doc["at"],
+            int(doc.get("n", 0)),
+            list(doc.get("products") or []),
+            str(doc.get("context") or ""),
+        )
 
 
 @dataclass
