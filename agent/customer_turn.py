@@ -60,17 +60,18 @@ so far is answered in Spanish."""
 
 
 def _language(conversation: Conversation, guessed: str, message: str) -> str:
-    """The model's reading of the message's language, unless the message is too short to tell and an
-    earlier, longer message of the conversation was read as another language."""
+    """The model's reading of the message's language, unless the message is too short to tell: then
+    the language of the conversation so far (of its longest message the model read)."""
     if len(message.split()) > STICKY_LANGUAGE_WORDS:
         return guessed
     said = conversation.messages
-    for asked, answered in reversed(list(pairwise(said))):
-        args = memory.request_args(answered)
-        if asked.role == "user" and args and len(asked.content.split()) > STICKY_LANGUAGE_WORDS:
-            previous = args.get("lang")
-            return previous if isinstance(previous, str) and previous else guessed
-    return guessed
+    readings = [
+        (len(asked.content.split()), args.get("lang"))
+        for asked, answered in pairwise(said)
+        if asked.role == "user" and (args := memory.request_args(answered))
+    ]
+    languages = [(words, lang) for words, lang in readings if isinstance(lang, str) and lang]
+    return max(languages, key=lambda item: item[0])[1] if languages else guessed
 
 
 class CustomerTurn:

@@ -363,6 +363,7 @@ class ChatAgent:
         if not message:
             yield {"type": "outcome", "outcome": TurnOutcome("What can I help you with?", key, status="direct")}
             return
+        yield {"type": "status", "text": "Reading your question…"}  # the owner sees the turn start at once
         ctx = ToolContext(self.services, role, conversation, cart_id=conversation.cart_id, customer_text=message)
         t0 = time.perf_counter()
         messages: list[BaseMessage] = [*memory.prompt_history(conversation), HumanMessage(message)]

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from agent.confirm import is_yes
 from agent.guard import amounts_in
 from agent.understanding.conversation import ConversationView
 from agent.understanding.request import CustomerRequest, Item
@@ -83,27 +84,41 @@ class Executor:
         if request.category:
             carried = self.vocabulary.filter_categories
             request.filters = [f for f in request.filters if request.category in carried.get(f, ())]
-        intent = request.intent
-        if intent in ("add", "checkout", "set") and self._haggles():
-            intent = "discount"
-        if intent not in ("order_status", "cancel_order", "human", "checkout") and self._gives_details():
-            intent = "checkout"
-        handler = getattr(self, f"_{intent}", None)
+        handler = getattr(self, f"_{self._intent()}", None)
         return handler() if handler is not None else self._other()
 
-    def _gives_details(self) -> bool:
-        """Name, email and address typed with a non-empty cart: the customer is checking out, whatever
-        the intent the model chose (an email is the same in every language)."""
-        return bool(self.request.email and self.view.cart)
+    def _intent(self) -> str:
+        """The model's intent, corrected by what the message shows beyond doubt in any language: an
+        amount below the price of what it names (a haggle, never a write); an email with a cart or a
+        product to buy (checking out); a product named by its full name in a message the model took
+        for a search or small talk (a question about that product); a bare "yes" with nothing
+        waiting for it (never a write)."""
+        request, view = self.request, self.view
+        intent = request.intent
+        if self._haggles():
+            return "discount"
+        if intent == "add" and is_yes(view.message):
+            return "checkout" if view.cart else "greeting"
+        buying = intent in ("add", "find", "product") and bool(request.items or request.query)
+        paying = intent not in ("order_status", "cancel_order", "human", "checkout") and bool(request.email)
+        if paying and (view.cart or buying):
+            return "checkout"
+        named = view.named_in_message()
+        if intent in ("find", "greeting", "other") and len(named) == 1 and not request.filters:
+            request.items = [Item(named[0].name, 0)]
+            return "product"
+        return intent
 
     def _haggles(self) -> bool:
-        """The message offers an amount below the price of what it wants: a haggle, not an order."""
+        """The message offers an amount below the price of a product it names or means."""
         offered = amounts_in(self.view.message)
         if not offered:
             return False
         products = [p for p in (self.view.resolve(i) for i in self.request.items) if p is not None]
-        products += [p for p, _ in self.view.cart] + ([self.view.focus] if self.view.focus else [])
-        return any(a < p.price for a in offered for p in products) or not products
+        products += self.view.named_in_message()
+        if not products and self.request.intent in ("add", "checkout", "set"):
+            products = [p for p, _ in self.view.cart] + ([self.view.focus] if self.view.focus else [])
+        return any(a < p.price for a in offered for p in products)
 
     # --- replies written by code ------------------------------------------------------------------
     def _direct(self, text: str) -> Execution:
@@ -158,13 +173,13 @@ class Executor:
             ranked = sorted(candidates, key=lambda p: (-p.rating, -p.review_count, p.name))
         return sorted(ranked, key=lambda p: not p.in_stock)  # stable: in stock first, rank kept
 
-    def search(self) -> tuple[list[Product], str]:
+    def search(self, limit: int = MAX_ITEMS) -> tuple[list[Product], str]:
         """Products satisfying every constraint, or the nearest ones and the constraint they miss."""
         r = self.request
         exact = self._ranked(self._candidates())
         in_stock = [p for p in exact if p.in_stock]
         if in_stock:
-            return in_stock[:MAX_ITEMS], ""
+            return in_stock[:limit], ""
         misses = []
         nearest: list[Product] = []
         if r.max_price is not None or r.min_price is not None:
@@ -187,26 +202,17 @@ class Executor:
             parts.append(f"<= {money(self.ctx, r.max_price)}")
         return " ".join(parts)
 
-    def _list(self, products: list[Product], title: str) -> str:
-        for product in products:
-            self.ctx.remember(product, card=True)
-        lines = [product_line(self.ctx, p) for p in products]
-        note = title + "\n" + "\n".join(f"- {p.name} — {money(self.ctx, p.price)}" for p in products)
-        self.ctx.note(note)
-        return "\n".join(lines)
-
     def _find(self) -> Execution:
+        """A list written by code: the constraints decide it, and a list needs no wording (the model
+        would add ~10 s on the 2-core machine and could only get a name or a price wrong)."""
         self.ctx.called("search_products", {"query": self.request.query, "category": self.request.category})
         products, missed = self.search()
         if not products:
             return self._direct(say("nothing", self.lang, categories=self._categories()))
-        if missed:
-            title = say("nearest", self.lang, what=missed)
-            body = f"NOTHING matches every wish ({missed}). Nearest products (say so):\n"
-        else:
-            title = say("found", self.lang)
-            body = "Products that match:\n"
-        return self._facts(body + self._list(products, title))
+        title = say("nearest", self.lang, what=missed) if missed else say("found", self.lang)
+        for product in products:
+            self.ctx.remember(product, card=True)
+        return self._direct(title + "\n" + self._plain(products))
 
     # --- questions about products ---------------------------------------------------------------
     def _meant(self, *, allow_focus: bool = True) -> list[Product]:
@@ -263,11 +269,10 @@ class Executor:
         alternatives = self._alternatives(product)
         if not alternatives:
             return self._direct(say("nothing", self.lang, categories=self._categories()))
-        title = say("alternatives", self.lang)
-        self.ctx.note(title + "\n" + self._plain(alternatives))
-        lines = "\n".join(product_line(self.ctx, p) for p in alternatives)
-        stock = "sold out" if not product.in_stock else "in stock"
-        return self._facts(f"{product.name} is {stock}. In-stock products like it:\n{lines}")
+        text = say("alternatives", self.lang) + "\n" + self._plain(alternatives)
+        if not product.in_stock:
+            text = say("sold_out", self.lang, name=product.name) + "\n\n" + text
+        return self._direct(text)
 
     def _compare(self) -> Execution:
         products = self._meant(allow_focus=False) or self.view.shown
@@ -306,7 +311,7 @@ class Executor:
         describes = self.request.query or self.request.category or self.request.filters
         selectors = any(i.product.strip().lower() in ("cheapest", "dearest", "#1", "1") for i in items)
         if not self.view.shown and describes and selectors:
-            found, missed = self.search()
+            found, missed = self.search(limit=SEARCH_POOL)
             if found and not missed:
                 self.view.shown = found
         resolved = []
@@ -439,6 +444,9 @@ class Executor:
         self.ctx.turn.order_ids.add(order.id)
         for line in order.lines:
             self.ctx.allow_amounts(line.unit_price, line.line_total)
+            ordered = self.services.catalog.get_any(line.product_id)
+            if ordered is not None:
+                self.ctx.remember(ordered)
         items = ", ".join(f"{line.quantity} × {clean(line.name, 80)}" for line in order.lines)
         status = STATUS_NAMES.get(order.status, {}).get(self.lang, order.status)
         return self._direct(

@@ -25,6 +25,10 @@ UNDERSTAND_MAX_TOKENS = 160
 runaway string from costing the customer a minute."""
 
 
+WORDING_MAX_TOKENS = 200
+"""A reply of 1-3 sentences is 40-90 tokens; the cap stops a small model that starts listing the catalog."""
+
+
 def understanding_messages(
     system_prompt: str, history: list[BaseMessage], note: str, message: str
 ) -> list[BaseMessage]:
@@ -49,4 +53,4 @@ async def understand(
 
 def wording_model(model: BaseChatModel, vocabulary: Vocabulary) -> Any:
     """The model for the reply: the same tool shown (the prompt prefix stays identical), none callable."""
-    return model.bind_tools([tool_schema(vocabulary)], tool_choice="none")
+    return model.bind_tools([tool_schema(vocabulary)], tool_choice="none").bind(max_tokens=WORDING_MAX_TOKENS)

@@ -184,6 +184,8 @@ class Observed:
     first_token_s: float | None = None
     total_s: float = 0.0
     events: list[str] = field(default_factory=list)
+    understood: str = ""
+    """The typed request the agent made of the message (`TurnOutcome.understood`), to read failures."""
 
 
 class Oracle(Protocol):

@@ -250,6 +250,7 @@ class TurnResult:
     first_signal_s: float
     first_token_s: float | None
     total_s: float
+    understood: str = ""
 
 
 @dataclass
@@ -310,6 +311,7 @@ async def stream_turn(agent: Any, conversation: Conversation, key: str, message:
         first_token_s=round(first_token, 3) if first_token is not None else None,
         total_s=round(total, 3),
         events=events,
+        understood=getattr(outcome, "understood", "") or "",
     )
     return outcome, observed
 
@@ -359,6 +361,7 @@ async def run_conversation(
                         else observed.total_s,
                         first_token_s=observed.first_token_s,
                         total_s=observed.total_s,
+                        understood=observed.understood,
                     )
                 )
                 result.wrong_writes += sum(1 for f in findings if f.kind == "wrong_write")
@@ -410,6 +413,8 @@ def _print_result(result: RunResult) -> None:
     print(f"{mark} {result.conversation} (run {result.run + 1})", file=sys.stderr)
     for t in result.turns:
         print(f"   > {t.message[:90]}", file=sys.stderr)
+        if t.understood:
+            print(f"   ? {t.understood}", file=sys.stderr)
         print(f"   < [{t.status}, {t.total_s}s, cards={t.cards[:3]}] {t.reply[:160]!r}", file=sys.stderr)
         for finding in t.findings:
             print(f"     ! {finding}", file=sys.stderr)
