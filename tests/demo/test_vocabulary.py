@@ -6,6 +6,7 @@ import json
 import random
 import string
 from collections import Counter
+from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
@@ -15,7 +16,7 @@ from demo import customers, images, products, reviews
 from demo.assortment import ANCHORS, CATEGORY_SHARES, KIND_WEIGHTS, RECIPES, VARIANTS
 from demo.demand import ANCHOR_PAIRS
 from demo.recipes.spec import Recipe
-from demo.vocabulary import Vocabulary, VocabularyError, load
+from demo.vocabulary import Records, Table, Vocabulary, VocabularyError, WordLists, Words, load
 
 DATA_FILES = sorted(p.name for p in (files("demo") / "data").iterdir() if p.name.endswith(".json"))
 
@@ -45,10 +46,10 @@ def test_the_data_files_ship_inside_the_package_and_are_tidy() -> None:
 
 
 def test_people_names_are_distinct_and_enough_for_every_customer() -> None:
-    for names in (customers.FIRST_NAMES, customers.LAST_NAMES, customers.STREETS):
+    for names in (customers.WORDS.first_names, customers.WORDS.last_names, customers.WORDS.streets):
         assert [n for n, count in Counter(names).items() if count > 1] == []
-    assert len(customers.FIRST_NAMES) * len(customers.LAST_NAMES) >= customers.CUSTOMER_COUNT
-    assert all(len(city.zip_prefix) == 3 and city.zip_prefix.isdigit() for city in customers.CITIES)
+    assert len(customers.WORDS.first_names) * len(customers.WORDS.last_names) >= customers.CUSTOMER_COUNT
+    assert all(len(city.zip_prefix) == 3 and city.zip_prefix.isdigit() for city in customers.WORDS.cities)
 
 
 def test_every_recipe_name_is_distinct_so_no_product_idea_is_lost() -> None:
@@ -74,16 +75,16 @@ def test_every_category_has_its_anchors_variants_palettes_label_and_review_sente
     recipe_names = {category: {r.name for r in recipes} for category, recipes in all_recipes().items()}
     for category in CATEGORY_SHARES:
         assert set(ANCHORS[category]) <= recipe_names[category], category
-        assert VARIANTS[category] and images.PALETTES[category] and images.CATEGORY_LABELS[category]
-        assert set(reviews.BODIES[category]) == {"pos", "mid", "neg"}
+        assert VARIANTS[category] and images.WORDS.palettes[category] and images.WORDS.category_labels[category]
+        assert set(reviews.WORDS.bodies[category]) == {"pos", "mid", "neg"}
     anchors = {name for names in ANCHORS.values() for name in names}
     assert {name for pair in ANCHOR_PAIRS for name in pair} <= anchors
-    assert set(reviews.OPENERS) == set(reviews.CLOSERS) == {"pos", "mid", "neg"}
+    assert set(reviews.WORDS.openers) == set(reviews.WORDS.closers) == {"pos", "mid", "neg"}
 
 
 def test_review_sentences_use_only_the_placeholders_the_code_fills() -> None:
     filled = {"note", "note2", "roast", "flaw", "use", "type", "ingredient", "diet", "skin", "scent"}
-    for moods in reviews.BODIES.values():
+    for moods in reviews.WORDS.bodies.values():
         for sentences in moods.values():
             for sentence in sentences:
                 fields = {field for _, field, _, _ in string.Formatter().parse(sentence) if field}
@@ -101,4 +102,34 @@ def test_a_wrong_shape_names_the_file_and_the_key() -> None:
 
 def test_load_reads_each_file_once() -> None:
     assert load("people") is load("people")
-    assert load("people").words("first_names") == customers.FIRST_NAMES
+    assert load("people").words("first_names") == customers.WORDS.first_names
+
+
+@dataclass(frozen=True)
+class _Row:
+    a: int
+
+
+@dataclass(frozen=True)
+class _Sample:
+    title: str
+    tags: Words
+    labels: Table
+    by_mood: WordLists
+    rows: Records[_Row]
+    sizes: dict[str, int]
+
+
+def test_into_reads_each_field_by_its_type_and_names_a_wrong_one() -> None:
+    content = {
+        "title": "Tea",
+        "tags": ["a", "b"],
+        "labels": {"x": "y"},
+        "by_mood": {"pos": ["good"]},
+        "rows": [{"a": 1}],
+        "sizes": {"small": 50},
+    }
+    sample = Vocabulary("demo/data/x.json", content).into(_Sample)
+    assert sample == _Sample("Tea", ("a", "b"), {"x": "y"}, {"pos": ("good",)}, (_Row(1),), {"small": 50})
+    with pytest.raises(VocabularyError, match=r"demo/data/x.json:sizes.small"):
+        Vocabulary("demo/data/x.json", {**content, "sizes": {"small": "fifty"}}).into(_Sample)
