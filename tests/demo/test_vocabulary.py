@@ -6,7 +6,6 @@ import json
 import random
 import string
 from collections import Counter
-from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
@@ -16,7 +15,7 @@ from demo import customers, images, products, reviews
 from demo.assortment import ANCHORS, CATEGORY_SHARES, KIND_WEIGHTS, RECIPES, VARIANTS
 from demo.demand import ANCHOR_PAIRS
 from demo.recipes.spec import Recipe
-from demo.vocabulary import Records, Table, Vocabulary, VocabularyError, WordLists, Words, load
+from demo.vocabulary import Vocabulary, VocabularyError, load
 
 DATA_FILES = sorted(p.name for p in (files("demo") / "data").iterdir() if p.name.endswith(".json"))
 
@@ -105,31 +104,10 @@ def test_load_reads_each_file_once() -> None:
     assert load("people").words("first_names") == customers.WORDS.first_names
 
 
-@dataclass(frozen=True)
-class _Row:
-    a: int
-
-
-@dataclass(frozen=True)
-class _Sample:
-    title: str
-    tags: Words
-    labels: Table
-    by_mood: WordLists
-    rows: Records[_Row]
-    sizes: dict[str, int]
-
-
-def test_into_reads_each_field_by_its_type_and_names_a_wrong_one() -> None:
-    content = {
-        "title": "Tea",
-        "tags": ["a", "b"],
-        "labels": {"x": "y"},
-        "by_mood": {"pos": ["good"]},
-        "rows": [{"a": 1}],
-        "sizes": {"small": 50},
-    }
-    sample = Vocabulary("demo/data/x.json", content).into(_Sample)
-    assert sample == _Sample("Tea", ("a", "b"), {"x": "y"}, {"pos": ("good",)}, (_Row(1),), {"small": 50})
-    with pytest.raises(VocabularyError, match=r"demo/data/x.json:sizes.small"):
-        Vocabulary("demo/data/x.json", {**content, "sizes": {"small": "fifty"}}).into(_Sample)
+def test_into_fills_a_words_class_and_names_the_file_and_key_of_a_wrong_field() -> None:
+    people = json.loads((files("demo") / "data" / "people.json").read_text(encoding="utf-8"))
+    assert Vocabulary("demo/data/x.json", people).into(customers.PeopleWords) == customers.WORDS
+    with pytest.raises(VocabularyError, match=r"demo/data/x.json:streets"):
+        Vocabulary("demo/data/x.json", {**people, "streets": []}).into(customers.PeopleWords)
+    with pytest.raises(VocabularyError, match=r"demo/data/x.json:cities\[0\]"):
+        Vocabulary("demo/data/x.json", {**people, "cities": [{"city": "Springfield"}]}).into(customers.PeopleWords)
