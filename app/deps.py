@@ -123,37 +123,40 @@ async def get_turn_queue(request: Request) -> TurnQueue:
 TurnLine = Annotated[TurnQueue, Depends(get_turn_queue)]
 
 
-def product_form(
-    name: FormText = "",
-    slug: FormText = "",
-    description: FormText = "",
-    category: FormText = "",
-    price: FormText = "",
-    stock: FormText = "0",
-    stock_seen: FormText = "",
-    featured: FormText = "",
-    tags: FormText = "",
-    attributes: FormText = "",
-    supplier: FormText = "",
-    leadTimeDays: FormText = "7",
-    imageUrl: FormText = "",
-) -> dict[str, Any]:
-    """The admin's product form as sent, as strings (the edit form re-renders exactly what was typed)."""
+PRODUCT_FORM_DEFAULTS: dict[str, str] = {
+    "name": "",
+    "slug": "",
+    "description": "",
+    "category": "",
+    "price": "",
+    "stock": "0",
+    "stock_seen": "",
+    "featured": "",
+    "tags": "",
+    "attributes": "",
+    "supplier": "",
+    "leadTimeDays": "7",
+    "imageUrl": "",
+}
+"""The admin's product form fields and what an empty one means."""
+
+
+async def _form_strings(request: Request, defaults: dict[str, str]) -> dict[str, str]:
+    """The named form fields as sent, as strings; a missing or empty one takes its default (as a
+    `Form()` parameter's would). Why not one parameter per field: the forms re-render exactly what
+    was typed, so a field list here is all each form needs."""
+    form = await request.form()
     return {
-        "name": name,
-        "slug": slug,
-        "description": description,
-        "category": category,
-        "price": price,
-        "stock": stock,
-        "stock_seen": stock_seen,
-        "featured": featured in ("on", "1", "true", "yes"),
-        "tags": tags,
-        "attributes": attributes,
-        "supplier": supplier,
-        "leadTimeDays": leadTimeDays,
-        "imageUrl": imageUrl,
+        key: value if isinstance(value := form.get(key), str) and value else default
+        for key, default in defaults.items()
     }
+
+
+async def product_form(request: Request) -> dict[str, Any]:
+    """The admin's product form as sent, as strings (the edit form re-renders exactly what was typed)."""
+    values: dict[str, Any] = await _form_strings(request, PRODUCT_FORM_DEFAULTS)
+    values["featured"] = values["featured"] in ("on", "1", "true", "yes")
+    return values
 
 
 ProductForm = Annotated[dict[str, Any], Depends(product_form)]
@@ -161,8 +164,7 @@ ProductForm = Annotated[dict[str, Any], Depends(product_form)]
 
 async def category_form(request: Request) -> dict[str, str]:
     """The admin's category form as sent, as strings (re-rendered as typed), keyed as the categories file is."""
-    form = await request.form()
-    return {key: value if isinstance(value := form.get(key), str) else "" for key in CATEGORY_FORM_KEYS}
+    return await _form_strings(request, dict.fromkeys(CATEGORY_FORM_KEYS, ""))
 
 
 CategoryForm = Annotated[dict[str, str], Depends(category_form)]

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +22,7 @@ from starlette.responses import HTMLResponse
 from shop.catalog.snapshot import Product
 from shop.core.money import format_money
 from shop.core.settings import PROJECT_ROOT, Settings
+from vectorstore.single_flight import SingleFlightCache
 
 
 def _shop_settings(request: Request) -> dict[str, Any]:
@@ -158,44 +157,19 @@ class PageCache:
         self.limit = limit
         """Pages kept; beyond it the least recently used goes (old versions of changed pages first)."""
         self._version: Hashable = None
-        self._pages: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._pages: SingleFlightCache[tuple[Any, ...], bytes] = SingleFlightCache(limit)
         self._lock = threading.Lock()
-        self._in_flight: dict[tuple[Any, ...], Future[bytes]] = {}
 
     def page(self, version: Hashable, key: tuple[Any, ...], build: Callable[[], bytes]) -> bytes:
         """The stored page, or `build()`'s; concurrent misses of one page wait for a single build (a
         popular search arriving from many visitors at once would otherwise be rendered by each).
-        Read `version` before anything the page shows, so a page is never older than its stamp."""
+        Read `version` before anything the page shows, so a page is never older than its stamp: a
+        new version starts a new cache, and a build for the old one lands in the discarded cache."""
         with self._lock:
             if version != self._version:
-                self._version, self._pages, self._in_flight = version, OrderedDict(), {}
-            body = self._pages.get(key)
-            if body is not None:
-                self._pages.move_to_end(key)
-                return body
-            pending = self._in_flight.get(key)
-            owner = pending is None
-            if pending is None:
-                pending = self._in_flight[key] = Future()
-        if not owner:
-            return pending.result()
-        try:
-            body = build()
-        except BaseException as exc:
-            pending.set_exception(exc)
-            with self._lock:
-                if self._in_flight.get(key) is pending:
-                    del self._in_flight[key]
-            raise
-        with self._lock:
-            if self._version == version:
-                self._pages[key] = body
-                while len(self._pages) > self.limit:
-                    self._pages.popitem(last=False)
-            if self._in_flight.get(key) is pending:
-                del self._in_flight[key]
-        pending.set_result(body)
-        return body
+                self._version, self._pages = version, SingleFlightCache(self.limit)
+            pages = self._pages
+        return pages.get(key, build)
 
 
 def render(

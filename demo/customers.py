@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from demo.sampling import object_id
-from demo.vocabulary import load
+from demo.vocabulary import Records, Words, load
 
 CUSTOMER_COUNT = 400
 
@@ -25,18 +25,24 @@ class City:
     zip_prefix: str  # the first three digits of its ZIP codes
 
 
-_WORDS = load("people")
-FIRST_NAMES = _WORDS.words("first_names")
-LAST_NAMES = _WORDS.words("last_names")
-STREETS = _WORDS.words("streets")
-STREET_TYPES = _WORDS.words("street_types")
-CITIES = _WORDS.records("cities", City)
-EMAIL_PATTERNS = _WORDS.words("email_patterns")
+@dataclass(frozen=True)
+class PeopleWords:
+    """demo/data/people.json, one field per key."""
+
+    first_names: Words
+    last_names: Words
+    streets: Words
+    street_types: Words
+    cities: Records[City]
+    email_patterns: Words
+
+
+WORDS = load("people").into(PeopleWords)
 
 
 def build_customers(rng: random.Random, seed: int, start: datetime, today: datetime) -> list[dict[str, Any]]:
     """Three in four signed up before the history starts, the rest during it; sorted by sign-up."""
-    pairs = [(f, last) for f in FIRST_NAMES for last in LAST_NAMES]
+    pairs = [(f, last) for f in WORDS.first_names for last in WORDS.last_names]
     rng.shuffle(pairs)
     emails: set[str] = set()
     customers: list[dict[str, Any]] = []
@@ -64,7 +70,7 @@ def build_customers(rng: random.Random, seed: int, start: datetime, today: datet
 def _unique_email(rng: random.Random, first: str, last: str, taken: set[str]) -> str:
     local_first = re.sub(r"[^a-z]", "", first.lower())
     local_last = re.sub(r"[^a-z]", "", last.lower())
-    pattern = rng.choice(EMAIL_PATTERNS)
+    pattern = rng.choice(WORDS.email_patterns)
     domain = "example.com" if rng.random() < 0.7 else "example.org"
     local = pattern.format(first=local_first, last=local_last, initial=local_first[0], number=rng.randrange(1, 99))
     email = f"{local}@{domain}"
@@ -77,8 +83,8 @@ def _unique_email(rng: random.Random, first: str, last: str, taken: set[str]) ->
 
 
 def _address(rng: random.Random) -> str:
-    city = rng.choice(CITIES)
-    street = f"{rng.randrange(1, 9900)} {rng.choice(STREETS)} {rng.choice(STREET_TYPES)}"
+    city = rng.choice(WORDS.cities)
+    street = f"{rng.randrange(1, 9900)} {rng.choice(WORDS.streets)} {rng.choice(WORDS.street_types)}"
     if rng.random() < 0.25:
         street += f", Apt {rng.randrange(1, 30)}{rng.choice('ABCD')}"
     return f"{street}, {city.city}, {city.state} {city.zip_prefix}{rng.randrange(0, 100):02d}"

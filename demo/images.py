@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from demo.recipes.spec import ProductSpec
-from demo.vocabulary import load
+from demo.vocabulary import Records, Table, load
 
 
 @dataclass(frozen=True)
@@ -24,14 +24,20 @@ class Palette:
     accent: str
 
 
-_WORDS = load("images")
-CATEGORY_LABELS = _WORDS.table("category_labels")
-PALETTES: dict[str, tuple[Palette, ...]] = _WORDS.grouped_records("palettes", Palette)
+@dataclass(frozen=True)
+class ImageWords:
+    """demo/data/images.json: by category, the label printed on its images and its palettes."""
+
+    category_labels: Table
+    palettes: dict[str, Records[Palette]]
+
+
+WORDS = load("images").into(ImageWords)
 
 
 def render_svg(spec: ProductSpec) -> bytes:
     """A small, self-contained SVG: category palette, a package drawing and the wrapped product name."""
-    palettes = PALETTES[spec.category]
+    palettes = WORDS.palettes[spec.category]
     palette = palettes[int(hashlib.sha256(spec.slug.encode()).hexdigest(), 16) % len(palettes)]
     ink, accent = palette.ink, palette.accent
     drawing = _package(spec, palette.package, ink, accent)
@@ -44,7 +50,7 @@ def render_svg(spec: ProductSpec) -> bytes:
         f'<tspan x="200" y="{first_y + n * (size + 4)}">{escape(line)}</tspan>' for n, line in enumerate(lines)
     )
     title = escape(spec.name)
-    category = escape(CATEGORY_LABELS[spec.category].upper())
+    category = escape(WORDS.category_labels[spec.category].upper())
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 400" width="400" height="400" role="img" '
         f'aria-labelledby="t"><title id="t">{title}</title>'

@@ -11,29 +11,37 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from demo.customers import FIRST_NAMES, LAST_NAMES
+from demo.customers import WORDS as PEOPLE
 from demo.demand import DemandPlan
 from demo.recipes.spec import ProductSpec
 from demo.sampling import object_id, poisson
-from demo.vocabulary import load
+from demo.vocabulary import Table, WordLists, Words, load
 
 REVIEWS_PER_PRODUCT = 8.0
 
-_WORDS = load("reviews")
-OPENERS = _WORDS.lists("openers")  # by mood: pos / mid / neg
-BODIES = {category: _WORDS.section("bodies").lists(category) for category in _WORDS.section("bodies").content}
-CLOSERS = _WORDS.lists("closers")
-SPAM = _WORDS.words("spam")
-ROAST_FLAWS = _WORDS.table("roast_flaws")
-COFFEE_USES = _WORDS.table("coffee_uses")
-FALLBACKS = _WORDS.table("fallbacks")
-UNREMARKABLE_INGREDIENTS = frozenset(_WORDS.words("unremarkable_ingredients"))
-UNSCENTED_BODIES = _WORDS.table("unscented_bodies")  # "pos" / "other"
-FIVE_STARS = _WORDS.text("five_stars")
-BETTER_SLEEP = _WORDS.text("better_sleep")
+
+@dataclass(frozen=True)
+class ReviewWords:
+    """demo/data/reviews.json, one field per key; moods are "pos", "mid" and "neg"."""
+
+    openers: WordLists  # by mood
+    bodies: dict[str, WordLists]  # by category, then mood
+    closers: WordLists  # by mood
+    spam: Words
+    roast_flaws: Table
+    coffee_uses: Table
+    fallbacks: Table
+    unremarkable_ingredients: frozenset[str]
+    unscented_bodies: Table  # "pos" / "other"
+    five_stars: str
+    better_sleep: str
+
+
+WORDS = load("reviews").into(ReviewWords)
 
 
 def build_reviews(
@@ -98,10 +106,10 @@ def _review(
             return None
         created = earliest + timedelta(seconds=rng.randrange(span - 3600))
         visitor_id = "v-" + hashlib.sha256(f"{seed}:{spec.slug}:{k}:visitor".encode()).hexdigest()[:16]
-        author = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)[0]}."
+        author = f"{rng.choice(PEOPLE.first_names)} {rng.choice(PEOPLE.last_names)[0]}."
     hidden = rng.random() < 0.03
     rating = min(5, max(1, round(rng.gauss(plan.quality, 0.85))))
-    text = rng.choice(SPAM) if hidden and rng.random() < 0.6 else _review_text(rng, spec, rating)
+    text = rng.choice(WORDS.spam) if hidden and rng.random() < 0.6 else _review_text(rng, spec, rating)
     return {
         "_id": object_id(seed, "review", f"{spec.slug}#{k}", created),
         "productId": spec.slug,  # resolved to the product ObjectId in demo.products.build_products
@@ -118,38 +126,38 @@ def _review(
 def _review_text(rng: random.Random, spec: ProductSpec, rating: int) -> str:
     mood = "pos" if rating >= 4 else ("mid" if rating == 3 else "neg")
     attrs = spec.attributes
-    notes = [n.strip() for n in attrs.get("notes", "").split(",") if n.strip()] or [FALLBACKS["note"]]
+    notes = [n.strip() for n in attrs.get("notes", "").split(",") if n.strip()] or [WORDS.fallbacks["note"]]
     values = {
         "note": notes[0],
         "note2": notes[1] if len(notes) > 1 else notes[0],
         "roast": attrs.get("roast", ""),
-        "flaw": ROAST_FLAWS.get(attrs.get("roast", ""), FALLBACKS["flaw"]),
-        "use": COFFEE_USES["espresso"] if "espresso" in spec.tags else COFFEE_USES["filter"],
+        "flaw": WORDS.roast_flaws.get(attrs.get("roast", ""), WORDS.fallbacks["flaw"]),
+        "use": WORDS.coffee_uses["espresso"] if "espresso" in spec.tags else WORDS.coffee_uses["filter"],
         "type": attrs.get("type", ""),
         "ingredient": _food_review_ingredient(spec)
         if spec.category == "food"
         else attrs.get("keyIngredients", "").split(",")[0].strip(),
-        "diet": attrs.get("diet", "").split(",")[0].strip() or FALLBACKS["diet"],
+        "diet": attrs.get("diet", "").split(",")[0].strip() or WORDS.fallbacks["diet"],
         "skin": attrs.get("skinType", ""),
         "scent": attrs.get("scent", ""),
     }
-    body = rng.choice(BODIES[spec.category][mood])
+    body = rng.choice(WORDS.bodies[spec.category][mood])
     if spec.category == "beauty" and values["scent"] == "unscented" and "{scent}" in body:
-        body = UNSCENTED_BODIES["pos"] if mood == "pos" else UNSCENTED_BODIES["other"]
+        body = WORDS.unscented_bodies["pos"] if mood == "pos" else WORDS.unscented_bodies["other"]
     sentences = [body.format(**values)]
     if rng.random() < 0.7:
-        sentences.insert(0, rng.choice(OPENERS[mood]))
+        sentences.insert(0, rng.choice(WORDS.openers[mood]))
     if rng.random() < 0.5:
-        sentences.append(rng.choice(CLOSERS[mood]))
+        sentences.append(rng.choice(WORDS.closers[mood]))
     if rating == 5 and rng.random() < 0.15:
-        sentences.append(FIVE_STARS)
+        sentences.append(WORDS.five_stars)
     if spec.kind == "herbal" and "sleep" in spec.tags and mood == "pos" and rng.random() < 0.4:
-        sentences.append(BETTER_SLEEP)
+        sentences.append(WORDS.better_sleep)
     return " ".join(sentences)
 
 
 def _food_review_ingredient(spec: ProductSpec) -> str:
     """The ingredient worth mentioning is the flavour, not the flour: take the last listed one."""
     parts = [p.strip() for p in spec.attributes["ingredients"].split(",")]
-    useful = [p for p in parts if p not in UNREMARKABLE_INGREDIENTS]
+    useful = [p for p in parts if p not in WORDS.unremarkable_ingredients]
     return (useful[-1] if useful else parts[0]) if spec.kind != "honey" else "honey"

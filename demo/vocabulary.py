@@ -6,21 +6,31 @@ logic: a new tea or a better sentence should not mean reading code. The files sh
 package and are found relative to it, so an installed copy seeds the same shop as a checkout.
 
 Each module that needs a file loads it once at import (`load` caches the parse) and types what it
-uses into tuples, dicts and small frozen records. A wrong shape (a missing key, an empty list, a
-number where a word belongs) fails right there, naming the file and the key, instead of surfacing
-as a KeyError halfway through a seed.
+uses into tuples, dicts and small frozen records, usually in one call: `load("tea").into(TeaWords)`
+fills a frozen dataclass whose field names are the file's keys and whose annotations say how each
+is read. A wrong shape (a missing key, an empty list, a number where a word belongs) fails right
+there, naming the file and the key, instead of surfacing as a KeyError halfway through a seed.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from functools import cache
 from importlib.resources import files
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 T = TypeVar("T")
+
+Words = tuple[str, ...]
+"""A non-empty list of non-empty strings (`Vocabulary.words`), as an `into` field's type."""
+Table = dict[str, str]
+"""An object mapping names to non-empty strings (`Vocabulary.table`)."""
+WordLists = dict[str, Words]
+"""An object mapping names to lists of strings (`Vocabulary.lists`): phrases by mood, tips by use..."""
+Records = tuple[T, ...]
+"""A list of objects, each a frozen record (`Vocabulary.records`): `Records[Origin]`."""
 
 
 class VocabularyError(ValueError):
@@ -46,6 +56,46 @@ class Vocabulary:
 
     def section(self, key: str) -> Vocabulary:
         return Vocabulary(f"{self.where}:{key}", self._object(key))
+
+    def into(self, cls: type[T]) -> T:
+        """A frozen dataclass with one field per key, each read as its annotation says (see `typed`).
+
+        Why: a module reads a dozen or more keys from its file; one class lists them with their types
+        in one place, where a line per key (`X = words("x")`) repeated the loader's call each time.
+        """
+        if not is_dataclass(cls):
+            raise TypeError(f"{cls!r} is not a dataclass")
+        hints = get_type_hints(cls)
+        return cls(**{field.name: self.typed(field.name, hints[field.name]) for field in fields(cls)})
+
+    def typed(self, key: str, hint: Any) -> Any:
+        """The value at `key` read by its type: `str` (text), `frozenset[str]`, `tuple[str | int, ...]`
+        (sequence), `tuple[tuple[str, str], ...]` (pairs), `tuple[Record, ...]` (records), a dataclass
+        (a section, filled by `into`), `dict[str, str | int | float | Record]`, and `dict[str, X]` of any
+        of these read key by key (lists, grouped records, lists by category...)."""
+        origin, args = get_origin(hint), get_args(hint)
+        if hint is str:
+            return self.text(key)
+        if isinstance(hint, type) and is_dataclass(hint):
+            return self.section(key).into(hint)
+        if origin is frozenset:
+            return frozenset(self.sequence(key, args[0]))
+        if origin is tuple and args[1:] == (Ellipsis,):
+            item = args[0]
+            if get_origin(item) is tuple:
+                return self.pairs(key)
+            if is_dataclass(item):
+                return self.records(key, item)
+            return self.sequence(key, item)
+        if origin is dict and args[0] is str:
+            value = args[1]
+            if is_dataclass(value):
+                return self.record_table(key, value)
+            if value in (str, int, float):
+                return self.mapping(key, value)
+            section = self.section(key)
+            return {name: section.typed(name, value) for name in section.content}
+        raise TypeError(f"{self.where}:{key}: no reader for {hint!r}")
 
     def text(self, key: str) -> str:
         value = self._get(key)

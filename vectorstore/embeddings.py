@@ -24,14 +24,14 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import threading
-from collections import OrderedDict
-from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
+
+from vectorstore.single_flight import SingleFlightCache
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -95,9 +95,7 @@ class LocalSentenceEmbedding(EmbeddingFunction[Documents]):
         self.model_path = resolve_model_path(model)
         self.batch_size = batch_size
         self.query_cache_size = query_cache_size
-        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()
-        self._in_flight: dict[str, Future[np.ndarray]] = {}
+        self._queries: SingleFlightCache[str, np.ndarray] = SingleFlightCache(query_cache_size)
 
     # --- the Chroma protocol ----------------------------------------------------------------
     def __call__(self, input: Documents) -> Embeddings:
@@ -156,47 +154,22 @@ class LocalSentenceEmbedding(EmbeddingFunction[Documents]):
     def remember_queries(self, texts: list[str]) -> int:
         """Encode likely queries in batches ahead of time (start-up), so their first visitor does not
         wait for the model: an encode is most of a new search's time. Returns how many were new."""
-        with self._cache_lock:
-            missing = list(dict.fromkeys(t for t in texts if t and t not in self._query_cache))
+        missing = self._queries.missing(t for t in texts if t)
         missing = missing[: self.query_cache_size // 2]  # never push out half the cache
         if not missing:
             return 0
         vectors = self.encode(missing)
-        with self._cache_lock:
-            for text, vector in zip(missing, vectors, strict=True):
-                vector.setflags(write=False)
-                self._query_cache[text] = vector
-            while len(self._query_cache) > self.query_cache_size:
-                self._query_cache.popitem(last=False)
+        for vector in vectors:
+            vector.setflags(write=False)
+        self._queries.put_many(zip(missing, vectors, strict=True))
         return len(missing)
 
     def encode_query(self, text: str) -> np.ndarray:
         """The cached vector of a query; concurrent misses for one text wait for a single encode (a
         popular search arriving from 20 visitors at once used to queue 20 identical encodes)."""
-        with self._cache_lock:
-            cached = self._query_cache.get(text)
-            if cached is not None:
-                self._query_cache.move_to_end(text)
-                return cached
-            pending = self._in_flight.get(text)
-            owner = pending is None
-            if owner:
-                pending = self._in_flight[text] = Future()
-        assert pending is not None
-        if not owner:
-            return pending.result()
-        try:
-            vector = self.encode([text])[0]
-            vector.setflags(write=False)
-        except BaseException as exc:
-            with self._cache_lock:
-                del self._in_flight[text]
-            pending.set_exception(exc)
-            raise
-        with self._cache_lock:
-            self._query_cache[text] = vector
-            while len(self._query_cache) > self.query_cache_size:
-                self._query_cache.popitem(last=False)
-            del self._in_flight[text]
-        pending.set_result(vector)
+        return self._queries.get(text, lambda: self._encode_one(text))
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        vector = self.encode([text])[0]
+        vector.setflags(write=False)
         return vector

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from demo.recipes.spec import ProductSpec, Recipe, bind
 from demo.text import and_join
-from demo.vocabulary import load
+from demo.vocabulary import Records, Table, Words, load
 from shop.core.text import slugify
 
 KIND_WEIGHTS: dict[str, float] = {"face": 0.3, "hand": 0.2, "body": 0.25, "lip": 0.12, "balm": 0.13}
@@ -33,32 +33,38 @@ class Form:
 class Ingredient:
     ingredient: str
     family: str  # "face", "body" or "both"
-    skin: str  # the skin type it is for, a key of BENEFITS
+    skin: str  # the skin type it is for, a key of benefits
     support: str  # supporting ingredients
     scent: str
 
 
-_WORDS = load("beauty")
-FORMS = _WORDS.records("forms", Form)
-INGREDIENTS = _WORDS.records("ingredients", Ingredient)
-BENEFITS = _WORDS.table("benefits")
-TEXTURES = _WORDS.words("textures")
-INTROS = _WORDS.words("intros")
-FEEL = _WORDS.words("feel")
-UNSCENTED_SENTENCE = _WORDS.text("unscented_sentence")
-SCENT_SENTENCE = _WORDS.text("scent_sentence")
-HOW_TO_USE = _WORDS.table("how_to_use")
-ANIMAL_INGREDIENTS = frozenset(_WORDS.words("animal_ingredients"))
-CRUELTY_FREE_NOTE = _WORDS.text("cruelty_free_note")
-VEGAN_NOTE = _WORDS.text("vegan_note")
-SENSITIVE_SKIN_NOTE = _WORDS.text("sensitive_skin_note")
+@dataclass(frozen=True)
+class BeautyWords:
+    """demo/data/beauty.json, one field per key."""
+
+    forms: Records[Form]
+    ingredients: Records[Ingredient]
+    benefits: Table
+    textures: Words
+    intros: Words
+    feel: Words
+    unscented_sentence: str
+    scent_sentence: str
+    how_to_use: Table
+    animal_ingredients: frozenset[str]
+    cruelty_free_note: str
+    vegan_note: str
+    sensitive_skin_note: str
+
+
+WORDS = load("beauty").into(BeautyWords)
 
 
 def recipes() -> list[Recipe]:
     """Every beauty product the shop could stock, in a fixed order."""
     out: list[Recipe] = []
-    for form in FORMS:
-        for ingredient in INGREDIENTS:
+    for form in WORDS.forms:
+        for ingredient in WORDS.ingredients:
             if ingredient.family in (form.family, "both"):
                 name = f"{ingredient.ingredient} {form.form}"
                 out.append(Recipe(name, form.kind, bind(_beauty_spec, form, ingredient)))
@@ -68,20 +74,23 @@ def recipes() -> list[Recipe]:
 def _beauty_spec(rng: random.Random, form: Form, ingredient: Ingredient) -> ProductSpec:
     key, skin, support = ingredient.ingredient, ingredient.skin, ingredient.support
     scent = "unscented" if skin == "sensitive" else ingredient.scent
-    texture = rng.choice(TEXTURES)
-    scent_sentence = UNSCENTED_SENTENCE if scent == "unscented" else SCENT_SENTENCE.format(scent=scent)
-    intro = rng.choice(INTROS).format(
+    texture = rng.choice(WORDS.textures)
+    scent_sentence = WORDS.unscented_sentence if scent == "unscented" else WORDS.scent_sentence.format(scent=scent)
+    intro = rng.choice(WORDS.intros).format(
         texture=texture,
         form=form.form.lower(),
         ingredient=key.lower(),
         skin=skin,
         support=and_join(support),
-        benefit=BENEFITS[skin],
+        benefit=WORDS.benefits[skin],
     )
-    lead = [intro, rng.choice([*FEEL, scent_sentence])]
-    extras = [HOW_TO_USE[form.kind], CRUELTY_FREE_NOTE if key in ANIMAL_INGREDIENTS else VEGAN_NOTE]
+    lead = [intro, rng.choice([*WORDS.feel, scent_sentence])]
+    extras = [
+        WORDS.how_to_use[form.kind],
+        WORDS.cruelty_free_note if key in WORDS.animal_ingredients else WORDS.vegan_note,
+    ]
     if skin == "sensitive":
-        extras[1] = SENSITIVE_SKIN_NOTE
+        extras[1] = WORDS.sensitive_skin_note
     scent_tag = "unscented" if scent == "unscented" else "fragrance"
     tags = ["beauty", slugify(form.form), slugify(key), slugify(skin), scent_tag]
     return ProductSpec(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from demo.recipes.spec import ProductSpec, Recipe, bind
-from demo.vocabulary import load
+from demo.vocabulary import Records, Table, WordLists, Words, load
 from shop.core.text import slugify
 
 KIND_WEIGHTS: dict[str, float] = {"single-origin": 0.68, "blend": 0.32}
@@ -22,10 +22,10 @@ KIND_WEIGHTS: dict[str, float] = {"single-origin": 0.68, "blend": 0.32}
 class Origin:
     label: str
     country: str
-    regions: tuple[str, ...]
+    regions: Words
     altitude: tuple[int, int]  # metres, lowest and highest
-    notes: tuple[str, ...]
-    processes: tuple[str, ...]
+    notes: Words
+    processes: Words
     premium: float
     roast: str
 
@@ -34,7 +34,7 @@ class Origin:
 class Process:
     name: str
     premium: float
-    extra_notes: tuple[str, ...]  # one of these replaces the third origin note
+    extra_notes: Words  # one of these replaces the third origin note
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class FixedBlend:
     name: str
     origins: str
     roast: str
-    notes: tuple[str, ...]
+    notes: Words
     use: str
     season: str | None
     caffeine: str
@@ -55,37 +55,43 @@ class BlendStyle:
     roast: str
 
 
-_WORDS = load("coffee")
-ORIGINS = _WORDS.records("origins", Origin)
-PROCESSES = _WORDS.record_table("processes", Process)
-FIXED_BLENDS = _WORDS.records("fixed_blends", FixedBlend)
-HOUSE_BLEND_WORDS = _WORDS.words("house_blend_words")
-HOUSE_BLEND_STYLES = _WORDS.records("house_blend_styles", BlendStyle)
-HOUSE_BLEND_COUNTRIES = _WORDS.words("house_blend_countries")
-BLEND_NOTES = _WORDS.lists("blend_notes_by_roast")
-SINGLE_ORIGIN_INTROS = _WORDS.words("single_origin_intros")
-DECAF_INTROS = _WORDS.words("decaf_intros")
-BLEND_PURPOSES = _WORDS.table("blend_purposes")
-BLEND_INTROS = _WORDS.words("blend_intros")
-DECAF_BLEND_NOTE = _WORDS.text("decaf_blend_note")
-NOTES_SENTENCES = _WORDS.words("notes_sentences")
-BREWING_TIPS = _WORDS.lists("brewing_tips")
-SHOP_NOTES = _WORDS.words("shop_notes")
-SEASON_NOTES = _WORDS.table("season_notes")
+@dataclass(frozen=True)
+class CoffeeWords:
+    """demo/data/coffee.json, one field per key."""
+
+    origins: Records[Origin]
+    processes: dict[str, Process]
+    fixed_blends: Records[FixedBlend]
+    house_blend_words: Words
+    house_blend_styles: Records[BlendStyle]
+    house_blend_countries: Words
+    blend_notes_by_roast: WordLists
+    single_origin_intros: Words
+    decaf_intros: Words
+    blend_purposes: Table
+    blend_intros: Words
+    decaf_blend_note: str
+    notes_sentences: Words
+    brewing_tips: WordLists
+    shop_notes: Words
+    season_notes: Table
+
+
+WORDS = load("coffee").into(CoffeeWords)
 
 
 def recipes() -> list[Recipe]:
     """Every coffee the shop could stock, in a fixed order."""
     out: list[Recipe] = []
-    for origin in ORIGINS:
+    for origin in WORDS.origins:
         for region in origin.regions:
             for process in origin.processes:
-                name = f"{origin.label} {region} {PROCESSES[process].name}"
+                name = f"{origin.label} {region} {WORDS.processes[process].name}"
                 out.append(Recipe(name, "single-origin", bind(_single_origin_spec, origin, region, process)))
-    for blend in FIXED_BLENDS:
+    for blend in WORDS.fixed_blends:
         out.append(Recipe(blend.name, "blend", bind(_fixed_blend_spec, blend)))
-    for word in HOUSE_BLEND_WORDS:
-        for style in HOUSE_BLEND_STYLES:
+    for word in WORDS.house_blend_words:
+        for style in WORDS.house_blend_styles:
             name = f"{word} {style.style}"
             out.append(Recipe(name, "blend", bind(_house_blend_spec, name, style)))
     return out
@@ -97,16 +103,16 @@ def _single_origin_spec(rng: random.Random, origin: Origin, region: str, process
     if not decaf and roast == "light" and rng.random() < 0.3:
         roast = "medium"
     notes = rng.sample(origin.notes, 3)
-    if PROCESSES[process].extra_notes:
-        notes[2] = rng.choice(PROCESSES[process].extra_notes)
+    if WORDS.processes[process].extra_notes:
+        notes[2] = rng.choice(WORDS.processes[process].extra_notes)
     altitude = rng.randrange(origin.altitude[0], origin.altitude[1] + 1, 50)
     process_attr = "washed" if decaf else process
     use = "espresso" if roast in ("medium-dark", "dark") else "filter"
     place = f"{region}, {origin.label}"
-    intro = rng.choice(DECAF_INTROS if decaf else SINGLE_ORIGIN_INTROS).format(
+    intro = rng.choice(WORDS.decaf_intros if decaf else WORDS.single_origin_intros).format(
         place=place, roast=roast, altitude=altitude, process=process, region=region, origin=origin.label
     )
-    price = 12.5 + origin.premium + PROCESSES[process].premium + rng.uniform(0.0, 3.0)
+    price = 12.5 + origin.premium + WORDS.processes[process].premium + rng.uniform(0.0, 3.0)
     tags = [
         "coffee",
         "single-origin",
@@ -148,12 +154,12 @@ def _fixed_blend_spec(rng: random.Random, blend: FixedBlend) -> ProductSpec:
 
 
 def _house_blend_spec(rng: random.Random, name: str, style: BlendStyle) -> ProductSpec:
-    countries = rng.sample(HOUSE_BLEND_COUNTRIES, rng.choice((2, 3)))
+    countries = rng.sample(WORDS.house_blend_countries, rng.choice((2, 3)))
     origins = ", ".join(countries[:-1]) + " & " + countries[-1]
     roast = style.roast
     if style.style == "Blend":
         roast = rng.choice(("light", "medium", "medium"))
-    notes = rng.sample(BLEND_NOTES[roast], 3)
+    notes = rng.sample(WORDS.blend_notes_by_roast[roast], 3)
     caffeine = "decaf" if style.style == "Decaf" else "caffeinated"
     return _blend_spec(rng, name, origins, roast, notes, style.use, None, caffeine, 10.5 + rng.uniform(0.0, 4.5))
 
@@ -169,14 +175,14 @@ def _blend_spec(
     caffeine: str,
     price: float,
 ) -> ProductSpec:
-    purpose = BLEND_PURPOSES.get(use, use)
-    intro = rng.choice(BLEND_INTROS).format(name=name, origins=origins, roast=roast, purpose=purpose, use=use)
+    purpose = WORDS.blend_purposes.get(use, use)
+    intro = rng.choice(WORDS.blend_intros).format(name=name, origins=origins, roast=roast, purpose=purpose, use=use)
     tags = ["coffee", "blend", roast, caffeine, slugify(use), "whole-bean"]
     if season == "summer":
         tags += ["iced", "summer"]
     if season == "winter":
         tags += ["winter", "seasonal"]
-    must = [DECAF_BLEND_NOTE] if caffeine == "decaf" else []
+    must = [WORDS.decaf_blend_note] if caffeine == "decaf" else []
     return ProductSpec(
         name="",
         category="coffee",
@@ -203,12 +209,12 @@ def _blend_spec(
 
 def _notes_sentence(rng: random.Random, notes: Sequence[str]) -> str:
     first, second, third = notes[:3]
-    return rng.choice(NOTES_SENTENCES).format(note1=first, note2=second, note3=third)
+    return rng.choice(WORDS.notes_sentences).format(note1=first, note2=second, note3=third)
 
 
 def _extras(rng: random.Random, use: str, notes: Sequence[str], season: str | None) -> list[str]:
     """A brewing tip for how the coffee is meant to be used, then one note about the shop or season."""
-    others = list(SHOP_NOTES)
-    if season is not None and season in SEASON_NOTES:
-        others.insert(0, SEASON_NOTES[season])
-    return [rng.choice(BREWING_TIPS[use]).format(note1=notes[0]), rng.choice(others)]
+    others = list(WORDS.shop_notes)
+    if season is not None and season in WORDS.season_notes:
+        others.insert(0, WORDS.season_notes[season])
+    return [rng.choice(WORDS.brewing_tips[use]).format(note1=notes[0]), rng.choice(others)]

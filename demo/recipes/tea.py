@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from demo.recipes.spec import ProductSpec, Recipe, bind
-from demo.vocabulary import load
+from demo.vocabulary import Records, Table, Words, load
 from shop.core.text import slugify
 
 KIND_WEIGHTS: dict[str, float] = {
@@ -30,8 +30,8 @@ class Tea:
     name: str
     type: str
     origin: str
-    notes: tuple[str, ...]
-    price: float  # at 100 g, or at the pack size given in PACK_SIZES
+    notes: Words
+    price: float  # at 100 g, or at the pack size given in pack_sizes
     season: str | None = None
 
 
@@ -39,7 +39,7 @@ class Tea:
 class Herb:
     herb: str
     origin: str
-    effect: str  # a key of HERB_EFFECTS
+    effect: str  # a key of herb_effects
     note: str  # its flavour note
 
 
@@ -49,63 +49,69 @@ class Brewing:
     minutes: str
 
 
-_WORDS = load("tea")
-TEAS = _WORDS.records("teas", Tea)
-CAFFEINE_BY_TYPE = _WORDS.table("caffeine_by_type")
-CAFFEINE_OVERRIDES = _WORDS.table("caffeine_overrides")
-PACK_SIZES = _WORDS.mapping("pack_sizes", int)
-BREWING = _WORDS.record_table("brewing", Brewing)
-SUPPLIER_BY_ORIGIN = _WORDS.table("supplier_by_origin")
-ADJECTIVES = _WORDS.words("adjectives")
-INTROS = _WORDS.words("intros")
-MATCHA_TIP = _WORDS.text("matcha_tip")
-STEEP_TIP = _WORDS.text("steep_tip")
-CLOSING_NOTES = _WORDS.words("closing_notes")
-BLACK_TEA_NOTE = _WORDS.text("black_tea_note")
-NOTES_SENTENCES = _WORDS.words("notes_sentences")
-HERBS = _WORDS.records("herbs", Herb)
-HERB_EFFECTS = _WORDS.table("herb_effects")
-HERBAL_SUFFIXES = _WORDS.words("herbal_suffixes")
-HERBAL_FINISHING_NOTES = _WORDS.words("herbal_finishing_notes")
-HERBAL_INTRO = _WORDS.text("herbal_intro")
-HERBAL_STEEP_TIP = _WORDS.text("herbal_steep_tip")
-BEDTIME_NOTE = _WORDS.text("bedtime_note")
-HERBAL_CLOSING_NOTES = _WORDS.words("herbal_closing_notes")
-ROOIBOS_BASES = _WORDS.words("rooibos_bases")
-ROOIBOS_FLAVORS = _WORDS.words("rooibos_flavors")
-ROOIBOS_MIDDLE_NOTES = _WORDS.words("rooibos_middle_notes")
-ROOIBOS_INTRO = _WORDS.text("rooibos_intro")
-ROOIBOS_STEEP_TIP = _WORDS.text("rooibos_steep_tip")
-ROOIBOS_CLOSING_NOTES = _WORDS.words("rooibos_closing_notes")
+@dataclass(frozen=True)
+class TeaWords:
+    """demo/data/tea.json, one field per key."""
+
+    teas: Records[Tea]
+    caffeine_by_type: Table
+    caffeine_overrides: Table
+    pack_sizes: dict[str, int]
+    brewing: dict[str, Brewing]
+    supplier_by_origin: Table
+    adjectives: Words
+    intros: Words
+    matcha_tip: str
+    steep_tip: str
+    closing_notes: Words
+    black_tea_note: str
+    notes_sentences: Words
+    herbs: Records[Herb]
+    herb_effects: Table
+    herbal_suffixes: Words
+    herbal_finishing_notes: Words
+    herbal_intro: str
+    herbal_steep_tip: str
+    bedtime_note: str
+    herbal_closing_notes: Words
+    rooibos_bases: Words
+    rooibos_flavors: Words
+    rooibos_middle_notes: Words
+    rooibos_intro: str
+    rooibos_steep_tip: str
+    rooibos_closing_notes: Words
+
+
+WORDS = load("tea").into(TeaWords)
 
 
 def recipes() -> list[Recipe]:
     """Every tea the shop could stock, in a fixed order."""
-    out = [Recipe(tea.name, tea.type, bind(_origin_tea_spec, tea)) for tea in TEAS]
-    for base in ROOIBOS_BASES:
-        for flavor in ROOIBOS_FLAVORS:
+    out = [Recipe(tea.name, tea.type, bind(_origin_tea_spec, tea)) for tea in WORDS.teas]
+    for base in WORDS.rooibos_bases:
+        for flavor in WORDS.rooibos_flavors:
             out.append(Recipe(f"{base} {flavor}", "rooibos", bind(_rooibos_spec, base, flavor)))
-    for i, first in enumerate(HERBS):
-        for second in HERBS[i + 1 :]:
-            for suffix in HERBAL_SUFFIXES:
+    for i, first in enumerate(WORDS.herbs):
+        for second in WORDS.herbs[i + 1 :]:
+            for suffix in WORDS.herbal_suffixes:
                 name = f"{first.herb} & {second.herb} {suffix}"
                 out.append(Recipe(name, "herbal", bind(_herbal_spec, first, second)))
     return out
 
 
 def _origin_tea_spec(rng: random.Random, tea: Tea) -> ProductSpec:
-    caffeine = CAFFEINE_OVERRIDES.get(tea.name, CAFFEINE_BY_TYPE[tea.type])
-    size = PACK_SIZES.get(tea.name, 100)
-    adjective = rng.choice(ADJECTIVES)
-    intro = rng.choice(INTROS).format(tea_type=tea.type, origin=tea.origin, adjective=adjective, name=tea.name)
-    brewing = BREWING[tea.type]
+    caffeine = WORDS.caffeine_overrides.get(tea.name, WORDS.caffeine_by_type[tea.type])
+    size = WORDS.pack_sizes.get(tea.name, 100)
+    adjective = rng.choice(WORDS.adjectives)
+    intro = rng.choice(WORDS.intros).format(tea_type=tea.type, origin=tea.origin, adjective=adjective, name=tea.name)
+    brewing = WORDS.brewing[tea.type]
     if "Matcha" in tea.name:
-        tip = MATCHA_TIP
+        tip = WORDS.matcha_tip
     else:
-        tip = STEEP_TIP.format(temperature=brewing.temperature, minutes=brewing.minutes)
-    extras = [tip, rng.choice(CLOSING_NOTES)]
+        tip = WORDS.steep_tip.format(temperature=brewing.temperature, minutes=brewing.minutes)
+    extras = [tip, rng.choice(WORDS.closing_notes)]
     if tea.type == "black" and rng.random() < 0.5:
-        extras[1] = BLACK_TEA_NOTE
+        extras[1] = WORDS.black_tea_note
     tags = ["tea", tea.type, *[slugify(o) for o in tea.origin.split(" & ")], f"{caffeine}-caffeine", "loose-leaf"]
     if "Matcha" in tea.name:
         tags += ["matcha", "powder"]
@@ -120,7 +126,7 @@ def _origin_tea_spec(rng: random.Random, tea: Tea) -> ProductSpec:
         unit="g",
         lead=[intro, _notes_sentence(rng, tea.notes)],
         extras=extras,
-        supplier_group=SUPPLIER_BY_ORIGIN.get(tea.origin, "tea"),
+        supplier_group=WORDS.supplier_by_origin.get(tea.origin, "tea"),
         label=tea.type,
         season=tea.season,
     )
@@ -129,13 +135,13 @@ def _origin_tea_spec(rng: random.Random, tea: Tea) -> ProductSpec:
 def _herbal_spec(rng: random.Random, first: Herb, second: Herb) -> ProductSpec:
     herbs = (first.herb.lower(), second.herb.lower())
     effect = first.effect if first.effect == "calming" or second.effect != "calming" else second.effect
-    notes = [first.note, second.note, rng.choice(HERBAL_FINISHING_NOTES)]
-    intro = HERBAL_INTRO.format(herb1=herbs[0], herb2=herbs[1], effect=HERB_EFFECTS[effect])
-    extras = [HERBAL_STEEP_TIP]
+    notes = [first.note, second.note, rng.choice(WORDS.herbal_finishing_notes)]
+    intro = WORDS.herbal_intro.format(herb1=herbs[0], herb2=herbs[1], effect=WORDS.herb_effects[effect])
+    extras = [WORDS.herbal_steep_tip]
     if effect == "calming":
-        extras.append(BEDTIME_NOTE)
+        extras.append(WORDS.bedtime_note)
     else:
-        extras.append(rng.choice(HERBAL_CLOSING_NOTES))
+        extras.append(rng.choice(WORDS.herbal_closing_notes))
     tags = ["tea", "herbal", "caffeine-free", slugify(herbs[0]), slugify(herbs[1])]
     if effect == "calming":
         tags += ["sleep", "relaxing", "evening"]
@@ -160,9 +166,9 @@ def _herbal_spec(rng: random.Random, first: Herb, second: Herb) -> ProductSpec:
 
 
 def _rooibos_spec(rng: random.Random, base: str, flavor: str) -> ProductSpec:
-    notes = [flavor.lower(), rng.choice(ROOIBOS_MIDDLE_NOTES), "smooth"]
-    intro = ROOIBOS_INTRO.format(base=base.lower(), flavor=flavor.lower())
-    extras = [ROOIBOS_STEEP_TIP, rng.choice(ROOIBOS_CLOSING_NOTES)]
+    notes = [flavor.lower(), rng.choice(WORDS.rooibos_middle_notes), "smooth"]
+    intro = WORDS.rooibos_intro.format(base=base.lower(), flavor=flavor.lower())
+    extras = [WORDS.rooibos_steep_tip, rng.choice(WORDS.rooibos_closing_notes)]
     tags = ["tea", "rooibos", "caffeine-free", "south-africa", slugify(flavor)]
     return ProductSpec(
         name="",
@@ -182,4 +188,4 @@ def _rooibos_spec(rng: random.Random, base: str, flavor: str) -> ProductSpec:
 
 def _notes_sentence(rng: random.Random, notes: Sequence[str]) -> str:
     first, second, third = notes[:3]
-    return rng.choice(NOTES_SENTENCES).format(note1=first, note2=second, note3=third)
+    return rng.choice(WORDS.notes_sentences).format(note1=first, note2=second, note3=third)

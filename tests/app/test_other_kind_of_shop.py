@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,40 +20,17 @@ from pymongo.database import Database
 
 from shop.backoffice import analytics
 from shop.catalog.admin import ProductAdmin
-from shop.catalog.categories import Category, save_categories
+from shop.catalog.categories import load_categories, save_categories
 from shop.catalog.product_input import validate_product
 from shop.catalog.snapshot import CatalogQuery
 from shop.core.errors import InvalidFields
 from shop.core.settings import Settings
 from shop.inventory.stock import inventory_rows
 from shop.services import ShopServices
+from tests.support.small_shop import load_products
 
-BOOKSHOP = [
-    Category(
-        slug="fiction",
-        name="Fiction",
-        description="Novels and short stories.",
-        position=1,
-        words=("fiction", "novel", "novels", "stories"),
-        not_hints=("science fiction",),
-    ),
-    Category(
-        slug="children",
-        name="Children's Books",
-        description="Picture books and first chapter books.",
-        position=2,
-        words=("children", "kids", "picture"),
-        occasion_words=("bedtime",),
-    ),
-    Category(
-        slug="cookbooks",
-        name="Cookbooks",
-        description="Recipes for every kitchen.",
-        position=3,
-        words=("cookbook", "cookbooks", "recipes"),
-        phrases=("baking book", "baking books"),
-    ),
-]
+BOOKSHOP = load_categories(Path(__file__).with_name("bookshop_categories.json"))
+"""The bookshop's categories file, as an owner cloning the shop for books would write it."""
 
 
 @pytest.fixture
@@ -72,41 +50,8 @@ def books(db: Database, product_factory: Any) -> dict[str, dict[str, Any]]:
     db.categories.delete_many({})
     save_categories(db, BOOKSHOP)
 
-    def book(slug: str, name: str, category: str, price: str, description: str, tags: list[str]) -> dict[str, Any]:
-        return product_factory(
-            slug=slug,
-            name=name,
-            category=category,
-            price=Decimal(price),
-            description=description,
-            tags=tags,
-            attributes={"author": "A. Writer"},
-        )
-
     return {
-        "lighthouse": book(
-            "lighthouse",
-            "The Lighthouse Keeper's Daughter",
-            "fiction",
-            "14.00",
-            "A quiet novel about a family on a northern island.",
-            ["novel", "literary"],
-        ),
-        "lisbon": book(
-            "lisbon", "Winter in Lisbon", "fiction", "24.00", "A novel of letters and late trains.", ["novel"]
-        ),
-        "fox": book("fox", "The Very Sleepy Fox", "children", "9.50", "A picture book for bedtime.", ["picture-book"]),
-        "sourdough": book(
-            "sourdough",
-            "The Sourdough Year",
-            "cookbooks",
-            "18.00",
-            "Bread recipes from a bakery with a novel approach to starters.",
-            ["baking", "bread"],
-        ),
-        "noodles": book(
-            "noodles", "Weeknight Noodles", "cookbooks", "22.00", "Fast noodle recipes for busy evenings.", ["quick"]
-        ),
+        doc["slug"]: product_factory(**doc) for doc in load_products(Path(__file__).with_name("bookshop_books.json"))
     }
 
 

@@ -45,10 +45,10 @@ def test_the_data_files_ship_inside_the_package_and_are_tidy() -> None:
 
 
 def test_people_names_are_distinct_and_enough_for_every_customer() -> None:
-    for names in (customers.FIRST_NAMES, customers.LAST_NAMES, customers.STREETS):
+    for names in (customers.WORDS.first_names, customers.WORDS.last_names, customers.WORDS.streets):
         assert [n for n, count in Counter(names).items() if count > 1] == []
-    assert len(customers.FIRST_NAMES) * len(customers.LAST_NAMES) >= customers.CUSTOMER_COUNT
-    assert all(len(city.zip_prefix) == 3 and city.zip_prefix.isdigit() for city in customers.CITIES)
+    assert len(customers.WORDS.first_names) * len(customers.WORDS.last_names) >= customers.CUSTOMER_COUNT
+    assert all(len(city.zip_prefix) == 3 and city.zip_prefix.isdigit() for city in customers.WORDS.cities)
 
 
 def test_every_recipe_name_is_distinct_so_no_product_idea_is_lost() -> None:
@@ -74,16 +74,16 @@ def test_every_category_has_its_anchors_variants_palettes_label_and_review_sente
     recipe_names = {category: {r.name for r in recipes} for category, recipes in all_recipes().items()}
     for category in CATEGORY_SHARES:
         assert set(ANCHORS[category]) <= recipe_names[category], category
-        assert VARIANTS[category] and images.PALETTES[category] and images.CATEGORY_LABELS[category]
-        assert set(reviews.BODIES[category]) == {"pos", "mid", "neg"}
+        assert VARIANTS[category] and images.WORDS.palettes[category] and images.WORDS.category_labels[category]
+        assert set(reviews.WORDS.bodies[category]) == {"pos", "mid", "neg"}
     anchors = {name for names in ANCHORS.values() for name in names}
     assert {name for pair in ANCHOR_PAIRS for name in pair} <= anchors
-    assert set(reviews.OPENERS) == set(reviews.CLOSERS) == {"pos", "mid", "neg"}
+    assert set(reviews.WORDS.openers) == set(reviews.WORDS.closers) == {"pos", "mid", "neg"}
 
 
 def test_review_sentences_use_only_the_placeholders_the_code_fills() -> None:
     filled = {"note", "note2", "roast", "flaw", "use", "type", "ingredient", "diet", "skin", "scent"}
-    for moods in reviews.BODIES.values():
+    for moods in reviews.WORDS.bodies.values():
         for sentences in moods.values():
             for sentence in sentences:
                 fields = {field for _, field, _, _ in string.Formatter().parse(sentence) if field}
@@ -101,4 +101,13 @@ def test_a_wrong_shape_names_the_file_and_the_key() -> None:
 
 def test_load_reads_each_file_once() -> None:
     assert load("people") is load("people")
-    assert load("people").words("first_names") == customers.FIRST_NAMES
+    assert load("people").words("first_names") == customers.WORDS.first_names
+
+
+def test_into_fills_a_words_class_and_names_the_file_and_key_of_a_wrong_field() -> None:
+    people = json.loads((files("demo") / "data" / "people.json").read_text(encoding="utf-8"))
+    assert Vocabulary("demo/data/x.json", people).into(customers.PeopleWords) == customers.WORDS
+    with pytest.raises(VocabularyError, match=r"demo/data/x.json:streets"):
+        Vocabulary("demo/data/x.json", {**people, "streets": []}).into(customers.PeopleWords)
+    with pytest.raises(VocabularyError, match=r"demo/data/x.json:cities\[0\]"):
+        Vocabulary("demo/data/x.json", {**people, "cities": [{"city": "Springfield"}]}).into(customers.PeopleWords)

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from app.admin_ui import clean_params, render_admin
 from app.charts import bar_chart, share_chart
@@ -72,27 +73,28 @@ def _charts(report: analytics.SalesReport, symbol: str) -> dict[str, Any]:
     def money_axis(value: float) -> str:
         return f"{symbol}{value:,.0f}"
 
+    def per_period(what: str, values: list[float], total: str, **axis: Any) -> Markup:
+        """A bar per period; the revenue and orders charts differ only in what they count."""
+        return bar_chart(
+            chart_id=what.lower(),
+            title=f"{what} per {unit}",
+            desc=f"{what} per {unit} from {period}: {total}.",
+            labels=labels,
+            values=values,
+            legend=f"{what} per {unit}",
+            **axis,
+        )
+
     shares = [c for c in report.categories if c.revenue or c.units]
     return {
-        "revenue_chart": bar_chart(
-            chart_id="revenue",
-            title=f"Revenue per {unit}",
-            desc=f"Revenue per {unit} from {period}: {format_money(report.revenue, symbol)} in total{best_text}.",
-            labels=labels,
-            values=revenue,
+        "revenue_chart": per_period(
+            "Revenue",
+            revenue,
+            f"{format_money(report.revenue, symbol)} in total{best_text}",
             value_format=money_axis,
             y_label=f"Revenue ({symbol})",
-            legend=f"Revenue per {unit}",
         ),
-        "orders_chart": bar_chart(
-            chart_id="orders",
-            title=f"Orders per {unit}",
-            desc=f"Orders per {unit} from {period}: {report.orders} in total.",
-            labels=labels,
-            values=orders,
-            y_label="Orders",
-            legend=f"Orders per {unit}",
-        ),
+        "orders_chart": per_period("Orders", orders, f"{report.orders} in total", y_label="Orders"),
         "category_chart": share_chart(
             chart_id="categories",
             title="Revenue by category",

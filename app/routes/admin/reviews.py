@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.admin_ui import clean_params, redirect_with_notice, render_admin
-from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
+from app.deps import CsrfChecked, CurrentOwner, FormText, Services, safe_next
 from app.templating import current_path, wants_fragment
 from shop.reviews.moderation import ReviewListQuery
-from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 
@@ -32,32 +31,25 @@ def reviews_page(request: Request, services: Services, owner: CurrentOwner) -> H
     )
 
 
-def _set_hidden(
-    request: Request, services: ShopServices, review_id: str, hidden: bool, owner_email: str, return_to: str
-) -> Response:
-    review = services.review_moderation.set_hidden(review_id, hidden, owner=owner_email)
-    if wants_fragment(request):
-        return render_admin(request, "admin/reviews/_row.html", {"review": review, "return_to": safe_next(return_to)})
-    return redirect_with_notice(safe_next(return_to or "/admin/reviews"), "review")
+def _visibility_route(hidden: bool) -> Callable[..., Response]:
+    """The hide and show routes: the same moderation write, one with hidden=True, one with False."""
+
+    def set_visibility(
+        review_id: str, request: Request, services: Services, owner: CsrfChecked, return_to: FormText = ""
+    ) -> Response:
+        review = services.review_moderation.set_hidden(review_id, hidden, owner=owner.email)
+        if wants_fragment(request):
+            context = {"review": review, "return_to": safe_next(return_to)}
+            return render_admin(request, "admin/reviews/_row.html", context)
+        return redirect_with_notice(safe_next(return_to or "/admin/reviews"), "review")
+
+    return set_visibility
 
 
-@router.post("/admin/reviews/{review_id}/hide")
-def hide_review(
-    review_id: str,
-    request: Request,
-    services: Services,
-    owner: CsrfChecked,
-    return_to: Annotated[str, Form()] = "",
-) -> Response:
-    return _set_hidden(request, services, review_id, True, owner.email, return_to)
-
-
-@router.post("/admin/reviews/{review_id}/show")
-def show_review(
-    review_id: str,
-    request: Request,
-    services: Services,
-    owner: CsrfChecked,
-    return_to: Annotated[str, Form()] = "",
-) -> Response:
-    return _set_hidden(request, services, review_id, False, owner.email, return_to)
+for _action, _hidden in (("hide", True), ("show", False)):
+    router.add_api_route(
+        f"/admin/reviews/{{review_id}}/{_action}",
+        _visibility_route(_hidden),
+        methods=["POST"],
+        name=f"{_action}_review",
+    )

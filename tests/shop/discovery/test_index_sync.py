@@ -83,25 +83,21 @@ def test_attached_index_follows_creates_updates_and_deletes(
 
 
 def test_a_failing_index_never_breaks_the_catalog(
-    product_factory: Any,
-    catalog: Catalog,
-    index: ProductIndex,
-    store: ProductVectorStore,
-    monkeypatch: pytest.MonkeyPatch,
+    product_factory: Any, catalog: Catalog, index: ProductIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     index.attach(catalog)
 
     def broken(*_args: Any, **_kwargs: Any) -> int:
         raise RuntimeError("chroma is down")
 
-    monkeypatch.setattr(store, "upsert", broken)
+    monkeypatch.setattr(index.store, "upsert", broken)
     doc = product_factory(name="Rooibos Vanilla", category="tea")
     assert catalog.get(str(doc["_id"])) is not None  # the page still renders
     assert index.dirty
     monkeypatch.undo()
     index.sync(catalog)
     assert not index.dirty
-    assert str(doc["_id"]) in store.ids()
+    assert str(doc["_id"]) in index.store.ids()
 
 
 def test_changes_during_a_long_sync_are_queued_not_waited_for(

@@ -1,0 +1,70 @@
+"""A bounded, least-recently-used cache whose concurrent misses of one key wait for a single build.
+
+Why: a popular search arriving from many visitors at once would otherwise be encoded (query vectors,
+vectorstore.embeddings) or rendered (pages, app.templating.PageCache) once per visitor. Both caches
+had their own copy of this lock-and-futures dance; this is the one copy. It lives in vectorstore,
+the lowest layer, because both the search index and the web app use it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import Future
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class SingleFlightCache(Generic[K, V]):
+    """Values by key, at most `limit` of them (the least recently used goes first)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._values: OrderedDict[K, V] = OrderedDict()
+        self._in_flight: dict[K, Future[V]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: K, build: Callable[[], V]) -> V:
+        """The stored value, or `build()`'s (stored); a caller missing a key already being built waits
+        for that build's value (or exception) instead of building it again."""
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+                return value
+            pending = self._in_flight.get(key)
+            owner = pending is None
+            if pending is None:
+                pending = self._in_flight[key] = Future()
+        if not owner:
+            return pending.result()
+        try:
+            value = build()
+        except BaseException as exc:
+            with self._lock:
+                del self._in_flight[key]
+            pending.set_exception(exc)
+            raise
+        with self._lock:
+            self._store(key, value)
+            del self._in_flight[key]
+        pending.set_result(value)
+        return value
+
+    def missing(self, keys: Iterable[K]) -> list[K]:
+        """The keys not stored, each once, in order (to fill them ahead of time with `put_many`)."""
+        with self._lock:
+            return list(dict.fromkeys(key for key in keys if key not in self._values))
+
+    def put_many(self, items: Iterable[tuple[K, V]]) -> None:
+        with self._lock:
+            for key, value in items:
+                self._store(key, value)
+
+    def _store(self, key: K, value: V) -> None:
+        self._values[key] = value
+        while len(self._values) > self.limit:
+            self._values.popitem(last=False)
