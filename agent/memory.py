@@ -24,6 +24,10 @@ from shop.catalog.snapshot import Catalog
 from shop.conversations.store import ChatMessage, Conversation
 
 MESSAGE_CHARS = 700
+ANSWER_CHARS = 240
+"""An earlier answer goes back into the prompt as its first paragraph, at most this long: the cart,
+the products shown and the focus reach the model in the note before each message, and every token
+of history is ~40 ms of prompt reading on the 2-core machine (a cart summary is ~100 tokens)."""
 
 SUMMARY_CHARS = 600
 
@@ -40,6 +44,7 @@ def prompt_history(conversation: Conversation) -> list[BaseMessage]:
                 messages.append(SystemMessage(message.context))
             messages.append(HumanMessage(text))
             continue
+        text = _first_paragraph(text)
         call = _call(message)
         if call is not None:
             # The request the model wrote, as it wrote it: the prompt of the next turn then extends
@@ -47,6 +52,11 @@ def prompt_history(conversation: Conversation) -> list[BaseMessage]:
             messages += [AIMessage("", tool_calls=[call]), ToolMessage("done", tool_call_id=call["id"])]
         messages.append(AIMessage(text))
     return messages
+
+
+def _first_paragraph(text: str) -> str:
+    head = text.strip().split("\n\n", 1)[0]
+    return head if len(head) <= ANSWER_CHARS else head[: ANSWER_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _call(message: ChatMessage) -> dict[str, object] | None:

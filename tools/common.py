@@ -23,7 +23,7 @@ from shop.core.validation import is_object_id
 from tools.context import ToolContext
 
 MAX_ITEMS = 4
-DESCRIPTION_CHARS = 300
+DESCRIPTION_CHARS = 180
 LIST_DESCRIPTION_CHARS = 70
 REVIEW_CHARS = 160
 

@@ -112,7 +112,7 @@ def details(ctx: ToolContext, product: str) -> str:
     return fence("\n".join(body), "catalog")
 
 
-def _reviews(ctx: ToolContext, product: Product, limit: int = 2) -> list[str]:
+def _reviews(ctx: ToolContext, product: Product, limit: int = 1) -> list[str]:
     """A couple of recent reviews: customer-written text, so cleaned and trimmed like any other data."""
     try:
         from shop.reviews.product_reviews import visible_reviews

@@ -29,6 +29,7 @@ from agent.understanding.request import CustomerRequest, Item
 from agent.understanding.vocabulary import Vocabulary, product_matches
 from shop.catalog.snapshot import CatalogQuery, Product
 from shop.core.errors import ShopError
+from shop.core.text import tokenize
 from tools import actions, customer
 from tools.common import MAX_ITEMS, clean, fence, money, product_line
 from tools.context import ToolContext
@@ -104,10 +105,15 @@ class Executor:
         if paying and (view.cart or buying):
             return "checkout"
         named = view.named_in_message()
-        if intent in ("find", "greeting", "other") and len(named) == 1 and not request.filters:
+        if intent in ("find", "greeting", "other") and len(named) == 1 and self._about(named[0]):
             request.items = [Item(named[0].name, 0)]
             return "product"
         return intent
+
+    def _about(self, product: Product) -> bool:
+        """Whether the kind of product the request looks for is just that product's name."""
+        wanted = set(tokenize(self.request.query))
+        return wanted <= set(tokenize(product.name))
 
     def _haggles(self) -> bool:
         """The message offers an amount below the price of a product it names or means."""
