@@ -25,9 +25,9 @@ from itertools import pairwise
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
-from agent import guard, memory, prompts
+from agent import guard, memory
 from agent.llm import is_connection_error, message_text
 from agent.outcome import Event, TurnOutcome
 from agent.understanding.conversation import ConversationView
@@ -133,6 +133,9 @@ class CustomerTurn:
         elif execution.direct is not None or call is None:
             reply, status = execution.direct or guard.fallback_reply(ctx.turn, default=UNSURE_REPLY), "direct"
         else:
+            cards = self._cards(ctx, "", status)
+            if cards:
+                yield {"type": "cards", "products": cards}
             reply = ""
             async for event in self._word(ctx, messages, call, execution, message, timings, t0):
                 if event["type"] == "final":
@@ -245,16 +248,11 @@ class CustomerTurn:
     ) -> tuple[str, str]:
         """One more try with a corrective note, then the reply code writes from the data."""
         if problems:
-            note = prompts.render("correction", problems=guard.describe(problems))
-            try:
-                ctx.turn.model_calls += 1
-                model = wording_model(self.model, self.vocabulary.current())
-                answer = await model.ainvoke([*prompt, SystemMessage(note)])
-                text = rewrite(message_text(answer.content).strip())
-                if text and not check(text) and not self._ignores_products(ctx, text):
-                    return text, "regenerated"
-            except Exception:
-                log.exception("regenerating a rejected reply failed")
+            ctx.turn.model_calls += 1
+            model = wording_model(self.model, self.vocabulary.current())
+            text = rewrite(await guard.ask_again(model, prompt, problems))
+            if text and not check(text) and not self._ignores_products(ctx, text):
+                return text, "regenerated"
         return guard.fallback_reply(ctx.turn, default=UNSURE_REPLY), "fallback"
 
     def _ignores_products(self, ctx: ToolContext, text: str) -> bool:

@@ -18,15 +18,24 @@ composed by code from the tool results.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from langchain_core.messages import BaseMessage, SystemMessage
+from langchain_core.runnables import Runnable
+
+from agent import prompts
+from agent.llm import message_text
 from shop.catalog.snapshot import Catalog
 from shop.core.text import tokenize
 from tools.context import TurnRecord
+
+log = logging.getLogger(__name__)
 
 _MONEY = re.compile(
     r"(?:(?:US)?\$|USD\s?|€|£)\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?"
@@ -273,3 +282,17 @@ def describe(problems: Iterable[Violation]) -> str:
 def invented(problems: list[Violation]) -> list[str]:
     """The problems that are made-up facts (a product, a price, an order number), for the benches."""
     return [f"{p.kind}: {p}" for p in problems if p.kind in ("product", "price", "order")]
+
+
+async def ask_again(model: Runnable[Any, Any], messages: list[BaseMessage], problems: list[Violation]) -> str:
+    """The model's answer once more, told what was rejected ("" if it fails): the one retry a rejected
+    reply gets before code answers instead."""
+    note = prompts.render("correction", problems=describe(problems))
+    try:
+        answer = await model.ainvoke([*messages, SystemMessage(note)])
+    except Exception:
+        log.exception("regenerating a rejected reply failed")
+        return ""
+    if getattr(answer, "tool_calls", None):
+        return ""
+    return message_text(answer.content).strip()

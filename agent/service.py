@@ -511,18 +511,13 @@ class ChatAgent:
             history = list(state_messages)
             if history and isinstance(history[-1], AIMessage) and not history[-1].tool_calls:
                 history.pop()  # the rejected answer
-            note = prompts.render("correction", problems=guard.describe(problems))
-            try:
-                ctx.turn.model_calls += 1
-                model = self.model.bind_tools(self.owner_tools, tool_choice="none")
-                answer = await model.ainvoke(
-                    [SystemMessage(self.system_prompts["owner"]), *history, SystemMessage(note)]
-                )
-                text = rewrite(message_text(answer.content).strip())
-                if text and not check(text) and not getattr(answer, "tool_calls", None):
-                    return text, "regenerated"
-            except Exception:
-                log.exception("regenerating a rejected reply failed")
+            ctx.turn.model_calls += 1
+            model = self.model.bind_tools(self.owner_tools, tool_choice="none")
+            text = rewrite(
+                await guard.ask_again(model, [SystemMessage(self.system_prompts["owner"]), *history], problems)
+            )
+            if text and not check(text):
+                return text, "regenerated"
         return guard.fallback_reply(ctx.turn, default=default), "fallback"
 
     # --- helpers -------------------------------------------------------------------------------

@@ -174,6 +174,14 @@ def done_payload(
     return body
 
 
+def cards_payload(
+    request: Request, services: ShopServices, products: list[Product], cart_id: str | None = None
+) -> dict[str, Any]:
+    """The product cards of a turn, sent before its reply is written (the done event sends them again)."""
+    cart = cart_state(services, cart_id)
+    return {"cardsHtml": cards_html(request, products, cart.get("inCart", ())), **cart}
+
+
 def sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
@@ -192,6 +200,9 @@ async def event_stream(
             if kind == "done":
                 payload = await asyncio.to_thread(done_payload, request, services, event["outcome"], cart_id)
                 yield sse("done", payload)
+            elif kind == "cards":
+                payload = await asyncio.to_thread(cards_payload, request, services, event["products"], cart_id)
+                yield sse("cards", payload)
             else:
                 yield sse(kind, {k: v for k, v in event.items() if k != "type"})
     except Exception:

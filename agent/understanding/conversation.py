@@ -74,8 +74,7 @@ class ConversationView:
         lines = []
         if self.shown:
             lines.append(
-                "Just shown: "
-                + "; ".join(f"#{i} {p.name}" for i, p in enumerate(self.shown[:SHOWN_IN_NOTE], 1))
+                "Just shown: " + "; ".join(f"#{i} {p.name}" for i, p in enumerate(self.shown[:SHOWN_IN_NOTE], 1))
             )
         if self.focus is not None and len(self.shown) != 1:
             lines.append(f"In focus: {self.focus.name}")

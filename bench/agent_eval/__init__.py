@@ -1,6 +1,6 @@
 """The understanding bench: >= 200 conversations generated from templates over the LIVE catalog, scored in code.
 
-Why it exists: the hand-written 42-scenario suite (bench/agent_scenarios.py) names its products, so the
+Why it exists: the hand-written 42-scenario suite it replaces (bench/agent_scenarios.py) named its products, so the
 agent could be fitted to it, and it did not predict how the assistant treats customers it has never
 met (issue 12: 46 % on an independent held-out suite). Here every product, price, cap, sold-out item,
 supplier and constraint is drawn at run time from the shop's own services with a seeded RNG, phrased

@@ -62,12 +62,13 @@
   }
 
   function addHtml(el, html) {
-    if (!html) return;
     var holder = document.createElement("div");
+    if (!html) return holder;
     holder.className = "chat-msg__extra";
     holder.innerHTML = html; // server-rendered from our templates (autoescaped)
     el.appendChild(holder);
     if (window.htmx) window.htmx.process(holder);
+    return holder;
   }
 
   function setStatus(el, text) {
@@ -181,6 +182,10 @@
             // A place in line (position >= 1) while other customers' answers are written.
             reply.classList.toggle("chat-msg--waiting", data.position > 0);
             setStatus(reply, data.text);
+          } else if (name === "cards") {
+            // The products found, before the model has written a word about them.
+            addHtml(reply, data.cardsHtml).classList.add("chat-msg__early");
+            markInCart(data.inCart);
           } else if (name === "replace") {
             text = data.text;
             setText(reply, text);
@@ -188,6 +193,7 @@
             finished = true;
             // With a summary card, the card is the summary: keep only the reply's first line.
             setText(reply, data.actionHtml ? data.reply.split("\n")[0] : data.reply);
+            reply.querySelectorAll(".chat-msg__early").forEach(function (early) { early.remove(); });
             if (data.actionHtml || data.pendingAction) disableActions();
             addHtml(reply, data.cardsHtml);
             addHtml(reply, data.actionHtml);
