@@ -230,10 +230,19 @@ class Executor:
             found = [self.view.focus]
         return list({p.id: p for p in found}.values())
 
+    def _search_instead(self) -> Execution:
+        """The products meant are not in the conversation: what the customer named is a kind of
+        product ("face cream"), so show what matches it rather than guess one (and never write)."""
+        if not self.request.query:
+            self.request.query = " ".join(i.product for i in self.request.items if not i.product.startswith("#"))
+        if self.request.query or self.request.category or self.request.filters:
+            return self._find()
+        return self._which()
+
     def _product(self) -> Execution:
         products = self._meant()
         if not products:
-            return self._find() if (self.request.query or self.request.category) else self._which()
+            return self._search_instead()
         product = products[0]
         self.ctx.called("product_details", {"product": product.id})
         if not product.in_stock:
@@ -268,7 +277,7 @@ class Executor:
     def _similar(self) -> Execution:
         products = self._meant()
         if not products:
-            return self._find() if (self.request.query or self.request.category) else self._which()
+            return self._search_instead()
         product = products[0]
         self.ctx.called("recommend", {"product": product.id})
         self.ctx.remember(product)
@@ -385,9 +394,7 @@ class Executor:
 
     def _cart_change(self, action: str) -> Execution:
         if self._resolved_items() is None:
-            if self.request.query or self.request.category or self.request.filters:
-                return self._find()
-            return self._which()
+            return self._search_instead()
         said = self._change_cart(action)
         text = "\n".join(said) + "\n\n" + self._cart_lines()
         if action == "add" and self.ctx.turn.writes:
@@ -415,11 +422,13 @@ class Executor:
         if r.items:
             wanted = self._resolved_items()
             if wanted is None and not self.view.cart:
-                return self._find() if (r.query or r.category) else self._which()
+                return self._search_instead()
             if wanted and any(p.id not in in_cart for p, _ in wanted):
                 self.request.items = [i for i in r.items if (p := self.view.resolve(i)) is None or p.id not in in_cart]
                 said = self._change_cart("add")
         cart = self.services.carts.view(customer.need_cart(self.ctx))
+        if cart.empty and (r.query or r.category or r.filters):
+            return self._find()  # which one to buy is the customer's to say
         if cart.empty:
             return self._direct(say("empty_cart_order", self.lang))
         fields = [("name", r.name), ("email", r.email), ("address", r.address)]
