@@ -78,27 +78,24 @@ class ShopOracle:
 
     def __init__(self, services: ShopServices) -> None:
         self.services = services
-        self._runout: dict[int, tuple[set[str], set[str]]] = {}
-        self._reorder: list[Any] | None = None
 
     def runout(self, days: int) -> tuple[set[str], set[str]]:
         """Expected: in stock and forecast demand over `days` >= stock; tolerated as well: the upper
-        end of the forecast's 80 % band reaches the stock."""
-        if days not in self._runout:
-            from shop.inventory.forecasting.forecast import forecast
+        end of the forecast's 80 % band reaches the stock. Computed afresh for every question: the
+        orders earlier conversations placed are in the sales history the agent forecasts from."""
+        from shop.inventory.forecasting.forecast import forecast
 
-            result = forecast(self.services.sales_history, horizon_days=days)
-            expected = {f.product_id for f in result.products if f.stock > 0 and f.total >= f.stock}
-            tolerated = {f.product_id for f in result.products if f.stock > 0 and f.total_upper >= f.stock}
-            self._runout[days] = (expected, expected | tolerated)
-        return self._runout[days]
+        result = forecast(self.services.sales_history, horizon_days=days)
+        expected = {f.product_id for f in result.products if f.stock > 0 and f.total >= f.stock}
+        tolerated = {f.product_id for f in result.products if f.stock > 0 and f.total_upper >= f.stock}
+        return expected, expected | tolerated
 
     def reorder(self, supplier: str) -> set[str]:
-        if self._reorder is None:
-            from shop.inventory.forecasting.reorder import reorder_suggestions
+        """Products of `supplier` that need a reorder now (afresh, like `runout`)."""
+        from shop.inventory.forecasting.reorder import reorder_suggestions
 
-            self._reorder = reorder_suggestions(self.services.sales_history)
-        return {s.product_id for s in self._reorder if s.needs_reorder and s.supplier == supplier}
+        suggestions = reorder_suggestions(self.services.sales_history)
+        return {s.product_id for s in suggestions if s.needs_reorder and s.supplier == supplier}
 
 
 def prompt_sentences(shop_name: str = "") -> tuple[str, ...]:
