@@ -21,7 +21,6 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
-from itertools import pairwise
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -32,6 +31,7 @@ from agent.llm import is_connection_error, message_text
 from agent.outcome import Event, TurnOutcome
 from agent.understanding.conversation import ConversationView
 from agent.understanding.execute import STATUS_TEXT, Execution, Executor
+from agent.understanding.language import LanguageReader
 from agent.understanding.request import TOOL_NAME, CustomerRequest
 from agent.understanding.stage import understand, understanding_messages, wording_model
 from agent.understanding.vocabulary import VocabularyCache
@@ -53,27 +53,6 @@ UNSURE_REPLY = (
 )
 
 
-STICKY_LANGUAGE_WORDS = 5
-"""A message this short keeps the conversation's language when the model reads another one: the
-1.5B model calls "¿y el primero?" English about one time in three, and a customer who wrote Spanish
-so far is answered in Spanish."""
-
-
-def _language(conversation: Conversation, guessed: str, message: str) -> str:
-    """The model's reading of the message's language, unless the message is too short to tell: then
-    the language of the conversation so far (of its longest message the model read)."""
-    if len(message.split()) > STICKY_LANGUAGE_WORDS:
-        return guessed
-    said = conversation.messages
-    readings = [
-        (len(asked.content.split()), args.get("lang"))
-        for asked, answered in pairwise(said)
-        if asked.role == "user" and (args := memory.request_args(answered))
-    ]
-    languages = [(words, lang) for words, lang in readings if isinstance(lang, str) and lang]
-    return max(languages, key=lambda item: item[0])[1] if languages else guessed
-
-
 class CustomerTurn:
     """The customer's side of `ChatAgent`: one instance serves every customer conversation."""
 
@@ -85,11 +64,13 @@ class CustomerTurn:
         self.names = names
         self.system_prompt = system_prompt
         self.vocabulary = VocabularyCache(services.catalog, services.policies)
+        self.language = LanguageReader(names)
 
     def warm_up(self) -> None:
         """Read the system prompt and the request schema once, so the first customer does not wait."""
         from agent.understanding.request import tool_schema
 
+        self.language.read("hello", None)  # loads the identifier (~0.3 s) before the first customer
         schema = tool_schema(self.vocabulary.current())
         bound = self.model.bind_tools([schema], tool_choice="none").bind(max_tokens=1)
         bound.invoke(understanding_messages(self.system_prompt, [], "", "hi"))
@@ -116,7 +97,8 @@ class CustomerTurn:
             request = CustomerRequest(intent="find", query=message[:100])
         timings = {"understand_s": round(time.perf_counter() - t0, 4)}
         request = view.validate(request)
-        request.lang = _language(conversation, request.lang, message)
+        previous = next((m.lang for m in reversed(conversation.messages) if m.role == "user" and m.lang), None)
+        request.lang = self.language.read(message, previous)
         ctx = ToolContext(
             self.services, "customer", conversation, cart_id=conversation.cart_id, customer_text=view.said
         )
@@ -161,6 +143,7 @@ class CustomerTurn:
         )
         outcome.understood = request.describe()
         outcome.note = view.note()
+        outcome.lang = request.lang
         if call is not None and call.tool_calls:
             outcome.request_json = json.dumps(call.tool_calls[0].get("args") or {}, ensure_ascii=False)
         yield {"type": "outcome", "outcome": outcome}

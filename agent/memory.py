@@ -85,12 +85,13 @@ def record_turn(
     catalog: Catalog,
     note: str = "",
     request_json: str = "",
+    lang: str = "",
 ) -> list[ChatMessage]:
     """The turn's two messages (numbered), with the window trimmed and the summary updated if needed."""
     now = datetime.now(UTC)
     n = conversation.next_n
     new = [
-        ChatMessage("user", user_text, now, n, context=note),
+        ChatMessage("user", user_text, now, n, context=note, lang=lang),
         ChatMessage("assistant", reply, now, n + 1, products=product_ids, context=request_json),
     ]
     conversation.next_n = n + 2

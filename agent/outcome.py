@@ -40,6 +40,8 @@ class TurnOutcome:
     """The note on the conversation the model read before the message (kept with it in memory)."""
     request_json: str = ""
     """The request as the model wrote it (kept with the answer in memory)."""
+    lang: str = ""
+    """The language the message was read as (kept with it: the next short message keeps it)."""
 
     def to_json(self, services: ShopServices) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -548,6 +548,7 @@ class ChatAgent:
             catalog=self.services.catalog,
             note=outcome.note,
             request_json=outcome.request_json,
+            lang=outcome.lang,
         )
         self.services.conversations.save(conversation, new)
 

@@ -40,6 +40,7 @@ INTENTS = (
     "other",  # anything not about this shop
 )
 LANGUAGES = ("en", "es", "fr", "de", "it", "pt")
+"""The languages replies are written in (tools/phrases.json); agent.understanding.language reads which."""
 MAX_QUANTITY = 99
 MAX_ITEMS = 5
 
@@ -68,6 +69,7 @@ class CustomerRequest:
     address: str = ""
     policy: str = ""
     lang: str = "en"
+    """Set by code (agent.understanding.language), not by the model."""
 
     def describe(self) -> str:
         """One line for logs and the benches."""
@@ -109,7 +111,6 @@ def tool_schema(vocabulary: Vocabulary) -> dict[str, Any]:
         "name": text,
         "address": text,
         "policy": {"enum": list(vocabulary.policies)},
-        "lang": {"enum": list(LANGUAGES)},
     }
     if not vocabulary.filters:
         del properties["filters"]
@@ -120,7 +121,7 @@ def tool_schema(vocabulary: Vocabulary) -> dict[str, Any]:
         "function": {
             "name": TOOL_NAME,
             "description": "What the customer's last message asks for. Leave out keys the message does not give.",
-            "parameters": {"type": "object", "properties": properties, "required": ["intent", "lang"]},
+            "parameters": {"type": "object", "properties": properties, "required": ["intent"]},
         },
     }
 
@@ -164,6 +165,4 @@ def parse_request(args: dict[str, Any], vocabulary: Vocabulary) -> CustomerReque
         setattr(request, key, _text(args.get(key), 200))
     policy = args.get("policy")
     request.policy = policy if policy in vocabulary.policies else ""
-    lang = args.get("lang")
-    request.lang = lang if lang in LANGUAGES else "en"
     return request

@@ -53,11 +53,15 @@ class ChatMessage:
     """What the model saw with this message besides its text: for a customer's message, the note on
     what had just been shown; for the answer, the request the understanding stage made of the
     message (JSON). Replayed into the next prompts so they extend the cached one (agent.memory)."""
+    lang: str = ""
+    """The language a customer's message was read as (its answer is in it); "" when not read."""
 
     def to_doc(self) -> dict[str, Any]:
         doc = {"role": self.role, "content": self.content, "at": self.at, "n": self.n, "products": self.products}
         if self.context:
             doc["context"] = self.context
+        if self.lang:
+            doc["lang"] = self.lang
         return doc
 
     @classmethod
@@ -69,6 +73,7 @@ class ChatMessage:
             int(doc.get("n", 0)),
             list(doc.get("products") or []),
             str(doc.get("context") or ""),
+            str(doc.get("lang") or ""),
         )
 
 
