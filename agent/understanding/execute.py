@@ -408,7 +408,8 @@ class Executor:
             if wanted and any(p.id not in in_cart for p, _ in wanted):
                 self.request.items = [i for i in r.items if (p := self.view.resolve(i)) is None or p.id not in in_cart]
                 said = self._change_cart("add")
-        cart = self.services.carts.view(customer.need_cart(self.ctx))
+        cart_id = customer.need_cart(self.ctx)
+        cart = self.services.carts.view(cart_id)
         if cart.empty:
             return self._direct(say("empty_cart_order", self.lang))
         fields = [("name", r.name), ("email", r.email), ("address", r.address)]
@@ -419,7 +420,7 @@ class Executor:
             return reply
         self.ctx.called("place_order", {"name": r.name, "email": r.email, "address": r.address})
         try:
-            action = actions.prepare_order(self.services, cart.id, r.name, r.email, r.address, lang=self.lang)
+            action = actions.prepare_order(self.services, cart_id, r.name, r.email, r.address, lang=self.lang)
         except actions.ActionRefused as exc:
             return self._direct(exc.message)
         text = customer.pending(self.ctx, action)
