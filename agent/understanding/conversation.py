@@ -124,11 +124,12 @@ class ConversationView:
         return fitting[0] if len(fitting) == 1 else None
 
     def given(self, value: str) -> bool:
-        """Whether the customer wrote `value` (all its words, in any spacing or case)."""
+        """Whether the customer wrote `value` (all its words, in any spacing or case). An email's words
+        do not count: "carol@example.com" does not give the name "Carol"."""
         words = tokenize(value)
         if not words:
             return False
-        said = set(tokenize(self.said))
+        said = set(tokenize(_EMAIL.sub(" ", self.said)))
         return all(w in said for w in words)
 
     def validate(self, request: CustomerRequest) -> CustomerRequest:
