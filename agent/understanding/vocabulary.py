@@ -7,7 +7,7 @@ these values, so "sin gluten", "entkoffeiniert" or "from Japan" can only become 
 really has (`diet=gluten-free`, `caffeine=decaf`, `origin=Japan`), and code filters on it exactly.
 
 An attribute is a filter when its values are few and short (at most `MAX_FACET_VALUES` distinct parts
-after splitting lists like "vegan, gluten-free" or "Kenya & Ethiopia", none with digits): caffeine,
+in any one category after splitting lists like "vegan, gluten-free" or "Kenya & Ethiopia", none with digits): caffeine,
 type, diet, origin, roast, skin type. Tasting notes, ingredients and weights are not (too many values,
 or quantities), they stay with the free-text search.
 
@@ -63,16 +63,20 @@ def product_matches(product: Product, filters: list[str]) -> bool:
 
 def build_vocabulary(catalog: Catalog, policies: PolicyLibrary) -> Vocabulary:
     values: dict[str, set[str]] = {}
+    shelves: dict[str, dict[str, set[str]]] = {}
+    """key -> category -> values: a facet is counted per category (a coffee's origin is chosen among the
+    coffees' origins), so the demo's 18 coffee and 16 tea origins make a filter, not 32 values to drop."""
     where: dict[str, set[str]] = {}
     for product in catalog.all():
         for key, raw in product.attributes.items():
             for part in value_parts(raw):
                 values.setdefault(key, set()).add(part)
+                shelves.setdefault(key, {}).setdefault(product.category, set()).add(part)
                 where.setdefault(f"{key}={part}", set()).add(product.category)
     filters: list[str] = []
     for key in sorted(values):
         parts = values[key]
-        if len(parts) > MAX_FACET_VALUES:
+        if any(len(shelf) > MAX_FACET_VALUES for shelf in shelves[key].values()):
             continue
         if any(re.search(r"\d", p) or len(p.split()) > MAX_VALUE_WORDS for p in parts):
             continue
