@@ -111,6 +111,12 @@ class Executor:
         self.ctx.turn.direct_reply = text
         return Execution(direct=text)
 
+    def _summary(self, action: actions.PendingAction) -> str:
+        """Record the action waiting for the customer's yes; the summary they confirm, as the reply
+        (customer.pending returns it fenced as data for a model, which the customer must not see)."""
+        customer.pending(self.ctx, action)
+        return actions.summary_text(self.services, action)
+
     def _categories(self) -> str:
         names = [self.vocabulary.category_names.get(c, c) for c in self.vocabulary.categories]
         return listing([n.lower() for n in names], self.lang)
@@ -423,7 +429,7 @@ class Executor:
             action = actions.prepare_order(self.services, cart_id, r.name, r.email, r.address, lang=self.lang)
         except actions.ActionRefused as exc:
             return self._direct(exc.message)
-        text = customer.pending(self.ctx, action)
+        text = self._summary(action)
         if said:
             text = "\n".join(said) + "\n\n" + text
         return self._direct(text)
@@ -463,7 +469,7 @@ class Executor:
             action = actions.prepare_cancel(self.services, r.order_id, r.email, lang=self.lang)
         except (ShopError, actions.ActionRefused) as exc:
             return self._direct(exc.message)
-        return self._direct(customer.pending(self.ctx, action))
+        return self._direct(self._summary(action))
 
     # --- policies, people, wishlist ---------------------------------------------------------------
     def _policy(self) -> Execution:
@@ -511,7 +517,7 @@ class Executor:
         if products:
             self.ctx.called("wishlist", {"action": "add", "product": products[0].id})
             action = actions.prepare_wishlist(self.services, products[0], lang=self.lang)
-            return self._direct(customer.pending(self.ctx, action))
+            return self._direct(self._summary(action))
         self.ctx.called("wishlist", {"action": "list"})
         customer.wishlist(self.ctx, "list")
         return Execution(direct=self.ctx.turn.direct_reply)
