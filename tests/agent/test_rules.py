@@ -68,6 +68,7 @@ def test_place_order_only_prepares_and_shows_the_exact_summary(
     assert out.status == "direct" and _customer_choices(model) == [UNDERSTAND]
     assert "2 × Ethiopia Yirgacheffe at $14.50 = $29.00" in out.reply and "Total: $39.50" in out.reply
     assert ADDRESS in out.reply and "Nothing is ordered yet" in out.reply
+    assert out.reply == out.pending_action["text"]  # exactly the summary on the card, no data fence
 
 
 def test_yes_places_the_order_once_even_when_confirmed_twice(
@@ -202,6 +203,7 @@ def test_cancel_needs_the_orders_email_and_a_yes(items: Any, make_agent: Any, ch
     assert wrong.pending_action is None and wrong.reply == "No order matches that number and email."
     ready = c.say(f"sorry, it is bob@example.com - please cancel {order.id}")
     assert ready.pending_action["kind"] == "cancel_order" and "Nothing is cancelled yet" in ready.reply
+    assert ready.reply == ready.pending_action["text"]
     assert services.db.orders.find_one({"_id": order.id})["status"] == "pending"
     done = c.say("yes, cancel it")
     assert done.status == "confirmed" and "cancelled" in done.reply

@@ -187,6 +187,7 @@ def test_a_wishlist_request_naming_one_product_is_prepared_by_code(
     c = chat(agent)
     asked = c.say("Save the Rose Hand Cream to my wishlist")
     assert asked.pending_action["kind"] == "wishlist_add" and services.wishlist.items(c.key) == []
+    assert asked.reply == 'Add Rose Hand Cream ($18.00) to your wishlist? Reply "yes" to confirm.'
     done = c.say("yes")
     assert done.status == "confirmed" and [p.name for p in services.wishlist.items(c.key)] == ["Rose Hand Cream"]
     assert len(model.prompts) == 1
