@@ -11,7 +11,7 @@ import pytest
 from agent.understanding.vocabulary import product_matches
 from shop.services import ShopServices
 from tests.support.understanding import conversation, run
-from tools.phrases import say
+from tools.phrases import listing, say
 
 LANGS = ["es", "fr", "de", "it", "pt"]
 
@@ -294,12 +294,5 @@ def test_code_writes_its_replies_in_the_requests_language(lang: str, items: Any,
     summary = run(services, convo, "Calle Mayor 1, Madrid", intent="checkout", lang=lang, name="Ana",
                   email="ana@ruiz.es", address="Calle Mayor 1, Madrid")  # fmt: skip
     assert summary.reply.startswith(say("check_order", lang)) and summary.reply.endswith(say("confirm_order", lang))
-    assert run(services, convo, "?", intent="greeting", lang=lang).reply == say(
-        "invite", lang, categories=added.reply and _categories(services, lang)
-    )
-
-
-def _categories(services: ShopServices, lang: str) -> str:
-    from tools.phrases import listing
-
-    return listing([c.name.lower() for c in services.catalog.all_categories()], lang)
+    categories = listing([c.name.lower() for c in services.catalog.all_categories()], lang)
+    assert run(services, convo, "?", intent="greeting", lang=lang).reply == say("invite", lang, categories=categories)
