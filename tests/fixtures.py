@@ -263,19 +263,28 @@ _bench_names = itertools.count()
 
 
 @pytest.fixture(scope="module")
-def demo_view(mongo_client: MongoClient) -> Iterator[CatalogView]:
-    """The demo catalog as the shop's Catalog service reads it from a real database, seeded once per
-    test module (seeding per test cost 3-5 s each on a busy machine)."""
-    from bench.agent_eval.catalog import CatalogView
+def demo_catalog(mongo_client: MongoClient) -> Iterator[Catalog]:
+    """The demo catalog (160 products, the demo's categories) as the shop's Catalog service reads it
+    from a real database, seeded once per test module (seeding per test cost 3-5 s each on a busy
+    machine). Read it, do not change it."""
     from tests.support.transcripts import seed_catalog
 
     bench_db = database(mongo_client, f"bench_eval_{os.getpid()}_{next(_bench_names)}")
     ensure_indexes(bench_db)
+    save_categories(bench_db, DEMO_CATEGORIES)
     seed_catalog(bench_db)
     try:
-        yield CatalogView(Catalog(bench_db, refresh_seconds=0).all())
+        yield Catalog(bench_db, refresh_seconds=0)
     finally:
         drop_test_database(mongo_client, bench_db.name)
+
+
+@pytest.fixture(scope="module")
+def demo_view(demo_catalog: Catalog) -> CatalogView:
+    """The demo catalog as the agent bench reads it."""
+    from bench.agent_eval.catalog import CatalogView
+
+    return CatalogView(demo_catalog.all())
 
 
 # --- the local LLM (tests marked llm) ------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from agent.service import ChatAgent
-from tests.support.scripted_model import ScriptedChatModel, call
+from tests.support.scripted_model import ScriptedChatModel, call, understood
 
 ADDRESS = "12 Rue des Lilas, Springfield"
 
@@ -44,10 +44,16 @@ def test_every_storefront_page_has_the_chat_widget(client: TestClient, items: An
 def test_stream_sends_tokens_then_cards_with_the_storefront_add_to_cart_form(
     client: TestClient, services: Any, items: Any
 ) -> None:
-    use_script(client, services, "The Ethiopia Yirgacheffe ($14.50) is lovely.")
+    use_script(
+        client,
+        services,
+        understood("find", query="floral light roast coffee", category="coffee"),
+        "The Ethiopia Yirgacheffe ($14.50) is lovely.",
+    )
     response = client.post("/chat/stream", json={"message": "floral light roast coffee"})
     kinds = [kind for kind, _ in events(response)]
-    assert kinds[0] == "token" and kinds[-1] == "done"
+    assert kinds[0] == "status" and kinds[-1] == "done"
+    assert kinds.index("token") < kinds.index("done")
     data = done(response)
     assert data["reply"] == "The Ethiopia Yirgacheffe ($14.50) is lovely."
     assert data["products"][0]["name"] == "Ethiopia Yirgacheffe" and data["products"][0]["price"] == "14.50"
@@ -59,7 +65,7 @@ def test_stream_sends_tokens_then_cards_with_the_storefront_add_to_cart_form(
 
 
 def test_widget_order_flow_with_the_confirm_button(client: TestClient, services: Any, items: Any) -> None:
-    use_script(client, services, call("place_order", name="Alice", email="alice@example.com", address=ADDRESS))
+    use_script(client, services, understood("checkout", name="Alice", email="alice@example.com", address=ADDRESS))
     assert client.post("/cart/items", data={"product_id": str(items["honey"]["_id"]), "quantity": "2"}).status_code in (
         200,
         303,
@@ -79,7 +85,7 @@ def test_widget_order_flow_with_the_confirm_button(client: TestClient, services:
 
 
 def test_widget_cancel_button_declines(client: TestClient, services: Any, items: Any) -> None:
-    use_script(client, services, call("place_order", name="Alice", email="alice@example.com", address=ADDRESS))
+    use_script(client, services, understood("checkout", name="Alice", email="alice@example.com", address=ADDRESS))
     client.post("/cart/items", data={"product_id": str(items["honey"]["_id"]), "quantity": "1"})
     message = f"order it: Alice, alice@example.com, {ADDRESS}"
     action = done(client.post("/chat/stream", json={"message": message}))["pendingAction"]
@@ -99,7 +105,7 @@ def test_widget_validates_the_message(client: TestClient, services: Any, body: d
 
 
 def test_chat_reset_forgets_the_conversation(client: TestClient, services: Any, items: Any) -> None:
-    use_script(client, services, "Hello!")
+    use_script(client, services, understood("greeting"))
     done(client.post("/chat/stream", json={"message": "hi"}))
     assert client.post("/chat/reset").status_code == 200
     assert client.get("/chat/history").json()["messages"] == []
@@ -116,8 +122,8 @@ def test_api_chat_starts_a_conversation_and_places_an_order_only_after_yes(
     use_script(
         client,
         services,
-        call("cart", action="add", product="P1", quantity=1),
-        call("place_order", name="Dan", email="dan@example.com", address=ADDRESS),
+        understood("add", items=[{"product": "Ethiopia Yirgacheffe", "qty": 1}]),
+        understood("checkout", name="Dan", email="dan@example.com", address=ADDRESS),
     )
     first = client.post("/api/chat", json={"message": "Ethiopia Yirgacheffe please"})
     assert first.status_code == 200, first.text
@@ -152,7 +158,7 @@ def test_api_chat_validates(client: TestClient, services: Any, body: dict[str, A
 
 def test_api_refuses_a_browsers_session_id(client: TestClient, services: Any, items: Any) -> None:
     """Knowing a visitor's cookie value must not open their cart and chat through the API."""
-    use_script(client, services, "Hello!", "LEAK")
+    use_script(client, services, understood("greeting"), "LEAK")
     done(client.post("/chat/stream", json={"message": "hi"}))
     browser_key = client.cookies.get("aishop_sid")
     assert browser_key

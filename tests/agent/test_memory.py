@@ -1,43 +1,82 @@
-"""Conversations live in MongoDB: they survive a new agent (a restart) and are trimmed in steps."""
+"""Conversations live in MongoDB: they survive a new agent (a restart), replay the note and the
+request each answer came from, and are trimmed in steps with a summary written by code."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agent.service import ChatAgent
-from tests.support.scripted_model import ScriptedChatModel, call
+from tests.support.scripted_model import UNDERSTAND, ScriptedChatModel, understood
+
+FIND_COFFEE = understood("find", query="floral light roast coffee", category="coffee")
 
 
 def test_history_survives_a_restart(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
-    agent, _ = make_agent("Nice to meet you, Zoe!")
+    agent, _ = make_agent(understood("greeting"))
     c = chat(agent)
-    c.say("hi, I am Zoe")
+    first = c.say("hi, I am Zoe")
     doc = services.db.conversation_history.find_one({"_id": c.key})
     assert [m["role"] for m in doc["messages"]] == ["user", "assistant"] and doc["channel"] == "web"
 
-    restarted = ScriptedChatModel(script=["You told me you are Zoe."])
+    restarted = ScriptedChatModel(script=[understood("greeting")])
     c.agent = ChatAgent(services, model=restarted)
     c.say("what is my name?")
     texts = [m.content for m in restarted.prompts[0]]
-    assert "hi, I am Zoe" in texts and "Nice to meet you, Zoe!" in texts
+    assert "hi, I am Zoe" in texts and first.reply in texts
+
+
+def test_history_replays_the_note_and_the_request(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
+    """The next prompt extends the one the model read: the note before the message, the request it
+    wrote after it, then the answer."""
+    agent, model = make_agent(
+        FIND_COFFEE,
+        "The Ethiopia Yirgacheffe is $14.50.",
+        understood("add", items=[{"product": "#1", "qty": 1}]),
+        understood("greeting"),
+    )
+    c = chat(agent)
+    c.say("floral light roast coffee")
+    c.say("add the first one")
+    c.say("thanks")
+    prompt = model.prompts[-1]
+    note = next(i for i, m in enumerate(prompt) if isinstance(m, SystemMessage) and m.content.startswith("Just shown"))
+    assert prompt[note + 1] == HumanMessage("add the first one")
+    replayed = prompt[note + 2]
+    assert isinstance(replayed, AIMessage) and replayed.tool_calls[0]["name"] == UNDERSTAND
+    assert replayed.tool_calls[0]["args"] == {"intent": "add", "lang": "en", "items": [{"product": "#1", "qty": 1}]}
+    assert isinstance(prompt[note + 3], ToolMessage) and isinstance(prompt[note + 4], AIMessage)
+    assert "Added 1 × Ethiopia Yirgacheffe" in prompt[note + 4].content
+    stored = services.db.conversation_history.find_one({"_id": c.key})["messages"]
+    assert json.loads(stored[3]["context"])["intent"] == "add"
 
 
 def test_refs_persist_between_turns(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
-    agent, _ = make_agent("The Ethiopia Yirgacheffe is $14.50.", call("cart", action="add", product="P1"))
+    agent, _ = make_agent(
+        FIND_COFFEE,
+        "The Ethiopia Yirgacheffe is $14.50.",
+        understood("add", items=[{"product": "#1"}]),
+    )
     c = chat(agent)
     c.say("floral light roast coffee")
+    refs = services.db.conversation_history.find_one({"_id": c.key})["refs"]
+    assert refs["P1"] == str(items["yirga"]["_id"])
+    c.agent = ChatAgent(services, model=agent.model)  # a restart between the turns
     out = c.say("add the first one")
     assert "Ethiopia Yirgacheffe" in out.reply
     assert services.carts.quantities(c.key) == {str(items["yirga"]["_id"]): 1}
+    assert services.db.conversation_history.find_one({"_id": c.key})["refs"]["P1"] == refs["P1"]
 
 
 def test_long_histories_are_trimmed_in_steps_with_a_summary(
     items: Any, make_agent: Any, chat: Any, services: Any
 ) -> None:
     turns = services.settings.chat_history_turns  # 6
-    agent, model = make_agent("The Ethiopia Yirgacheffe is $14.50.", *["ok"] * (turns + 3))
+    agent, model = make_agent(
+        FIND_COFFEE, "The Ethiopia Yirgacheffe is $14.50.", *[understood("greeting")] * (turns + 3)
+    )
     c = chat(agent)
     c.say("floral light roast coffee")
     for i in range(turns):

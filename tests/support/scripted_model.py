@@ -2,8 +2,12 @@
 
 Each model call takes the next entry of the script: an AIMessage (possibly with tool calls), a string,
 or a function of the messages the model was given (to answer with what a tool just returned). It
-streams like a real model (content word by word, then the tool calls) and supports `bind_tools`, so
-the real agent graph, tools and database run unchanged around it.
+streams like a real model (content word by word, then the tool calls) and supports `bind_tools` (tools
+as LangChain tools or as OpenAI-style dict schemas) and `.bind(max_tokens=..., temperature=...)`, so
+the real customer turn, the owner's agent graph, the tools and the database run unchanged around it.
+
+A customer turn calls the model first to fill the `understand` request (`understood(...)` scripts that
+call), then, only when code did not write the reply itself, a second time to word the answer.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Tool
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field
 
+UNDERSTAND = "understand"
+"""agent.understanding.request.TOOL_NAME (not imported: this helper must not pull in the agent)."""
 Step = AIMessage | str | Callable[[list[BaseMessage]], AIMessage | str]
 _ids = itertools.count()
 
@@ -26,6 +32,12 @@ _ids = itertools.count()
 def call(tool: str, /, **args: Any) -> AIMessage:
     """An assistant message that calls one tool."""
     return AIMessage("", tool_calls=[{"name": tool, "args": args, "id": f"call_{next(_ids)}"}])
+
+
+def understood(intent: str, /, lang: str = "en", **fields: Any) -> AIMessage:
+    """The understanding stage's answer: one `understand` call whose arguments are the request, e.g.
+    `understood("add", items=[{"product": "#2", "qty": 2}])`."""
+    return call(UNDERSTAND, intent=intent, lang=lang, **fields)
 
 
 def last_tool_result(messages: Sequence[BaseMessage]) -> str:
@@ -43,6 +55,8 @@ class ScriptedChatModel(BaseChatModel):
     """Every message list the model was called with, for assertions."""
     bound: list[dict[str, Any]] = Field(default_factory=list)
     """Every bind_tools call: tool names and tool_choice."""
+    bindings: list[dict[str, Any]] = Field(default_factory=list)
+    """Every .bind() call's keyword arguments (max_tokens, temperature...)."""
     repeat_last: bool = False
     """Keep playing the last entry when the script runs out (for step-limit tests)."""
 
@@ -57,6 +71,10 @@ class ScriptedChatModel(BaseChatModel):
         ]
         self.bound.append({"tools": names, "tool_choice": tool_choice})
         return self
+
+    def bind(self, **kwargs: Any) -> Any:
+        self.bindings.append(dict(kwargs))
+        return super().bind(**kwargs)
 
     def _next(self, messages: list[BaseMessage]) -> AIMessage:
         self.prompts.append(list(messages))

@@ -12,9 +12,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from agent.service import ChatAgent
-from tests.support.scripted_model import ScriptedChatModel, call
+from tests.support.scripted_model import ScriptedChatModel, call, understood
 
 ADDRESS = "12 Rue des Lilas, Springfield"
+FIND_COFFEE = understood("find", query="floral light roast coffee", category="coffee")
 
 
 def use_script(client: TestClient, services: Any, *script: Any) -> ScriptedChatModel:
@@ -46,7 +47,7 @@ def card_classes(cards_html: str) -> dict[str, str]:
 
 
 def test_a_chat_add_reports_the_new_cart_and_marks_the_card(client: TestClient, services: Any, items: Any) -> None:
-    use_script(client, services, call("cart", action="add", product="P1", quantity=2))
+    use_script(client, services, understood("add", items=[{"product": "Ethiopia Yirgacheffe", "qty": 2}]))
     data = done(client.post("/chat/stream", json={"message": "Ethiopia Yirgacheffe please"}))
     yirga = str(items["yirga"]["_id"])
     session = client.cookies.get("aishop_sid")
@@ -64,7 +65,7 @@ def test_a_chat_add_reports_the_new_cart_and_marks_the_card(client: TestClient, 
 
 
 def test_cards_of_products_not_in_the_cart_keep_their_add_button(client: TestClient, services: Any, items: Any) -> None:
-    use_script(client, services, "The Ethiopia Yirgacheffe ($14.50) is lovely.")
+    use_script(client, services, FIND_COFFEE, "The Ethiopia Yirgacheffe ($14.50) is lovely.")
     data = done(client.post("/chat/stream", json={"message": "floral light roast coffee"}))
     assert data["cartCount"] == 0 and data["inCart"] == []
     classes = card_classes(data["cardsHtml"])
@@ -75,7 +76,7 @@ def test_cards_of_products_not_in_the_cart_keep_their_add_button(client: TestCli
 def test_history_marks_a_product_added_on_the_pages_after_it_was_shown(
     client: TestClient, services: Any, items: Any
 ) -> None:
-    use_script(client, services, "The Ethiopia Yirgacheffe ($14.50) is lovely.")
+    use_script(client, services, FIND_COFFEE, "The Ethiopia Yirgacheffe ($14.50) is lovely.")
     done(client.post("/chat/stream", json={"message": "floral light roast coffee"}))
     yirga = str(items["yirga"]["_id"])
     client.post("/cart/items", data={"product_id": yirga, "quantity": "1"}, headers={"HX-Request": "true"})
@@ -87,7 +88,7 @@ def test_history_marks_a_product_added_on_the_pages_after_it_was_shown(
 def test_the_confirm_button_that_places_the_order_reports_the_emptied_cart(
     client: TestClient, services: Any, items: Any
 ) -> None:
-    use_script(client, services, call("place_order", name="Alice", email="alice@example.com", address=ADDRESS))
+    use_script(client, services, understood("checkout", name="Alice", email="alice@example.com", address=ADDRESS))
     client.post("/cart/items", data={"product_id": str(items["honey"]["_id"]), "quantity": "2"})
     prepared = done(
         client.post("/chat/stream", json={"message": f"order my cart: Alice, alice@example.com, {ADDRESS}"})

@@ -19,7 +19,7 @@ import uvicorn
 from agent.service import ChatAgent
 from agent.turn_queue import TurnQueue
 from app.embedded_mongo import free_port
-from tests.support.scripted_model import ScriptedChatModel
+from tests.support.scripted_model import ScriptedChatModel, understood
 
 
 class Gates:
@@ -29,8 +29,8 @@ class Gates:
         self.gates = [threading.Event() for _ in range(count)]
         self.started = [threading.Event() for _ in range(count)]
 
-    def step(self, n: int, reply: str) -> Callable[[Any], str]:
-        def answer(messages: Any) -> str:
+    def step(self, n: int, reply: Any) -> Callable[[Any], Any]:
+        def answer(messages: Any) -> Any:
             self.started[n].set()
             assert self.gates[n].wait(20), f"gate {n} never opened"
             return reply
@@ -56,9 +56,14 @@ def server(services: Any, settings: Any) -> Iterator[tuple[str, Any]]:
     thread.join(10)
 
 
+WORDED = understood("policy", policy="How to reach us", lang="fr")
+"""A request the model then words (a policy question in French): each turn is two model calls, the
+request (held at the turn's gate) and the answer."""
+
+
 def use_gated_model(app: Any, services: Any, gates: Gates, replies: list[str]) -> None:
-    model = ScriptedChatModel(script=[gates.step(n, reply) for n, reply in enumerate(replies)])
-    app.state.chat_agent = ChatAgent(services, model=model)
+    script = [step for n, reply in enumerate(replies) for step in (gates.step(n, WORDED), reply)]
+    app.state.chat_agent = ChatAgent(services, model=ScriptedChatModel(script=script))
 
 
 class Customer:

@@ -1,0 +1,159 @@
+"""What a request may refer to: what was shown (#n, cheapest, dearest, last), the product in focus,
+the cart, and names the customer wrote; and what it may carry: only details the customer typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agent.understanding.request import CustomerRequest, Item
+from shop.services import ShopServices
+from tests.support.understanding import conversation, view_of
+
+YIRGA, ESPRESSO, EARL = "Ethiopia Yirgacheffe", "House Espresso Roast", "Earl Grey Supreme"
+
+
+def _names(products: list[Any]) -> list[str]:
+    return [p.name for p in products]
+
+
+def test_the_view_of_a_conversation(items: Any, services: ShopServices) -> None:
+    convo = conversation(
+        ("anything with bergamot?", [items["earl"]]),
+        ("coffee please", [items["yirga"], items["espresso"]]),
+    )
+    services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 2)
+    view = view_of(services, convo, "the second one")
+    assert _names(view.shown) == [YIRGA, ESPRESSO]
+    assert view.focus is None  # the latest answer showed two: nothing is "it"
+    assert _names(view.discussed) == [ESPRESSO, YIRGA, EARL]  # newest first
+    assert view.said == "anything with bergamot?\ncoffee please\nthe second one"
+    assert view.note() == (
+        "Just shown: #1 Ethiopia Yirgacheffe (14.50); #2 House Espresso Roast (14.95)\nCart: 2 × Wildflower Honey"
+    )
+
+
+def test_the_product_in_focus_is_the_latest_one_shown_alone(items: Any, services: ShopServices) -> None:
+    convo = conversation(("tell me about the Earl Grey Supreme", [items["earl"]]), ("thanks", []))
+    view = view_of(services, convo, "how much is it?")
+    assert view.shown == [] and view.focus is not None and view.focus.name == EARL
+    assert view.note() == "In focus: Earl Grey Supreme"
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("#1", YIRGA),
+        ("#2", ESPRESSO),
+        ("2", ESPRESSO),
+        ("# 3", EARL),
+        ("#4", None),  # only three were shown
+        ("#0", None),
+        ("cheapest", EARL),
+        ("Cheapest", EARL),
+        ("dearest", ESPRESSO),
+        ("last", EARL),
+        ("it", None),  # three shown, none in focus
+    ],
+)
+def test_positions_and_selectors_point_into_what_was_shown(
+    ref: str, expected: str | None, items: Any, services: ShopServices
+) -> None:
+    convo = conversation(("something floral", [items["yirga"], items["espresso"], items["earl"]]))
+    product = view_of(services, convo, "that one").resolve(Item(ref))
+    assert (product.name if product else None) == expected
+
+
+def test_it_is_the_product_in_focus(items: Any, services: ShopServices) -> None:
+    convo = conversation(("is the honey runny?", [items["honey"]]))
+    view = view_of(services, convo, "ok add it")
+    for ref in ("it", "this", "that one", "IT"):
+        product = view.resolve(Item(ref))
+        assert product is not None and product.name == "Wildflower Honey"
+
+
+def test_with_nothing_shown_cheapest_means_the_cheapest_in_the_cart(items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    services.carts.add(convo.cart_id, str(items["earl"]["_id"]), 1)
+    services.carts.add(convo.cart_id, str(items["cream"]["_id"]), 1)
+    view = view_of(services, convo, "remove the cheapest")
+    assert view.resolve(Item("cheapest")).name == EARL and view.resolve(Item("dearest")).name == "Rose Hand Cream"
+    assert view.resolve(Item("#1")) is None  # positions are about what was shown
+
+
+def test_a_name_resolves_when_shown_in_the_cart_or_written(items: Any, services: ShopServices) -> None:
+    convo = conversation(("coffee", [items["yirga"]]))
+    services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 1)
+    view = view_of(services, convo, "and one Earl Grey Supreme too")
+    assert view.resolve(Item(YIRGA)).name == YIRGA  # shown
+    assert view.resolve(Item("Wildflower Honey")).name == "Wildflower Honey"  # in the cart
+    assert view.resolve(Item(EARL)).name == EARL  # named in the message
+
+
+def test_a_name_the_customer_never_wrote_is_not_resolved(items: Any, services: ShopServices) -> None:
+    """The model "remembering" a product: real, but never shown, in the cart, or written by the customer."""
+    convo = conversation(("coffee", [items["yirga"]]))
+    view = view_of(services, convo, "two of the second one")
+    assert view.resolve(Item("Rose Hand Cream")) is None
+    assert view.resolve(Item("House Espresso Roast")) is None
+    assert view.resolve(Item("Dragon Pearl Jasmine")) is None  # not even in the catalog
+
+
+def test_a_partial_name_resolves_only_to_one_product_the_customer_can_mean(items: Any, services: ShopServices) -> None:
+    convo = conversation(("coffee", [items["yirga"], items["espresso"]]))
+    assert view_of(services, convo, "the yirgacheffe please").resolve(Item("Yirgacheffe")).name == YIRGA
+    assert view_of(services, convo, "the espresso please").resolve(Item("espresso")).name == ESPRESSO
+    # Words the customer did not write, or words that fit no product they can mean.
+    assert view_of(services, convo, "the first please").resolve(Item("Yirgacheffe")) is None
+    assert view_of(services, convo, "the honey please").resolve(Item("honey")) is None
+
+
+# --------------------------------------------------------------------------------------------------
+# validate: details only from the customer's own words
+# --------------------------------------------------------------------------------------------------
+
+
+def test_details_the_customer_did_not_write_are_dropped(items: Any, services: ShopServices) -> None:
+    convo = conversation(("hi, I'd like to order", []))
+    view = view_of(services, convo, "please place the order")
+    request = view.validate(
+        CustomerRequest(
+            intent="checkout", name="John Smith", email="john@example.com", address="221B Baker Street, London"
+        )
+    )
+    assert (request.name, request.email, request.address) == ("", "", "")
+
+
+def test_details_written_earlier_or_now_are_kept(items: Any, services: ShopServices) -> None:
+    convo = conversation(("I'm Jo Park, jo@park.io", []))
+    view = view_of(services, convo, "send it to 4 Elm Row, Leeds")
+    request = view.validate(
+        CustomerRequest(intent="checkout", name="jo park", email="Jo@Park.io", address="4 Elm Row Leeds")
+    )
+    assert (request.name, request.email, request.address) == ("jo park", "Jo@Park.io", "4 Elm Row Leeds")
+
+
+def test_an_email_is_taken_from_the_message_when_the_model_left_it_out(items: Any, services: ShopServices) -> None:
+    view = view_of(services, conversation(), "I want a person, write me at ann@example.com")
+    assert view.validate(CustomerRequest(intent="human")).email == "ann@example.com"
+    # Not for intents that need no email.
+    assert view.validate(CustomerRequest(intent="find")).email == ""
+
+
+def test_a_name_made_of_the_email_or_holding_one_is_dropped(items: Any, services: ShopServices) -> None:
+    view = view_of(services, conversation(), "order it: carol@example.com, 1 Main St")
+    request = view.validate(CustomerRequest(intent="checkout", name="Carol", email="carol@example.com"))
+    assert request.name == "" and request.email == "carol@example.com"
+    request = view.validate(CustomerRequest(intent="checkout", name="carol@example.com"))
+    assert request.name == ""
+
+
+def test_an_order_number_must_have_been_typed(items: Any, services: ShopServices) -> None:
+    view = view_of(services, conversation(), "where is my order?")
+    assert view.validate(CustomerRequest(intent="order_status", order_id="ORD-7K2M9QXD")).order_id == ""
+    typed = view_of(services, conversation(("my order is ord-7k2m9qxd", [])), "where is it?")
+    # Typed earlier in any case or spacing: the request gets it, normalised, even if the model left it out.
+    assert typed.validate(CustomerRequest(intent="order_status")).order_id == "ORD-7K2M9QXD"
+    assert typed.validate(CustomerRequest(intent="cancel_order", order_id="ORD-AAAAAAAA")).order_id == "ORD-7K2M9QXD"
+    assert typed.validate(CustomerRequest(intent="find", order_id="ORD-AAAAAAAA")).order_id == ""

@@ -1,0 +1,298 @@
+"""Code runs the typed request against the real shop: hard constraints, cart changes, write preparation,
+policies, declines, and the replies it writes itself in the customer's language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from agent.understanding.vocabulary import product_matches
+from shop.services import ShopServices
+from tests.support.understanding import conversation, run
+from tools.phrases import listing, say
+
+LANGS = ["es", "fr", "de", "it", "pt"]
+
+
+def _cart(services: ShopServices, convo: Any) -> dict[str, int]:
+    cart = services.carts.view(convo.cart_id)
+    return {line.product.name: line.quantity for line in cart.lines}
+
+
+# --------------------------------------------------------------------------------------------------
+# Finding: constraints are hard
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"category": "coffee", "max_price": 15}, {"House Espresso Roast", "Colombia Huila Decaf"}),
+        ({"query": "coffee", "filters": ["caffeine=decaf"]}, {"Colombia Huila Decaf"}),
+        (
+            {"query": "tea for sleep", "category": "tea", "filters": ["caffeine=none"], "max_price": 10},
+            {"Chamomile & Lavender Herbal Blend"},
+        ),
+        ({"query": "coffee", "category": "coffee", "min_price": 15}, {"Ethiopia Yirgacheffe Washed"}),
+        ({"category": "coffee", "filters": ["origin=colombia"]}, {"House Espresso Roast", "Colombia Huila Decaf"}),
+    ],
+)
+def test_every_product_shown_satisfies_every_constraint(
+    args: dict[str, Any], expected: set[str], small_shop: Any, services: ShopServices
+) -> None:
+    done = run(services, conversation(), "…", intent="find", **args)
+    shown = done.shown
+    assert {p.name for p in shown} == expected
+    for product in shown:
+        assert product.category == args.get("category", product.category)
+        assert product.price <= Decimal(args.get("max_price", 10**6))
+        assert product.price >= Decimal(args.get("min_price", 0))
+        assert product_matches(product, args.get("filters", []))
+    assert done.execution.direct is None and done.execution.facts.startswith('<data source="catalog"')
+    assert "Products that match:" in done.execution.facts
+
+
+def test_nothing_within_the_price_offers_the_nearest_labelled(small_shop: Any, services: ShopServices) -> None:
+    done = run(services, conversation(), "any tea under $5?", intent="find", query="tea", category="tea", max_price=5)
+    assert done.shown and all(p.category == "tea" for p in done.shown)
+    assert done.shown[0].name == "English Breakfast"  # the nearest price to the limit first
+    assert "NOTHING matches every wish (<= $5.00)" in done.execution.facts
+    assert done.ctx.turn.notes[0].startswith(say("nearest", "en", what="<= $5.00"))
+
+
+def test_nothing_with_the_filters_offers_the_nearest_labelled(small_shop: Any, services: ShopServices) -> None:
+    done = run(
+        services,
+        conversation(),
+        "decaf from Ethiopia?",
+        intent="find",
+        category="coffee",
+        filters=["caffeine=decaf", "origin=ethiopia"],
+    )
+    assert done.shown and all(p.category == "coffee" for p in done.shown)
+    assert "NOTHING matches every wish (decaf, ethiopia)" in done.execution.facts
+
+
+def test_a_filter_of_another_shelf_is_dropped_not_obeyed(small_shop: Any, services: ShopServices) -> None:
+    """type=herbal is a tea attribute: asked with category coffee, it cannot exclude every coffee."""
+    done = run(services, conversation(), "herbal coffee", intent="find", category="coffee", filters=["type=herbal"])
+    assert done.request.filters == [] and {p.category for p in done.shown} == {"coffee"}
+
+
+def test_nothing_at_all_says_so_in_the_customers_language(items: Any, services: ShopServices) -> None:
+    done = run(services, conversation(), "¿tenéis bicicletas?", intent="find", query="bicycle", lang="es")
+    assert done.execution.direct == say("nothing", "es", categories="coffee, tea, pantry & treats y beauty cream")
+    assert done.shown == []
+
+
+# --------------------------------------------------------------------------------------------------
+# The cart
+# --------------------------------------------------------------------------------------------------
+
+
+def test_two_items_in_one_message_are_both_added(items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    done = run(
+        services,
+        convo,
+        "two Ethiopia Yirgacheffe and one Wildflower Honey please",
+        intent="add",
+        items=[{"product": "Ethiopia Yirgacheffe", "qty": 2}, {"product": "Wildflower Honey", "qty": 1}],
+    )
+    assert _cart(services, convo) == {"Ethiopia Yirgacheffe": 2, "Wildflower Honey": 1}
+    assert "Added 2 × Ethiopia Yirgacheffe ($14.50 each)" in done.reply
+    assert "Added 1 × Wildflower Honey ($10.50 each)" in done.reply and "Subtotal: $39.50" in done.reply
+    assert len(done.ctx.turn.writes) == 2
+
+
+def test_a_reference_to_what_was_shown_adds_that_product(items: Any, services: ShopServices) -> None:
+    convo = conversation(("coffee?", [items["espresso"], items["yirga"]]))
+    run(services, convo, "two of the second one", intent="add", items=[{"product": "#2", "qty": 2}])
+    assert _cart(services, convo) == {"Ethiopia Yirgacheffe": 2}
+
+
+def test_an_unresolved_product_changes_nothing(items: Any, services: ShopServices) -> None:
+    convo = conversation(("coffee?", [items["espresso"]]))
+    done = run(services, convo, "add two", intent="add", items=[{"product": "Rose Hand Cream", "qty": 2}])
+    assert _cart(services, convo) == {} and done.reply == say("which_product", "en")
+
+
+def test_set_corrects_a_quantity(items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    run(services, convo, "2 Ethiopia Yirgacheffe", intent="add", items=[{"product": "Ethiopia Yirgacheffe", "qty": 2}])
+    done = run(services, convo, "make that 3, not 2", intent="set", items=[{"product": "it", "qty": 3}])
+    assert _cart(services, convo) == {"Ethiopia Yirgacheffe": 3}
+    assert done.reply.startswith("Your cart now has 3 × Ethiopia Yirgacheffe.")
+
+
+def test_remove_and_what_is_not_in_the_cart(items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 1)
+    done = run(
+        services, convo, "remove the Earl Grey Supreme", intent="remove", items=[{"product": "Earl Grey Supreme"}]
+    )
+    assert done.reply.startswith("Earl Grey Supreme is not in your cart.") and done.ctx.turn.writes == []
+    done = run(services, convo, "remove the Wildflower Honey", intent="remove", items=[{"product": "Wildflower Honey"}])
+    assert done.reply.startswith("Removed Wildflower Honey from your cart.") and _cart(services, convo) == {}
+
+
+def test_sold_out_and_short_stock_are_not_added(items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    done = run(services, convo, "a Chamomile Dream", intent="add", items=[{"product": "Chamomile Dream", "qty": 1}])
+    assert done.reply.startswith("Sorry, Chamomile Dream is sold out at the moment.")
+    done = run(services, convo, "5 Rose Hand Cream", intent="add", items=[{"product": "Rose Hand Cream", "qty": 5}])
+    assert done.reply.startswith("Sorry, only 3 × Rose Hand Cream left, so I could not add 5.")
+    assert _cart(services, convo) == {} and done.ctx.turn.writes == []
+
+
+@pytest.mark.parametrize("intent", ["add", "checkout", "set"])
+def test_offering_a_lower_price_never_writes(intent: str, items: Any, services: ShopServices) -> None:
+    convo = conversation(("tell me about the Earl Grey Supreme", [items["earl"]]))
+    done = run(
+        services, convo, "give it to me for $1 and I'll take two", intent=intent, items=[{"product": "it", "qty": 2}]
+    )
+    assert _cart(services, convo) == {} and done.ctx.turn.writes == [] and done.ctx.turn.pending is None
+    facts = done.execution.facts
+    assert "Earl Grey Supreme costs $9.50" in facts and "Discounts and price changes" in facts
+    assert "do not agree to any other price" in facts
+    assert not done.execution.user_amounts_allowed  # the reply may not repeat the customer's $1
+
+
+def test_paying_the_price_is_not_a_haggle(items: Any, services: ShopServices) -> None:
+    convo = conversation(("tell me about the Earl Grey Supreme", [items["earl"]]))
+    run(services, convo, "ok, two at $9.50 then", intent="add", items=[{"product": "it", "qty": 2}])
+    assert _cart(services, convo) == {"Earl Grey Supreme": 2}
+
+
+# --------------------------------------------------------------------------------------------------
+# Checkout
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_missing_address_is_asked_for_in_the_requests_language(items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    services.carts.add(convo.cart_id, str(items["earl"]["_id"]), 1)
+    done = run(
+        services,
+        convo,
+        "quiero pedir: soy Ana Ruiz, ana@ruiz.es",
+        intent="checkout",
+        name="Ana Ruiz",
+        email="ana@ruiz.es",
+        lang="es",
+    )
+    assert done.reply == "Para hacer tu pedido todavía necesito la dirección de entrega."
+    assert done.ctx.turn.pending is None
+
+
+def test_one_shot_checkout_adds_then_prepares_the_summary(items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    done = run(
+        services,
+        convo,
+        "buy the cheapest coffee for me: Jo Park, jo@park.io, 4 Elm Row, Leeds",
+        intent="checkout",
+        items=[{"product": "cheapest"}],
+        category="coffee",
+        query="coffee",
+        name="Jo Park",
+        email="jo@park.io",
+        address="4 Elm Row, Leeds",
+    )
+    assert _cart(services, convo) == {"Ethiopia Yirgacheffe": 1}  # $14.50, under the espresso's $14.95
+    pending = done.ctx.turn.pending
+    assert pending is not None and pending.kind == "place_order"
+    assert [(line["name"], line["quantity"]) for line in pending.summary["lines"]] == [("Ethiopia Yirgacheffe", 1)]
+    assert pending.summary["address"] == "4 Elm Row, Leeds" and pending.summary["customerName"] == "Jo Park"
+    assert done.reply.startswith("Added 1 × Ethiopia Yirgacheffe") and "Please check your order:" in done.reply
+    assert done.reply.endswith(say("confirm_order", "en"))  # the summary itself, not data for a model
+    assert services.db.orders.count_documents({}) == 0
+
+
+def test_details_with_a_cart_are_a_checkout_whatever_the_intent(items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 1)
+    done = run(
+        services,
+        convo,
+        "Ann Lee, ann@example.com, 5 Oak Road",
+        intent="greeting",
+        name="Ann Lee",
+        email="ann@example.com",
+        address="5 Oak Road",
+    )
+    assert done.ctx.turn.pending is not None and done.ctx.turn.pending.summary["total"] == "10.50"
+
+
+def test_an_empty_cart_has_nothing_to_order(items: Any, services: ShopServices) -> None:
+    done = run(services, conversation(), "order, Ann Lee ann@example.com 5 Oak Road", intent="checkout", lang="fr")
+    assert done.reply == say("empty_cart_order", "fr") and done.ctx.turn.pending is None
+
+
+# --------------------------------------------------------------------------------------------------
+# Questions, policies, declines
+# --------------------------------------------------------------------------------------------------
+
+
+def test_compare_gives_the_verdict_as_data(items: Any, services: ShopServices) -> None:
+    convo = conversation(("coffee", [items["yirga"], items["espresso"]]))
+    done = run(services, convo, "which is cheaper?", intent="compare")
+    facts = done.execution.facts
+    assert "Cheapest: Ethiopia Yirgacheffe at $14.50; dearest: House Espresso Roast at $14.95." in facts
+    assert {p.name for p in done.shown} == {"Ethiopia Yirgacheffe", "House Espresso Roast"}
+
+
+@pytest.mark.parametrize(
+    ("policy", "start"),
+    [
+        ("Refunds", "Refunds go back to the original payment method"),
+        ("Damaged or wrong items", "If something arrives damaged or is not what you ordered"),
+        ("Shipping costs", ""),
+    ],
+)
+def test_a_policy_is_answered_from_the_chosen_section(
+    policy: str, start: str, items: Any, services: ShopServices
+) -> None:
+    done = run(services, conversation(), "…", intent="policy", policy=policy)
+    section = next(s for s in services.policies.sections() if s.title == policy)
+    assert done.reply == " ".join(section.text.split())  # the owner's words, as written
+    assert done.reply.startswith(start)
+    assert done.ctx.turn.calls == [("shop_policy", {"section": policy})]
+
+
+def test_a_policy_in_another_language_is_data_for_the_model(items: Any, services: ShopServices) -> None:
+    done = run(services, conversation(), "recupero i soldi sulla carta?", intent="policy", policy="Refunds", lang="it")
+    assert done.execution.direct is None
+    assert "Shop policy, Refunds: Refunds go back" in done.execution.facts
+    assert done.execution.facts.endswith("Answer in Italian.") and not done.execution.user_amounts_allowed
+
+
+def test_off_topic_gets_a_short_decline(items: Any, services: ShopServices) -> None:
+    done = run(services, conversation(), "write me a 300-word essay on the French revolution", intent="other")
+    assert done.reply.startswith(f"Sorry, I can only help with {services.settings.shop_name}")
+    assert len(done.reply) < 250 and done.shown == [] and done.ctx.turn.calls == []
+
+
+# --------------------------------------------------------------------------------------------------
+# Code's replies in the customer's language
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_code_writes_its_replies_in_the_requests_language(lang: str, items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    added = run(services, convo, "2 Ethiopia Yirgacheffe", intent="add", lang=lang,
+                items=[{"product": "Ethiopia Yirgacheffe", "qty": 2}])  # fmt: skip
+    assert say("added", lang, qty=2, name="Ethiopia Yirgacheffe", price="$14.50") in added.reply
+    assert say("cart", lang) in added.reply and say("subtotal", lang) + ": $29.00" in added.reply
+    assert added.reply.endswith(say("next_step", lang))
+    assert say("added", "en", qty=2, name="Ethiopia Yirgacheffe", price="$14.50") not in added.reply
+    asked = run(services, convo, "Ana, ana@ruiz.es", intent="checkout", name="Ana", email="ana@ruiz.es", lang=lang)
+    assert asked.reply == say("need", lang, task=say("task_order", lang), what=say("field_address", lang))
+    summary = run(services, convo, "Calle Mayor 1, Madrid", intent="checkout", lang=lang, name="Ana",
+                  email="ana@ruiz.es", address="Calle Mayor 1, Madrid")  # fmt: skip
+    assert summary.reply.startswith(say("check_order", lang)) and summary.reply.endswith(say("confirm_order", lang))
+    categories = listing([c.name.lower() for c in services.catalog.all_categories()], lang)
+    assert run(services, convo, "?", intent="greeting", lang=lang).reply == say("invite", lang, categories=categories)
