@@ -6,7 +6,6 @@ Add button, and product names on the cards wrap at words, at a phone's width and
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,12 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from agent.service import ChatAgent
 from agent.turn_queue import TurnQueue
-from app.embedded_mongo import free_port
 from shop.conversations.store import ChatMessage, Conversation, new_key
+from tests.support.live_server import serving
 from tests.support.scripted_model import ScriptedChatModel, call
 
 pytestmark = pytest.mark.browser
@@ -39,16 +37,8 @@ def chat_server(services: Any, settings: Any) -> Iterator[tuple[str, ScriptedCha
         ]
     )
     app.state.chat_agent = ChatAgent(services, model=model)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", model
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield url, model
 
 
 def test_chat_widget_end_to_end(browser: Any, chat_server: Any, items: Any, services: Any) -> None:
@@ -99,16 +89,8 @@ def served(services: Any, settings: Any) -> Iterator[tuple[str, Any]]:
     from app.main import create_app
 
     app = create_app(settings, services)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield url, app
 
 
 def test_a_cart_change_by_the_chat_updates_the_badge_and_the_cards(
