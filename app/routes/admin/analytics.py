@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from app.admin_ui import clean_params, render_admin
-from app.charts import bar_chart, share_chart
+from app.charts import ChartData, Format, bar_chart, plain_number, share_chart
 from app.deps import CurrentOwner, Services
 from shop.backoffice import analytics
 from shop.core.errors import InvalidInput
@@ -73,17 +73,13 @@ def _charts(report: analytics.SalesReport, symbol: str) -> dict[str, Any]:
     def money_axis(value: float) -> str:
         return f"{symbol}{value:,.0f}"
 
-    def per_period(what: str, values: list[float], total: str, **axis: Any) -> Markup:
+    def per_period(
+        what: str, values: list[float], total: str, y_label: str, value_format: Format = plain_number
+    ) -> Markup:
         """A bar per period; the revenue and orders charts differ only in what they count."""
-        return bar_chart(
-            chart_id=what.lower(),
-            title=f"{what} per {unit}",
-            desc=f"{what} per {unit} from {period}: {total}.",
-            labels=labels,
-            values=values,
-            legend=f"{what} per {unit}",
-            **axis,
-        )
+        title = f"{what} per {unit}"
+        data = ChartData(what.lower(), title, f"{title} from {period}: {total}.", labels, values, value_format)
+        return bar_chart(data, y_label=y_label, legend=title)
 
     shares = [c for c in report.categories if c.revenue or c.units]
     return {
@@ -96,14 +92,16 @@ def _charts(report: analytics.SalesReport, symbol: str) -> dict[str, Any]:
         ),
         "orders_chart": per_period("Orders", orders, f"{report.orders} in total", y_label="Orders"),
         "category_chart": share_chart(
-            chart_id="categories",
-            title="Revenue by category",
-            desc="Revenue by category: "
-            + ", ".join(f"{c.name} {format_money(c.revenue, symbol)} ({c.share:.0%})" for c in shares)
-            + ".",
-            labels=[c.name for c in shares],
-            values=[float(c.revenue) for c in shares],
-            value_format=money_axis,
+            ChartData(
+                chart_id="categories",
+                title="Revenue by category",
+                desc="Revenue by category: "
+                + ", ".join(f"{c.name} {format_money(c.revenue, symbol)} ({c.share:.0%})" for c in shares)
+                + ".",
+                labels=[c.name for c in shares],
+                values=[float(c.revenue) for c in shares],
+                value_format=money_axis,
+            )
         ),
     }
 
