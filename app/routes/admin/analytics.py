@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from app.admin_ui import clean_params, render_admin
+from app.admin_ui import clean_params
 from app.charts import ChartData, Format, bar_chart, plain_number, share_chart
-from app.deps import CurrentOwner, Services
+from app.deps import AdminPage
 from shop.backoffice import analytics
 from shop.core.errors import InvalidInput
 from shop.core.money import format_money
@@ -107,8 +107,9 @@ def _charts(report: analytics.SalesReport, symbol: str) -> dict[str, Any]:
 
 
 @router.get("/admin/analytics", response_class=HTMLResponse)
-def analytics_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    params = clean_params(request)
+def analytics_page(admin: AdminPage) -> HTMLResponse:
+    services = admin.services
+    params = clean_params(admin.request)
     today = _today(services)
     error = None
     try:
@@ -122,8 +123,7 @@ def analytics_page(request: Request, services: Services, owner: CurrentOwner) ->
         services.db, start=start, end=end, granularity=granularity, timezone=services.settings.shop_timezone
     )
     query = {"start": start.isoformat(), "end": end.isoformat(), "granularity": granularity}
-    return render_admin(
-        request,
+    return admin.render(
         "admin/analytics/report.html",
         {
             "report": report,
@@ -142,9 +142,10 @@ def analytics_page(request: Request, services: Services, owner: CurrentOwner) ->
 
 
 @router.get("/admin/analytics/export.csv")
-def analytics_csv(request: Request, services: Services, owner: CurrentOwner) -> Response:
+def analytics_csv(admin: AdminPage) -> Response:
     """?report=series|products|categories for the same period parameters as the page."""
-    params = clean_params(request)
+    services = admin.services
+    params = clean_params(admin.request)
     kind = params.get("report", "series")
     if kind not in ("series", "products", "categories"):
         raise InvalidInput("Choose report=series, products or categories.", field="report")
