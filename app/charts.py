@@ -64,6 +64,19 @@ def plain_number(value: float) -> str:
     return f"{value:.1f}"
 
 
+@dataclass(frozen=True)
+class ChartData:
+    """What a bar chart and a share chart both draw: the chart's id, its accessible title and
+    description, labelled values and how a value is written. The two charts differ only in layout."""
+
+    chart_id: str
+    title: str
+    desc: str
+    labels: Sequence[str]
+    values: Sequence[float]
+    value_format: Format = plain_number
+
+
 @dataclass
 class _Frame:
     """Plot area (the chart inside its margins) and the y scale shared by the chart kinds."""
@@ -232,25 +245,16 @@ def forecast_chart(
 
 
 def bar_chart(
-    *,
-    chart_id: str,
-    title: str,
-    desc: str,
-    labels: Sequence[str],
-    values: Sequence[float],
-    value_format: Format = plain_number,
-    y_label: str = "",
-    legend: str | None = None,
-    width: int = WIDTH,
-    height: int = HEIGHT,
+    data: ChartData, *, y_label: str = "", legend: str | None = None, width: int = WIDTH, height: int = HEIGHT
 ) -> Markup:
     """Vertical bars over ordered periods; each bar has its own <title> (a tooltip with the value)."""
+    labels, values, value_format = data.labels, data.values, data.value_format
     if not values:
-        return _empty(chart_id, title, "Nothing to show for this period.", width, height)
+        return _empty(data.chart_id, data.title, "Nothing to show for this period.", width, height)
     frame = _Frame(width, height, nice_ticks(0.0, max([*values, 1e-9])))
     slot = (frame.right - frame.left) / len(values)
     bar = max(1.0, slot * 0.72)
-    parts = _open(chart_id, title, desc, width, height, "chart--bars")
+    parts = _open(data.chart_id, data.title, data.desc, width, height, "chart--bars")
     parts += _y_axis(frame, value_format, y_label)
     parts.append('<g class="chart__bars">')
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
@@ -277,26 +281,18 @@ def bar_chart(
     return _markup(parts)
 
 
-def share_chart(
-    *,
-    chart_id: str,
-    title: str,
-    desc: str,
-    labels: Sequence[str],
-    values: Sequence[float],
-    value_format: Format = plain_number,
-    width: int = WIDTH,
-) -> Markup:
+def share_chart(data: ChartData, *, width: int = WIDTH) -> Markup:
     """Horizontal bars with their value and share written next to each (no legend needed)."""
+    labels, values, value_format = data.labels, data.values, data.value_format
     if not values:
-        return _empty(chart_id, title, "Nothing to show for this period.", width, 120)
+        return _empty(data.chart_id, data.title, "Nothing to show for this period.", width, 120)
     row = 30
     height = 20 + row * len(values)
     label_width = 150
     right = width - 150
     top = max([*values, 1e-9])
     total = sum(values) or 1.0
-    parts = _open(chart_id, title, desc, width, height, "chart--shares")
+    parts = _open(data.chart_id, data.title, data.desc, width, height, "chart--shares")
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = 10 + i * row
         length = (right - label_width) * (value / top)

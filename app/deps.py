@@ -7,15 +7,20 @@ neither read it nor make the browser send it with a forged form; the CSRF token 
 the same door. `Agent` is the chat agent the storefront widget, the JSON API and the owner's chat share,
 and `TurnLine` the fair line their turns wait in for the model (agent/turn_queue.py);
 `ProductForm` and `CategoryForm` are the admin's product and category forms, field by field.
+`AdminPage` and `AdminWrite` bundle what every admin handler stands on (the request, the services and
+the signed-in owner; for a write, CSRF-checked) into one `AdminCall`.
 """
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Form, HTTPException, Request
+from starlette.responses import HTMLResponse
 
 from agent.service import ChatAgent
 from agent.turn_queue import TurnQueue
+from app.admin_ui import render_admin
 from app.templating import current_path, is_htmx
 from shop.backoffice.owners import Owner, csrf_matches, get_session
 from shop.catalog.category_admin import CATEGORY_FORM_KEYS
@@ -98,6 +103,38 @@ async def require_csrf(request: Request, owner: CurrentOwner) -> Owner:
 
 
 CsrfChecked = Annotated[Owner, Depends(require_csrf)]
+
+
+@dataclass(frozen=True)
+class AdminCall:
+    """One admin request: the request, the shop's services and the signed-in owner.
+
+    Every admin handler needs all three, so it takes this one parameter instead of repeating three,
+    and its signature says only what it adds (the path's id, the form's fields); the page helpers
+    take it whole instead of a request and the services side by side.
+    """
+
+    request: Request
+    services: ShopServices
+    owner: Owner
+
+    def render(self, template: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+        """`render_admin` for this request."""
+        return render_admin(self.request, template, context, status_code)
+
+
+async def admin_page(request: Request, services: Services, owner: CurrentOwner) -> AdminCall:
+    return AdminCall(request, services, owner)
+
+
+async def admin_write(request: Request, services: Services, owner: CsrfChecked) -> AdminCall:
+    return AdminCall(request, services, owner)
+
+
+AdminPage = Annotated[AdminCall, Depends(admin_page)]
+"""A page or read: a signed-in owner required."""
+AdminWrite = Annotated[AdminCall, Depends(admin_write)]
+"""A write: a signed-in owner and this session's CSRF token required."""
 
 
 def get_chat_agent(request: Request) -> ChatAgent:

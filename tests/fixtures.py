@@ -19,7 +19,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -28,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -47,6 +45,7 @@ from shop.services import ShopServices
 from tests.support.admin_login import OWNER_EMAIL, OWNER_PASSWORD, OwnerAccount, login, session_csrf
 from tests.support.chat import Chat
 from tests.support.databases import drop_test_database
+from tests.support.live_server import serving
 from tests.support.products import make_product
 from tests.support.small_shop import SHOP
 from tools.context import ToolContext
@@ -347,17 +346,8 @@ CHROMIUM_ARGS = [
 def live_server(services: ShopServices, settings: Settings) -> Iterator[str]:
     from app.main import create_app
 
-    port = free_port()
-    config = uvicorn.Config(create_app(settings, services), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(settings, services)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -296,20 +296,10 @@ def set_low_stock_threshold(
 
 
 @dataclass
-class LowStockItem:
-    product_id: str
-    name: str
-    stock: int
-    threshold: int
-    supplier: str
-    suggested_quantity: int
-    url: str
-
-
-@dataclass
 class LowStockReport:
     checked: int
-    notified: list[LowStockItem]
+    notified: list[InventoryRow]
+    """The rows the email was about (the dashboard's own rows: the email shows what the dashboard does)."""
     rearmed: int
     """Products back above their threshold, whose alert is armed again."""
     alert_flags_updated: int
@@ -350,31 +340,19 @@ def check_low_stock(
         if row.alert != row.restock_alert:
             db.inventory.update_one({"productId": oid}, {"$set": {"restockAlert": row.alert}})
             flags += 1
-    items = [
-        LowStockItem(
-            product_id=row.product_id,
-            name=row.name,
-            stock=row.stock,
-            threshold=row.threshold,
-            supplier=row.supplier,
-            suggested_quantity=row.suggested_quantity,
-            url=f"{settings.base_url.rstrip('/')}/admin/inventory/{row.product_id}",
-        )
-        for row in crossed
-    ]
     email_id = None
-    if items:
+    if crossed:
         try:
-            email_id = mailer.send(low_stock_email(items, settings))
+            email_id = mailer.send(low_stock_email(crossed, settings))
         except Exception:
             # Un-claim, so the next check tries again instead of the alert being lost.
             db.inventory.update_many(
-                {"productId": {"$in": [ObjectId(i.product_id) for i in items]}},
+                {"productId": {"$in": [ObjectId(row.product_id) for row in crossed]}},
                 {"$set": {"lowStockNotified": False}, "$unset": {"lowStockNotifiedAt": ""}},
             )
             raise
-        log.info("low-stock email for %d products", len(items))
-    return LowStockReport(len(rows), items, rearmed, flags, email_id)
+        log.info("low-stock email for %d products", len(crossed))
+    return LowStockReport(len(rows), crossed, rearmed, flags, email_id)
 
 
 def _claim(db: Database, product_id: ObjectId, moment: datetime) -> bool:
@@ -393,7 +371,7 @@ def _claim(db: Database, product_id: ObjectId, moment: datetime) -> bool:
     return result.modified_count == 1 or result.upserted_id is not None
 
 
-def low_stock_email(items: list[LowStockItem], settings: Settings) -> Email:
+def low_stock_email(items: list[InventoryRow], settings: Settings) -> Email:
     items = sorted(items, key=lambda i: (i.stock, i.name.lower()))
     if len(items) == 1:
         subject = f"Low stock: {items[0].name} ({items[0].stock} left)"
@@ -403,6 +381,6 @@ def low_stock_email(items: list[LowStockItem], settings: Settings) -> Email:
         "low_stock",
         items=items,
         settings=settings,
-        dashboard_url=f"{settings.base_url.rstrip('/')}/admin/inventory?status=low",
+        inventory_url=f"{settings.base_url.rstrip('/')}/admin/inventory",
     )
     return Email(to=[settings.owner_email], subject=subject, text=text, html=html, kind="low_stock")

@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from agent.service import ChatAgent
-from tests.support.scripted_model import ScriptedChatModel, call, understood
+from tests.support.chat_stream import done, events, use_script
+from tests.support.scripted_model import call, understood
 
 ADDRESS = "12 Rue des Lilas, Springfield"
-
-
-def use_script(client: TestClient, services: Any, *script: Any) -> ScriptedChatModel:
-    model = ScriptedChatModel(script=list(script))
-    client.app.state.chat_agent = ChatAgent(services, model=model)  # type: ignore[attr-defined]
-    return model
-
-
-def events(response: Any) -> list[tuple[str, dict[str, Any]]]:
-    out = []
-    for block in response.text.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        out.append((lines["event"], json.loads(lines["data"])))
-    return out
-
-
-def done(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/event-stream")
-    kind, data = events(response)[-1]
-    assert kind == "done"
-    return data
 
 
 def test_every_storefront_page_has_the_chat_widget(client: TestClient, items: Any) -> None:

@@ -50,12 +50,14 @@ def test_forecast_chart_is_labelled_and_has_every_part() -> None:
 
 def test_bar_chart_has_one_bar_per_period_with_its_value() -> None:
     svg = charts.bar_chart(
-        chart_id="rev",
-        title="Revenue per week",
-        desc="Revenue per week.",
-        labels=["W1", "W2", "W3"],
-        values=[10.0, 0.0, 25.5],
-        value_format=lambda v: f"${v:,.2f}",
+        charts.ChartData(
+            chart_id="rev",
+            title="Revenue per week",
+            desc="Revenue per week.",
+            labels=["W1", "W2", "W3"],
+            values=[10.0, 0.0, 25.5],
+            value_format=lambda v: f"${v:,.2f}",
+        ),
         legend="Revenue per week",
     )
     root = parse(svg)
@@ -67,13 +69,13 @@ def test_bar_chart_has_one_bar_per_period_with_its_value() -> None:
 
 def test_share_chart_writes_values_and_shares() -> None:
     root = parse(
-        charts.share_chart(chart_id="cat", title="By category", desc="d", labels=["Coffee", "Tea"], values=[75.0, 25.0])
+        charts.share_chart(charts.ChartData("cat", "By category", "d", labels=["Coffee", "Tea"], values=[75.0, 25.0]))
     )
     assert {"Coffee", "Tea", "75 (75%)", "25 (25%)"} <= set(texts(root))
 
 
 def test_empty_charts_say_so() -> None:
-    root = parse(charts.bar_chart(chart_id="e", title="Nothing", desc="d", labels=[], values=[]))
+    root = parse(charts.bar_chart(charts.ChartData("e", "Nothing", "d", labels=[], values=[])))
     assert "Nothing to show for this period." in texts(root)
 
 

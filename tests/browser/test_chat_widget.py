@@ -6,7 +6,6 @@ Add button, and product names on the cards wrap at words, at a phone's width and
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,12 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from agent.service import ChatAgent
 from agent.turn_queue import TurnQueue
-from app.embedded_mongo import free_port
 from shop.conversations.store import ChatMessage, Conversation, new_key
+from tests.support.live_server import serving
 from tests.support.scripted_model import ScriptedChatModel, call
 
 pytestmark = pytest.mark.browser
@@ -39,27 +37,35 @@ def chat_server(services: Any, settings: Any) -> Iterator[tuple[str, ScriptedCha
         ]
     )
     app.state.chat_agent = ChatAgent(services, model=model)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", model
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield url, model
+
+
+def open_page(
+    browser: Any, url: str, viewport: tuple[int, int] = (1280, 900), cookies: list[dict[str, str]] | None = None
+) -> tuple[Any, Any]:
+    """A fresh browser context (its own session, so its own cart) and a page on `url`."""
+    width, height = viewport
+    context = browser.new_context(viewport={"width": width, "height": height})
+    if cookies:
+        context.add_cookies(cookies)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(url)
+    return context, page
+
+
+def ask(page: Any, message: str) -> None:
+    """Open the widget and send `message` the way a customer does: typed, then Enter."""
+    page.get_by_role("button", name="Ask our assistant").click()
+    page.get_by_label("Message to the assistant").fill(message)
+    page.keyboard.press("Enter")
 
 
 def test_chat_widget_end_to_end(browser: Any, chat_server: Any, items: Any, services: Any) -> None:
     url, _ = chat_server
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(url + "/")
-    page.get_by_role("button", name="Ask our assistant").click()
-    page.get_by_label("Message to the assistant").fill("Do you have a floral light roast coffee?")
-    page.keyboard.press("Enter")
+    context, page = open_page(browser, url + "/")
+    ask(page, "Do you have a floral light roast coffee?")
     reply = page.locator(".chat-msg--assistant").last
     reply.get_by_text("is floral and bright").wait_for()
     card = reply.locator(".chat-card").first
@@ -99,16 +105,8 @@ def served(services: Any, settings: Any) -> Iterator[tuple[str, Any]]:
     from app.main import create_app
 
     app = create_app(settings, services)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield url, app
 
 
 def test_a_cart_change_by_the_chat_updates_the_badge_and_the_cards(
@@ -118,14 +116,9 @@ def test_a_cart_change_by_the_chat_updates_the_badge_and_the_cards(
     app.state.chat_agent = ChatAgent(
         services, model=ScriptedChatModel(script=[call("cart", action="add", product="P1", quantity=2)])
     )
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(url + "/about")
+    context, page = open_page(browser, url + "/about")
     assert page.locator("#cart-count").inner_text() == "0"
-    page.get_by_role("button", name="Ask our assistant").click()
-    page.get_by_label("Message to the assistant").fill("Ethiopia Yirgacheffe please")
-    page.keyboard.press("Enter")
+    ask(page, "Ethiopia Yirgacheffe please")
     page.locator("#cart-count", has_text="2").wait_for()  # without reloading the page
     card = page.locator(".chat-msg--assistant").last.locator(".chat-card", has_text="Ethiopia Yirgacheffe")
     card.get_by_text("In cart").wait_for()
@@ -198,12 +191,7 @@ def test_card_names_wrap_at_words_never_letter_by_letter(
             ChatMessage("assistant", "Here you are.", now, products=[str(long_name["_id"]), str(long_word["_id"])]),
         ],
     )
-    width, height = viewport
-    context = browser.new_context(viewport={"width": width, "height": height})
-    context.add_cookies([{"name": "aishop_sid", "value": key, "url": url}])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(url + "/about")
+    context, page = open_page(browser, url + "/about", viewport, [{"name": "aishop_sid", "value": key, "url": url}])
     page.get_by_role("button", name="Ask our assistant").click()
     names = page.locator(".chat-card__name")
     names.first.wait_for()
@@ -255,13 +243,8 @@ def test_a_waiting_customer_sees_the_place_in_line_then_the_answer(
     other.start()
     assert other_started.wait(15)
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(url + "/about")
-    page.get_by_role("button", name="Ask our assistant").click()
-    page.get_by_label("Message to the assistant").fill("hi")
-    page.keyboard.press("Enter")
+    context, page = open_page(browser, url + "/about")
+    ask(page, "hi")
     reply = page.locator(".chat-msg--assistant").last
     reply.locator(".chat-msg__status", has_text="You are next in line").wait_for()
     assert "chat-msg--waiting" in (reply.get_attribute("class") or "")

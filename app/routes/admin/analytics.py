@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from app.admin_ui import clean_params, render_admin
-from app.charts import bar_chart, share_chart
-from app.deps import CurrentOwner, Services
+from app.admin_ui import clean_params
+from app.charts import ChartData, Format, bar_chart, plain_number, share_chart
+from app.deps import AdminPage
 from shop.backoffice import analytics
 from shop.core.errors import InvalidInput
 from shop.core.money import format_money
@@ -73,17 +73,13 @@ def _charts(report: analytics.SalesReport, symbol: str) -> dict[str, Any]:
     def money_axis(value: float) -> str:
         return f"{symbol}{value:,.0f}"
 
-    def per_period(what: str, values: list[float], total: str, **axis: Any) -> Markup:
+    def per_period(
+        what: str, values: list[float], total: str, y_label: str, value_format: Format = plain_number
+    ) -> Markup:
         """A bar per period; the revenue and orders charts differ only in what they count."""
-        return bar_chart(
-            chart_id=what.lower(),
-            title=f"{what} per {unit}",
-            desc=f"{what} per {unit} from {period}: {total}.",
-            labels=labels,
-            values=values,
-            legend=f"{what} per {unit}",
-            **axis,
-        )
+        title = f"{what} per {unit}"
+        data = ChartData(what.lower(), title, f"{title} from {period}: {total}.", labels, values, value_format)
+        return bar_chart(data, y_label=y_label, legend=title)
 
     shares = [c for c in report.categories if c.revenue or c.units]
     return {
@@ -96,21 +92,24 @@ def _charts(report: analytics.SalesReport, symbol: str) -> dict[str, Any]:
         ),
         "orders_chart": per_period("Orders", orders, f"{report.orders} in total", y_label="Orders"),
         "category_chart": share_chart(
-            chart_id="categories",
-            title="Revenue by category",
-            desc="Revenue by category: "
-            + ", ".join(f"{c.name} {format_money(c.revenue, symbol)} ({c.share:.0%})" for c in shares)
-            + ".",
-            labels=[c.name for c in shares],
-            values=[float(c.revenue) for c in shares],
-            value_format=money_axis,
+            ChartData(
+                chart_id="categories",
+                title="Revenue by category",
+                desc="Revenue by category: "
+                + ", ".join(f"{c.name} {format_money(c.revenue, symbol)} ({c.share:.0%})" for c in shares)
+                + ".",
+                labels=[c.name for c in shares],
+                values=[float(c.revenue) for c in shares],
+                value_format=money_axis,
+            )
         ),
     }
 
 
 @router.get("/admin/analytics", response_class=HTMLResponse)
-def analytics_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    params = clean_params(request)
+def analytics_page(admin: AdminPage) -> HTMLResponse:
+    services = admin.services
+    params = clean_params(admin.request)
     today = _today(services)
     error = None
     try:
@@ -124,8 +123,7 @@ def analytics_page(request: Request, services: Services, owner: CurrentOwner) ->
         services.db, start=start, end=end, granularity=granularity, timezone=services.settings.shop_timezone
     )
     query = {"start": start.isoformat(), "end": end.isoformat(), "granularity": granularity}
-    return render_admin(
-        request,
+    return admin.render(
         "admin/analytics/report.html",
         {
             "report": report,
@@ -144,9 +142,10 @@ def analytics_page(request: Request, services: Services, owner: CurrentOwner) ->
 
 
 @router.get("/admin/analytics/export.csv")
-def analytics_csv(request: Request, services: Services, owner: CurrentOwner) -> Response:
+def analytics_csv(admin: AdminPage) -> Response:
     """?report=series|products|categories for the same period parameters as the page."""
-    params = clean_params(request)
+    services = admin.services
+    params = clean_params(admin.request)
     kind = params.get("report", "series")
     if kind not in ("series", "products", "categories"):
         raise InvalidInput("Choose report=series, products or categories.", field="report")

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from app.admin_ui import render_admin
 from app.deps import CSRF_FAILED, LOGIN_PATH, OWNER_COOKIE, CsrfChecked, Services, safe_next
@@ -23,6 +24,16 @@ from shop.backoffice.owners import (
 from shop.backoffice.owners import authenticate as authenticate_owner
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
+
+
+class LoginForm(BaseModel):
+    """The sign-in form's fields, each with a bound (a longer one is refused before any hashing)."""
+
+    email: str = Field("", max_length=254)
+    password: str = Field("", max_length=1024)
+    csrf_token: str = Field("", max_length=128)
+    next: str = Field("", max_length=2000)
+
 
 # Double-submit token for the sign-in form itself, which has no session yet to hold a CSRF token.
 LOGIN_CSRF_COOKIE = "aishop_owner_login"
@@ -76,20 +87,14 @@ def login_page(request: Request, services: Services, next: str = "", signed_out:
 
 
 @router.post("/admin/login", response_class=HTMLResponse)
-def login(
-    request: Request,
-    services: Services,
-    email: Annotated[str, Form(max_length=254)] = "",
-    password: Annotated[str, Form(max_length=1024)] = "",
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    next_url = safe_next(next)
+def login(request: Request, services: Services, form: Annotated[LoginForm, Form()]) -> Response:
+    next_url, email = safe_next(form.next), form.email
     cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie_token or not csrf_token or not secrets.compare_digest(cookie_token.encode(), csrf_token.encode()):
+    submitted = form.csrf_token
+    if not cookie_token or not submitted or not secrets.compare_digest(cookie_token.encode(), submitted.encode()):
         return _login_page(request, next_url=next_url, email=email, error=CSRF_FAILED, status_code=403)
     try:
-        owner = authenticate_owner(services.db, email, password, client=client_address(request))
+        owner = authenticate_owner(services.db, email, form.password, client=client_address(request))
     except LoginThrottled as exc:
         response = _login_page(request, next_url=next_url, email=email, error=exc.message, status_code=429)
         response.headers["Retry-After"] = str(exc.retry_after)

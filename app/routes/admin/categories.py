@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
-from app.admin_ui import redirect_with_notice, render_admin
-from app.deps import CategoryForm, CsrfChecked, CurrentOwner, Services
+from app.admin_ui import redirect_with_notice
+from app.deps import AdminCall, AdminPage, AdminWrite, CategoryForm
 from app.templating import wants_fragment
 from shop.catalog.categories import MAX_WORDS
 from shop.catalog.category_admin import ICONS, CategoryRow, category_from_form, parse_place
@@ -23,66 +23,61 @@ router = APIRouter(tags=["admin"], include_in_schema=False)
 
 
 @router.get("/admin/categories", response_class=HTMLResponse)
-def categories_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    return render_admin(request, "admin/categories/list.html", {"rows": services.category_admin.list()})
+def categories_page(admin: AdminPage) -> HTMLResponse:
+    return admin.render("admin/categories/list.html", {"rows": admin.services.category_admin.list()})
 
 
 @router.get("/admin/categories/new", response_class=HTMLResponse)
-def new_category_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    return _form_page(request, None, {})
+def new_category_page(admin: AdminPage) -> HTMLResponse:
+    return _form_page(admin, None, {})
 
 
 @router.post("/admin/categories", response_class=HTMLResponse)
-def create_category(request: Request, services: Services, owner: CsrfChecked, form: CategoryForm) -> Response:
+def create_category(admin: AdminWrite, form: CategoryForm) -> Response:
     try:
         category = category_from_form(form, slug=form["slug"].strip())
-        services.category_admin.create(category, owner=owner.email)
+        admin.services.category_admin.create(category, owner=admin.owner.email)
     except ShopError as exc:
-        return _form_page(request, None, form, exc)
+        return _form_page(admin, None, form, exc)
     return redirect_with_notice("/admin/categories", "category-created")
 
 
 @router.get("/admin/categories/{slug}/edit", response_class=HTMLResponse)
-def edit_category_page(slug: str, request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    row = services.category_admin.row(slug)
-    return _form_page(request, row, _form_values(row))
+def edit_category_page(slug: str, admin: AdminPage) -> HTMLResponse:
+    row = admin.services.category_admin.row(slug)
+    return _form_page(admin, row, _form_values(row))
 
 
 @router.post("/admin/categories/{slug}/edit", response_class=HTMLResponse)
-def update_category(
-    slug: str, request: Request, services: Services, owner: CsrfChecked, form: CategoryForm
-) -> Response:
-    row = services.category_admin.row(slug)
+def update_category(slug: str, admin: AdminWrite, form: CategoryForm) -> Response:
+    categories = admin.services.category_admin
+    row = categories.row(slug)
     try:
         category = category_from_form(form, slug=slug, stored=row.category)
         place = parse_place(form["position"]) if form["position"].strip() else None
-        services.category_admin.update(category, owner=owner.email, place=place)
+        categories.update(category, owner=admin.owner.email, place=place)
     except ShopError as exc:
-        return _form_page(request, row, form, exc)
+        return _form_page(admin, row, form, exc)
     return redirect_with_notice(f"/admin/categories/{slug}/edit", "saved")
 
 
 @router.post("/admin/categories/{slug}/move", response_class=HTMLResponse)
-def move_category(
-    slug: str,
-    request: Request,
-    services: Services,
-    owner: CsrfChecked,
-    direction: Annotated[Literal["up", "down"], Form()],
-) -> Response:
-    services.category_admin.move(slug, direction, owner=owner.email)
-    if wants_fragment(request, "category-list"):
-        return render_admin(request, "admin/categories/_list.html", {"rows": services.category_admin.list()})
+def move_category(slug: str, admin: AdminWrite, direction: Annotated[Literal["up", "down"], Form()]) -> Response:
+    categories = admin.services.category_admin
+    categories.move(slug, direction, owner=admin.owner.email)
+    if wants_fragment(admin.request, "category-list"):
+        return admin.render("admin/categories/_list.html", {"rows": categories.list()})
     return redirect_with_notice("/admin/categories", "category-moved", anchor=f"category-{slug}")
 
 
 @router.post("/admin/categories/{slug}/delete", response_class=HTMLResponse)
-def delete_category(slug: str, request: Request, services: Services, owner: CsrfChecked) -> Response:
-    row = services.category_admin.row(slug)
+def delete_category(slug: str, admin: AdminWrite) -> Response:
+    categories = admin.services.category_admin
+    row = categories.row(slug)
     try:
-        services.category_admin.delete(slug, owner=owner.email)
+        categories.delete(slug, owner=admin.owner.email)
     except ShopError as exc:
-        return _form_page(request, row, _form_values(row), exc, failed="delete")
+        return _form_page(admin, row, _form_values(row), exc, failed="delete")
     return redirect_with_notice("/admin/categories", "category-deleted")
 
 
@@ -106,7 +101,7 @@ def _form_values(row: CategoryRow) -> dict[str, str]:
 
 
 def _form_page(
-    request: Request,
+    admin: AdminCall,
     row: CategoryRow | None,
     form: dict[str, str],
     error: ShopError | None = None,
@@ -133,4 +128,4 @@ def _form_page(
         "max_words": MAX_WORDS,
     }
     status = error.status_code if error is not None else 200
-    return render_admin(request, "admin/categories/form.html", context, status)
+    return admin.render("admin/categories/form.html", context, status)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.admin_ui import clean_params, render_admin
-from app.deps import CurrentOwner, Services
+from app.admin_ui import clean_params
+from app.deps import AdminPage
 from shop.core.activity import recent_activity
 from shop.messaging.inbox import open_message_count
 from shop.ordering.admin import OrderListQuery
@@ -16,7 +16,8 @@ router = APIRouter(tags=["admin"], include_in_schema=False)
 
 
 @router.get("/admin", response_class=HTMLResponse)
-def dashboard(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
+def dashboard(admin: AdminPage) -> HTMLResponse:
+    services = admin.services
     db = services.db
     low = services.settings.low_stock_threshold
     products = services.catalog.all()
@@ -32,7 +33,7 @@ def dashboard(request: Request, services: Services, owner: CurrentOwner) -> HTML
         "recent_orders": services.order_admin.list(OrderListQuery(page_size=8)).items,
         "activity": recent_activity(db, page_size=10)[0],
     }
-    return render_admin(request, "admin/dashboard.html", context)
+    return admin.render("admin/dashboard.html", context)
 
 
 class ActivityQuery(BaseModel):
@@ -45,11 +46,11 @@ class ActivityQuery(BaseModel):
 
 
 @router.get("/admin/activity", response_class=HTMLResponse)
-def activity_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    query = ActivityQuery.model_validate(clean_params(request))
+def activity_page(admin: AdminPage) -> HTMLResponse:
+    query = ActivityQuery.model_validate(clean_params(admin.request))
     page_size = 50
     entries, total = recent_activity(
-        services.db,
+        admin.services.db,
         entity=query.entity,
         entity_id=query.entity_id,
         owner=query.owner,
@@ -57,8 +58,7 @@ def activity_page(request: Request, services: Services, owner: CurrentOwner) -> 
         page_size=page_size,
     )
     pages = max(1, -(-total // page_size))
-    return render_admin(
-        request,
+    return admin.render(
         "admin/activity.html",
         {"entries": entries, "total": total, "query": query, "page": query.page, "pages": pages},
     )

@@ -6,34 +6,30 @@ block in place (in the list and on the detail page alike), without htmx it posts
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from app.admin_ui import clean_params, redirect_with_notice, render_admin
-from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
+from app.admin_ui import clean_params, redirect_with_notice
+from app.deps import AdminCall, AdminPage, AdminWrite, FormText, safe_next
 from app.templating import current_path, wants_fragment
 from shop.core.activity import recent_activity
 from shop.core.errors import ShopError
 from shop.ordering.admin import ACTION_LABELS, TRANSITIONS, OrderListQuery
 from shop.ordering.orders import STATUSES
-from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 
 
 @router.get("/admin/orders", response_class=HTMLResponse)
-def orders_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    params = clean_params(request)
-    query = OrderListQuery.model_validate(params)
+def orders_page(admin: AdminPage) -> HTMLResponse:
+    query = OrderListQuery.model_validate(clean_params(admin.request))
+    order_admin = admin.services.order_admin
     error = None
     try:
-        result = services.order_admin.list(query)
+        result = order_admin.list(query)
     except ShopError as exc:
-        error, result = exc.message, services.order_admin.list(OrderListQuery())
-    return render_admin(
-        request,
+        error, result = exc.message, order_admin.list(OrderListQuery())
+    return admin.render(
         "admin/orders/list.html",
         {
             "result": result,
@@ -42,20 +38,20 @@ def orders_page(request: Request, services: Services, owner: CurrentOwner) -> HT
             "transitions": TRANSITIONS,
             "action_labels": ACTION_LABELS,
             "error": error,
-            "return_to": current_path(request),
+            "return_to": current_path(admin.request),
         },
         status_code=422 if error else 200,
     )
 
 
 @router.get("/admin/orders/{order_id}", response_class=HTMLResponse)
-def order_page(order_id: str, request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    return _detail(request, services, order_id)
+def order_page(order_id: str, admin: AdminPage) -> HTMLResponse:
+    return _detail(admin, order_id)
 
 
-def _detail(request: Request, services: ShopServices, order_id: str, error: str | None = None) -> HTMLResponse:
-    admin_order = services.order_admin.get(order_id)
-    history, _ = recent_activity(services.db, entity="order", entity_id=admin_order.order.id, page_size=20)
+def _detail(admin: AdminCall, order_id: str, error: str | None = None) -> HTMLResponse:
+    admin_order = admin.services.order_admin.get(order_id)
+    history, _ = recent_activity(admin.services.db, entity="order", entity_id=admin_order.order.id, page_size=20)
     context = {
         "admin_order": admin_order,
         "order": admin_order.order,
@@ -65,27 +61,19 @@ def _detail(request: Request, services: ShopServices, order_id: str, error: str 
         "error": error,
         "return_to": f"/admin/orders/{admin_order.order.id}",
     }
-    return render_admin(request, "admin/orders/detail.html", context, status_code=409 if error else 200)
+    return admin.render("admin/orders/detail.html", context, status_code=409 if error else 200)
 
 
 @router.post("/admin/orders/{order_id}/status")
-def change_status(
-    order_id: str,
-    request: Request,
-    services: Services,
-    owner: CsrfChecked,
-    status: Annotated[str, Form()] = "",
-    return_to: Annotated[str, Form()] = "",
-) -> Response:
+def change_status(order_id: str, admin: AdminWrite, status: FormText = "", return_to: FormText = "") -> Response:
     try:
-        admin_order = services.order_admin.change_status(order_id, status, owner=owner.email)
+        admin_order = admin.services.order_admin.change_status(order_id, status, owner=admin.owner.email)
     except ShopError as exc:
-        if wants_fragment(request):
+        if wants_fragment(admin.request):
             raise  # the flash fragment (4xx answers are swapped into #flash)
-        return _detail(request, services, order_id, error=exc.message)
-    if wants_fragment(request):
-        return render_admin(
-            request,
+        return _detail(admin, order_id, error=exc.message)
+    if wants_fragment(admin.request):
+        return admin.render(
             "admin/orders/_status.html",
             {
                 "order": admin_order.order,

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from app.admin_ui import clean_params, redirect_with_notice, render_admin
-from app.deps import CsrfChecked, CurrentOwner, FormText, ProductForm, Services, safe_next
+from app.admin_ui import clean_params, redirect_with_notice
+from app.deps import AdminCall, AdminPage, AdminWrite, FormText, ProductForm, safe_next
 from app.templating import current_path, wants_fragment
 from shop.catalog.admin import ADMIN_SORTS, ProductListQuery
 from shop.catalog.media import MAX_IMAGE_BYTES, check_image, media_store
@@ -22,7 +22,6 @@ from shop.catalog.product_csv import MAX_CSV_BYTES, CsvImportError
 from shop.catalog.product_input import EDITABLE, ProductInput, product_form_values, validate_product
 from shop.core.activity import recent_activity
 from shop.core.errors import InvalidFields, InvalidInput, ShopError
-from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 
@@ -34,7 +33,12 @@ BULK_ACTIONS = [
 ]
 
 
-def _list_context(request: Request, services: ShopServices, params: dict[str, str]) -> dict[str, Any]:
+OptionalFile = Annotated[UploadFile | None, File()]
+"""A file field the form may leave empty (the CSV import, a product's image)."""
+
+
+def _list_context(admin: AdminCall, params: dict[str, str]) -> dict[str, Any]:
+    services = admin.services
     query = ProductListQuery.validated(params, services.catalog.all_categories())
     return {
         "result": services.product_admin.list(query),
@@ -43,54 +47,47 @@ def _list_context(request: Request, services: ShopServices, params: dict[str, st
         "sorts": ADMIN_SORTS,
         "bulk_actions": BULK_ACTIONS,
         "low_stock": services.settings.low_stock_threshold,
-        "return_to": current_path(request),
+        "return_to": current_path(admin.request),
     }
 
 
 @router.get("/admin/products", response_class=HTMLResponse)
-def products_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    context = _list_context(request, services, clean_params(request))
-    fragment = wants_fragment(request, "product-results")
-    return render_admin(request, "admin/products/_results.html" if fragment else "admin/products/list.html", context)
+def products_page(admin: AdminPage) -> HTMLResponse:
+    context = _list_context(admin, clean_params(admin.request))
+    fragment = wants_fragment(admin.request, "product-results")
+    return admin.render("admin/products/_results.html" if fragment else "admin/products/list.html", context)
 
 
 @router.get("/admin/products/export.csv")
-def export_products(services: Services, owner: CurrentOwner) -> Response:
+def export_products(admin: AdminPage) -> Response:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     return Response(
-        services.product_admin.export_csv(),
+        admin.services.product_admin.export_csv(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="products-{stamp}.csv"', "Cache-Control": "no-store"},
     )
 
 
 @router.get("/admin/products/import", response_class=HTMLResponse)
-def import_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    return _import_page(request, services)
+def import_page(admin: AdminPage) -> HTMLResponse:
+    return _import_page(admin)
 
 
 @router.post("/admin/products/import", response_class=HTMLResponse)
-def import_products(
-    request: Request,
-    services: Services,
-    owner: CsrfChecked,
-    file: Annotated[UploadFile | None, File()] = None,
-) -> HTMLResponse:
+def import_products(admin: AdminWrite, file: OptionalFile = None) -> HTMLResponse:
     if file is None or not file.filename:
-        return _import_page(request, services, 422, error="Choose a CSV file to import.")
+        return _import_page(admin, 422, error="Choose a CSV file to import.")
     data = file.file.read(MAX_CSV_BYTES + 1)
     try:
-        result = services.product_admin.import_csv(data, owner=owner.email)
+        result = admin.services.product_admin.import_csv(data, owner=admin.owner.email)
     except CsvImportError as exc:
-        return _import_page(request, services, 422, errors=exc.errors, error=exc.message, filename=file.filename)
-    return _import_page(request, services, result=result, filename=file.filename)
+        return _import_page(admin, 422, errors=exc.errors, error=exc.message, filename=file.filename)
+    return _import_page(admin, result=result, filename=file.filename)
 
 
 @router.post("/admin/products/bulk", response_class=HTMLResponse)
 def bulk_action(
-    request: Request,
-    services: Services,
-    owner: CsrfChecked,
+    admin: AdminWrite,
     action: FormText = "",
     ids: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
     value: FormText = "",
@@ -98,136 +95,113 @@ def bulk_action(
     return_to: FormText = "/admin/products",
 ) -> Response:
     back = safe_next(return_to)
-    admin = services.product_admin
+    products, owner = admin.services.product_admin, admin.owner.email
     try:
         if action == "category":
-            count = admin.bulk_category(ids, category=category, owner=owner.email)
+            count = products.bulk_category(ids, category=category, owner=owner)
         elif action in ("price_percent", "price_amount"):
-            count = admin.bulk_price(
-                ids, mode="percent" if action == "price_percent" else "amount", value=_decimal(value), owner=owner.email
-            )
+            mode = "percent" if action == "price_percent" else "amount"
+            count = products.bulk_price(ids, mode=mode, value=_decimal(value), owner=owner)
         elif action == "stock":
-            count = admin.bulk_stock(ids, delta=_whole(value), owner=owner.email)
+            count = products.bulk_stock(ids, delta=_whole(value), owner=owner)
         else:
             raise InvalidInput("Choose what to do with the selected products.", field="action")
     except ShopError as exc:
-        params = dict(_query_of(back))
-        context = _list_context(request, services, params) | {"bulk_error": exc.message, "selected": set(ids)}
-        return render_admin(request, "admin/products/list.html", context, status_code=exc.status_code)
+        context = _list_context(admin, dict(_query_of(back))) | {"bulk_error": exc.message, "selected": set(ids)}
+        return admin.render("admin/products/list.html", context, status_code=exc.status_code)
     return redirect_with_notice(back, "bulk", count=count)
 
 
 @router.get("/admin/products/new", response_class=HTMLResponse)
-def new_product_page(request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    categories = services.catalog.all_categories()
+def new_product_page(admin: AdminPage) -> HTMLResponse:
+    categories = admin.services.catalog.all_categories()
     form = {"category": categories[0].slug if categories else "", "stock": "0", "leadTimeDays": "7", "featured": False}
-    return render_admin(request, "admin/products/form.html", _form_context(None, form, {}, services=services))
+    return admin.render("admin/products/form.html", _form_context(admin, None, form, {}))
 
 
 @router.post("/admin/products", response_class=HTMLResponse)
-def create_product(
-    request: Request,
-    services: Services,
-    owner: CsrfChecked,
-    form: ProductForm,
-    image: Annotated[UploadFile | None, File()] = None,
-) -> Response:
+def create_product(admin: AdminWrite, form: ProductForm, image: OptionalFile = None) -> Response:
     try:
-        doc = services.product_admin.create(_validated(services, form, image), owner=owner.email)
+        doc = admin.services.product_admin.create(_validated(admin, form, image), owner=admin.owner.email)
     except ShopError as exc:
-        return _form_refused(request, services, None, form, exc)
+        return _form_refused(admin, None, form, exc)
     return redirect_with_notice(f"/admin/products/{doc['_id']}", "created")
 
 
 @router.get("/admin/products/{product_id}", response_class=HTMLResponse)
-def edit_product_page(product_id: str, request: Request, services: Services, owner: CurrentOwner) -> HTMLResponse:
-    doc = services.product_admin.get(product_id)
-    return render_admin(
-        request, "admin/products/form.html", _form_context(doc, product_form_values(doc), {}, services=services)
-    )
+def edit_product_page(product_id: str, admin: AdminPage) -> HTMLResponse:
+    doc = admin.services.product_admin.get(product_id)
+    return admin.render("admin/products/form.html", _form_context(admin, doc, product_form_values(doc), {}))
 
 
 @router.post("/admin/products/{product_id}", response_class=HTMLResponse)
-def update_product(
-    product_id: str,
-    request: Request,
-    services: Services,
-    owner: CsrfChecked,
-    form: ProductForm,
-    image: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    admin = services.product_admin
-    doc = admin.get(product_id)
+def update_product(product_id: str, admin: AdminWrite, form: ProductForm, image: OptionalFile = None) -> Response:
+    products = admin.services.product_admin
+    doc = products.get(product_id)
     try:
-        data = _validated(services, form, image)
+        data = _validated(admin, form, image)
         stock_seen = _whole(form.get("stock_seen", "")) if form.get("stock_seen", "").strip() else None
-        admin.update(product_id, data, owner=owner.email, stock_seen=stock_seen)
+        products.update(product_id, data, owner=admin.owner.email, stock_seen=stock_seen)
     except ShopError as exc:
-        return _form_refused(request, services, doc, form, exc)
+        return _form_refused(admin, doc, form, exc)
     return redirect_with_notice(f"/admin/products/{product_id}", "saved")
 
 
 @router.post("/admin/products/{product_id}/delete")
-def delete_product(product_id: str, services: Services, owner: CsrfChecked) -> Response:
-    services.product_admin.delete(product_id, owner=owner.email)
+def delete_product(product_id: str, admin: AdminWrite) -> Response:
+    admin.services.product_admin.delete(product_id, owner=admin.owner.email)
     return redirect_with_notice("/admin/products", "deleted")
 
 
 @router.post("/admin/products/{product_id}/restore")
-def restore_product(product_id: str, services: Services, owner: CsrfChecked) -> Response:
-    services.product_admin.restore(product_id, owner=owner.email)
+def restore_product(product_id: str, admin: AdminWrite) -> Response:
+    admin.services.product_admin.restore(product_id, owner=admin.owner.email)
     return redirect_with_notice(f"/admin/products/{product_id}", "restored")
 
 
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _validated(services: ShopServices, form: dict[str, Any], image: UploadFile | None) -> ProductInput:
+def _validated(admin: AdminCall, form: dict[str, Any], image: UploadFile | None) -> ProductInput:
     """The product as typed; an uploaded image is stored only once the rest is valid and replaces imageUrl."""
-    data = validate_product({key: form[key] for key in EDITABLE if key in form}, services.catalog.all_categories())
+    categories = admin.services.catalog.all_categories()
+    data = validate_product({key: form[key] for key in EDITABLE if key in form}, categories)
     if image is None or not image.filename:
         return data
     image_bytes = image.file.read(MAX_IMAGE_BYTES + 1)
     check_image(image_bytes)
-    image_url = media_store(services.settings).save_image(image_bytes, slug=data.resolved_slug())
+    image_url = media_store(admin.services.settings).save_image(image_bytes, slug=data.resolved_slug())
     return data.model_copy(update={"imageUrl": image_url})
 
 
 def _form_context(
-    doc: dict[str, Any] | None,
-    form: dict[str, Any],
-    errors: dict[str, str],
-    *,
-    services: ShopServices,
+    admin: AdminCall, doc: dict[str, Any] | None, form: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
     history = []
     if doc is not None:
-        history, _ = recent_activity(services.db, entity="product", entity_id=str(doc["_id"]), page_size=10)
+        history, _ = recent_activity(admin.services.db, entity="product", entity_id=str(doc["_id"]), page_size=10)
     stock_seen = form.get("stock_seen") or (str(doc.get("stock", 0)) if doc else "")
     return {
         "product": doc,
         "form": form,
         "errors": errors,
-        "categories": services.catalog.all_categories(),
+        "categories": admin.services.catalog.all_categories(),
         "history": history,
         "stock_seen": stock_seen,
         "max_image_mb": MAX_IMAGE_BYTES // (1024 * 1024),
     }
 
 
-def _form_refused(
-    request: Request, services: ShopServices, doc: dict[str, Any] | None, form: dict[str, Any], exc: ShopError
-) -> HTMLResponse:
+def _form_refused(admin: AdminCall, doc: dict[str, Any] | None, form: dict[str, Any], exc: ShopError) -> HTMLResponse:
     """The form again as typed, each problem next to its field (invalid input names every field's)."""
     errors = exc.errors if isinstance(exc, InvalidFields) else {exc.field or "request": exc.message}
-    context = _form_context(doc, form, errors, services=services)
-    return render_admin(request, "admin/products/form.html", context, exc.status_code)
+    return admin.render("admin/products/form.html", _form_context(admin, doc, form, errors), exc.status_code)
 
 
-def _import_page(request: Request, services: ShopServices, status_code: int = 200, **context: Any) -> HTMLResponse:
+def _import_page(admin: AdminCall, status_code: int = 200, **context: Any) -> HTMLResponse:
     """The import page; `context` adds the file's name and its result, or what was wrong with it."""
-    page = {"errors": [], "result": None, "categories": services.catalog.all_categories()} | context
-    return render_admin(request, "admin/products/import.html", page, status_code)
+    page = {"errors": [], "result": None, "categories": admin.services.catalog.all_categories()} | context
+    return admin.render("admin/products/import.html", page, status_code)
 
 
 def _decimal(value: str) -> Decimal:

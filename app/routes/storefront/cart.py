@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from app.deps import FormText, Services, SessionId
 from app.templating import render, templates, wants_fragment
@@ -149,14 +150,17 @@ def order_lookup_page(request: Request) -> HTMLResponse:
     return render(request, "pages/order_lookup.html", {"form": {}, "errors": {}, "order": None})
 
 
+class LookupForm(BaseModel):
+    """The order lookup form as typed (shown again as typed when something is missing)."""
+
+    order_id: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+
+
 @router.post("/orders/lookup", response_class=HTMLResponse)
-def order_lookup(
-    request: Request,
-    services: Services,
-    order_id: Annotated[str, Form(max_length=40)] = "",
-    email: Annotated[str, Form(max_length=254)] = "",
-) -> HTMLResponse:
-    form = {"order_id": order_id, "email": email}
+def order_lookup(request: Request, services: Services, typed: Annotated[LookupForm, Form()]) -> HTMLResponse:
+    order_id, email = typed.order_id, typed.email
+    form = typed.model_dump()
     errors = {}
     if not order_id.strip():
         errors["order_id"] = "Please enter your order number."

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from app.deps import Services, SessionId
 from app.routes.storefront.product_context import product_context, product_rows, review_context
@@ -25,6 +25,25 @@ router = APIRouter(tags=["storefront"], include_in_schema=False)
 
 SUGGESTIONS = 6
 _EMAIL: TypeAdapter[str] = TypeAdapter(Email)
+
+
+class ReviewForm(BaseModel):
+    """The review form as typed, bounded (ReviewInput then checks what the fields mean)."""
+
+    rating: str = Field("", max_length=10)
+    text: str = Field("", max_length=4000)
+    authorName: str = Field("", max_length=200)
+
+
+class WishlistChange(BaseModel):
+    """A wishlist button's form: which product, add/remove/toggle, and how to redraw the button."""
+
+    product_id: str = Field("", max_length=40)
+    action: str = Field("toggle", max_length=10)
+    uid: str = Field("", max_length=60)
+    """The button's element id on the page, kept when it is redrawn."""
+    next: str = Field("", max_length=500)
+    size: str = Field("", max_length=10)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -110,17 +129,11 @@ def reviews(
 
 @router.post("/products/{slug}/reviews")
 def post_review(
-    slug: str,
-    request: Request,
-    services: Services,
-    session_id: SessionId,
-    rating: Annotated[str, Form(max_length=10)] = "",
-    text: Annotated[str, Form(max_length=4000)] = "",
-    authorName: Annotated[str, Form(max_length=200)] = "",
+    slug: str, request: Request, services: Services, session_id: SessionId, typed: Annotated[ReviewForm, Form()]
 ) -> Response:
     """Create or edit this visitor's review of the product (one per visitor and product)."""
     product = _product(services, slug)
-    form = {"rating": rating, "text": text, "authorName": authorName}
+    form = typed.model_dump()
     try:
         data = ReviewInput.model_validate(form)
     except ValidationError as exc:
@@ -209,18 +222,11 @@ def _wishlist_page(
 
 @router.post("/wishlist/items")
 def wishlist_item(
-    request: Request,
-    services: Services,
-    session_id: SessionId,
-    product_id: Annotated[str, Form(max_length=40)] = "",
-    action: Annotated[str, Form(max_length=10)] = "toggle",
-    uid: Annotated[str, Form(max_length=60)] = "",
-    next: Annotated[str, Form(max_length=500)] = "",
-    size: Annotated[str, Form(max_length=10)] = "",
+    request: Request, services: Services, session_id: SessionId, change: Annotated[WishlistChange, Form()]
 ) -> Response:
     """Add or remove a product. The form says which ("add"/"remove"), so a repeated submit is
     harmless; "toggle" flips whatever the list holds now."""
-    product_id = product_id.strip()
+    product_id, action = change.product_id.strip(), change.action
     if action not in ("add", "remove", "toggle"):
         raise HTTPException(422, 'The action must be "add", "remove" or "toggle".')
     if action == "toggle":
@@ -234,7 +240,7 @@ def wishlist_item(
     if on:
         services.interactions.record(session_id, "wishlist", product_id=product_id)
     if not wants_fragment(request):
-        return RedirectResponse(_local_path(next), status_code=303)
+        return RedirectResponse(_local_path(change.next), status_code=303)
     product = services.catalog.get(product_id)
     if product is None:  # removing a product that is no longer sold: nothing left to redraw
         response = render(request, "_flash.html", {"message": "Removed from your wishlist.", "level": "success"})
@@ -244,8 +250,8 @@ def wishlist_item(
     context = {
         "product": product,
         "pressed": on,
-        "uid": uid if _valid_uid(uid, product_id) else None,
-        "large": size == "large",
+        "uid": change.uid if _valid_uid(change.uid, product_id) else None,
+        "large": change.size == "large",
     }
     return render(request, "pages/_wishlist_toggle.html", context)
 

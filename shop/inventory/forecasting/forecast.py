@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -30,14 +30,29 @@ MAX_HORIZON_DAYS = 365
 
 
 @dataclass
-class ProductForecast:
-    """One product's history and forecast; every number is a plain float (units, never money)."""
+class StockedProduct:
+    """Which product, who supplies it and how many are in stock.
+
+    The head every row about a forecast product starts with (the forecast itself, the reorder advice,
+    the run-out report): declared once, and copied from the forecast with `product_fields`, so the
+    reports cannot drift from the forecast they were made from.
+    """
 
     product_id: str
     name: str
     category: str
     supplier: str
     stock: int
+
+    def product_fields(self) -> dict[str, Any]:
+        """These fields by name, to start another row about the same product."""
+        return {field.name: getattr(self, field.name) for field in fields(StockedProduct)}
+
+
+@dataclass
+class ProductForecast(StockedProduct):
+    """One product's history and forecast; every number is a plain float (units, never money)."""
+
     lead_time_days: int
     low_stock_threshold: int | None
     seller_class: str

@@ -22,6 +22,7 @@ from shop.inventory.forecasting.forecast import (
     MAX_HORIZON_DAYS,
     ForecastResult,
     ProductForecast,
+    StockedProduct,
     active_products,
     forecast,
 )
@@ -33,14 +34,9 @@ REFRESH_HORIZON_DAYS = 30
 
 
 @dataclass
-class ReorderSuggestion:
+class ReorderSuggestion(StockedProduct):
     """What to order of one product, and the figures behind it (units and days, never money)."""
 
-    product_id: str
-    name: str
-    category: str
-    supplier: str
-    stock: int
     lead_time_days: int
     seller_class: str
     model: str
@@ -104,11 +100,7 @@ def reorder_suggestion(
     quantity = max(0, math.ceil(reorder_point + review_demand - product.stock - 1e-9))
     mean_daily = product.mean_daily
     return ReorderSuggestion(
-        product_id=product.product_id,
-        name=product.name,
-        category=product.category,
-        supplier=product.supplier,
-        stock=product.stock,
+        **product.product_fields(),
         lead_time_days=product.lead_time_days,
         seller_class=product.seller_class,
         model=product.model,

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from shop.inventory.forecasting.forecast import ForecastResult, ProductForecast, forecast
+from shop.inventory.forecasting.forecast import ForecastResult, ProductForecast, StockedProduct, forecast
 from shop.inventory.forecasting.reorder import days_of_cover
 from shop.inventory.forecasting.sales_history import SalesHistory
 
@@ -41,15 +41,10 @@ def clamp_days(days: int | float | str | None, default: int = 14) -> int:
     return max(MIN_DAYS, min(MAX_DAYS, value))
 
 
-@dataclass(frozen=True)
-class RunoutRow:
+@dataclass
+class RunoutRow(StockedProduct):
     """One product that runs out within the horizon."""
 
-    product_id: str
-    name: str
-    category: str
-    supplier: str
-    stock: int
     demand: float
     """Forecast units over the horizon (>= stock)."""
     days_of_cover: float
@@ -95,16 +90,7 @@ def runout_report(
         if cover is None or demand < product.stock:
             continue
         rows.append(
-            RunoutRow(
-                product_id=product.product_id,
-                name=product.name,
-                category=product.category,
-                supplier=product.supplier,
-                stock=product.stock,
-                demand=demand,
-                days_of_cover=cover,
-                runs_out_on=_runs_out_on(product),
-            )
+            RunoutRow(**product.product_fields(), demand=demand, days_of_cover=cover, runs_out_on=_runs_out_on(product))
         )
     rows.sort(key=lambda r: (r.days_of_cover, r.name.lower()))
     sold_out = sorted(p.product_id for p in result.products if p.stock <= 0)

@@ -5,38 +5,16 @@ history."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from agent.service import ChatAgent
-from tests.support.scripted_model import ScriptedChatModel, call, understood
+from tests.support.chat_stream import done, use_script
+from tests.support.scripted_model import call, understood
 
 ADDRESS = "12 Rue des Lilas, Springfield"
 FIND_COFFEE = understood("find", query="floral light roast coffee", category="coffee")
-
-
-def use_script(client: TestClient, services: Any, *script: Any) -> ScriptedChatModel:
-    model = ScriptedChatModel(script=list(script))
-    client.app.state.chat_agent = ChatAgent(services, model=model)  # type: ignore[attr-defined]
-    return model
-
-
-def events(response: Any) -> list[tuple[str, dict[str, Any]]]:
-    out = []
-    for block in response.text.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        out.append((lines["event"], json.loads(lines["data"])))
-    return out
-
-
-def done(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    kind, data = events(response)[-1]
-    assert kind == "done", data
-    return data
 
 
 def card_classes(cards_html: str) -> dict[str, str]:
