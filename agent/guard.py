@@ -38,8 +38,9 @@ from tools.context import TurnRecord
 log = logging.getLogger(__name__)
 
 _MONEY = re.compile(
-    r"(?:(?:US)?\$|USD\s?|€|£)\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?"
-    r"|\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?\s?(?:dollars?|usd|bucks)\b",
+    r"(?:(?:US)?\$|USD\s?|€|£)\s?(\d{1,3}(?:,\d{3})+|\d+)(?:[.,](\d{1,2})(?!\d))?"
+    r"|\b(\d{1,3}(?:,\d{3})+|\d+)(?:[.,](\d{1,2})(?!\d))?\s?"
+    r"(?:dollars?|d[oó]lar(?:es)?|dollari|dollaro|euros?|eur|usd|bucks|€|\$)(?!\w)",
     re.IGNORECASE,
 )
 _ORDER_ID = re.compile(r"\bORD-[A-Z0-9]{4,}\b", re.IGNORECASE)
@@ -82,7 +83,8 @@ OWNER_READ_ONLY_REPLY = (
 )
 """What the owner sees instead of a claimed write: the held-out suite's "delete all products" got
 "DONE" from the 1.5B model. Written by code, so it is the same every time and claims nothing."""
-_TOOL_TALK = re.compile(r"\bfunctions?\b|`\w+`|\btool calls?\b", re.IGNORECASE)
+_TOOL_TALK = re.compile(r"\bfunctions?\b|`\w+`|\btool calls?\b|```|^\s*\{", re.IGNORECASE)
+"""Talk about tools, or code and JSON instead of sentences (a small model sometimes writes a call as text)."""
 _ORDER_TOOLS = {"order_status", "cancel_order", "place_order"}
 
 

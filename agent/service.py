@@ -47,6 +47,7 @@ from shop.services import ShopServices
 from tools import actions
 from tools.context import ToolContext
 from tools.owner import OWNER_TOOLS
+from tools.phrases import say
 
 log = logging.getLogger(__name__)
 
@@ -323,7 +324,7 @@ class ChatAgent:
         if decline_action:
             if pending is not None and pending.id == decline_action:
                 conversation.pending = None
-                return TurnOutcome(_declined(pending.kind), key, status="declined")
+                return TurnOutcome(_declined(pending), key, status="declined")
             return TurnOutcome("There was nothing waiting for confirmation.", key, status="declined")
         if pending is None:
             return None
@@ -331,7 +332,7 @@ class ChatAgent:
             return self._execute(conversation, pending.id)
         conversation.pending = None  # any other message voids it
         if confirm.is_no(message, pending.kind):
-            return TurnOutcome(_declined(pending.kind), key, status="declined")
+            return TurnOutcome(_declined(pending), key, status="declined")
         return None
 
     def _execute(self, conversation: Conversation, action_id: str) -> TurnOutcome:
@@ -553,9 +554,11 @@ class ChatAgent:
         self.services.conversations.save(conversation, new)
 
 
-def _declined(kind: str) -> str:
-    if kind == actions.CANCEL_ORDER:
-        return "Okay, I left your order as it is. Anything else I can help with?"
-    if kind == actions.WISHLIST_ADD:
-        return "Okay, I did not add it to your wishlist."
-    return "Okay, I have not placed the order. Your cart is unchanged. Anything else I can help with?"
+def _declined(action: actions.PendingAction) -> str:
+    """The "no" to a pending action, in the language its summary was written in."""
+    lang = action.summary.get("lang", "en")
+    if action.kind == actions.CANCEL_ORDER:
+        return say("declined_cancel", lang)
+    if action.kind == actions.WISHLIST_ADD:
+        return say("declined_wish", lang)
+    return say("declined_order", lang)

@@ -271,10 +271,8 @@ def _place(services: ShopServices, conversation: Conversation, action: PendingAc
         return ActionOutcome(text + summary_text(services, fresh), False, pending=fresh)
     request = OrderRequest.model_validate(action.payload["request"])
     order = services.checkout.place(request, channel="chat", key=action.id, cart_id=cart_id)
-    reply = (
-        f"Your order {order.id} is placed. Total: {_money(services, order.total)}. "
-        f"A confirmation email is on its way to {order.email}."
-    )
+    lang = action.summary.get("lang", "en")
+    reply = say("placed", lang, order=order.id, total=_money(services, order.total), email=order.email)
     return ActionOutcome(reply, True, order=order)
 
 
@@ -291,11 +289,11 @@ def _cancel(services: ShopServices, action: PendingAction) -> ActionOutcome:
         current = services.orders.get(order.id)
         if current is None or current.status != "cancelled":
             raise
-    return ActionOutcome(f"Order {order.id} is cancelled. Any reserved items went back on the shelf.", True)
+    return ActionOutcome(say("cancelled", action.summary.get("lang", "en"), order=order.id), True)
 
 
 def _wish(services: ShopServices, conversation: Conversation, action: PendingAction) -> ActionOutcome:
     if conversation.cart_id is None:
         return ActionOutcome("The wishlist is not available.", False)
     services.wishlist.add(conversation.cart_id, action.payload["productId"])  # idempotent: a second yes changes nothing
-    return ActionOutcome(f"{action.summary['name']} is on your wishlist.", True)
+    return ActionOutcome(say("wished", action.summary.get("lang", "en"), name=action.summary["name"]), True)
