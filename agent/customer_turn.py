@@ -28,7 +28,7 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from agent import guard, memory
 from agent.llm import is_connection_error, message_text
-from agent.outcome import Event, TurnOutcome
+from agent.outcome import Event, TurnOutcome, turn_outcome
 from agent.understanding.conversation import ConversationView
 from agent.understanding.execute import STATUS_TEXT, Execution, Executor
 from agent.understanding.language import LanguageReader
@@ -38,7 +38,6 @@ from agent.understanding.vocabulary import VocabularyCache
 from shop.catalog.snapshot import Product
 from shop.conversations.store import Conversation
 from shop.services import ShopServices
-from tools import actions
 from tools.context import ToolContext
 
 log = logging.getLogger(__name__)
@@ -129,17 +128,16 @@ class CustomerTurn:
         check = guard.check_reply(
             reply, ctx.turn, self.names, user_text=message if execution.user_amounts_allowed else ""
         )
-        outcome = TurnOutcome(
+        outcome = turn_outcome(
+            self.services,
+            ctx.turn,
             reply,
             key,
-            products=self._cards(ctx, reply, status),
-            pending_action=actions.public_action(self.services, ctx.turn.pending) if ctx.turn.pending else None,
             status=status,
+            products=self._cards(ctx, reply, status),
             tools=[TOOL_NAME, *(name for name, _ in ctx.turn.calls)],
-            writes=list(ctx.turn.writes),
             shown_problems=guard.invented(check),
             timings=timings,
-            model_calls=ctx.turn.model_calls,
         )
         outcome.understood = request.describe()
         outcome.note = view.note()

@@ -8,6 +8,8 @@ from typing import Any
 from shop.catalog.snapshot import Product
 from shop.core.money import format_money
 from shop.services import ShopServices
+from tools.actions import public_action
+from tools.context import TurnRecord
 
 Event = dict[str, Any]
 
@@ -69,3 +71,20 @@ def product_json(services: ShopServices, product: Product) -> dict[str, Any]:
         "stock": product.stock,
         "category": product.category,
     }
+
+
+def turn_outcome(
+    services: ShopServices, turn: TurnRecord, reply: str, key: str, *, status: str, products: list[Product], **more: Any
+) -> TurnOutcome:
+    """The outcome of a turn from what its tools recorded (`more`: timings, problems, the tools named)."""
+    more.setdefault("tools", [name for name, _ in turn.calls])
+    return TurnOutcome(
+        reply,
+        key,
+        products=products,
+        pending_action=public_action(services, turn.pending) if turn.pending else None,
+        status=status,
+        writes=list(turn.writes),
+        model_calls=turn.model_calls,
+        **more,
+    )

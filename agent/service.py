@@ -39,7 +39,7 @@ from langgraph.types import Command
 from agent import confirm, guard, memory, prompts
 from agent.customer_turn import ERROR_REPLY, OFFLINE_REPLY, CustomerTurn
 from agent.llm import build_chat_model, is_connection_error, message_text
-from agent.outcome import Event, TurnOutcome
+from agent.outcome import Event, TurnOutcome, turn_outcome
 from shop.catalog.snapshot import Product
 from shop.conversations.store import Channel, ChatRole, Conversation
 from shop.core.errors import ShopError
@@ -480,18 +480,16 @@ class ChatAgent:
             conversation.pending = ctx.turn.pending
         rejected = [f"{p.kind}: {p}" for p in gate.problems] if status in ("regenerated", "fallback") else []
         shown = guard.invented(check(reply))
-        outcome = TurnOutcome(
+        outcome = turn_outcome(
+            self.services,
+            ctx.turn,
             reply,
             key,
-            products=self._cards(ctx, reply, status),
-            pending_action=actions.public_action(self.services, ctx.turn.pending) if ctx.turn.pending else None,
             status=status,
-            tools=[name for name, _ in ctx.turn.calls],
-            writes=list(ctx.turn.writes),
+            products=self._cards(ctx, reply, status),
             rejected=rejected,
             shown_problems=shown,
             timings=timings,
-            model_calls=ctx.turn.model_calls,
         )
         yield {"type": "outcome", "outcome": outcome}
 

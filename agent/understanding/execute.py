@@ -249,22 +249,29 @@ class Executor:
         products = self._meant()
         if not products:
             return self._search_instead()
-        product = products[0]
-        self.ctx.called("product_details", {"product": product.id})
-        if not product.in_stock:
-            return self._sold_out(product)
-        details = customer.details(self.ctx, product.id)
-        for other in products[1:3]:
-            details += "\n" + customer.details(self.ctx, other.id)
+        self.ctx.called("product_details", {"product": products[0].id})
+        if not products[0].in_stock:
+            return self._alternatives_reply(products[0])
+        details = "\n".join(customer.details(self.ctx, product.id) for product in products[:3])
         return self._facts(details, fenced=True)
 
-    def _sold_out(self, product: Product) -> Execution:
-        self.ctx.remember(product, card=True)
+    def _similar(self) -> Execution:
+        products = self._meant()
+        if not products:
+            return self._search_instead()
+        self.ctx.called("recommend", {"product": products[0].id})
+        return self._alternatives_reply(products[0])
+
+    def _alternatives_reply(self, product: Product) -> Execution:
+        """In-stock products like `product`, saying first that it is sold out if it is."""
+        self.ctx.remember(product, card=not product.in_stock)
         alternatives = self._alternatives(product)
-        text = say("sold_out", self.lang, name=product.name)
+        parts = [say("sold_out", self.lang, name=product.name)] if not product.in_stock else []
         if alternatives:
-            text += "\n\n" + say("alternatives", self.lang) + "\n" + self._plain(alternatives)
-        return self._direct(text)
+            parts.append(say("alternatives", self.lang) + "\n" + self._plain(alternatives))
+        elif product.in_stock:
+            parts.append(say("nothing", self.lang, categories=self._categories()))
+        return self._direct("\n\n".join(parts))
 
     def _alternatives(self, product: Product) -> list[Product]:
         similar = self.services.recommender.similar(product.id, n=8)
@@ -279,21 +286,6 @@ class Executor:
 
     def _plain(self, products: list[Product]) -> str:
         return "\n".join(f"- {p.name} — {money(self.ctx, p.price)}" for p in products)
-
-    def _similar(self) -> Execution:
-        products = self._meant()
-        if not products:
-            return self._search_instead()
-        product = products[0]
-        self.ctx.called("recommend", {"product": product.id})
-        self.ctx.remember(product)
-        alternatives = self._alternatives(product)
-        if not alternatives:
-            return self._direct(say("nothing", self.lang, categories=self._categories()))
-        text = say("alternatives", self.lang) + "\n" + self._plain(alternatives)
-        if not product.in_stock:
-            text = say("sold_out", self.lang, name=product.name) + "\n\n" + text
-        return self._direct(text)
 
     def _compare(self) -> Execution:
         """Which is cheaper, written by code from the prices (the question these requests ask; a
