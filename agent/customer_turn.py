@@ -129,10 +129,8 @@ class CustomerTurn:
             reply, ctx.turn, self.names, user_text=message if execution.user_amounts_allowed else ""
         )
         outcome = turn_outcome(
-            self.services,
-            ctx.turn,
+            ctx,
             reply,
-            key,
             status=status,
             products=self._cards(ctx, reply, status),
             tools=[TOOL_NAME, *(name for name, _ in ctx.turn.calls)],

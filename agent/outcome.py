@@ -9,7 +9,7 @@ from shop.catalog.snapshot import Product
 from shop.core.money import format_money
 from shop.services import ShopServices
 from tools.actions import public_action
-from tools.context import TurnRecord
+from tools.context import ToolContext
 
 Event = dict[str, Any]
 
@@ -73,16 +73,15 @@ def product_json(services: ShopServices, product: Product) -> dict[str, Any]:
     }
 
 
-def turn_outcome(
-    services: ShopServices, turn: TurnRecord, reply: str, key: str, *, status: str, products: list[Product], **more: Any
-) -> TurnOutcome:
+def turn_outcome(ctx: ToolContext, reply: str, *, status: str, products: list[Product], **more: Any) -> TurnOutcome:
     """The outcome of a turn from what its tools recorded (`more`: timings, problems, the tools named)."""
+    turn = ctx.turn
     more.setdefault("tools", [name for name, _ in turn.calls])
     return TurnOutcome(
         reply,
-        key,
+        ctx.conversation.key,
         products=products,
-        pending_action=public_action(services, turn.pending) if turn.pending else None,
+        pending_action=public_action(ctx.services, turn.pending) if turn.pending else None,
         status=status,
         writes=list(turn.writes),
         model_calls=turn.model_calls,

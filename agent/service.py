@@ -481,10 +481,8 @@ class ChatAgent:
         rejected = [f"{p.kind}: {p}" for p in gate.problems] if status in ("regenerated", "fallback") else []
         shown = guard.invented(check(reply))
         outcome = turn_outcome(
-            self.services,
-            ctx.turn,
+            ctx,
             reply,
-            key,
             status=status,
             products=self._cards(ctx, reply, status),
             rejected=rejected,

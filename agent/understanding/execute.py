@@ -450,11 +450,18 @@ class Executor:
             text = "\n".join(said) + "\n\n" + text
         return self._direct(text)
 
-    def _order_status(self) -> Execution:
+    def _order_needs(self, task: str, tool: str) -> Execution | None:
+        """What to ask for when the order number or its email is missing; None when both are given."""
         r = self.request
         if not (r.order_id and r.email):
-            return self._missing("task_lookup", [("order_id", r.order_id), ("order_email", r.email)])
-        self.ctx.called("order_status", {"order_id": r.order_id, "email": r.email})
+            return self._missing(task, [("order_id", r.order_id), ("order_email", r.email)])
+        self.ctx.called(tool, {"order_id": r.order_id, "email": r.email})
+        return None
+
+    def _order_status(self) -> Execution:
+        r = self.request
+        if (ask := self._order_needs("task_lookup", "order_status")) is not None:
+            return ask
         try:
             order = self.services.orders.lookup(r.order_id, r.email)
         except ShopError as exc:
@@ -481,9 +488,8 @@ class Executor:
 
     def _cancel_order(self) -> Execution:
         r = self.request
-        if not (r.order_id and r.email):
-            return self._missing("task_cancel", [("order_id", r.order_id), ("order_email", r.email)])
-        self.ctx.called("cancel_order", {"order_id": r.order_id, "email": r.email})
+        if (ask := self._order_needs("task_cancel", "cancel_order")) is not None:
+            return ask
         try:
             action = actions.prepare_cancel(self.services, r.order_id, r.email, lang=self.lang)
         except (ShopError, actions.ActionRefused) as exc:
