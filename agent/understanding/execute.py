@@ -513,19 +513,21 @@ class Executor:
         return self._facts(f"Shop policy, {section.title}: {text}", "policies", user_amounts=False)
 
     def _discount(self) -> Execution:
-        library = self.services.policies
-        sections = library.find("discount price change", limit=1)
+        """A refusal written by code, in the customer's language, with the real price: a haggle is
+        never agreed to, and a model asked to word it quoted the customer's figure back (the owner's
+        discount policy follows in English, the language it is written in)."""
         products = self._meant()
-        for product in products[:1]:
-            self.ctx.remember(product, card=True)
-        body = ""
         if products:
-            body = f"{products[0].name} costs {money(self.ctx, products[0].price)}.\n"
-        if sections:
+            product = products[0]
+            self.ctx.remember(product, card=True)
+            text = say("no_haggle", self.lang, name=product.name, price=money(self.ctx, product.price))
+        else:
+            text = say("no_discount", self.lang)
+        sections = self.services.policies.find("discount price change", limit=1)
+        if sections and self.lang == "en":
             self.ctx.called("shop_policy", {"section": sections[0].title})
-            body += f"Shop policy, {sections[0].title}: {customer.policy_text(self.ctx, sections[0])}"
-        body += "\nThe price cannot be changed in the chat; do not agree to any other price."
-        return self._facts(body, "policies", user_amounts=False)
+            text += " " + customer.policy_text(self.ctx, sections[0])
+        return self._direct(text)
 
     def _human(self) -> Execution:
         r = self.request
