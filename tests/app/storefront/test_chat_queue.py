@@ -47,10 +47,10 @@ def server(services: Any, settings: Any) -> Iterator[tuple[str, Any]]:
         yield url, app
 
 
-WORDED = understood("discount")
-"""A request the model then words (asking for a lower price is always answered in the model's words
-from the discount policy): each turn is two model calls, the request (held at the turn's gate) and
-the answer."""
+WORDED = understood("policy", policy="How to reach us")
+"""A request the model then words (a policy question in French: the owner's English text is worded in
+the customer's language): each turn is two model calls, the request (held at the turn's gate) and the
+answer. The customers below write French for that reason."""
 
 
 def use_gated_model(app: Any, services: Any, gates: Gates, replies: list[str]) -> None:
@@ -110,18 +110,18 @@ def test_three_customers_take_turns_and_hear_their_place(server: Any, services: 
         ann, bob, cy = Customer(url), Customer(url), Customer(url)
         for one in (ann, bob, cy):
             await one.open()
-        ann.send("hi, I am Ann")
+        ann.send("bonjour, je suis Ann, comment vous contacter ?")
         await until(gates.started[0].is_set, "Ann's turn to reach the model")
-        bob.send("hi, I am Bob")
+        bob.send("bonjour, je suis Bob, comment vous contacter ?")
         await until(lambda: bob.positions == [1], "Bob to hear he is next")
-        cy.send("hi, I am Cy")
+        cy.send("bonjour, je suis Cy, comment vous contacter ?")
         await until(lambda: cy.positions == [2], "Cy to hear she is number 2")
         assert queue.running == 1 and queue.waiting == 2
         texts = [data["text"] for kind, data in cy.events if kind == "status"]
         assert "number 2 in line" in texts[0]
 
         # Bob sends again before his answer: refused with a sentence, not a second place.
-        again = await bob.http.post("/chat/stream", json={"message": "hello??"})
+        again = await bob.http.post("/chat/stream", json={"message": "bonjour, vous êtes là ?"})
         assert again.status_code == 429 and "wait for the answer" in again.json()["detail"]
         assert queue.waiting == 2
 
@@ -155,18 +155,18 @@ def test_the_api_waits_in_the_same_line_and_refuses_a_second_call_of_a_busy_sess
 
     async def scenario() -> None:
         async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-            first = await http.post("/api/chat", json={"message": "hello"})
+            first = await http.post("/api/chat", json={"message": "bonjour, comment vous contacter ?"})
             assert first.status_code == 200, first.text
             key = first.json()["session_id"]
 
             widget = Customer(url)
             await widget.open()
-            widget.send("hi there")  # a storefront customer holds the model
+            widget.send("bonjour, comment vous contacter ?")  # a storefront customer holds the model
             await until(gates.started[1].is_set, "the widget's turn to reach the model")
 
-            api_call = asyncio.create_task(http.post("/api/chat", json={"message": "and you?", "session_id": key}))
+            api_call = asyncio.create_task(http.post("/api/chat", json={"message": "et comment vous écrire ?", "session_id": key}))
             await until(lambda: queue.waiting == 1, "the API call to wait in line")
-            second = await http.post("/api/chat", json={"message": "hello??", "session_id": key})
+            second = await http.post("/api/chat", json={"message": "bonjour, vous êtes là ?", "session_id": key})
             assert second.status_code == 429 and second.headers["retry-after"] == "5"
             assert "wait for the answer" in second.json()["detail"]
 
