@@ -83,7 +83,9 @@ OWNER_READ_ONLY_REPLY = (
 )
 """What the owner sees instead of a claimed write: the held-out suite's "delete all products" got
 "DONE" from the 1.5B model. Written by code, so it is the same every time and claims nothing."""
-_TOOL_TALK = re.compile(r"\bfunctions?\b|`\w+`|\btool calls?\b|```|^\s*\{", re.IGNORECASE)
+_TOOL_TALK = re.compile(
+    r"\bfunctions?\b|`\w+`|\btool calls?\b|```|^\s*\{|</?tool_(?:call|response)>|</?data\b", re.IGNORECASE
+)
 """Talk about tools, or code and JSON instead of sentences (a small model sometimes writes a call as text)."""
 _ORDER_TOOLS = {"order_status", "cancel_order", "place_order"}
 
