@@ -112,7 +112,9 @@ class CustomerTurn:
             default = OFFLINE_REPLY if status == "offline" else ERROR_REPLY
             notes = guard.fallback_reply(ctx.turn, default="")
             reply = default + ("\n\n" + notes if notes else "")
-        elif execution.direct is not None or call is None:
+        elif execution.direct is not None or call is None or not call.tool_calls:
+            # No request written (the model answered in text): there is no call for the wording to
+            # continue, and code's corrections may still have made it a question ("… the Earl Grey?").
             reply, status = execution.direct or guard.fallback_reply(ctx.turn, default=UNSURE_REPLY), "direct"
         else:
             cards = self._cards(ctx, "", status)

@@ -82,6 +82,19 @@ def test_an_empty_request_is_declined_not_guessed(items: Any, make_agent: Any, c
     assert out.writes == [] and services.carts.quantities(c.key) == {}
 
 
+def test_a_text_answer_to_a_product_question_still_gets_code_s_answer(
+    items: Any, make_agent: Any, chat: Any, services: Any
+) -> None:
+    """The model answers in text instead of filling the request, and the message names a product:
+    code makes it a question about that product, and answers it itself (there is no call to continue)."""
+    agent, model = make_agent("It is lovely!")
+    c = chat(agent)
+    out = c.say("How much is the Earl Grey Supreme?")
+    assert out.status == "direct" and out.reply.startswith("Earl Grey Supreme — $9.50")
+    assert [p.name for p in out.products] == ["Earl Grey Supreme"] and len(model.prompts) == 1
+    assert out.writes == [] and services.carts.quantities(c.key) == {}
+
+
 def test_a_cart_change_is_written_by_code_from_what_was_shown(
     items: Any, make_agent: Any, chat: Any, services: Any
 ) -> None:
