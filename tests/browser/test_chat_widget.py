@@ -15,12 +15,13 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from langchain_core.messages import AIMessage
 
 from agent.service import ChatAgent
 from agent.turn_queue import TurnQueue
 from app.embedded_mongo import free_port
 from shop.conversations.store import ChatMessage, Conversation, new_key
-from tests.support.scripted_model import ScriptedChatModel, call
+from tests.support.scripted_model import ScriptedChatModel, understood
 
 pytestmark = pytest.mark.browser
 
@@ -34,8 +35,9 @@ def chat_server(services: Any, settings: Any) -> Iterator[tuple[str, ScriptedCha
     app = create_app(settings, services)
     model = ScriptedChatModel(
         script=[
+            understood("product", items=[{"product": "Ethiopia Yirgacheffe"}]),
             "The Ethiopia Yirgacheffe ($14.50) is floral and bright.",
-            call("place_order", name="Ann Lee", email="ann@example.com", address=ADDRESS),
+            understood("checkout", name="Ann Lee", email="ann@example.com", address=ADDRESS),
         ]
     )
     app.state.chat_agent = ChatAgent(services, model=model)
@@ -58,7 +60,7 @@ def test_chat_widget_end_to_end(browser: Any, chat_server: Any, items: Any, serv
     page.set_default_timeout(15_000)
     page.goto(url + "/")
     page.get_by_role("button", name="Ask our assistant").click()
-    page.get_by_label("Message to the assistant").fill("Do you have a floral light roast coffee?")
+    page.get_by_label("Message to the assistant").fill("Is the Ethiopia Yirgacheffe a floral coffee?")
     page.keyboard.press("Enter")
     reply = page.locator(".chat-msg--assistant").last
     reply.get_by_text("is floral and bright").wait_for()
@@ -79,7 +81,9 @@ def test_chat_widget_end_to_end(browser: Any, chat_server: Any, items: Any, serv
     assert "$14.50" in summary.inner_text() and ADDRESS in summary.inner_text()
     summary.get_by_role("button", name="Place order").click()
     page.get_by_text("is placed").wait_for()
-    assert services.db.orders.count_documents({}) == 1
+    orders = list(services.db.orders.find({}))
+    assert len(orders) == 1 and orders[0]["email"] == "ann@example.com"
+    assert [(line["name"], line["quantity"]) for line in orders[0]["products"]] == [("Ethiopia Yirgacheffe", 1)]
     page.locator("#cart-count", has_text="0").wait_for()  # the order emptied the cart
 
     page.goto(url + "/products")  # the panel stays open and the conversation is still there
@@ -116,7 +120,8 @@ def test_a_cart_change_by_the_chat_updates_the_badge_and_the_cards(
 ) -> None:
     url, app = served
     app.state.chat_agent = ChatAgent(
-        services, model=ScriptedChatModel(script=[call("cart", action="add", product="P1", quantity=2)])
+        services,
+        model=ScriptedChatModel(script=[understood("add", items=[{"product": "Ethiopia Yirgacheffe", "qty": 2}])]),
     )
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -124,7 +129,7 @@ def test_a_cart_change_by_the_chat_updates_the_badge_and_the_cards(
     page.goto(url + "/about")
     assert page.locator("#cart-count").inner_text() == "0"
     page.get_by_role("button", name="Ask our assistant").click()
-    page.get_by_label("Message to the assistant").fill("Ethiopia Yirgacheffe please")
+    page.get_by_label("Message to the assistant").fill("two Ethiopia Yirgacheffe please")
     page.keyboard.press("Enter")
     page.locator("#cart-count", has_text="2").wait_for()  # without reloading the page
     card = page.locator(".chat-msg--assistant").last.locator(".chat-card", has_text="Ethiopia Yirgacheffe")
@@ -239,12 +244,12 @@ def test_a_waiting_customer_sees_the_place_in_line_then_the_answer(
     app.state.turn_queue = TurnQueue(slots=1)
     other_started, other_may_finish = threading.Event(), threading.Event()
 
-    def slow_answer(messages: Any) -> str:
+    def slow_answer(messages: Any) -> AIMessage:
         other_started.set()
         assert other_may_finish.wait(20)
-        return "Hello other customer!"
+        return understood("greeting")
 
-    model = ScriptedChatModel(script=[slow_answer, "Hello, thanks for waiting!"])
+    model = ScriptedChatModel(script=[slow_answer, understood("greeting")])
     app.state.chat_agent = ChatAgent(services, model=model)
 
     def other_customer() -> None:  # another visitor whose answer is being written
@@ -267,7 +272,7 @@ def test_a_waiting_customer_sees_the_place_in_line_then_the_answer(
     assert "chat-msg--waiting" in (reply.get_attribute("class") or "")
 
     other_may_finish.set()
-    reply.get_by_text("Hello, thanks for waiting!").wait_for()
+    reply.get_by_text("I can help you find products").wait_for()  # the greeting code writes
     assert "chat-msg--waiting" not in (reply.get_attribute("class") or "")
     other.join(10)
     context.close()
