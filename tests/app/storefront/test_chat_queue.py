@@ -56,9 +56,11 @@ def server(services: Any, settings: Any) -> Iterator[tuple[str, Any]]:
     thread.join(10)
 
 
-WORDED = understood("policy", policy="How to reach us", lang="fr")
-"""A request the model then words (a policy question in French): each turn is two model calls, the
-request (held at the turn's gate) and the answer."""
+WORDED = understood("policy", policy="How to reach us")
+"""A request the model then words (a policy question asked in French, so it is translated): each turn
+is two model calls, the request (held at the turn's gate) and the answer."""
+ASK = "comment vous joindre ?"
+"""The question each customer asks, in French (code reads the language from the message)."""
 
 
 def use_gated_model(app: Any, services: Any, gates: Gates, replies: list[str]) -> None:
@@ -118,11 +120,11 @@ def test_three_customers_take_turns_and_hear_their_place(server: Any, services: 
         ann, bob, cy = Customer(url), Customer(url), Customer(url)
         for one in (ann, bob, cy):
             await one.open()
-        ann.send("hi, I am Ann")
+        ann.send(f"bonjour, je suis Ann, {ASK}")
         await until(gates.started[0].is_set, "Ann's turn to reach the model")
-        bob.send("hi, I am Bob")
+        bob.send(f"bonjour, je suis Bob, {ASK}")
         await until(lambda: bob.positions == [1], "Bob to hear he is next")
-        cy.send("hi, I am Cy")
+        cy.send(f"bonjour, je suis Cy, {ASK}")
         await until(lambda: cy.positions == [2], "Cy to hear she is number 2")
         assert queue.running == 1 and queue.waiting == 2
         texts = [data["text"] for kind, data in cy.events if kind == "status"]
@@ -163,16 +165,18 @@ def test_the_api_waits_in_the_same_line_and_refuses_a_second_call_of_a_busy_sess
 
     async def scenario() -> None:
         async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-            first = await http.post("/api/chat", json={"message": "hello"})
+            first = await http.post("/api/chat", json={"message": f"bonjour, {ASK}"})
             assert first.status_code == 200, first.text
             key = first.json()["session_id"]
 
             widget = Customer(url)
             await widget.open()
-            widget.send("hi there")  # a storefront customer holds the model
+            widget.send(f"salut, {ASK}")  # a storefront customer holds the model
             await until(gates.started[1].is_set, "the widget's turn to reach the model")
 
-            api_call = asyncio.create_task(http.post("/api/chat", json={"message": "and you?", "session_id": key}))
+            api_call = asyncio.create_task(
+                http.post("/api/chat", json={"message": f"et vous, {ASK}", "session_id": key})
+            )
             await until(lambda: queue.waiting == 1, "the API call to wait in line")
             second = await http.post("/api/chat", json={"message": "hello??", "session_id": key})
             assert second.status_code == 429 and second.headers["retry-after"] == "5"
