@@ -99,6 +99,7 @@ class Executor:
         if self._haggles():
             return "discount"
         if intent == "add" and is_yes(view.message):
+            request.items = []  # the model's "add it": a checkout must not add the product in focus
             return "checkout" if view.cart else "greeting"
         buying = intent in ("add", "find", "product") and bool(request.items or request.query)
         paying = intent not in ("order_status", "cancel_order", "human", "checkout") and bool(request.email)

@@ -24,13 +24,17 @@ def test_stream_sends_tokens_then_cards_with_the_storefront_add_to_cart_form(
     use_script(
         client,
         services,
-        understood("find", query="floral light roast coffee", category="coffee"),
+        understood("product", items=[{"product": "Ethiopia Yirgacheffe"}]),
         "The Ethiopia Yirgacheffe ($14.50) is lovely.",
     )
-    response = client.post("/chat/stream", json={"message": "floral light roast coffee"})
-    kinds = [kind for kind, _ in events(response)]
+    response = client.post("/chat/stream", json={"message": "is the Ethiopia Yirgacheffe any good?"})
+    sent = events(response)
+    kinds = [kind for kind, _ in sent]
     assert kinds[0] == "status" and kinds[-1] == "done"
-    assert kinds.index("token") < kinds.index("done")
+    # The cards go out before the model words the answer, then the tokens, then the checked reply.
+    assert kinds.index("cards") < kinds.index("token") < kinds.index("done")
+    early = dict(sent)["cards"]
+    assert str(items["yirga"]["_id"]) in early["cardsHtml"] and 'action="/cart/items"' in early["cardsHtml"]
     data = done(response)
     assert data["reply"] == "The Ethiopia Yirgacheffe ($14.50) is lovely."
     assert data["products"][0]["name"] == "Ethiopia Yirgacheffe" and data["products"][0]["price"] == "14.50"

@@ -275,26 +275,34 @@ def test_owner_tools_are_out_of_a_customers_reach(items: Any, make_agent: Any, c
 # --------------------------------------------------------------------------------------------------
 
 FIND_COFFEE = understood("find", query="floral light roast coffee", category="coffee")
+ASK_YIRGA = understood("product", items=[{"product": "Ethiopia Yirgacheffe"}])
+"""A question about one product: code finds it, the model words the answer (a list is never worded)."""
+YIRGA_LINE = "Ethiopia Yirgacheffe — $14.50"
+"""What code says of the product when the model's words are refused."""
 
 
 def test_an_invented_product_and_price_are_replaced(items: Any, make_agent: Any, chat: Any) -> None:
     agent, _ = make_agent(
-        FIND_COFFEE,
+        ASK_YIRGA,
         "Try our Dragon Pearl Jasmine for $12.00, or the Ethiopia Yirgacheffe.",
         "Our Dragon Pearl Jasmine is $12.00.",  # the regenerated answer is no better
     )
     c = chat(agent)
-    out = c.say("Do you have a floral light roast coffee?")
+    out = c.say("Is the Ethiopia Yirgacheffe a floral coffee?")
     assert out.status == "fallback"
-    assert "$12.00" not in out.reply and "Ethiopia Yirgacheffe — $14.50" in out.reply
+    assert "$12.00" not in out.reply and "Dragon Pearl" not in out.reply and YIRGA_LINE in out.reply
     assert "$12.00" not in c.streamed  # never shown, not even for a moment
     assert out.shown_problems == []
 
 
 def test_an_answer_that_ignores_the_products_found_is_replaced_by_them(items: Any, make_agent: Any, chat: Any) -> None:
-    agent, _ = make_agent(FIND_COFFEE, "I'm sorry, but I can't help with that.")
-    out = chat(agent).say("Do you have a floral light roast coffee?")
-    assert out.status == "fallback" and "Ethiopia Yirgacheffe — $14.50" in out.reply
+    agent, model = make_agent(FIND_COFFEE, understood("compare"), "I'm sorry, but I can't help with that.")
+    c = chat(agent)
+    shown = c.say("Do you have a floral light roast coffee?").products
+    out = c.say("which of these is cheaper?")
+    assert len(model.prompts) == 3  # the compare was worded once; no product named, so not retried
+    cheapest = min(shown[:3], key=lambda p: p.price)
+    assert out.status == "fallback" and out.reply.startswith(f"Cheapest: {cheapest.name} at ${cheapest.price:.2f}")
     assert out.shown_problems == []
 
 
@@ -312,20 +320,25 @@ def test_a_wrong_price_is_regenerated_once(items: Any, make_agent: Any, chat: An
 
 
 def test_a_real_product_not_returned_this_turn_is_rejected(items: Any, make_agent: Any, chat: Any) -> None:
-    agent, _ = make_agent(
-        FIND_COFFEE, "You will love the Rose Hand Cream too.", "You will love the Rose Hand Cream too."
-    )
-    out = chat(agent).say("Do you have a floral light roast coffee?")
-    assert out.status == "fallback" and "Rose Hand Cream" not in out.reply
+    agent, _ = make_agent(ASK_YIRGA, "You will love the Rose Hand Cream too.", "You will love the Rose Hand Cream too.")
+    out = chat(agent).say("Is the Ethiopia Yirgacheffe a floral coffee?")
+    assert out.status == "fallback" and "Rose Hand Cream" not in out.reply and YIRGA_LINE in out.reply
 
 
 def test_prices_the_customer_wrote_may_be_repeated(items: Any, make_agent: Any, chat: Any) -> None:
     agent, _ = make_agent(
-        understood("find", query="floral light roast coffee", category="coffee", max_price=20),
-        "Under $20 I have the Ethiopia Yirgacheffe at $14.50.",
+        ASK_YIRGA,
+        "Under $20: the Ethiopia Yirgacheffe is $14.50.",
+        understood("product", items=[{"product": "Ethiopia Yirgacheffe"}]),
+        "Under $20: the Ethiopia Yirgacheffe is $14.50.",
+        "The Ethiopia Yirgacheffe is $14.50.",
     )
-    out = chat(agent).say("floral light roast coffee under $20")
-    assert out.status == "ok" and out.reply == "Under $20 I have the Ethiopia Yirgacheffe at $14.50."
+    c = chat(agent)
+    out = c.say("Is the Ethiopia Yirgacheffe under $20?")
+    assert out.status == "ok" and out.reply == "Under $20: the Ethiopia Yirgacheffe is $14.50."
+    # The same words when the customer did not write $20 are a price from nowhere.
+    other = c.say("Is the Ethiopia Yirgacheffe any good?")
+    assert other.status == "regenerated" and other.reply == "The Ethiopia Yirgacheffe is $14.50."
 
 
 def test_a_haggle_may_not_repeat_the_customers_price(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
@@ -429,17 +442,18 @@ def test_an_unreachable_model_still_shows_what_code_found(items: Any, make_agent
     agent, _ = make_agent(_offline)
     out = chat(agent).say("Do you have a floral light roast coffee?")
     assert out.status == "offline" and out.reply.startswith(OFFLINE_REPLY)
-    assert "Ethiopia Yirgacheffe — $14.50" in out.reply
+    assert YIRGA_LINE in out.reply
     assert [p.name for p in out.products][:1] == ["Ethiopia Yirgacheffe"]
 
 
 def test_a_model_lost_while_wording_still_shows_what_code_found(items: Any, make_agent: Any, chat: Any) -> None:
-    agent, _ = make_agent(FIND_COFFEE, _offline)
+    agent, _ = make_agent(ASK_YIRGA, _offline)
     c = chat(agent)
-    out = c.say("Do you have a floral light roast coffee?")
+    out = c.say("Is the Ethiopia Yirgacheffe a floral coffee?")
     assert out.status == "offline" and out.reply.startswith(OFFLINE_REPLY)
-    assert "Ethiopia Yirgacheffe — $14.50" in out.reply
+    assert YIRGA_LINE in out.reply and [p.name for p in out.products] == ["Ethiopia Yirgacheffe"]
     assert c.events[-2] == {"type": "replace", "text": out.reply}
+    assert [e["type"] for e in c.events].count("cards") == 1  # sent before the wording failed
 
 
 def test_a_broken_model_ends_with_an_apology_not_a_trace(items: Any, make_agent: Any, chat: Any, services: Any) -> None:

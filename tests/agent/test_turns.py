@@ -13,18 +13,18 @@ from agent.understanding.stage import UNDERSTAND_MAX_TOKENS
 from tests.support.scripted_model import UNDERSTAND, last_tool_result, understood
 
 FIND_COFFEE = understood("find", query="floral light roast coffee", category="coffee")
+ASK_YIRGA = understood("product", items=[{"product": "Ethiopia Yirgacheffe"}])
 
 
 def test_the_model_fills_the_request_then_words_the_data(items: Any, make_agent: Any, chat: Any) -> None:
-    agent, model = make_agent(FIND_COFFEE, "The Ethiopia Yirgacheffe ($14.50) is floral and light.")
+    agent, model = make_agent(ASK_YIRGA, "The Ethiopia Yirgacheffe ($14.50) is floral and light.")
     c = chat(agent)
-    out = c.say("Do you have a floral light roast coffee?")
+    out = c.say("Is the Ethiopia Yirgacheffe a floral coffee?")
     assert out.status == "ok"
     assert out.reply == "The Ethiopia Yirgacheffe ($14.50) is floral and light."
     assert c.streamed == out.reply  # streamed word by word, and all of it was clean
-    assert [p.name for p in out.products][:1] == ["Ethiopia Yirgacheffe"]
-    assert "Rose Hand Cream" not in [p.name for p in out.products]  # the category is a hard filter
-    assert out.tools == [UNDERSTAND, "search_products"] and out.model_calls == 2
+    assert [p.name for p in out.products] == ["Ethiopia Yirgacheffe"]
+    assert out.tools == [UNDERSTAND, "product_details"] and out.model_calls == 2
     # First call: the request, forced, short and deterministic; second: text only.
     assert [b["tool_choice"] for b in model.bound] == [UNDERSTAND, "none"]
     assert model.bound[0]["tools"] == [UNDERSTAND]
@@ -39,14 +39,30 @@ def test_the_model_fills_the_request_then_words_the_data(items: Any, make_agent:
     assert "P1 | Ethiopia Yirgacheffe | $14.50" in data.content and data.content.endswith("Answer in English.")
 
 
-def test_status_lines_go_out_before_the_answer(items: Any, make_agent: Any, chat: Any) -> None:
-    agent, _ = make_agent(FIND_COFFEE, "The Ethiopia Yirgacheffe ($14.50) is floral and light.")
+def test_a_search_is_a_list_code_writes_in_the_customers_language(
+    items: Any, make_agent: Any, chat: Any, services: Any
+) -> None:
+    """A list needs no wording: one model call, the products that satisfy the request, in Spanish."""
+    agent, model = make_agent(FIND_COFFEE)
     c = chat(agent)
-    c.say("Do you have a floral light roast coffee?")
+    out = c.say("¿Tenéis algún café de tueste claro y floral?")
+    assert out.status == "direct" and out.model_calls == 1 and len(model.prompts) == 1
+    assert out.reply.startswith("Esto es lo que he encontrado:\n- Ethiopia Yirgacheffe — $14.50")
+    assert {p.category for p in out.products} == {"coffee"} and out.products[0].name == "Ethiopia Yirgacheffe"
+    assert out.lang == "es" and c.streamed == ""
+    stored = services.db.conversation_history.find_one({"_id": c.key})["messages"]
+    assert stored[0]["lang"] == "es"  # the next short message keeps it
+
+
+def test_status_lines_go_out_before_the_answer(items: Any, make_agent: Any, chat: Any) -> None:
+    agent, _ = make_agent(ASK_YIRGA, "The Ethiopia Yirgacheffe ($14.50) is floral and light.")
+    c = chat(agent)
+    c.say("Is the Ethiopia Yirgacheffe a floral coffee?")
     kinds = [e["type"] for e in c.events]
     assert c.events[0] == {"type": "status", "text": READING_STATUS}
-    assert c.events[1] == {"type": "status", "text": STATUS_TEXT["find"]}
-    assert kinds.index("token") > 1 and kinds[-1] == "done"
+    assert c.events[1] == {"type": "status", "text": STATUS_TEXT["product"]}
+    # The cards go out before the model starts wording.
+    assert 1 < kinds.index("cards") < kinds.index("token") and kinds[-1] == "done"
 
 
 def test_a_greeting_is_answered_by_code_after_one_short_call(items: Any, make_agent: Any, chat: Any) -> None:
@@ -82,18 +98,14 @@ def test_a_text_answer_to_a_product_question_still_gets_code_s_answer(
 def test_a_cart_change_is_written_by_code_from_what_was_shown(
     items: Any, make_agent: Any, chat: Any, services: Any
 ) -> None:
-    agent, model = make_agent(
-        FIND_COFFEE,
-        "The Ethiopia Yirgacheffe ($14.50) is floral.",
-        understood("add", items=[{"product": "#1", "qty": 2}]),
-    )
+    agent, model = make_agent(FIND_COFFEE, understood("add", items=[{"product": "#1", "qty": 2}]))
     c = chat(agent)
     c.say("Do you have a floral light roast coffee?")
     out = c.say("I'll take two of the first one, add them to my cart")
     assert out.status == "direct" and out.tools == [UNDERSTAND, "cart"]
     assert "Added 2 × Ethiopia Yirgacheffe ($14.50 each)" in out.reply and "Subtotal: $29.00" in out.reply
     assert services.carts.quantities(c.key) == {str(items["yirga"]["_id"]): 2}
-    assert [b["tool_choice"] for b in model.bound][2:] == [UNDERSTAND]  # no wording call for a write
+    assert [b["tool_choice"] for b in model.bound] == [UNDERSTAND, UNDERSTAND]  # no wording call at all
     assert [p.name for p in out.products] == ["Ethiopia Yirgacheffe"]
     assert out.writes == [f"cart:add:{items['yirga']['_id']}"]
 
@@ -101,19 +113,20 @@ def test_a_cart_change_is_written_by_code_from_what_was_shown(
 def test_the_note_numbers_what_was_shown_before_the_message(items: Any, make_agent: Any, chat: Any) -> None:
     agent, model = make_agent(
         FIND_COFFEE,
-        "The Ethiopia Yirgacheffe ($14.50) is floral.",
         understood("product", items=[{"product": "#1"}]),
         "Ethiopia Yirgacheffe is a floral light roast.",
         understood("add", items=[{"product": "it"}]),
     )
     c = chat(agent)
-    c.say("Do you have a floral light roast coffee?")
+    shown = c.say("Do you have a floral light roast coffee?").products
     out = c.say("how big is the first one?")
-    note, message = model.prompts[2][-2:]
-    assert isinstance(note, SystemMessage) and note.content.startswith("Just shown: #1 Ethiopia Yirgacheffe (14.50)")
+    note, message = model.prompts[1][-2:]
+    expected = "Just shown: " + "; ".join(f"#{i} {p.name}" for i, p in enumerate(shown, 1))
+    assert isinstance(note, SystemMessage) and note.content == expected  # names only: no price to repeat
+    assert note.content.startswith("Just shown: #1 Ethiopia Yirgacheffe; #2 ") and "$" not in note.content
     assert message == HumanMessage("how big is the first one?")
     assert out.reply == "Ethiopia Yirgacheffe is a floral light roast." and out.tools == [UNDERSTAND, "product_details"]
-    assert "Floral light roast with jasmine" in last_tool_result(model.prompts[3])
+    assert "Floral light roast with jasmine" in last_tool_result(model.prompts[2])
     added = c.say("add it")  # the product in focus
     assert "Added 1 × Ethiopia Yirgacheffe" in added.reply
 
@@ -136,7 +149,7 @@ def test_policy_questions_are_answered_from_the_owners_files(items: Any, make_ag
 
 def test_a_policy_in_another_language_is_worded_from_the_section(items: Any, make_agent: Any, chat: Any) -> None:
     agent, model = make_agent(
-        understood("policy", policy="Damaged or wrong items", lang="de"),
+        understood("policy", policy="Damaged or wrong items"),
         "Bitte melden Sie beschädigte Ware innerhalb von 14 Tagen mit Foto und Bestellnummer.",
     )
     out = chat(agent).say("Mein Paket kam beschädigt an, was nun?")
@@ -207,12 +220,10 @@ def test_a_wishlist_request_naming_one_product_is_prepared_by_code(
 
 
 def test_a_short_message_keeps_the_conversations_language(items: Any, make_agent: Any, chat: Any) -> None:
-    """The model calls "¿y el carrito?" English now and then; a Spanish conversation stays Spanish."""
-    agent, _ = make_agent(
-        understood("cart", lang="es"),
-        understood("cart", lang="en"),
-    )
+    """A message too short to tell ("ok?") keeps the language of the conversation so far."""
+    agent, _ = make_agent(understood("cart"), understood("cart"), understood("cart"))
     c = chat(agent)
-    c.say("hola, quiero ver qué tengo en el carrito por favor")
-    out = c.say("¿y el carrito?")
-    assert out.reply == "Tu carrito está vacío."
+    assert c.say("hola, quiero ver qué tengo en el carrito por favor").reply == "Tu carrito está vacío."
+    out = c.say("ok?")
+    assert out.reply == "Tu carrito está vacío." and out.lang == "es"
+    assert chat(agent).say("ok?").reply == "Your cart is empty."  # a first short message: English

@@ -13,12 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+from langchain_core.messages import AIMessage
 
 from agent.service import ChatAgent
 from agent.turn_queue import TurnQueue
 from shop.conversations.store import ChatMessage, Conversation, new_key
 from tests.support.live_server import serving
-from tests.support.scripted_model import ScriptedChatModel, call
+from tests.support.scripted_model import ScriptedChatModel, understood
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +33,9 @@ def chat_server(services: Any, settings: Any) -> Iterator[tuple[str, ScriptedCha
     app = create_app(settings, services)
     model = ScriptedChatModel(
         script=[
+            understood("product", items=[{"product": "Ethiopia Yirgacheffe"}]),
             "The Ethiopia Yirgacheffe ($14.50) is floral and bright.",
-            call("place_order", name="Ann Lee", email="ann@example.com", address=ADDRESS),
+            understood("checkout", name="Ann Lee", email="ann@example.com", address=ADDRESS),
         ]
     )
     app.state.chat_agent = ChatAgent(services, model=model)
@@ -65,7 +67,7 @@ def ask(page: Any, message: str) -> None:
 def test_chat_widget_end_to_end(browser: Any, chat_server: Any, items: Any, services: Any) -> None:
     url, _ = chat_server
     context, page = open_page(browser, url + "/")
-    ask(page, "Do you have a floral light roast coffee?")
+    ask(page, "Is the Ethiopia Yirgacheffe a floral coffee?")
     reply = page.locator(".chat-msg--assistant").last
     reply.get_by_text("is floral and bright").wait_for()
     card = reply.locator(".chat-card").first
@@ -85,7 +87,9 @@ def test_chat_widget_end_to_end(browser: Any, chat_server: Any, items: Any, serv
     assert "$14.50" in summary.inner_text() and ADDRESS in summary.inner_text()
     summary.get_by_role("button", name="Place order").click()
     page.get_by_text("is placed").wait_for()
-    assert services.db.orders.count_documents({}) == 1
+    orders = list(services.db.orders.find({}))
+    assert len(orders) == 1 and orders[0]["email"] == "ann@example.com"
+    assert [(line["name"], line["quantity"]) for line in orders[0]["products"]] == [("Ethiopia Yirgacheffe", 1)]
     page.locator("#cart-count", has_text="0").wait_for()  # the order emptied the cart
 
     page.goto(url + "/products")  # the panel stays open and the conversation is still there
@@ -114,11 +118,12 @@ def test_a_cart_change_by_the_chat_updates_the_badge_and_the_cards(
 ) -> None:
     url, app = served
     app.state.chat_agent = ChatAgent(
-        services, model=ScriptedChatModel(script=[call("cart", action="add", product="P1", quantity=2)])
+        services,
+        model=ScriptedChatModel(script=[understood("add", items=[{"product": "Ethiopia Yirgacheffe", "qty": 2}])]),
     )
     context, page = open_page(browser, url + "/about")
     assert page.locator("#cart-count").inner_text() == "0"
-    ask(page, "Ethiopia Yirgacheffe please")
+    ask(page, "two Ethiopia Yirgacheffe please")
     page.locator("#cart-count", has_text="2").wait_for()  # without reloading the page
     card = page.locator(".chat-msg--assistant").last.locator(".chat-card", has_text="Ethiopia Yirgacheffe")
     card.get_by_text("In cart").wait_for()
@@ -227,12 +232,12 @@ def test_a_waiting_customer_sees_the_place_in_line_then_the_answer(
     app.state.turn_queue = TurnQueue(slots=1)
     other_started, other_may_finish = threading.Event(), threading.Event()
 
-    def slow_answer(messages: Any) -> str:
+    def slow_answer(messages: Any) -> AIMessage:
         other_started.set()
         assert other_may_finish.wait(20)
-        return "Hello other customer!"
+        return understood("greeting")
 
-    model = ScriptedChatModel(script=[slow_answer, "Hello, thanks for waiting!"])
+    model = ScriptedChatModel(script=[slow_answer, understood("greeting")])
     app.state.chat_agent = ChatAgent(services, model=model)
 
     def other_customer() -> None:  # another visitor whose answer is being written
@@ -250,7 +255,7 @@ def test_a_waiting_customer_sees_the_place_in_line_then_the_answer(
     assert "chat-msg--waiting" in (reply.get_attribute("class") or "")
 
     other_may_finish.set()
-    reply.get_by_text("Hello, thanks for waiting!").wait_for()
+    reply.get_by_text("I can help you find products").wait_for()  # the greeting code writes
     assert "chat-msg--waiting" not in (reply.get_attribute("class") or "")
     other.join(10)
     context.close()

@@ -34,10 +34,13 @@ def call(tool: str, /, **args: Any) -> AIMessage:
     return AIMessage("", tool_calls=[{"name": tool, "args": args, "id": f"call_{next(_ids)}"}])
 
 
-def understood(intent: str, /, lang: str = "en", **fields: Any) -> AIMessage:
+def understood(intent: str, /, **fields: Any) -> AIMessage:
     """The understanding stage's answer: one `understand` call whose arguments are the request, e.g.
-    `understood("add", items=[{"product": "#2", "qty": 2}])`."""
-    return call(UNDERSTAND, intent=intent, lang=lang, **fields)
+    `understood("add", items=[{"product": "#2", "qty": 2}])`. The reply's language is not the model's
+    to say (code reads it from the message): a test wanting Spanish sends a Spanish message."""
+    if "lang" in fields:
+        raise TypeError("the request has no lang: write the customer's message in that language")
+    return call(UNDERSTAND, intent=intent, **fields)
 
 
 def last_tool_result(messages: Sequence[BaseMessage]) -> str:

@@ -60,12 +60,14 @@ class Run:
         return [self.ctx.turn.products[pid] for pid in self.ctx.turn.card_ids]
 
 
-def run(services: ShopServices, convo: Conversation, message: str, **args: Any) -> Run:
-    """`message` understood as `args` (the `understand` call's arguments), checked and executed; the
-    turn is then added to `convo` (the message, and an answer showing the cards) for the next one."""
+def run(services: ShopServices, convo: Conversation, message: str, lang: str = "en", **args: Any) -> Run:
+    """`message` understood as `args` (the `understand` call's arguments), checked and executed in
+    `lang` (which code, not the model, reads: agent.understanding.language); the turn is then added to
+    `convo` (the message, and an answer showing the cards) for the next one."""
     vocabulary = build_vocabulary(services.catalog, services.policies)
     view = view_of(services, convo, message)
-    request = view.validate(parse_request({"lang": "en", **args}, vocabulary))
+    request = view.validate(parse_request(args, vocabulary))
+    request.lang = lang
     ctx = ToolContext(services, "customer", convo, cart_id=convo.cart_id, customer_text=view.said)
     execution = Executor(ctx, view, vocabulary, request).run()
     done = Run(request, execution, ctx)

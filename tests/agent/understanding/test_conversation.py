@@ -30,8 +30,8 @@ def test_the_view_of_a_conversation(items: Any, services: ShopServices) -> None:
     assert _names(view.discussed) == [ESPRESSO, YIRGA, EARL]  # newest first
     assert view.said == "anything with bergamot?\ncoffee please\nthe second one"
     assert view.note() == (
-        "Just shown: #1 Ethiopia Yirgacheffe (14.50); #2 House Espresso Roast (14.95)\nCart: 2 × Wildflower Honey"
-    )
+        "Just shown: #1 Ethiopia Yirgacheffe; #2 House Espresso Roast\nCart: 2 × Wildflower Honey"
+    )  # no prices: a price is quoted only from this turn's data
 
 
 def test_the_product_in_focus_is_the_latest_one_shown_alone(items: Any, services: ShopServices) -> None:
@@ -137,8 +137,11 @@ def test_details_written_earlier_or_now_are_kept(items: Any, services: ShopServi
 def test_an_email_is_taken_from_the_message_when_the_model_left_it_out(items: Any, services: ShopServices) -> None:
     view = view_of(services, conversation(), "I want a person, write me at ann@example.com")
     assert view.validate(CustomerRequest(intent="human")).email == "ann@example.com"
-    # Not for intents that need no email.
-    assert view.validate(CustomerRequest(intent="find")).email == ""
+    # Whatever the intent: an email in the message is the customer's (code then decides what it is for).
+    assert view.validate(CustomerRequest(intent="find")).email == "ann@example.com"
+    # Only from this message: an email written earlier is not filled in for the model.
+    later = view_of(services, conversation(("write me at ann@example.com", [])), "I want a person")
+    assert later.validate(CustomerRequest(intent="human")).email == ""
 
 
 def test_a_name_made_of_the_email_or_holding_one_is_dropped(items: Any, services: ShopServices) -> None:

@@ -16,6 +16,10 @@ from tools.phrases import listing, say
 LANGS = ["es", "fr", "de", "it", "pt"]
 
 
+def _invite(services: ShopServices, lang: str) -> str:
+    return say("invite", lang, categories=listing([c.name.lower() for c in services.catalog.all_categories()], lang))
+
+
 def _cart(services: ShopServices, convo: Any) -> dict[str, int]:
     cart = services.carts.view(convo.cart_id)
     return {line.product.name: line.quantity for line in cart.lines}
@@ -50,16 +54,26 @@ def test_every_product_shown_satisfies_every_constraint(
         assert product.price <= Decimal(args.get("max_price", 10**6))
         assert product.price >= Decimal(args.get("min_price", 0))
         assert product_matches(product, args.get("filters", []))
-    assert done.execution.direct is None and done.execution.facts.startswith('<data source="catalog"')
-    assert "Products that match:" in done.execution.facts
+    # A list written by code (the model is not asked to word it): the title, then one line per card.
+    lines = [f"- {p.name} — ${p.price:.2f}" for p in shown]
+    assert done.execution.direct == "\n".join([say("found", "en"), *lines]) and done.execution.facts == ""
 
 
 def test_nothing_within_the_price_offers_the_nearest_labelled(small_shop: Any, services: ShopServices) -> None:
     done = run(services, conversation(), "any tea under $5?", intent="find", query="tea", category="tea", max_price=5)
     assert done.shown and all(p.category == "tea" for p in done.shown)
     assert done.shown[0].name == "English Breakfast"  # the nearest price to the limit first
-    assert "NOTHING matches every wish (<= $5.00)" in done.execution.facts
-    assert done.ctx.turn.notes[0].startswith(say("nearest", "en", what="<= $5.00"))
+    direct = done.execution.direct or ""
+    assert direct.startswith(say("nearest", "en", what="<= $5.00") + "\n- English Breakfast — $7.00")
+    assert say("found", "en") not in direct  # never presented as a match
+
+
+def test_the_list_and_its_label_are_in_the_customers_language(small_shop: Any, services: ShopServices) -> None:
+    done = run(services, conversation(), "¿algún té por menos de 5 dólares?", lang="es",
+               intent="find", query="tea", category="tea", max_price=5)  # fmt: skip
+    assert (done.execution.direct or "").startswith(say("nearest", "es", what="<= $5.00") + "\n- English Breakfast")
+    found = run(services, conversation(), "¿tenéis té?", lang="es", intent="find", category="tea")
+    assert (found.execution.direct or "").startswith(say("found", "es") + "\n- ")
 
 
 def test_nothing_with_the_filters_offers_the_nearest_labelled(small_shop: Any, services: ShopServices) -> None:
@@ -72,7 +86,7 @@ def test_nothing_with_the_filters_offers_the_nearest_labelled(small_shop: Any, s
         filters=["caffeine=decaf", "origin=ethiopia"],
     )
     assert done.shown and all(p.category == "coffee" for p in done.shown)
-    assert "NOTHING matches every wish (decaf, ethiopia)" in done.execution.facts
+    assert (done.execution.direct or "").startswith(say("nearest", "en", what="decaf, ethiopia") + "\n- ")
 
 
 def test_a_filter_of_another_shelf_is_dropped_not_obeyed(small_shop: Any, services: ShopServices) -> None:
@@ -113,10 +127,21 @@ def test_a_reference_to_what_was_shown_adds_that_product(items: Any, services: S
     assert _cart(services, convo) == {"Ethiopia Yirgacheffe": 2}
 
 
-def test_an_unresolved_product_changes_nothing(items: Any, services: ShopServices) -> None:
+def test_an_unresolved_product_is_searched_for_and_changes_nothing(items: Any, services: ShopServices) -> None:
+    """The model named a product the conversation does not hold (not shown, not in the customer's words):
+    code shows what matches the item's text, and the customer picks; nothing is written."""
     convo = conversation(("coffee?", [items["espresso"]]))
     done = run(services, convo, "add two", intent="add", items=[{"product": "Rose Hand Cream", "qty": 2}])
-    assert _cart(services, convo) == {} and done.reply == say("which_product", "en")
+    assert _cart(services, convo) == {} and done.ctx.turn.writes == []
+    assert [p.name for p in done.shown] == ["Rose Hand Cream"]
+    assert done.reply == say("found", "en") + "\n- Rose Hand Cream — $18.00"
+
+
+def test_an_unresolved_reference_with_nothing_to_search_asks_which(items: Any, services: ShopServices) -> None:
+    convo = conversation(("coffee?", [items["espresso"]]))
+    done = run(services, convo, "add the fifth one", intent="add", items=[{"product": "#5", "qty": 1}], lang="de")
+    assert _cart(services, convo) == {} and done.ctx.turn.writes == []
+    assert done.reply == say("which_product", "de") and done.shown == []
 
 
 def test_set_corrects_a_quantity(items: Any, services: ShopServices) -> None:
@@ -164,6 +189,65 @@ def test_paying_the_price_is_not_a_haggle(items: Any, services: ShopServices) ->
     convo = conversation(("tell me about the Earl Grey Supreme", [items["earl"]]))
     run(services, convo, "ok, two at $9.50 then", intent="add", items=[{"product": "it", "qty": 2}])
     assert _cart(services, convo) == {"Earl Grey Supreme": 2}
+
+
+# --------------------------------------------------------------------------------------------------
+# The model's intent, corrected by what the message shows in any language
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("intent", ["add", "find", "product"])
+def test_an_amount_below_a_named_products_price_is_a_haggle(intent: str, items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    done = run(services, convo, "te doy $5 por el Earl Grey Supreme", intent=intent, lang="es",
+               items=[{"product": "Earl Grey Supreme", "qty": 1}])  # fmt: skip
+    assert _cart(services, convo) == {} and done.ctx.turn.writes == [] and done.ctx.turn.pending is None
+    assert "Earl Grey Supreme costs $9.50" in done.execution.facts and done.execution.facts.endswith("Spanish.")
+    assert not done.execution.user_amounts_allowed
+
+
+def test_an_email_with_something_to_buy_is_a_checkout(items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    done = run(services, convo, "Wildflower Honey para mí, ann@example.com", intent="add", lang="es",
+               items=[{"product": "Wildflower Honey", "qty": 1}])  # fmt: skip
+    assert done.request.email == "ann@example.com"  # the model left it out; the message has it
+    assert _cart(services, convo) == {"Wildflower Honey": 1} and done.ctx.turn.pending is None
+    need = say("need", "es", task=say("task_order", "es"), what=listing([say("field_name", "es"),
+               say("field_address", "es")], "es"))  # fmt: skip
+    assert done.reply.endswith(need)
+
+
+def test_an_email_alone_without_a_cart_is_not_a_checkout(items: Any, services: ShopServices) -> None:
+    done = run(services, conversation(), "hola, soy ann@example.com", intent="greeting", lang="es")
+    assert done.ctx.turn.pending is None and done.reply == _invite(services, "es")
+
+
+def test_a_full_product_name_the_model_took_for_a_search_is_a_question_about_it(
+    items: Any, services: ShopServices
+) -> None:
+    done = run(services, conversation(), "Was kostet der Earl Grey Supreme?", intent="find", query="earl grey",
+               lang="de")  # fmt: skip
+    assert done.request.intent == "find" and [i.product for i in done.request.items] == ["Earl Grey Supreme"]
+    assert done.execution.direct is None  # a question about one product: data for the model to word
+    assert "Earl Grey Supreme" in done.execution.facts and "$9.50" in done.execution.facts
+    assert done.execution.facts.endswith("Answer in German.")
+
+
+def test_a_search_wider_than_the_name_it_mentions_stays_a_search(items: Any, services: ShopServices) -> None:
+    done = run(services, conversation(), "any other tea like the Earl Grey Supreme?", intent="find", query="black tea")
+    assert done.request.items == [] and done.execution.direct is not None
+    assert done.execution.direct.startswith(say("found", "en"))
+
+
+def test_a_bare_yes_with_nothing_pending_never_writes(items: Any, services: ShopServices) -> None:
+    convo = conversation(("tell me about the Earl Grey Supreme", [items["earl"]]))
+    done = run(services, convo, "sí", intent="add", items=[{"product": "it", "qty": 1}], lang="es")
+    assert _cart(services, convo) == {} and done.ctx.turn.writes == []
+    assert done.reply == _invite(services, "es")  # an empty cart: a greeting
+    services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 1)
+    done = run(services, convo, "yes", intent="add", items=[{"product": "it", "qty": 1}])
+    assert _cart(services, convo) == {"Wildflower Honey": 1} and done.ctx.turn.writes == []
+    assert done.ctx.turn.pending is None and done.reply.startswith("To place your order I still need")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -231,6 +315,15 @@ def test_an_empty_cart_has_nothing_to_order(items: Any, services: ShopServices) 
     assert done.reply == say("empty_cart_order", "fr") and done.ctx.turn.pending is None
 
 
+def test_buying_a_kind_of_product_with_an_empty_cart_shows_the_matches(items: Any, services: ShopServices) -> None:
+    """Buying "a honey" with nothing in the cart: which one is the customer's to say, so the list."""
+    convo = conversation()
+    done = run(services, convo, "je prends du miel", intent="checkout", query="honey", lang="fr")
+    assert done.ctx.turn.pending is None and _cart(services, convo) == {} and done.ctx.turn.writes == []
+    assert [p.name for p in done.shown] == ["Wildflower Honey"]
+    assert done.reply == say("found", "fr") + "\n- Wildflower Honey — $10.50"
+
+
 # --------------------------------------------------------------------------------------------------
 # Questions, policies, declines
 # --------------------------------------------------------------------------------------------------
@@ -294,5 +387,4 @@ def test_code_writes_its_replies_in_the_requests_language(lang: str, items: Any,
     summary = run(services, convo, "Calle Mayor 1, Madrid", intent="checkout", lang=lang, name="Ana",
                   email="ana@ruiz.es", address="Calle Mayor 1, Madrid")  # fmt: skip
     assert summary.reply.startswith(say("check_order", lang)) and summary.reply.endswith(say("confirm_order", lang))
-    categories = listing([c.name.lower() for c in services.catalog.all_categories()], lang)
-    assert run(services, convo, "?", intent="greeting", lang=lang).reply == say("invite", lang, categories=categories)
+    assert run(services, convo, "?", intent="greeting", lang=lang).reply == _invite(services, lang)

@@ -43,7 +43,7 @@ def test_a_chat_add_reports_the_new_cart_and_marks_the_card(client: TestClient, 
 
 
 def test_cards_of_products_not_in_the_cart_keep_their_add_button(client: TestClient, services: Any, items: Any) -> None:
-    use_script(client, services, FIND_COFFEE, "The Ethiopia Yirgacheffe ($14.50) is lovely.")
+    use_script(client, services, FIND_COFFEE)  # a list code writes: no wording call
     data = done(client.post("/chat/stream", json={"message": "floral light roast coffee"}))
     assert data["cartCount"] == 0 and data["inCart"] == []
     classes = card_classes(data["cardsHtml"])
@@ -54,7 +54,7 @@ def test_cards_of_products_not_in_the_cart_keep_their_add_button(client: TestCli
 def test_history_marks_a_product_added_on_the_pages_after_it_was_shown(
     client: TestClient, services: Any, items: Any
 ) -> None:
-    use_script(client, services, FIND_COFFEE, "The Ethiopia Yirgacheffe ($14.50) is lovely.")
+    use_script(client, services, FIND_COFFEE)  # a list code writes: no wording call
     done(client.post("/chat/stream", json={"message": "floral light roast coffee"}))
     yirga = str(items["yirga"]["_id"])
     client.post("/cart/items", data={"product_id": yirga, "quantity": "1"}, headers={"HX-Request": "true"})

@@ -14,10 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from agent.service import ChatAgent
 from agent.turn_queue import TurnQueue
-from tests.support.live_server import serving
+from app.embedded_mongo import free_port
 from tests.support.scripted_model import ScriptedChatModel, understood
 
 
@@ -43,14 +44,23 @@ def server(services: Any, settings: Any) -> Iterator[tuple[str, Any]]:
 
     app = create_app(settings, services)
     app.state.turn_queue = TurnQueue(slots=1)
-    with serving(app) as url:
-        yield url, app
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", app
+    server.should_exit = True
+    thread.join(10)
 
 
 WORDED = understood("policy", policy="How to reach us")
-"""A request the model then words (a policy question in French: the owner's English text is worded in
-the customer's language): each turn is two model calls, the request (held at the turn's gate) and the
-answer. The customers below write French for that reason."""
+"""A request the model then words (a policy question asked in French, so it is translated): each turn
+is two model calls, the request (held at the turn's gate) and the answer."""
+ASK = "comment vous joindre ?"
+"""The question each customer asks, in French (code reads the language from the message)."""
 
 
 def use_gated_model(app: Any, services: Any, gates: Gates, replies: list[str]) -> None:
@@ -110,18 +120,18 @@ def test_three_customers_take_turns_and_hear_their_place(server: Any, services: 
         ann, bob, cy = Customer(url), Customer(url), Customer(url)
         for one in (ann, bob, cy):
             await one.open()
-        ann.send("bonjour, je suis Ann, comment vous contacter ?")
+        ann.send(f"bonjour, je suis Ann, {ASK}")
         await until(gates.started[0].is_set, "Ann's turn to reach the model")
-        bob.send("bonjour, je suis Bob, comment vous contacter ?")
+        bob.send(f"bonjour, je suis Bob, {ASK}")
         await until(lambda: bob.positions == [1], "Bob to hear he is next")
-        cy.send("bonjour, je suis Cy, comment vous contacter ?")
+        cy.send(f"bonjour, je suis Cy, {ASK}")
         await until(lambda: cy.positions == [2], "Cy to hear she is number 2")
         assert queue.running == 1 and queue.waiting == 2
         texts = [data["text"] for kind, data in cy.events if kind == "status"]
         assert "number 2 in line" in texts[0]
 
         # Bob sends again before his answer: refused with a sentence, not a second place.
-        again = await bob.http.post("/chat/stream", json={"message": "bonjour, vous êtes là ?"})
+        again = await bob.http.post("/chat/stream", json={"message": "hello??"})
         assert again.status_code == 429 and "wait for the answer" in again.json()["detail"]
         assert queue.waiting == 2
 
@@ -155,18 +165,20 @@ def test_the_api_waits_in_the_same_line_and_refuses_a_second_call_of_a_busy_sess
 
     async def scenario() -> None:
         async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-            first = await http.post("/api/chat", json={"message": "bonjour, comment vous contacter ?"})
+            first = await http.post("/api/chat", json={"message": f"bonjour, {ASK}"})
             assert first.status_code == 200, first.text
             key = first.json()["session_id"]
 
             widget = Customer(url)
             await widget.open()
-            widget.send("bonjour, comment vous contacter ?")  # a storefront customer holds the model
+            widget.send(f"salut, {ASK}")  # a storefront customer holds the model
             await until(gates.started[1].is_set, "the widget's turn to reach the model")
 
-            api_call = asyncio.create_task(http.post("/api/chat", json={"message": "et comment vous écrire ?", "session_id": key}))
+            api_call = asyncio.create_task(
+                http.post("/api/chat", json={"message": f"et vous, {ASK}", "session_id": key})
+            )
             await until(lambda: queue.waiting == 1, "the API call to wait in line")
-            second = await http.post("/api/chat", json={"message": "bonjour, vous êtes là ?", "session_id": key})
+            second = await http.post("/api/chat", json={"message": "hello??", "session_id": key})
             assert second.status_code == 429 and second.headers["retry-after"] == "5"
             assert "wait for the answer" in second.json()["detail"]
 
