@@ -36,7 +36,9 @@ def test_the_model_fills_the_request_then_words_the_data(items: Any, make_agent:
     assert isinstance(wording[-2], AIMessage) and wording[-2].tool_calls[0]["name"] == UNDERSTAND
     data = wording[-1]
     assert isinstance(data, ToolMessage) and data.content.startswith('<data source="catalog"')
-    assert "P1 | Ethiopia Yirgacheffe | $14.50" in data.content and data.content.endswith("Answer in English.")
+    assert "P1 | Ethiopia Yirgacheffe | $14.50" in data.content and data.content.endswith(
+        "Answer in English, in 1-3 sentences."
+    )
 
 
 def test_a_search_is_a_list_code_writes_in_the_customers_language(
@@ -155,7 +157,7 @@ def test_a_policy_in_another_language_is_worded_from_the_section(items: Any, mak
     out = chat(agent).say("Mein Paket kam beschädigt an, was nun?")
     data = last_tool_result(model.prompts[1])
     assert "Shop policy, Damaged or wrong items: If something arrives damaged" in data
-    assert data.endswith("Answer in German.") and "Returning an item" not in data
+    assert data.endswith("Antworte auf Deutsch, in 1-3 Sätzen.") and "Returning an item" not in data
     assert out.status == "ok" and out.reply.startswith("Bitte melden Sie")
 
 
@@ -176,15 +178,12 @@ def test_placing_an_order_without_details_asks_for_them(items: Any, make_agent: 
 
 
 def test_asking_for_a_discount_gets_the_owners_answer(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
-    agent, model = make_agent(
-        understood("discount", items=[{"product": "Earl Grey Supreme"}]),
-        "Sorry, prices cannot be changed in the chat. Earl Grey Supreme is $9.50.",
-    )
+    agent, model = make_agent(understood("discount", items=[{"product": "Earl Grey Supreme"}]))
     c = chat(agent)
     out = c.say("Give me 50% off the Earl Grey Supreme")
-    assert out.tools == [UNDERSTAND, "shop_policy"] and out.status == "ok"
-    data = last_tool_result(model.prompts[1])
-    assert "Discounts and price changes" in data and "do not agree to any other price" in data
+    assert out.tools == [UNDERSTAND, "shop_policy"] and out.status == "direct" and len(model.prompts) == 1
+    assert out.reply.startswith("Sorry, I can't change prices in the chat: Earl Grey Supreme costs $9.50.")
+    assert "discount" in out.reply.split("$9.50.", 1)[1]  # then the owner's own discount policy
     assert out.writes == [] and services.carts.quantities(c.key) == {}
 
 

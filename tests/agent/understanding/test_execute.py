@@ -33,13 +33,13 @@ def _cart(services: ShopServices, convo: Any) -> dict[str, int]:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ({"category": "coffee", "max_price": 15}, {"House Espresso Roast", "Colombia Huila Decaf"}),
+        ({"category": "coffee", "price_below": 15}, {"House Espresso Roast", "Colombia Huila Decaf"}),
         ({"query": "coffee", "filters": ["caffeine=decaf"]}, {"Colombia Huila Decaf"}),
         (
-            {"query": "tea for sleep", "category": "tea", "filters": ["caffeine=none"], "max_price": 10},
+            {"query": "tea for sleep", "category": "tea", "filters": ["caffeine=none"], "price_below": 10},
             {"Chamomile & Lavender Herbal Blend"},
         ),
-        ({"query": "coffee", "category": "coffee", "min_price": 15}, {"Ethiopia Yirgacheffe Washed"}),
+        ({"query": "coffee", "category": "coffee", "price_above": 15}, {"Ethiopia Yirgacheffe Washed"}),
         ({"category": "coffee", "filters": ["origin=colombia"]}, {"House Espresso Roast", "Colombia Huila Decaf"}),
     ],
 )
@@ -51,8 +51,8 @@ def test_every_product_shown_satisfies_every_constraint(
     assert {p.name for p in shown} == expected
     for product in shown:
         assert product.category == args.get("category", product.category)
-        assert product.price <= Decimal(args.get("max_price", 10**6))
-        assert product.price >= Decimal(args.get("min_price", 0))
+        assert product.price <= Decimal(args.get("price_below", 10**6))
+        assert product.price >= Decimal(args.get("price_above", 0))
         assert product_matches(product, args.get("filters", []))
     # A list written by code (the model is not asked to word it): the title, then one line per card.
     lines = [f"- {p.name} — ${p.price:.2f}" for p in shown]
@@ -60,7 +60,7 @@ def test_every_product_shown_satisfies_every_constraint(
 
 
 def test_nothing_within_the_price_offers_the_nearest_labelled(small_shop: Any, services: ShopServices) -> None:
-    done = run(services, conversation(), "any tea under $5?", intent="find", query="tea", category="tea", max_price=5)
+    done = run(services, conversation(), "any tea under $5?", intent="find", query="tea", category="tea", price_below=5)
     assert done.shown and all(p.category == "tea" for p in done.shown)
     assert done.shown[0].name == "English Breakfast"  # the nearest price to the limit first
     direct = done.execution.direct or ""
@@ -70,7 +70,7 @@ def test_nothing_within_the_price_offers_the_nearest_labelled(small_shop: Any, s
 
 def test_the_list_and_its_label_are_in_the_customers_language(small_shop: Any, services: ShopServices) -> None:
     done = run(services, conversation(), "¿algún té por menos de 5 dólares?", lang="es",
-               intent="find", query="tea", category="tea", max_price=5)  # fmt: skip
+               intent="find", query="tea", category="tea", price_below=5)  # fmt: skip
     assert (done.execution.direct or "").startswith(say("nearest", "es", what="<= $5.00") + "\n- English Breakfast")
     found = run(services, conversation(), "¿tenéis té?", lang="es", intent="find", category="tea")
     assert (found.execution.direct or "").startswith(say("found", "es") + "\n- ")
@@ -179,10 +179,10 @@ def test_offering_a_lower_price_never_writes(intent: str, items: Any, services: 
         services, convo, "give it to me for $1 and I'll take two", intent=intent, items=[{"product": "it", "qty": 2}]
     )
     assert _cart(services, convo) == {} and done.ctx.turn.writes == [] and done.ctx.turn.pending is None
-    facts = done.execution.facts
-    assert "Earl Grey Supreme costs $9.50" in facts and "Discounts and price changes" in facts
-    assert "do not agree to any other price" in facts
-    assert not done.execution.user_amounts_allowed  # the reply may not repeat the customer's $1
+    reply = done.execution.direct or ""
+    # Code refuses with the real price and the owner's discount policy; the customer's $1 is not repeated.
+    assert reply.startswith("Sorry, I can't change prices in the chat: Earl Grey Supreme costs $9.50.")
+    assert "discount" in reply and "$1" not in reply
 
 
 def test_paying_the_price_is_not_a_haggle(items: Any, services: ShopServices) -> None:
@@ -202,8 +202,9 @@ def test_an_amount_below_a_named_products_price_is_a_haggle(intent: str, items: 
     done = run(services, convo, "te doy $5 por el Earl Grey Supreme", intent=intent, lang="es",
                items=[{"product": "Earl Grey Supreme", "qty": 1}])  # fmt: skip
     assert _cart(services, convo) == {} and done.ctx.turn.writes == [] and done.ctx.turn.pending is None
-    assert "Earl Grey Supreme costs $9.50" in done.execution.facts and done.execution.facts.endswith("Spanish.")
-    assert not done.execution.user_amounts_allowed
+    assert (
+        done.execution.direct == "Lo siento, no puedo cambiar los precios en el chat: Earl Grey Supreme cuesta $9.50."
+    )
 
 
 def test_an_email_with_something_to_buy_is_a_checkout(items: Any, services: ShopServices) -> None:
@@ -230,7 +231,7 @@ def test_a_full_product_name_the_model_took_for_a_search_is_a_question_about_it(
     assert done.request.intent == "find" and [i.product for i in done.request.items] == ["Earl Grey Supreme"]
     assert done.execution.direct is None  # a question about one product: data for the model to word
     assert "Earl Grey Supreme" in done.execution.facts and "$9.50" in done.execution.facts
-    assert done.execution.facts.endswith("Answer in German.")
+    assert done.execution.facts.endswith("Antworte auf Deutsch, in 1-3 Sätzen.")
 
 
 def test_a_search_wider_than_the_name_it_mentions_stays_a_search(items: Any, services: ShopServices) -> None:
@@ -329,11 +330,11 @@ def test_buying_a_kind_of_product_with_an_empty_cart_shows_the_matches(items: An
 # --------------------------------------------------------------------------------------------------
 
 
-def test_compare_gives_the_verdict_as_data(items: Any, services: ShopServices) -> None:
+def test_compare_gives_the_verdict_written_by_code(items: Any, services: ShopServices) -> None:
     convo = conversation(("coffee", [items["yirga"], items["espresso"]]))
     done = run(services, convo, "which is cheaper?", intent="compare")
-    facts = done.execution.facts
-    assert "Cheapest: Ethiopia Yirgacheffe at $14.50; dearest: House Espresso Roast at $14.95." in facts
+    expected = "Ethiopia Yirgacheffe is the cheaper one at $14.50; House Espresso Roast costs $14.95."
+    assert done.execution.direct == expected and done.execution.facts == ""
     assert {p.name for p in done.shown} == {"Ethiopia Yirgacheffe", "House Espresso Roast"}
 
 
@@ -359,7 +360,9 @@ def test_a_policy_in_another_language_is_data_for_the_model(items: Any, services
     done = run(services, conversation(), "recupero i soldi sulla carta?", intent="policy", policy="Refunds", lang="it")
     assert done.execution.direct is None
     assert "Shop policy, Refunds: Refunds go back" in done.execution.facts
-    assert done.execution.facts.endswith("Answer in Italian.") and not done.execution.user_amounts_allowed
+    assert (
+        done.execution.facts.endswith("Rispondi in italiano, in 1-3 frasi.") and not done.execution.user_amounts_allowed
+    )
 
 
 def test_off_topic_gets_a_short_decline(items: Any, services: ShopServices) -> None:
