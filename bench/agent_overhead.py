@@ -1,10 +1,11 @@
 """What the agent costs per turn outside the language model, and (optionally) what a turn takes with it.
 
-Part 1, always: a scripted chat model that answers instantly drives the real agent (create_agent graph,
-middleware, tools, reply check, conversation storage) over the demo shop in a throwaway embedded
-database, through a typical conversation: a search answered from code's lookup, a product question
-with a tool call, a cart change, an order summary, the "yes" that places the order (a real
-transaction), a policy question. Everything measured is overhead: target < 50 ms per turn (median).
+Part 1, always: a scripted chat model that answers instantly drives the real agent (understanding
+stage, executor, reply check, conversation storage) over the demo shop in a throwaway embedded
+database, through a typical conversation: a search (a list code writes), a question about the first
+product shown (worded by the model), a cart change, an order summary, the "yes" that places the order
+(a real transaction), a policy question. Everything measured is overhead: target < 50 ms per turn
+(median).
 
 Part 2, with --llm and when the endpoint answers (the embedded model by default): the same kind of
 turns against the real model; time to the first streamed token and whole-turn time, median and p95.
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.agent_common import demo_shop, endpoint_alive
 from shop.conversations.store import new_key
 from shop.core.settings import Settings
-from tests.support.scripted_model import ScriptedChatModel, call, last_tool_result
+from tests.support.scripted_model import ScriptedChatModel, last_tool_result, understood
 
 ANN = "I'm Ann Lee, ann@example.com, 5 Oak Road, Springfield. Please order it."
 FLOW = [
@@ -53,14 +54,15 @@ def _answer_from_result(messages: list[Any]) -> str:
 
 
 def _script() -> list[Any]:
+    """Per turn of FLOW: the request the model would fill, then its words where the reply is worded."""
     return [
-        _answer_from_result,  # search: code looked up, the model answers at once
-        call("product_details", product="P1"),
+        understood("find", query="floral light roast coffee", category="coffee"),  # a list code writes
+        understood("product", items=[{"product": "#1"}]),
         _answer_from_result,
-        # "add it to my cart" points at the one product just shown: code adds it, no model call
-        call("place_order", name="Ann Lee", email="ann@example.com", address="5 Oak Road, Springfield"),
+        understood("add", items=[{"product": "it"}]),
+        understood("checkout", name="Ann Lee", email="ann@example.com", address="5 Oak Road, Springfield"),
         # "yes" is executed by code: no model call
-        _answer_from_result,  # policy
+        understood("policy", policy="Returning an item"),  # English: the owner's text as written
     ]
 
 
