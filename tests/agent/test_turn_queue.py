@@ -70,8 +70,7 @@ def test_a_client_holds_one_place_waiting_or_running() -> None:
     async def scenario() -> None:
         queue = TurnQueue(slots=1)
         log: list[str] = []
-        a = Client(queue, "a", log)
-        b = Client(queue, "b", log)
+        a, b = (Client(queue, key, log) for key in "ab")
         await settle()
         with pytest.raises(ClientBusy):
             queue.join("a")  # running
@@ -137,9 +136,7 @@ def test_a_client_that_leaves_the_line_moves_the_others_up() -> None:
     async def scenario() -> None:
         queue = TurnQueue(slots=1)
         log: list[str] = []
-        a = Client(queue, "a", log)
-        b = Client(queue, "b", log)
-        c = Client(queue, "c", log)
+        a, b, c = (Client(queue, key, log) for key in "abc")
         await settle()
         assert c.positions == [2]
         b.task.cancel()  # the visitor closed the tab while waiting

@@ -259,33 +259,18 @@ def test_a_bare_yes_with_nothing_pending_never_writes(items: Any, services: Shop
 def test_a_missing_address_is_asked_for_in_the_requests_language(items: Any, services: ShopServices) -> None:
     convo = conversation()
     services.carts.add(convo.cart_id, str(items["earl"]["_id"]), 1)
-    done = run(
-        services,
-        convo,
-        "quiero pedir: soy Ana Ruiz, ana@ruiz.es",
-        intent="checkout",
-        name="Ana Ruiz",
-        email="ana@ruiz.es",
-        lang="es",
-    )
+    ana = {"name": "Ana Ruiz", "email": "ana@ruiz.es"}
+    done = run(services, convo, "quiero pedir: soy Ana Ruiz, ana@ruiz.es", intent="checkout", lang="es", **ana)
     assert done.reply == "Para hacer tu pedido todavía necesito la dirección de entrega."
     assert done.ctx.turn.pending is None
 
 
 def test_one_shot_checkout_adds_then_prepares_the_summary(items: Any, services: ShopServices) -> None:
     convo = conversation()
-    done = run(
-        services,
-        convo,
-        "buy the cheapest coffee for me: Jo Park, jo@park.io, 4 Elm Row, Leeds",
-        intent="checkout",
-        items=[{"product": "cheapest"}],
-        category="coffee",
-        query="coffee",
-        name="Jo Park",
-        email="jo@park.io",
-        address="4 Elm Row, Leeds",
-    )
+    jo = {"name": "Jo Park", "email": "jo@park.io", "address": "4 Elm Row, Leeds"}
+    message = "buy the cheapest coffee for me: Jo Park, jo@park.io, 4 Elm Row, Leeds"
+    cheapest = {"items": [{"product": "cheapest"}], "category": "coffee", "query": "coffee"}
+    done = run(services, convo, message, intent="checkout", **cheapest, **jo)
     assert _cart(services, convo) == {"Ethiopia Yirgacheffe": 1}  # $14.50, under the espresso's $14.95
     pending = done.ctx.turn.pending
     assert pending is not None and pending.kind == "place_order"
@@ -299,15 +284,8 @@ def test_one_shot_checkout_adds_then_prepares_the_summary(items: Any, services: 
 def test_details_with_a_cart_are_a_checkout_whatever_the_intent(items: Any, services: ShopServices) -> None:
     convo = conversation()
     services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 1)
-    done = run(
-        services,
-        convo,
-        "Ann Lee, ann@example.com, 5 Oak Road",
-        intent="greeting",
-        name="Ann Lee",
-        email="ann@example.com",
-        address="5 Oak Road",
-    )
+    ann = {"name": "Ann Lee", "email": "ann@example.com", "address": "5 Oak Road"}
+    done = run(services, convo, "Ann Lee, ann@example.com, 5 Oak Road", intent="greeting", **ann)
     assert done.ctx.turn.pending is not None and done.ctx.turn.pending.summary["total"] == "10.50"
 
 

@@ -14,11 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from agent.service import ChatAgent
 from agent.turn_queue import TurnQueue
-from app.embedded_mongo import free_port
+from tests.support.live_server import serving
 from tests.support.scripted_model import ScriptedChatModel, understood
 
 
@@ -44,16 +43,8 @@ def server(services: Any, settings: Any) -> Iterator[tuple[str, Any]]:
 
     app = create_app(settings, services)
     app.state.turn_queue = TurnQueue(slots=1)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield url, app
 
 
 WORDED = understood("policy", policy="How to reach us")
