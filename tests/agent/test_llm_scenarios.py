@@ -3,7 +3,7 @@
 Starts `python -m agent.local_llm` on a free port (the `base_url` fixture) and runs SMOKE, a handful of
 conversations of the bench's dev split, through the real agent, tools and database, scored by the
 bench's own checks: a search in German with a hard constraint, two products with quantities in one
-sentence, an order in Spanish from the first request to the placed order, a policy question in
+sentence, an order in French from the first request to the placed order, a policy question in
 French and an owner's horizon question. The chat model is greedy and seeded (agent/llm.py), so these
 pass or fail the same way on every run; the whole bench (`python -m bench.agent_eval`) is the measure.
 """
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.llm
 SMOKE = (
     "constraint/it/terse#0",
     "multi-item/en/terse#0",
-    "order/es/polite#0",
+    "order/fr/polite#0",
     "policy/fr/polite#0",
     "owner-runout/en/typo#0",
 )
