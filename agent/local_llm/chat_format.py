@@ -353,6 +353,15 @@ class _GrammarBuilder:
         return self.add(name, f'"{{" ws ( {kv} ( ", " {kv} )* )? ws "}}"')
 
 
+def _arguments_rule(builder: _GrammarBuilder, tool: dict[str, Any]) -> str:
+    """The rule for a tool's arguments: its properties, or exactly `{}` for a tool that takes none (an
+    open object let the model copy the schema: `{"type": "object"}`)."""
+    params = tool.get("function", tool).get("parameters") or {}
+    if not params.get("properties"):
+        return builder.add(f"args-{_rule_id(tool_name(tool))}", '"{}"')
+    return builder.object(params, f"args-{_rule_id(tool_name(tool))}")
+
+
 def tool_call_grammar(tools: list[dict[str, Any]], max_calls: int = 1, typed_arguments: bool = True) -> str:
     """GBNF that accepts only well-formed ``<tool_call>`` blocks for the given tools.
 
@@ -366,10 +375,8 @@ def tool_call_grammar(tools: list[dict[str, Any]], max_calls: int = 1, typed_arg
     builder = _GrammarBuilder()
     calls = []
     for tool in tools:
-        function = tool.get("function", tool)
         name = tool_name(tool)
-        params = function.get("parameters") or {}
-        args = builder.object(params, f"args-{_rule_id(name)}") if typed_arguments else "object"
+        args = _arguments_rule(builder, tool) if typed_arguments else "object"
         head = _gbnf_literal(f'{TOOL_CALL_OPEN}\n{{"name": {json.dumps(name)}, "arguments": ')
         tail = _gbnf_literal(f"}}\n{TOOL_CALL_CLOSE}")
         calls.append(builder.add(f"call-{_rule_id(name)}", f"{head} {args} {tail}"))
@@ -393,8 +400,7 @@ def arguments_grammar(tool: dict[str, Any]) -> str:
     server appends it to the prompt, where it is read in one batch, instead of having the model
     write its ~12 tokens one by one (~1.5 s on the 2-core machine)."""
     builder = _GrammarBuilder()
-    function = tool.get("function", tool)
-    args = builder.object(function.get("parameters") or {}, f"args-{_rule_id(tool_name(tool))}")
+    args = _arguments_rule(builder, tool)
     tail = _gbnf_literal(f"}}\n{TOOL_CALL_CLOSE}")
     lines = [f"root ::= {args} {tail}"]
     lines += [f"{rule} ::= {body}" for rule, body in builder.rules.items()]
