@@ -180,7 +180,9 @@ def test_grammar_names_only_offered_tools_and_their_properties() -> None:
     assert '\\"name\\": \\"search_products\\", \\"arguments\\": ' in grammar
     assert '"\\"category\\"" ": " args-search-products-category' in grammar
     assert '"\\"coffee\\"" | "\\"tea\\""' in grammar
-    assert 'args-view-cart ::= "{}"' in grammar  # no properties: exactly {} (an open object invited a copy of the schema)
+    assert (
+        'args-view-cart ::= "{}"' in grammar
+    )  # no properties: exactly {} (an open object invited a copy of the schema)
     assert "{0,3}" in tool_call_grammar(TOOLS, max_calls=4)
 
 
