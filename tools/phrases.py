@@ -18,7 +18,6 @@ _DATA = json.loads((Path(__file__).with_name("phrases.json")).read_text(encoding
 _PHRASES: dict[str, dict[str, str]] = _DATA["phrases"]
 STATUS_NAMES: dict[str, dict[str, str]] = _DATA["statusNames"]
 """An order's status in each language (the order keeps its English status value)."""
-LANGUAGE_NAMES: dict[str, str] = _DATA["languageNames"]
 
 
 def say(key: str, lang: str, **values: Any) -> str:

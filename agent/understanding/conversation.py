@@ -20,7 +20,7 @@ from agent.guard import NameIndex
 from agent.understanding.request import CustomerRequest, Item
 from shop.catalog.snapshot import Catalog, Product
 from shop.conversations.store import Conversation
-from shop.core.text import normalize, tokenize
+from shop.core.text import tokenize
 from shop.ordering.orders import normalize_order_id
 
 SHOWN_IN_NOTE = 5
@@ -42,6 +42,7 @@ class ConversationView:
     said: str = ""
     """Everything the customer wrote in this conversation, this message included."""
     message: str = ""
+    _named: list[Product] | None = field(default=None, repr=False)
 
     @classmethod
     def of(
@@ -84,8 +85,11 @@ class ConversationView:
 
     # --- resolving and validating ----------------------------------------------------------------
     def named_in_message(self) -> list[Product]:
-        found = [self.catalog.get_any(pid) for pid in dict.fromkeys(self.names.mentions(self.message))]
-        return [p for p in found if p is not None]
+        """The catalog products the message names in full (read once per turn: the executor asks often)."""
+        if self._named is None:
+            found = [self.catalog.get_any(pid) for pid in dict.fromkeys(self.names.mentions(self.message))]
+            self._named = [p for p in found if p is not None]
+        return self._named
 
     def resolve(self, item: Item) -> Product | None:
         """The product an item means, if the conversation or the customer's words support it."""
@@ -152,6 +156,3 @@ class ConversationView:
             wanted = typed_ids[-1]
         request.order_id = wanted or ""
         return request
-
-    def in_words(self, text: str) -> bool:
-        return normalize(text) in normalize(self.said)

@@ -43,8 +43,8 @@ LANGUAGES = ("en", "es", "fr", "de", "it", "pt")
 """The languages replies are written in (tools/phrases.json); agent.understanding.language reads which."""
 MAX_QUANTITY = 99
 MAX_FILTERS = 3
-PRICE_KEYS = ("price_below", "price_above")
-"""Named for the customer's words, not min/max: measured on 7 price questions in five languages, the
+BELOW, ABOVE = "price_below", "price_above"
+"""Price bounds named for the customer's words, not min/max: measured on 7 price questions in five languages, the
 1.5B model wrote "min_price" for "menos de 12" and "over $30" got max_price; with these names 7/7."""
 MAX_ITEMS = 5
 
@@ -108,8 +108,8 @@ def tool_schema(vocabulary: Vocabulary) -> dict[str, Any]:
         "query": {"type": "string", "description": "the kind of product wanted, in English, short"},
         "category": {"enum": list(vocabulary.categories)},
         "filters": {"type": "array", "items": {"enum": list(vocabulary.filters)}},
-        "price_below": {"type": "number"},
-        "price_above": {"type": "number"},
+        BELOW: {"type": "number"},
+        ABOVE: {"type": "number"},
         "order_id": text,
         "email": text,
         "name": text,
@@ -163,7 +163,7 @@ def parse_request(args: dict[str, Any], vocabulary: Vocabulary) -> CustomerReque
     filters = args.get("filters") if isinstance(args.get("filters"), list) else []
     if len(filters) <= MAX_FILTERS:  # more is the small model listing the enum, not the customer's wish
         request.filters = list(dict.fromkeys(f for f in filters if f in vocabulary.filters))
-    request.min_price, request.max_price = _price(args.get("price_above")), _price(args.get("price_below"))
+    request.min_price, request.max_price = _price(args.get(ABOVE)), _price(args.get(BELOW))
     if request.min_price is not None and request.max_price is not None and request.min_price > request.max_price:
         request.min_price = None
     for key in ("order_id", "email", "name", "address"):
