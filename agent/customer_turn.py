@@ -172,9 +172,12 @@ class CustomerTurn:
         user_text = message if execution.user_amounts_allowed else ""
 
         def check(text: str, final: bool = True) -> list[guard.Violation]:
-            return guard.check_reply(
+            problems = guard.check_reply(
                 text, ctx.turn, self.names, user_text=user_text, tool_names=frozenset({TOOL_NAME}), final=final
             )
+            if final and guard.echoes(text, execution.instruction):
+                problems.append(guard.Violation("echo", "the instruction repeated instead of an answer"))
+            return problems
 
         refs = {ref: p.name for ref, pid in ctx.conversation.refs.items() if (p := ctx.services.catalog.get_any(pid))}
 

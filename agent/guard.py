@@ -203,6 +203,16 @@ def check_reply(
     return problems
 
 
+def echoes(text: str, instruction: str) -> bool:
+    """The reply repeats the instruction it was given ("Rispondi in italiano, in 1-3 frasi."): a
+    small model asked again after a rejected answer did that instead of answering."""
+    if not instruction:
+        return False
+    words = re.findall(r"\w+", instruction.lower())
+    said = " ".join(re.findall(r"\w+", text.lower()))
+    return len(words) >= 3 and " ".join(words[:4]) in said
+
+
 def write_claims(text: str) -> list[Violation]:
     """A claim in an owner reply that something was changed: the owner's tools only read, so it is false.
 

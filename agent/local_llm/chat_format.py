@@ -298,7 +298,7 @@ def _rule_id(text: str) -> str:
 class _GrammarBuilder:
     """Builds rules for argument values from the tools' JSON schemas.
 
-    Deliberately small: types, enums/consts, arrays, anyOf/oneOf and nested objects. Property names
+    Deliberately small: types, enums/consts, arrays (with maxItems), anyOf/oneOf and nested objects. Property names
     and value types are constrained (what a 1.5B model gets wrong); required-ness and ordering are
     not, which keeps the grammar short and lets the tool's own validation report a missing field.
     """
@@ -336,6 +336,13 @@ class _GrammarBuilder:
             return kind
         if kind == "array":
             item = self.value(schema.get("items"), f"{name}-item", depth + 1)
+            limit = schema.get("maxItems")
+            if isinstance(limit, int) and 0 < limit <= 16:
+                # A bound the model cannot pass: unbounded, it repeated one enum value until max_tokens.
+                rest = ""
+                for _ in range(limit - 1):
+                    rest = f'( ", " {item} {rest})?'
+                return self.add(name, f'"[" ws ( {item} {rest})? ws "]"')
             return self.add(name, f'"[" ws ( {item} ( ", " {item} )* )? ws "]"')
         if kind == "object" or "properties" in schema:
             return self.object(schema, name, depth)

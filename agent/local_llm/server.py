@@ -425,6 +425,8 @@ class LlamaEngine:
                 yield TextDelta(rest)
         if parsed.tool_calls:
             finish = "tool_calls"
+        elif mode == "call" and max_new > 1:  # (a warm-up reads the prompt and writes one token)
+            logger.warning("a forced call did not parse (%s after %d tokens): %r", finish, n_out, text[-400:])
         self._remember_state()
         done = time.perf_counter()
         yield Finished(

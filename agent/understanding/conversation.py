@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from agent.guard import NameIndex
 from agent.understanding.request import CustomerRequest, Item
@@ -25,6 +26,7 @@ from shop.ordering.orders import normalize_order_id
 
 SHOWN_IN_NOTE = 5
 _POSITION = re.compile(r"^#?\s*(\d{1,2})$")
+_NUMBER = re.compile(r"\d+(?:[.,]\d{1,2})?")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ORDER_ID = re.compile(r"\bORD-?[0-9A-Z]{8}\b", re.IGNORECASE)
 
@@ -155,4 +157,11 @@ class ConversationView:
         if wanted is None and request.intent in ("order_status", "cancel_order") and typed_ids:
             wanted = typed_ids[-1]
         request.order_id = wanted or ""
+        # A price bound is a number the customer typed: a small model copies its example's "below 10"
+        # into requests that name no price at all.
+        typed_numbers = {Decimal(n.replace(",", ".")) for n in _NUMBER.findall(self.said)}
+        if request.max_price is not None and request.max_price not in typed_numbers:
+            request.max_price = None
+        if request.min_price is not None and request.min_price not in typed_numbers:
+            request.min_price = None
         return request

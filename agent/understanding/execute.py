@@ -28,6 +28,7 @@ from agent.understanding.conversation import ConversationView
 from agent.understanding.request import CustomerRequest, Item
 from agent.understanding.vocabulary import Vocabulary, product_matches
 from shop.catalog.snapshot import CatalogQuery, Product
+from shop.conversations.policies import PolicySection
 from shop.core.errors import ShopError
 from shop.core.text import tokenize
 from tools import actions, customer
@@ -36,6 +37,8 @@ from tools.context import ToolContext
 from tools.phrases import STATUS_NAMES, listing, say
 
 SEARCH_POOL = 100
+MAX_POLICY_SECTIONS = 2
+"""Policy sections one answer quotes: two covers a two-part question and stays a short reply."""
 STATUS_TEXT = {
     "find": "Searching the shop…",
     "product": "Looking at the product…",
@@ -63,6 +66,8 @@ class Execution:
     """What the model must word (already fenced as data), when `direct` is None."""
     user_amounts_allowed: bool = True
     """Whether the reply may repeat amounts the customer wrote ("under $15": yes; a haggle: no)."""
+    instruction: str = ""
+    """The line that tells the model how to answer; a reply that repeats it is no answer."""
 
 
 class Executor:
@@ -156,7 +161,8 @@ class Executor:
         data = body if fenced else fence(body, source)
         # Said in the customer's language: a 1.5B model follows "Antworte auf Deutsch" far more often
         # than "Answer in German" (which it answered with "Hier ist die Antwort in German:").
-        return Execution(facts=data + "\n" + say("answer_in", self.lang), user_amounts_allowed=user_amounts)
+        instruction = say("answer_in", self.lang)
+        return Execution(facts=data + "\n" + instruction, user_amounts_allowed=user_amounts, instruction=instruction)
 
     # --- finding products -----------------------------------------------------------------------
     def _candidates(self, *, filters: bool = True, prices: bool = True, category: bool = True) -> list[Product]:
@@ -187,9 +193,37 @@ class Executor:
             ranked = sorted(candidates, key=lambda p: (-p.rating, -p.review_count, p.name))
         return sorted(ranked, key=lambda p: not p.in_stock)  # stable: in stock first, rank kept
 
+    def _named_elsewhere(self) -> list[Product]:
+        """The products the query's own words name, when none of them fits the category and filters.
+
+        The request then contradicts itself: "chocolate" with category tea and type=black is what the
+        1.5B model wrote for a long message about chocolate (it copied its first example's
+        constraints). The words name the thing wanted; the constraints become what the offer misses,
+        so a real "chocolate tea" with none in stock still gets the chocolates, labelled as not tea.
+        Only strong keyword hits count (half the best score): a word deep in a description
+        ("notes of chocolate") must not decide it."""
+        r = self.request
+        if not r.query or not (r.category or r.filters):
+            return []
+        scores = self.services.search.keyword_scores(r.query, self.services.catalog)
+        if not scores:
+            return []
+        best = max(scores.values())
+        named = [p for pid, score in scores.items() if score >= best / 2 and (p := self.services.catalog.get(pid))]
+        fits = self._candidates(prices=False)
+        if not named or {p.id for p in named} & {p.id for p in fits}:
+            return []
+        return named
+
     def search(self, limit: int = MAX_ITEMS) -> tuple[list[Product], str]:
         """Products satisfying every constraint, or the nearest ones and the constraint they miss."""
         r = self.request
+        if self._named_elsewhere():
+            nearest = [p for p in self._ranked(self._candidates(filters=False, category=False)) if p.in_stock]
+            if nearest:
+                missed = [self.vocabulary.category_names.get(r.category, r.category).lower()] if r.category else []
+                missed += [f.split("=", 1)[1] for f in r.filters]
+                return nearest[:limit], ", ".join(m for m in missed if m)
         exact = self._ranked(self._candidates())
         in_stock = [p for p in exact if p.in_stock]
         if in_stock:
@@ -500,19 +534,32 @@ class Executor:
 
     # --- policies, people, wishlist ---------------------------------------------------------------
     def _policy(self) -> Execution:
-        library = self.services.policies
-        sections = [s for s in library.sections() if s.title == self.request.policy]
-        if not sections:
-            sections = library.find(self.request.query or self.view.message, limit=1)
+        sections = self._policy_sections()
         if not sections:
             return self._direct(say("decline", self.lang, shop=self.services.settings.shop_name,
                                     categories=self._categories()))  # fmt: skip
-        section = sections[0]
-        self.ctx.called("shop_policy", {"section": section.title})
-        text = customer.policy_text(self.ctx, section)
+        texts = []
+        for section in sections:
+            self.ctx.called("shop_policy", {"section": section.title})
+            texts.append((section.title, customer.policy_text(self.ctx, section)))
         if self.lang == "en":
-            return self._direct(text)  # the owner's own words, as written
-        return self._facts(f"Shop policy, {section.title}: {text}", "policies", user_amounts=False)
+            return self._direct("\n\n".join(text for _, text in texts))  # the owner's own words, as written
+        body = "\n".join(f"Shop policy, {title}: {text}" for title, text in texts)
+        return self._facts(body, "policies", user_amounts=False)
+
+    def _policy_sections(self) -> list[PolicySection]:
+        """The section the model chose, then those the question's words find, at most MAX_POLICY_SECTIONS.
+
+        One question often spans two sections ("how long does shipping take and is it free?", "can I
+        return an opened tin, and when is my money back?"): the model names one heading, so the words
+        of the question (its English query, and the message itself) add the others. A 1.5B model
+        asked for a list of headings instead listed every one."""
+        library = self.services.policies
+        chosen = [s for s in library.sections() if s.title == self.request.policy]
+        for text in (self.request.query, self.view.message):
+            if text:
+                chosen += library.find(text, limit=MAX_POLICY_SECTIONS)
+        return list(dict.fromkeys(chosen))[:MAX_POLICY_SECTIONS]
 
     def _discount(self) -> Execution:
         """A refusal written by code, in the customer's language, with the real price: a haggle is

@@ -104,10 +104,11 @@ def tool_schema(vocabulary: Vocabulary) -> dict[str, Any]:
             "description": 'products meant: "#1".."#4" for the products just shown, "cheapest", "dearest", '
             '"last", "it" for the one in focus, or the product name as written; qty only if said',
             "items": {"type": "object", "properties": {"product": text, "qty": {"type": "integer"}}},
+            "maxItems": MAX_ITEMS,
         },
         "query": {"type": "string", "description": "the kind of product wanted, in English, short"},
         "category": {"enum": list(vocabulary.categories)},
-        "filters": {"type": "array", "items": {"enum": list(vocabulary.filters)}},
+        "filters": {"type": "array", "items": {"enum": list(vocabulary.filters)}, "maxItems": MAX_FILTERS},
         BELOW: {"type": "number"},
         ABOVE: {"type": "number"},
         "order_id": text,

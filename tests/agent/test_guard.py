@@ -5,7 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from agent.guard import OWNER_READ_ONLY_REPLY, NameIndex, StreamGate, amounts_in, check_reply, strip_refs, write_claims
+import pytest
+
+from agent.guard import (
+    OWNER_READ_ONLY_REPLY,
+    NameIndex,
+    StreamGate,
+    amounts_in,
+    check_reply,
+    echoes,
+    strip_refs,
+    write_claims,
+)
 from tools.context import TurnRecord
 
 
@@ -112,3 +123,17 @@ def test_write_claims_in_owner_replies() -> None:
     ]
     for text in honest:
         assert write_claims(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("reply", "echo"),
+    [
+        ("Rispondi in italiano, in 1-3 frasi.", True),
+        ("Certo! Rispondi in italiano, in 1-3 frasi: no.", True),
+        ("No, le confezioni aperte di tè non si possono restituire.", False),
+        ("Rispondi pure: la spedizione è gratuita.", False),
+    ],
+)
+def test_a_reply_that_repeats_its_instruction_is_no_answer(reply: str, echo: bool) -> None:
+    assert echoes(reply, "Rispondi in italiano, in 1-3 frasi.") is echo
+    assert echoes(reply, "") is False

