@@ -3,6 +3,7 @@ the cart, and names the customer wrote; and what it may carry: only details the 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -160,3 +161,12 @@ def test_an_order_number_must_have_been_typed(items: Any, services: ShopServices
     assert typed.validate(CustomerRequest(intent="order_status")).order_id == "ORD-7K2M9QXD"
     assert typed.validate(CustomerRequest(intent="cancel_order", order_id="ORD-AAAAAAAA")).order_id == "ORD-7K2M9QXD"
     assert typed.validate(CustomerRequest(intent="find", order_id="ORD-AAAAAAAA")).order_id == ""
+
+
+def test_a_price_bound_must_be_a_number_the_customer_typed(items: Any, services: ShopServices) -> None:
+    view = view_of(services, conversation(), "any chocolate for the holidays?")
+    request = view.validate(CustomerRequest(intent="find", query="chocolate", max_price=Decimal(10)))
+    assert request.max_price is None
+    typed = view_of(services, conversation(("algo por menos de 12,50 €", [])), "y en té?")
+    request = typed.validate(CustomerRequest(intent="find", max_price=Decimal("12.5"), min_price=Decimal(3)))
+    assert (request.max_price, request.min_price) == (Decimal("12.5"), None)

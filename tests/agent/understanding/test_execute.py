@@ -69,6 +69,19 @@ def test_nothing_within_the_price_offers_the_nearest_labelled(small_shop: Any, s
     assert say("found", "en") not in direct  # never presented as a match
 
 
+def test_a_query_naming_products_outside_the_category_offers_them_labelled(
+    small_shop: Any, services: ShopServices
+) -> None:
+    # The 1.5B model copied its first example's constraints (tea, black) into a request for chocolate.
+    done = run(services, conversation(), "let's start with chocolate", intent="find", query="chocolate",
+               category="tea", filters=["type=black"])  # fmt: skip
+    assert [p.name for p in done.shown] == ["Dark Chocolate 72% Sea Salt"]
+    assert (done.execution.direct or "").startswith(say("nearest", "en", what="tea, black"))
+    # Constraints the query's products can meet are kept as hard filters.
+    tea = run(services, conversation(), "black tea", intent="find", query="tea", category="tea", filters=["type=black"])
+    assert [p.name for p in tea.shown] == ["English Breakfast"]
+
+
 def test_the_list_and_its_label_are_in_the_customers_language(small_shop: Any, services: ShopServices) -> None:
     done = run(services, conversation(), "¿algún té por menos de 5 dólares?", lang="es",
                intent="find", query="tea", category="tea", price_below=5)  # fmt: skip
