@@ -269,10 +269,10 @@ class OrderService(OrderWriter):
             if replayed is not None:
                 return [replayed]
             outcomes, written = self._write_batch(attempts)  # an order number drawn twice: draw again
-        except (UnicodeEncodeError, InvalidStringData):
+        except (UnicodeEncodeError, InvalidStringData) as exc:
             if len(attempts) > 1:
                 raise
-            log.warning("an order with text the database cannot store was refused", exc_info=True)
+            log.warning("an order with text the database cannot store was refused: %s", exc)
             return [InvalidInput(UNSTORABLE_ORDER)]
         if written.orders:
             # Committed: nothing from here on may raise, or the group commit would write them again.
