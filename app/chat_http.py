@@ -29,7 +29,7 @@ from app.templating import templates
 from shop.catalog.snapshot import Product
 from shop.conversations.store import ChatMessage
 from shop.core.errors import InvalidInput
-from shop.core.validation import describe_errors
+from shop.core.validation import Text, describe_errors
 from shop.services import ShopServices
 from tools.actions import public_action
 
@@ -63,7 +63,7 @@ def start_warm_up(app: Any) -> threading.Thread | None:
 class ChatInput(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    message: str = Field(min_length=1, max_length=2000)
+    message: Text = Field(min_length=1, max_length=2000)
 
 
 async def read_body(request: Request, model: type[BaseModel]) -> Any:

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.chat_http import start_warm_up
 from app.errors import install_error_handlers
+from app.middleware.request_limits import RequestLimitsMiddleware
 from app.routes import admin, api, storefront
 from app.routes.storefront.catalog import prerender_listing_pages, prerender_product_pages
 from app.scheduler import start_scheduler
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     app.state.warm = threading.Event()  # start-up work done: /healthz says so
 
     app.add_middleware(VisitorSessionMiddleware, secure=settings.cookie_secure)
+    app.add_middleware(RequestLimitsMiddleware)  # fault isolation: body size, JSON depth, unstorable text
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     media_dir = settings.resolved_media_dir

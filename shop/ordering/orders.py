@@ -9,7 +9,8 @@ unique in its collection, turns a retried request into the same order.
 Concurrent orders share a transaction (group commit, shop.core.group_commit): SecantusDB runs
 transactions one at a time, and a transaction's cost is mostly per command, so writing the orders
 that arrived together in one transaction multiplies checkout throughput. Each order in a batch still
-succeeds or fails on its own: one whose stock ran out is left out with its own error.
+succeeds or fails on its own: one whose stock ran out is left out with its own error, and a batch
+whose transaction fails as a whole is written again in parts until only the order at fault fails.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from functools import cached_property
 from typing import Any
 
 from bson import ObjectId
+from bson.errors import InvalidStringData
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -49,6 +51,7 @@ ORDER_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I
 ORDER_ID_PATTERN = re.compile(r"^ORD-[0-9A-HJKMNP-TV-Z]{8}$")
 MAX_ORDER_LINES = 50
 STATUSES = ("pending", "confirmed", "shipped", "completed", "cancelled")
+UNSTORABLE_ORDER = "Your details contain characters that cannot be saved. Please retype your name and address."
 
 
 def new_order_id(choose: Callable[[str], str] = secrets.choice) -> str:
@@ -226,7 +229,7 @@ class OrderService(OrderWriter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._group: GroupCommit[OrderAttempt, OrderView | ShopError] = GroupCommit(
-            self.place_many, max_batch=self.MAX_BATCH
+            self.place_many, max_batch=self.MAX_BATCH, split_on=self._worth_splitting
         )
 
     def place(
@@ -250,8 +253,10 @@ class OrderService(OrderWriter):
         An order that cannot be placed (short stock, unknown product, a reused key) is left out and
         gets its error; the others are written. A write that conflicts with another process (stock
         or a key written meanwhile) makes pymongo run the whole transaction again from fresh reads.
-        If it fails as a whole otherwise (a duplicate key, the database going away), each order is
-        tried again in a transaction of its own, so one order's trouble never becomes another's.
+        If the transaction fails as a whole otherwise (a duplicate key, a value the database cannot
+        store, the database going away), it raises having written nothing, and the group commit
+        writes the batch again in halves (`_worth_splitting`), so one order's trouble never becomes
+        another's. Alone, an order whose text cannot be stored is the customer's input: InvalidInput.
         """
         if not attempts:
             return []
@@ -259,21 +264,31 @@ class OrderService(OrderWriter):
             outcomes, written = self._write_batch(attempts)
         except DuplicateKeyError:
             if len(attempts) > 1:
-                return [outcome for attempt in attempts for outcome in self.place_many([attempt])]
+                raise
             replayed = self._stored_replay(attempts[0])
             if replayed is not None:
                 return [replayed]
             outcomes, written = self._write_batch(attempts)  # an order number drawn twice: draw again
-        except PyMongoError:
-            if len(attempts) == 1:
+        except (UnicodeEncodeError, InvalidStringData) as exc:
+            if len(attempts) > 1:
                 raise
-            log.warning("a group of %d orders failed together; placing them one by one", len(attempts))
-            return [outcome for attempt in attempts for outcome in self.place_many([attempt])]
+            log.warning("an order with text the database cannot store was refused: %s", exc)
+            return [InvalidInput(UNSTORABLE_ORDER)]
         if written.orders:
-            self._stock_changed()
-            self.mailer.dispatch(written.email_ids)
+            # Committed: nothing from here on may raise, or the group commit would write them again.
+            try:
+                self._stock_changed()
+                self.mailer.dispatch(written.email_ids)
+            except Exception:
+                log.exception("%d orders were placed, but their follow-up failed", len(written.orders))
             self._remember_customers(written.orders)
         return outcomes
+
+    @staticmethod
+    def _worth_splitting(exc: Exception) -> bool:
+        """A batch that failed for want of the database fails the same in any part: its callers get
+        the error at once (a request waits for one failed transaction, not for 2n-1 of them)."""
+        return not isinstance(exc, ConnectionFailure)
 
     def _stored_replay(self, attempt: OrderAttempt) -> OrderView | ShopError | None:
         """After a duplicate key: the order another request with this idempotency key placed meanwhile."""

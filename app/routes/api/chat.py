@@ -25,6 +25,7 @@ from app.deps import Agent, Services, TurnLine
 from app.schemas import ERROR_RESPONSES, ErrorBody
 from shop.conversations.store import new_key
 from shop.core.errors import NotFound
+from shop.core.validation import Text
 
 router = APIRouter(
     prefix="/api/chat",
@@ -41,7 +42,7 @@ SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{32}$"
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    message: str = Field(min_length=1, max_length=2000, description="What the customer says.")
+    message: Text = Field(min_length=1, max_length=2000, description="What the customer says.")
     session_id: str | None = Field(
         default=None, pattern=SESSION_ID_PATTERN, description="The session_id of a previous reply; omit to start."
     )

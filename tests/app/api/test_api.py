@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -171,3 +173,30 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
         spec["paths"]
     )
     assert client.get("/docs").status_code == 200
+
+
+def test_one_poisoned_order_among_concurrent_ones_fails_alone(
+    client: TestClient, services: ShopServices, product_factory: Any
+) -> None:
+    """A name the database cannot store (a lone surrogate) is 422 for its sender only: before fault
+    isolation it failed the batch it was written with, and 33 of 36 honest orders got 500."""
+    product = product_factory(stock=50)
+    barrier = threading.Barrier(12)
+    statuses: dict[int, int] = {}
+
+    def send(n: int) -> None:
+        body = order_body(product["_id"], 1, email=f"buyer{n}@example.com")
+        if n == 5:
+            body["customerName"] = "Mallory \ud800"
+        barrier.wait()
+        response = client.post("/api/orders", content=json.dumps(body), headers={"Content-Type": "application/json"})
+        statuses[n] = response.status_code
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert statuses == {n: 422 if n == 5 else 201 for n in range(12)}
+    assert services.db.orders.count_documents({}) == 11
+    assert services.db.products.find_one({"_id": product["_id"]})["stock"] == 39

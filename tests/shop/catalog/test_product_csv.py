@@ -100,3 +100,14 @@ def test_csv_stock_column_sets_stock_and_inventory(
     admin.import_csv(b"slug,stock\nbeans,40\n", owner=OWNER)
     assert services.db.products.find_one({"_id": product["_id"]})["stock"] == 40
     assert services.db.inventory.find_one({"productId": product["_id"]})["stockLevel"] == 40
+
+
+def test_csv_text_the_database_cannot_store_is_refused_by_line(admin: ProductAdmin, services: ShopServices) -> None:
+    nul = CSV_HEADER + "nul-tea,Nul\x00 Tea,tea,5.00,1,Text here.\r\n"
+    with pytest.raises(CsvImportError) as caught:
+        admin.import_csv(nul.encode(), owner=OWNER)
+    assert [(error.line, "cannot be saved" in error.message) for error in caught.value.errors] == [(2, True)]
+    surrogate = CSV_HEADER.encode() + b"bad-tea,Bad \xed\xa0\x80 Tea,tea,5.00,1,Text.\r\n"  # UTF-8 of "\ud800"
+    with pytest.raises(CsvImportError, match="Line 2: the file is not UTF-8 text"):
+        admin.import_csv(surrogate, owner=OWNER)
+    assert services.db.products.count_documents({}) == 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -69,3 +70,90 @@ def test_a_failed_batch_fails_each_of_its_callers_and_the_next_batch_still_runs(
     with pytest.raises(RuntimeError, match="database gone"):
         group.submit(13)
     assert group.submit(14) == 14
+
+
+def _batched_callers(group: GroupCommit[int, int], items: list[int], hold: threading.Event) -> dict[int, object]:
+    """Submit `items` from one thread each while the first caller's batch is held, so all the others
+    queue up and are written as one batch; each item's result, or the exception its caller got."""
+    outcomes: dict[int, object] = {}
+
+    def caller(item: int) -> None:
+        try:
+            outcomes[item] = group.submit(item)
+        except Exception as exc:
+            outcomes[item] = exc
+
+    first = threading.Thread(target=caller, args=(items[0],))
+    first.start()
+    assert hold.wait(5), "the first caller never started writing"
+    others = [threading.Thread(target=caller, args=(item,)) for item in items[1:]]
+    for thread in others:
+        thread.start()
+    deadline = time.monotonic() + 5
+    while len(group._queue) < len(others) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    hold.clear()  # let the first batch finish: the others are queued behind it
+    for thread in [first, *others]:
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in [first, *others]), "a caller was never woken"
+    return outcomes
+
+
+def _held_writer(bad: set[int], batches: list[list[int]], hold: threading.Event) -> Any:
+    """A write that raises for any batch holding a bad item; its first batch waits until `hold` is cleared."""
+
+    def write(items: Sequence[int]) -> list[int]:
+        if not batches:
+            hold.set()
+            while hold.is_set():
+                time.sleep(0.001)
+        batches.append(list(items))
+        if bad & set(items):
+            raise ValueError(f"cannot store {sorted(bad & set(items))}")
+        return [item * 10 for item in items]
+
+    return write
+
+
+def test_a_bad_item_fails_only_its_own_caller_and_the_batch_is_split_in_halves() -> None:
+    batches: list[list[int]] = []
+    hold = threading.Event()
+    group: GroupCommit[int, int] = GroupCommit(_held_writer({23}, batches, hold), max_batch=64)
+
+    outcomes = _batched_callers(group, list(range(1, 34)), hold)  # 1 alone, then 2..33 together
+
+    assert isinstance(outcomes[23], ValueError) and "23" in str(outcomes[23])
+    assert {item: result for item, result in outcomes.items() if item != 23} == {
+        item: item * 10 for item in range(1, 34) if item != 23
+    }
+    written = [item for batch in batches for item in batch if 23 not in batch]
+    assert sorted(written) == [item for item in range(1, 34) if item != 23]  # each good item written once
+    assert batches[1] == list(range(2, 34))  # the 32 queued callers shared one batch, which failed
+    assert len(batches) == 1 + 1 + 2 * 5  # then halves: 16+16, 8+8, 4+4, 2+2, 1+1 (not 32 one by one)
+
+
+def test_an_error_not_worth_splitting_fails_the_whole_batch_at_once() -> None:
+    batches: list[list[int]] = []
+    hold = threading.Event()
+    group: GroupCommit[int, int] = GroupCommit(
+        _held_writer({5}, batches, hold), split_on=lambda exc: not isinstance(exc, ValueError)
+    )
+
+    outcomes = _batched_callers(group, list(range(1, 11)), hold)
+
+    assert outcomes[1] == 10
+    assert all(isinstance(outcomes[item], ValueError) for item in range(2, 11))
+    assert len(batches) == 2  # no retries
+
+
+def test_a_wrong_number_of_results_is_never_written_again() -> None:
+    calls: list[list[int]] = []
+
+    def write(items: Sequence[int]) -> list[int]:
+        calls.append(list(items))
+        return []
+
+    group: GroupCommit[int, int] = GroupCommit(write)
+    with pytest.raises(RuntimeError, match="0 results for 1 items"):
+        group.submit(1)
+    assert calls == [[1]]

@@ -1,12 +1,26 @@
-"""One rule for what an object id is, and one refusal of true/false where a whole number is meant."""
+"""One rule for what an object id is, one refusal of true/false where a whole number is meant, and one of
+text the database cannot store."""
 
 from __future__ import annotations
 
+import bson
 import pytest
 from bson import ObjectId
+from pydantic import BaseModel, ValidationError
 
 from shop.core.errors import NotFound
-from shop.core.validation import is_object_id, parse_object_id, reject_bool
+from shop.core.validation import (
+    UNSTORABLE,
+    Email,
+    Text,
+    describe_errors,
+    is_object_id,
+    line,
+    paragraph,
+    parse_object_id,
+    reject_bool,
+    unstorable,
+)
 
 OID = ObjectId()
 
@@ -34,3 +48,27 @@ def test_reject_bool_keeps_numbers_and_refuses_true_and_false() -> None:
         reject_bool(True)
     with pytest.raises(ValueError, match="from 1 to 5"):
         reject_bool(False, "must be a whole number from 1 to 5")
+
+
+class _Typed(BaseModel):
+    name: line(50)  # type: ignore[valid-type]
+    note: paragraph(500)  # type: ignore[valid-type]
+    email: Email
+    message: Text
+
+
+GOOD = {"name": "Zoë 😀", "note": "Two\nlines", "email": "zoe@example.com", "message": "any\ttext 😀"}
+
+
+@pytest.mark.parametrize("field", list(GOOD))
+@pytest.mark.parametrize("bad", ["\ud800", "\udfff", "\x00"])
+def test_text_the_database_cannot_store_is_refused_by_every_text_type(field: str, bad: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _Typed(**{**GOOD, field: GOOD[field][:3] + bad + GOOD[field][3:]})
+    assert describe_errors(list(caught.value.errors()))[field] == UNSTORABLE
+
+
+def test_storable_text_passes_and_a_surrogate_pair_is_one_character() -> None:
+    assert _Typed(**GOOD).message == "any\ttext 😀"
+    assert not unstorable("😀") and unstorable("\ud83d") and unstorable("a\x00b")
+    bson.encode({"v": _Typed(**GOOD).name})  # what passes can be stored

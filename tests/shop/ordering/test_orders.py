@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -9,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from shop.core.errors import InvalidInput, NotFound, OutOfStock
-from shop.ordering.orders import ORDER_ID_PATTERN, OrderAttempt, OrderRequest, OrderView
+from shop.ordering.orders import ORDER_ID_PATTERN, OrderAttempt, OrderItem, OrderRequest, OrderView
 from shop.services import ShopServices
 
 
@@ -278,3 +279,62 @@ def test_a_returning_customer_is_one_entry_with_their_latest_details(
     entries = list(services.db.customers.find({"email": "ada@example.com"}))
     assert len(entries) == 1 and entries[0]["address"] == "1 New Road\nCambridge"
     assert entries[0]["createdAt"] == first["createdAt"]
+
+
+def test_an_order_the_database_cannot_store_fails_alone_in_its_batch(
+    services: ShopServices, product_factory: Any
+) -> None:
+    """36 orders at once, one of them with text that slipped past validation (a lone surrogate cannot
+    be encoded for MongoDB): the other 35 are placed, only it fails, with a 422, and nothing of it is
+    written. The first order's transaction is held until the other 35 queue, so they form one batch."""
+    product = product_factory(stock=100, name="Batch Beans")
+    poisoned = OrderRequest.model_construct(  # what validation now refuses, as if it had slipped past
+        customerName="Mallory \ud800",
+        email="mallory@example.com",
+        address="1 Broken Text Road",
+        items=[OrderItem(productId=str(product["_id"]), quantity=1)],
+    )
+    requests = [order_request((product["_id"], 1), email=f"buyer{n}@example.com") for n in range(36)]
+    requests[20] = poisoned
+    group = services.orders._group
+    write, batches, hold = group._write_batch, [], threading.Event()
+
+    def held_write(attempts: Any) -> Any:
+        if not batches:
+            hold.set()
+            while hold.is_set():
+                time.sleep(0.001)
+        batches.append(len(attempts))
+        return write(attempts)
+
+    group._write_batch = held_write
+    outcomes: dict[int, object] = {}
+
+    def buy(n: int) -> None:
+        try:
+            outcomes[n] = services.orders.place(requests[n])
+        except Exception as exc:
+            outcomes[n] = exc
+
+    threads = [threading.Thread(target=buy, args=(n,)) for n in range(36)]
+    threads[0].start()
+    assert hold.wait(5)
+    for thread in threads[1:]:
+        thread.start()
+    while len(group._queue) < 35:
+        time.sleep(0.001)
+    hold.clear()
+    for thread in threads:
+        thread.join(30)
+
+    assert batches[:2] == [1, 32]  # the poisoned order (21st) shared a batch with 31 honest ones
+    assert isinstance(outcomes[20], InvalidInput) and outcomes[20].status_code == 422
+    assert "cannot be saved" in outcomes[20].message
+    placed = [outcome for n, outcome in outcomes.items() if n != 20]
+    assert all(isinstance(order, OrderView) for order in placed) and len({o.id for o in placed}) == 35
+    db = services.db
+    assert db.orders.count_documents({}) == 35
+    assert db.orders.count_documents({"email": "mallory@example.com"}) == 0
+    assert db.outbox.count_documents({"kind": "order_confirmation"}) == 35
+    assert db.products.find_one({"_id": product["_id"]})["stock"] == 65
+    assert db.inventory.find_one({"productId": product["_id"]})["stockLevel"] == 65
