@@ -32,13 +32,13 @@ from pymongo import UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
-from pymongo.read_concern import ReadConcern
-from pymongo.write_concern import WriteConcern
 
+from shop.core.db import unavailable
 from shop.core.errors import InvalidInput, NotFound, OutOfStock, ShopError
 from shop.core.group_commit import GroupCommit
 from shop.core.money import to_money
 from shop.core.settings import Settings
+from shop.core.transactions import with_transaction
 from shop.core.validation import MAX_QUANTITY, ProductId, Quantity, line, paragraph
 from shop.core.validation import Email as EmailAddress
 from shop.messaging.mail import Email, Mailer, render
@@ -226,7 +226,7 @@ class OrderService(OrderWriter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._group: GroupCommit[OrderAttempt, OrderView | ShopError] = GroupCommit(
-            self.place_many, max_batch=self.MAX_BATCH
+            self.place_many, max_batch=self.MAX_BATCH, shared_failure=unavailable
         )
 
     def place(
@@ -264,8 +264,8 @@ class OrderService(OrderWriter):
             if replayed is not None:
                 return [replayed]
             outcomes, written = self._write_batch(attempts)  # an order number drawn twice: draw again
-        except PyMongoError:
-            if len(attempts) == 1:
+        except PyMongoError as exc:
+            if len(attempts) == 1 or unavailable(exc):  # a database that is down fails them all alike
                 raise
             log.warning("a group of %d orders failed together; placing them one by one", len(attempts))
             return [outcome for attempt in attempts for outcome in self.place_many([attempt])]
@@ -290,9 +290,7 @@ class OrderService(OrderWriter):
             return _BatchWriter(self, attempts, session).write()
 
         with self.db.client.start_session() as session:
-            return session.with_transaction(
-                transaction, read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
-            )
+            return with_transaction(session, transaction)
 
     def _remember_customers(self, orders: list[dict[str, Any]]) -> None:
         """The customer directory is derived from orders (linked by email), so it is kept outside the
