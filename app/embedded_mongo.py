@@ -191,7 +191,7 @@ class Supervisor:
     STABLE_SECONDS (0.2 s, then 1, 2, 5, 10, 30 s), so a database that cannot start (a full disk, the
     port taken) is retried calmly instead of in a tight loop. The server runs with --sync-on-commit, so
     every acknowledged write is on disk when it dies, and WiredTiger recovers it at the next start.
-    Measured on these 2 cores (bench/recovery.py): kill -9 to a database answering again in ~3 s.
+    Measured on these 2 busy cores (bench/recovery.py): kill -9 to a database answering again in 3-6 s.
 
     The restarts are made by the supervisor's own thread, which lives until `stop`: Linux sends the
     parent-death signal (stop_with_parent) when the *thread* that forked the child ends.

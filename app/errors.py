@@ -38,7 +38,7 @@ DEFAULT_MESSAGES = {
 
 DATABASE_DOWN = "The shop's database is not answering right now. Please try again in a few seconds."
 RETRY_AFTER_SECONDS = 5
-"""What a client is told to wait while the database is down: the embedded one is back within ~3 s of
+"""What a client is told to wait while the database is down: the embedded one is back within 3-6 s of
 dying (app/embedded_mongo.py Supervisor)."""
 
 
