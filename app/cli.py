@@ -1,8 +1,9 @@
 """Command line: `python -m app run | seed | create-owner | reindex` (and the owner jobs of app.owner_cli).
 
-`run` is what `make run` calls: it starts the embedded database when MONGODB_URI is unset, seeds the
-demo shop into an empty database, serves the app, and on Ctrl-C stops the app first and the database
-last, so no acknowledged write is cut off.
+`run` is what `make run` calls: it starts the embedded database when MONGODB_URI is unset (and
+restarts it if it dies), seeds the demo shop into an empty database, serves the app, and on Ctrl-C or
+SIGTERM stops the app first and the database last, so no acknowledged write is cut off, all within
+SHUTDOWN_SECONDS.
 """
 
 from __future__ import annotations
@@ -11,18 +12,32 @@ import argparse
 import logging
 import os
 import signal
+import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from pymongo.database import Database
 
 from app import owner_cli
-from app.cli_database import command_database, connected_database, running_database
+from app.cli_database import command_database, connected_database, running_database, supervised_database
 from shop.core.settings import Settings, get_settings
 
+if TYPE_CHECKING:
+    from app.embedded_llm import EmbeddedLLM
+
 log = logging.getLogger("app")
+
+SHUTDOWN_SECONDS = 10.0
+"""Ctrl-C or SIGTERM to the whole shop gone (app, database, local model). Requests in flight get
+GRACE_SECONDS to finish (a request waits at most ~3.5 s for a database that is down: shop/core/db.py,
+shop/core/transactions.py), then the model and the database stop (1-3 s measured); ShutdownDeadline
+ends whatever still runs. Before, a request stuck on a dead database kept the process alive for minutes."""
+GRACE_SECONDS = 3.0
+CHILD_STOP_SECONDS = 3.0
 
 
 def seed_if_empty(database: Database, settings: Settings) -> None:
@@ -141,49 +156,120 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
-def _exit_on_sigterm() -> None:
+class ShutdownDeadline:
+    """Ends the process FORCE_AFTER_SECONDS after the first stop signal, whatever still runs then.
+
+    The clean path (uvicorn's graceful shutdown, the app's lifespan, the children stopped in turn)
+    takes a few seconds; this is for what would hang it: a request thread stuck on a database that
+    stopped answering (uvicorn leaves such threads running, and Python waits for them at exit), a
+    child that ignores SIGTERM. At the deadline the children get SIGTERM, a second later SIGKILL, and
+    the process exits with status 1: all gone within SHUTDOWN_SECONDS. Acknowledged writes are
+    already on disk (--sync-on-commit), so even a killed database loses none.
+    """
+
+    FORCE_AFTER_SECONDS = SHUTDOWN_SECONDS - 3
+
+    def __init__(self, children: Callable[[], list[subprocess.Popen[bytes] | None]]) -> None:
+        self._children = children
+        self._timer: threading.Timer | None = None
+
+    def start(self) -> None:
+        if self._timer is None:
+            self._timer = threading.Timer(self.FORCE_AFTER_SECONDS, self._force)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _force(self) -> None:
+        try:
+            log.error("the shop did not stop in %.0f s; ending it and its children now", self.FORCE_AFTER_SECONDS)
+            running = [p for p in self._children() if p is not None and p.poll() is None]
+            for process in running:
+                process.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 1.0
+            for process in running:
+                try:
+                    process.wait(max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(1.0)
+        finally:  # the process ends whatever happened above
+            os._exit(1)
+
+
+def _stop_on_signals(deadline: ShutdownDeadline) -> None:
     """uvicorn re-raises SIGTERM after its graceful shutdown; with the default handler that would kill
     the process before `running_database` stops the database. Turning it into SystemExit lets the
-    clean-up run, exactly as for Ctrl-C."""
+    clean-up run, exactly as for Ctrl-C (KeyboardInterrupt). Either signal arms the deadline, also
+    when it comes before uvicorn serves (while seeding); while it serves, uvicorn's handlers do
+    (`serve`)."""
 
     def handler(signum: int, frame: object) -> None:
+        deadline.start()
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def serve(app: object, host: str, port: int, deadline: ShutdownDeadline) -> None:
+    """uvicorn.run, with a bounded graceful shutdown and the deadline armed by the first signal."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: object) -> None:
+            deadline.start()
+            super().handle_exit(sig, frame)  # type: ignore[arg-type]
+
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=int(GRACE_SECONDS),
+    )
+    Server(config).run()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from app.main import create_app
 
-    _exit_on_sigterm()
+    children: list[Callable[[], subprocess.Popen[bytes] | None]] = []
+    deadline = ShutdownDeadline(lambda: [child() for child in children])
+    _stop_on_signals(deadline)
     configured = get_settings()
     host = args.host or configured.host
     port = args.port or configured.port
     with (
-        running_database(configured) as settings,
+        supervised_database(configured) as (settings, supervisor),
         connected_database(settings) as database,
-        running_local_llm(settings),
+        running_local_llm(settings) as llm,
     ):
+        if supervisor is not None:
+            children.append(lambda: supervisor.server.process)
+        if llm is not None:
+            children.append(lambda: llm.process)
         seed_if_empty(database, settings)
         ensure_first_owner(database, settings, f"http://{host}:{port}/admin/login")
+        app = create_app(settings)
+        app.state.database_supervisor = supervisor  # /healthz shows its state
         print(f"{settings.shop_name} is open on http://{host}:{port}  (Ctrl-C to stop)")
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        serve(app, host, port, deadline)
     return 0
 
 
 @contextmanager
-def running_local_llm(settings: Settings) -> Iterator[None]:
+def running_local_llm(settings: Settings) -> Iterator[EmbeddedLLM | None]:
     """The embedded chat model beside the shop, unless a hosted endpoint is configured."""
     from app.embedded_llm import EmbeddedLLM
 
     if not settings.llm_is_local:
-        yield
+        yield None
         return
     if not EmbeddedLLM.available():
         print("Chat: llama-cpp-python is not installed, so the embedded model cannot run (`make install` builds it).")
-        yield
+        yield None
         return
     llm = EmbeddedLLM(settings.data_dir / "models", settings.local_llm_port, settings.data_dir / "llm.log")
     if llm.start():
@@ -191,9 +277,9 @@ def running_local_llm(settings: Settings) -> Iterator[None]:
     else:
         print(f"Chat: port {settings.local_llm_port} is taken; using the model server already running there.")
     try:
-        yield
+        yield llm
     finally:
-        llm.stop()
+        llm.stop(CHILD_STOP_SECONDS)
 
 
 def cmd_seed(args: argparse.Namespace) -> int:

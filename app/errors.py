@@ -14,9 +14,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
+from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.templating import is_htmx, render, templates
+from shop.core.db import unavailable
 from shop.core.errors import ShopError
 from shop.core.validation import describe_errors
 
@@ -32,6 +34,12 @@ DEFAULT_MESSAGES = {
     500: "Something went wrong on our side. Please try again in a moment.",
     503: "The shop is temporarily unavailable. Please try again in a moment.",
 }
+
+
+DATABASE_DOWN = "The shop's database is not answering right now. Please try again in a few seconds."
+RETRY_AFTER_SECONDS = 5
+"""What a client is told to wait while the database is down: the embedded one is back within 3-6 s of
+dying (app/embedded_mongo.py Supervisor)."""
 
 
 def wants_json(request: Request) -> bool:
@@ -87,6 +95,18 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = describe_errors(list(exc.errors()))
         return error_response(request, 422, validation_summary(errors), errors)
 
+    @app.exception_handler(PyMongoError)
+    async def database_error(request: Request, exc: PyMongoError) -> Response:
+        """A database that does not answer gets a 503 with Retry-After, within the few seconds the
+        client waits for it (shop/core/db.py), and one log line rather than a stack trace per request."""
+        if not unavailable(exc):
+            log.exception("database error on %s %s", request.method, request.url.path)
+            return error_response(request, 503, DEFAULT_MESSAGES[503])
+        log.warning("database unavailable on %s %s (%s)", request.method, request.url.path, type(exc).__name__)
+        response = error_response(request, 503, DATABASE_DOWN)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # Starlette's own details ("Not Found") are terse; ours are sentences worth showing.
@@ -100,8 +120,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        from pymongo.errors import PyMongoError
-
         if isinstance(exc, PyMongoError):
             return error_response(request, 503, DEFAULT_MESSAGES[503])
         return error_response(request, 500, DEFAULT_MESSAGES[500])

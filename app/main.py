@@ -144,7 +144,9 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
         finally:
             stop.set()
             if scheduler is not None:
-                scheduler.stop()
+                # ops-recovery: a job in the middle of a model fit finishes on its own (daemon thread);
+                # the shop's shutdown does not wait for it (app/cli.py SHUTDOWN_SECONDS).
+                scheduler.stop(timeout=1.0)
             if owned:
                 app.state.services.close()
             if client is not None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128
@@ -18,6 +19,7 @@ from pydantic.alias_generators import to_camel
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
 
 class DecimalCodec(TypeCodec):
@@ -35,11 +37,39 @@ def codec_options() -> CodecOptions:
     return CodecOptions(tz_aware=True, tzinfo=UTC, type_registry=TypeRegistry([DecimalCodec()]))
 
 
+CLIENT_DEFAULTS: dict[str, Any] = {
+    # How long an operation waits for a database that is not answering (dead, restarting, electing a
+    # primary) before it fails; pymongo re-checks the server every 0.5 s meanwhile, so a database
+    # that is back within the wait serves the request. 2 s keeps a request while the database is
+    # down under 5 s even when a read is retried once (2 + 2 s); 30 s (pymongo's default) let an
+    # order hang for minutes.
+    "serverSelectionTimeoutMS": 2000,
+    "connectTimeoutMS": 2000,
+    # A database that stops answering without closing the connection (a frozen process, a lost
+    # network) frees the request after this; the longest operation the shop sends (a seeding or
+    # restore batch on SecantusDB) takes a few seconds.
+    "socketTimeoutMS": 30000,
+    "maxPoolSize": 50,
+}
+
+
 def connect(uri: str, **kwargs: Any) -> MongoClient:
-    """A client tuned for a web app: short server selection so a dead database fails a request fast."""
-    options: dict[str, Any] = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000, "maxPoolSize": 50}
+    """A client tuned for a web app: a dead database fails a request within seconds (CLIENT_DEFAULTS).
+
+    An option written in the URI (`?serverSelectionTimeoutMS=5000`) wins over the default here, so
+    the operator tunes them in MONGODB_URI; keyword arguments win over both. The client reconnects by
+    itself once the database answers again.
+    """
+    in_uri = {key.lower() for key, _ in parse_qsl(urlsplit(uri).query)}
+    options: dict[str, Any] = {key: value for key, value in CLIENT_DEFAULTS.items() if key.lower() not in in_uri}
     options.update(kwargs)
     return MongoClient(uri, **options)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database did not answer (down, restarting, unreachable, too slow):
+    every other operation would fail the same way right now, and the answer is a 503, not a 500."""
+    return isinstance(exc, ConnectionFailure | ExecutionTimeout)
 
 
 def database(client: MongoClient, name: str) -> Database:

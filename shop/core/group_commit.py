@@ -52,7 +52,10 @@ class GroupCommit(Generic[T, R]):
     written nothing (one transaction, aborted), since the batch is then written again in halves until
     the items that fail alone are found: each of their callers gets its own exception, the others
     their results. `split_on(exc)` says whether splitting is worth it: False for errors no smaller
-    batch would escape (the database unreachable), which every caller of the batch then gets at once.
+    batch would escape (the database unreachable). That error goes at once to every caller of the
+    batch and to every caller still queued: each later batch would only meet it again, one batch's
+    wait after the other (with 3 batches queued behind a dead database, the last caller would wait
+    three timeouts instead of one).
     """
 
     def __init__(
@@ -88,7 +91,13 @@ class GroupCommit(Generic[T, R]):
         with self._lock:
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
         try:
-            self._write(batch)
+            shared = self._write(batch)
+            if shared is not None:
+                with self._lock:
+                    queued, self._queue = self._queue, []
+                for waiter in queued:
+                    waiter.error, waiter.settled = shared, True
+                batch = batch + queued
         except BaseException as exc:  # KeyboardInterrupt and the like: nobody's batch is finished
             for waiter in batch:
                 if not waiter.settled:
@@ -106,23 +115,29 @@ class GroupCommit(Generic[T, R]):
                 else:
                     self._leading = False
 
-    def _write(self, batch: list[_Waiter[T, R]]) -> None:
-        """Give each waiter of `batch` its result or its error, splitting the batch while it raises."""
+    def _write(self, batch: list[_Waiter[T, R]]) -> Exception | None:
+        """Give each waiter of `batch` its result or its error, splitting the batch while it raises;
+        returns an error `split_on` refused (one every later batch would meet too), else None."""
         try:
             results = self._write_batch([waiter.item for waiter in batch])
         except Exception as exc:
-            if len(batch) == 1 or not self._split_on(exc):
+            shared = not self._split_on(exc)
+            if len(batch) == 1 or shared:
                 for waiter in batch:
                     waiter.error, waiter.settled = exc, True
-                return
+                return exc if shared else None
             half = len(batch) // 2
-            self._write(batch[:half])
-            self._write(batch[half:])
-            return
+            first = self._write(batch[:half])
+            if first is not None:
+                for waiter in batch[half:]:
+                    waiter.error, waiter.settled = first, True
+                return first
+            return self._write(batch[half:])
         if len(results) != len(batch):  # written, so never written again: a bug for every caller
             error = RuntimeError(f"write_batch returned {len(results)} results for {len(batch)} items")
             for waiter in batch:
                 waiter.error, waiter.settled = error, True
-            return
+            return None
         for waiter, result in zip(batch, results, strict=True):
             waiter.result, waiter.settled = result, True
+        return None

@@ -33,14 +33,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo import UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
-from pymongo.read_concern import ReadConcern
-from pymongo.write_concern import WriteConcern
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
 
+from shop.core.db import unavailable
 from shop.core.errors import InvalidInput, NotFound, OutOfStock, ShopError
 from shop.core.group_commit import GroupCommit
 from shop.core.money import to_money
 from shop.core.settings import Settings
+from shop.core.transactions import with_transaction
 from shop.core.validation import MAX_QUANTITY, ProductId, Quantity, line, paragraph
 from shop.core.validation import Email as EmailAddress
 from shop.messaging.mail import Email, Mailer, render
@@ -288,7 +288,7 @@ class OrderService(OrderWriter):
     def _worth_splitting(exc: Exception) -> bool:
         """A batch that failed for want of the database fails the same in any part: its callers get
         the error at once (a request waits for one failed transaction, not for 2n-1 of them)."""
-        return not isinstance(exc, ConnectionFailure)
+        return not unavailable(exc)
 
     def _stored_replay(self, attempt: OrderAttempt) -> OrderView | ShopError | None:
         """After a duplicate key: the order another request with this idempotency key placed meanwhile."""
@@ -305,9 +305,7 @@ class OrderService(OrderWriter):
             return _BatchWriter(self, attempts, session).write()
 
         with self.db.client.start_session() as session:
-            return session.with_transaction(
-                transaction, read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
-            )
+            return with_transaction(session, transaction)
 
     def _remember_customers(self, orders: list[dict[str, Any]]) -> None:
         """The customer directory is derived from orders (linked by email), so it is kept outside the

@@ -1,18 +1,30 @@
-"""`python -m app create-owner` and the first owner made by `make run` on an empty shop."""
+"""`python -m app create-owner`, the first owner made by `make run` on an empty shop, and `run` stopping
+whole (app and database) within SHUTDOWN_SECONDS of SIGTERM."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import pytest
 from pymongo.database import Database
 
-from app.cli import ensure_first_owner, main
-from app.embedded_mongo import EmbeddedMongo
+from app.cli import SHUTDOWN_SECONDS, ensure_first_owner, main
+from app.embedded_mongo import EmbeddedMongo, free_port
 from shop.backoffice.owners import authenticate, get_owner
 from shop.core.settings import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -73,3 +85,106 @@ def test_first_start_creates_the_owner_once(
     ensure_first_owner(db, settings, "http://127.0.0.1:8000/admin/login")
     assert capsys.readouterr().out == ""
     assert db.owners.count_documents({}) == 1
+
+
+# --- `python -m app run` stops whole and in time -------------------------------------------------
+
+
+@contextmanager
+def running_shop(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, int]]:
+    """`python -m app run` as `make run` starts it, on free ports with an empty shop of its own:
+    (the process, its HTTP port, its database's pid) once /healthz answers 200."""
+    port = free_port()
+    env = dict(
+        os.environ,
+        DATA_DIR=str(tmp_path / "var"),
+        PORT=str(port),
+        EMBEDDED_DB_PORT=str(free_port()),
+        SEED_DEMO="false",
+        SEMANTIC_SEARCH="false",
+        SCHEDULER_ENABLED="false",
+        OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",  # no local model
+    )
+    env.pop("MONGODB_URI", None)
+    log = (tmp_path / "shop.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "app", "run"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    database_pid = None
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, (tmp_path / "shop.log").read_text()
+            assert time.monotonic() < deadline, (tmp_path / "shop.log").read_text()
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        database_pid = next(pid for pid in _children(process.pid) if b"secantusd" in _cmdline(pid))
+        yield process, port, database_pid
+    finally:
+        for pid in (database_pid,):
+            if pid is not None and _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        log.close()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _stopped_within(process: subprocess.Popen[bytes], database_pid: int, signum: int) -> tuple[float, int]:
+    """Send `signum`; seconds until the shop and its database are both gone, and the shop's exit code."""
+    started = time.monotonic()
+    process.send_signal(signum)
+    process.wait(30)
+    while _alive(database_pid) and time.monotonic() - started < 30:
+        time.sleep(0.05)
+    return time.monotonic() - started, process.returncode
+
+
+def test_sigterm_stops_the_shop_and_its_database_within_10_s(tmp_path: Path) -> None:
+    with running_shop(tmp_path) as (process, _port, database_pid):
+        seconds, code = _stopped_within(process, database_pid, signal.SIGTERM)
+        assert seconds < SHUTDOWN_SECONDS and not _alive(database_pid)
+        assert code == 128 + signal.SIGTERM  # the clean path, not the watchdog's exit 1
+        assert "Stopping the embedded database" in (tmp_path / "shop.log").read_text()
+
+
+def test_sigterm_stops_the_shop_even_with_a_request_stuck_on_a_frozen_database(tmp_path: Path) -> None:
+    """The database stopped answering without closing its connections (SIGSTOP): a request waits on it
+    and so does the shop's own shutdown; the deadline ends it all within SHUTDOWN_SECONDS anyway."""
+    with running_shop(tmp_path) as (process, port, database_pid):
+        os.kill(database_pid, signal.SIGSTOP)
+        stuck = threading.Thread(
+            target=lambda: httpx.get(f"http://127.0.0.1:{port}/api/orders/12345678?email=a@example.com", timeout=60),
+            daemon=True,
+        )
+        stuck.start()
+        time.sleep(0.5)
+        seconds, _code = _stopped_within(process, database_pid, signal.SIGTERM)
+        assert seconds < SHUTDOWN_SECONDS and not _alive(database_pid)

@@ -157,3 +157,45 @@ def test_a_wrong_number_of_results_is_never_written_again() -> None:
     with pytest.raises(RuntimeError, match="0 results for 1 items"):
         group.submit(1)
     assert calls == [[1]]
+
+
+def test_a_shared_failure_reaches_every_queued_caller_at_once() -> None:
+    """A database that is down fails each batch after the same wait: the callers queued behind the
+    failing batch get its error with it instead of waiting one more timeout per batch."""
+    started = threading.Event()
+    batches: list[list[int]] = []
+    down = True
+
+    def write(items: Sequence[int]) -> list[int]:
+        batches.append(list(items))
+        if not down:
+            return [item * 10 for item in items]
+        started.set()
+        time.sleep(0.3)  # the wait for a database that does not answer
+        raise ConnectionError("database down")
+
+    group: GroupCommit[int, int] = GroupCommit(
+        write, max_batch=2, split_on=lambda exc: not isinstance(exc, ConnectionError)
+    )
+    seconds: dict[int, float] = {}
+
+    def caller(n: int) -> None:
+        begun = time.monotonic()
+        with pytest.raises(ConnectionError):
+            group.submit(n)
+        seconds[n] = time.monotonic() - begun
+
+    first = threading.Thread(target=caller, args=(0,))
+    first.start()
+    started.wait(5)
+    queued = [threading.Thread(target=caller, args=(n,)) for n in range(1, 7)]  # three batches' worth
+    for thread in queued:
+        thread.start()
+    for thread in [first, *queued]:
+        thread.join(10)
+    assert sorted(seconds) == list(range(7))
+    assert batches == [[0]]  # nobody queued wrote a batch of their own
+    assert max(seconds.values()) < 0.6  # one wait, not four
+
+    down = False  # the database is back: the next caller leads and writes at once
+    assert group.submit(7) == 70 and batches[-1] == [7]
