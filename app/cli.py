@@ -169,7 +169,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         seed_if_empty(database, settings)
         ensure_first_owner(database, settings, f"http://{host}:{port}/admin/login")
         print(f"{settings.shop_name} is open on http://{host}:{port}  (Ctrl-C to stop)")
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (or
+        # FORWARDED_ALLOW_IPS) and a client could pick its own address; TRUSTED_PROXIES decides instead
+        # (shop/security/addresses.py, app/middleware/client_address.py).
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False)
     return 0
 
 
