@@ -120,6 +120,7 @@ class IpBlocks:
         if self.collection.count_documents({}) >= MAX_BLOCKS:
             raise InvalidInput(f"There are already {MAX_BLOCKS} blocks; remove some first.", field="network")
         now = datetime.now(UTC)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as BSON stores it
         expiry = EXPIRIES[request.expires]
         doc = {
             "_id": ObjectId(),

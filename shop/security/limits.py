@@ -15,7 +15,8 @@ window has room and counts the hit; when the window is full the filter matches n
 to insert a second document with the same `_id` and fails with a duplicate key, which means "over the
 limit" and counts nothing. No read, no find_one_and_update (a collection scan on SecantusDB), and no
 race: two processes hitting the same full window are both refused. The visitor's and the address's
-counters go in one bulk write (one round trip); a hit refused by one is still counted by the other.
+counters go in one bulk write (one round trip); a hit refused by one is taken back from the other
+(a second write, on refusals only), so a refused visitor does not use up its address's share.
 """
 
 from __future__ import annotations
@@ -159,7 +160,12 @@ class RateLimits:
             errors = exc.details.get("writeErrors", [])
             if any(error.get("code") != DUPLICATE_KEY for error in errors):
                 raise
-            wait = max(math.ceil(checks[error["index"]][2] - now) for error in errors)
+            refused = {error["index"] for error in errors}
+            counted = [UpdateOne({"_id": doc_id}, {"$inc": {"n": -1}}) for _, doc_id, _ in checks]
+            undo = [write for i, write in enumerate(counted) if i not in refused]
+            if undo:  # a refused hit counts nowhere: a refused visitor does not use up its address's share
+                self.collection.bulk_write(undo, ordered=False)
+            wait = max(math.ceil(checks[i][2] - now) for i in refused)
             retry_after = max(1, wait)
             raise RateLimited(
                 f"{WHAT[action]} Please try again in {wait_text(retry_after)}.", retry_after=retry_after
