@@ -59,6 +59,11 @@ def test_a_visitor_over_its_limit_is_refused_until_the_window_ends(db: Database,
     assert "several orders" in refused.value.message and "50 seconds" in refused.value.message
     # A refused hit is not counted: the counter stays at the limit.
     assert db[COLLECTION].find_one({"_id": {"$regex": "^orders:visitor:v1:"}})["n"] == 2
+    # This process remembers the full window: the next refusals cost no write.
+    db[COLLECTION].delete_many({})
+    with pytest.raises(RateLimited):
+        rates.hit("orders", visitor="v1")
+    assert db[COLLECTION].count_documents({}) == 0
     clock.now += 50
     rates.hit("orders", visitor="v1")  # a new window
 
