@@ -19,6 +19,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+@lru_cache(maxsize=4096)
 def parse_address(text: str) -> Address | None:
     """An IP address (an IPv4-mapped IPv6 address as its IPv4 address), or None when it is not one."""
     try:
