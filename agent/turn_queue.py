@@ -12,6 +12,11 @@ waits for every other answer at once, with no word about why. With it:
   the others wait behind all of its messages. Since every client holds at most one place, first come
   first served *is* round-robin across clients: a client's next turn joins the end of the line, behind
   everyone who was waiting while its previous turn ran.
+- A client address (`group`: several conversations from one network, or an API client starting a new
+  conversation per call) holds at most `per_group` places (CHAT_TURNS_PER_IP); past that share it is
+  refused (`OverShare`, HTTP 429 with Retry-After), so one address cannot fill the line with many
+  conversations either (measured before: 3 concurrent /api/chat calls from one client took 75-99 s
+  each, and every other customer waited behind them).
 - A waiting client's position (1 = next) is reported every time it changes, and again every
   `heartbeat` seconds so that a proxy does not close a quiet stream.
 
@@ -26,6 +31,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 BUSY_MESSAGE = "Please wait for the answer to your previous message before sending another."
+SHARE_MESSAGE = "Several chats from your address are already waiting for the assistant. Please try again in a moment."
+RETRY_AFTER_SECONDS = 5
+"""What a refused client is told to wait (Retry-After): about a turn's time on a hosted model."""
 
 
 class ClientBusy(Exception):
@@ -37,11 +45,21 @@ class ClientBusy(Exception):
         self.message = BUSY_MESSAGE
 
 
+class OverShare(ClientBusy):
+    """The client's address already holds its share of places in the line."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.message = SHARE_MESSAGE
+        self.args = (SHARE_MESSAGE,)
+
+
 @dataclass(eq=False)
 class Ticket:
     """One client's place: waiting until `granted`, then running until released."""
 
     key: str
+    group: str | None = None
     granted: bool = False
     released: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -59,13 +77,16 @@ class TurnQueue:
     """A first-come-first-served line of clients with at most one place each, in front of `slots`
     concurrent turns."""
 
-    def __init__(self, slots: int = 1) -> None:
+    def __init__(self, slots: int = 1, per_group: int = 0) -> None:
+        """`per_group`: places one group (a client address) may hold at once; 0 = no cap."""
         if slots < 1:
             raise ValueError("a turn queue needs at least one slot")
         self.slots = slots
+        self.per_group = per_group
         self._waiting: deque[Ticket] = deque()
         self._running: set[Ticket] = set()
         self._by_key: dict[str, Ticket] = {}
+        self._by_group: dict[str, int] = {}
 
     # --- state -------------------------------------------------------------------------------
     @property
@@ -80,6 +101,10 @@ class TurnQueue:
         """Whether this client has a turn in line or being answered."""
         return key in self._by_key
 
+    def over_share(self, group: str | None) -> bool:
+        """Whether this group already holds its share of places."""
+        return bool(group and self.per_group and self._by_group.get(group, 0) >= self.per_group)
+
     def position(self, ticket: Ticket) -> int:
         """0 while the ticket's turn runs (or after it), else its place in line (1 = next)."""
         if ticket.granted or ticket.released:
@@ -87,13 +112,18 @@ class TurnQueue:
         return self._waiting.index(ticket) + 1
 
     # --- the line ----------------------------------------------------------------------------
-    def join(self, key: str) -> Ticket:
+    def join(self, key: str, group: str | None = None) -> Ticket:
         """Take a place for `key` (granted at once when a slot is free); `ClientBusy` when the client
-        already has one. Synchronous, so a route can refuse with a 429 before it starts streaming."""
+        already has one, `OverShare` when its `group` holds its share. Synchronous, so a route can
+        refuse with a 429 before it starts streaming."""
         if key in self._by_key:
             raise ClientBusy(key)
-        ticket = Ticket(key)
+        if self.over_share(group):
+            raise OverShare(key)
+        ticket = Ticket(key, group)
         self._by_key[key] = ticket
+        if group:
+            self._by_group[group] = self._by_group.get(group, 0) + 1
         self._waiting.append(ticket)
         self._dispatch()
         return ticket
@@ -127,12 +157,18 @@ class TurnQueue:
             self._waiting.remove(ticket)
         if self._by_key.get(ticket.key) is ticket:
             del self._by_key[ticket.key]
+        if ticket.group:
+            left = self._by_group.get(ticket.group, 0) - 1
+            if left > 0:
+                self._by_group[ticket.group] = left
+            else:
+                self._by_group.pop(ticket.group, None)
         ticket.changed.set()
         self._dispatch()
 
-    async def acquire(self, key: str) -> Ticket:
+    async def acquire(self, key: str, group: str | None = None) -> Ticket:
         """Join and wait for the turn without reporting positions (the JSON API); release afterwards."""
-        ticket = self.join(key)
+        ticket = self.join(key, group)
         try:
             async for _ in self.wait(ticket, heartbeat=None):
                 pass

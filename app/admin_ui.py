@@ -28,6 +28,7 @@ NAV: list[tuple[str, str, str]] = [
     ("inventory", "Inventory", "/admin/inventory"),
     ("analytics", "Analytics", "/admin/analytics"),
     ("activity", "Activity", "/admin/activity"),
+    ("blocks", "Blocked IPs", "/admin/blocks"),  # ops-limits
     ("chat", "Chat", "/admin/chat"),
 ]
 
@@ -48,6 +49,8 @@ NOTICES: dict[str, str] = {
     "category-created": "The category was created and is in the shop's navigation: add products to it.",
     "category-moved": "The category was moved. The shop's navigation shows the new order.",
     "category-deleted": "The category was deleted.",
+    "blocked": "The address is blocked on every page of the shop within a few seconds.",  # ops-limits
+    "unblocked": "The address is no longer blocked.",
 }
 
 

@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.service import ChatAgent, TurnOutcome
-from agent.turn_queue import BUSY_MESSAGE, ClientBusy, TurnQueue, position_text
+from agent.turn_queue import BUSY_MESSAGE, RETRY_AFTER_SECONDS, ClientBusy, TurnQueue, position_text
 from app.templating import templates
 from shop.catalog.snapshot import Product
 from shop.conversations.store import ChatMessage
@@ -85,13 +85,16 @@ async def read_body(request: Request, model: type[BaseModel]) -> Any:
 # --------------------------------------------------------------------------------------------------
 
 
-def busy_response() -> JSONResponse:
-    """429 for a client whose previous message is still in line or being answered: JSON with a
-    sentence the widget shows, on the storefront's paths too (whose errors are otherwise pages)."""
-    return JSONResponse({"detail": BUSY_MESSAGE}, status_code=429, headers={"Retry-After": "5"})
+def busy_response(message: str = BUSY_MESSAGE, retry_after: int = RETRY_AFTER_SECONDS) -> JSONResponse:
+    """429 for a client whose previous message is still in line or being answered (or whose address
+    holds its share of the line, or is over a chat limit): JSON with a sentence the widget shows, on
+    the storefront's paths too (whose errors are otherwise pages)."""
+    return JSONResponse({"detail": message}, status_code=429, headers={"Retry-After": str(retry_after)})
 
 
-async def in_line(queue: TurnQueue, key: str, events: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+async def in_line(
+    queue: TurnQueue, key: str, events: AsyncIterator[dict[str, Any]], group: str | None = None
+) -> AsyncIterator[dict[str, Any]]:
     """A turn's events once its place in the line comes; until then `status` events with the place
     ("You are number 2 in line…"), each time it changes.
 
@@ -102,9 +105,9 @@ async def in_line(queue: TurnQueue, key: str, events: AsyncIterator[dict[str, An
     an error event.
     """
     try:
-        ticket = queue.join(key)
-    except ClientBusy:
-        yield {"type": "error", "message": BUSY_MESSAGE}
+        ticket = queue.join(key, group)
+    except ClientBusy as exc:
+        yield {"type": "error", "message": exc.message}
         return
     try:
         waited = False

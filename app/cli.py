@@ -228,6 +228,10 @@ def serve(app: object, host: str, port: int, deadline: ShutdownDeadline) -> None
         port=port,
         log_level="warning",
         timeout_graceful_shutdown=int(GRACE_SECONDS),
+        # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (or FORWARDED_ALLOW_IPS) and a
+        # client could pick its own address; TRUSTED_PROXIES decides instead
+        # (shop/security/addresses.py, app/middleware/client_address.py).
+        proxy_headers=False,
     )
     Server(config).run()
 

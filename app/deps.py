@@ -149,11 +149,13 @@ Agent = Annotated[ChatAgent, Depends(get_chat_agent)]
 
 
 async def get_turn_queue(request: Request) -> TurnQueue:
-    """One line per app, shared by every chat surface, sized by CHAT_CONCURRENT_TURNS (tests put
-    their own on app.state beforehand). `async`: built on the event loop, never twice by two threads."""
+    """One line per app, shared by every chat surface, sized by CHAT_CONCURRENT_TURNS, with
+    CHAT_TURNS_PER_IP places per client address (tests put their own on app.state beforehand). `async`: built on the event loop, never twice by two threads."""
     queue = getattr(request.app.state, "turn_queue", None)
     if queue is None:
-        queue = request.app.state.turn_queue = TurnQueue(request.app.state.services.settings.chat_turn_slots)
+        settings = request.app.state.services.settings
+        per_ip = settings.chat_turns_per_ip if settings.rate_limits else 0
+        queue = request.app.state.turn_queue = TurnQueue(settings.chat_turn_slots, per_ip)
     return queue
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import re
-import secrets
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -19,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.chat_http import start_warm_up
 from app.errors import install_error_handlers
+from app.limits import install_limit_errors
+from app.middleware.client_address import ClientAddressMiddleware
 from app.middleware.request_limits import RequestLimitsMiddleware
 from app.routes import admin, api, storefront
 from app.routes.storefront.catalog import prerender_listing_pages, prerender_product_pages
@@ -33,11 +33,12 @@ log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "aishop_sid"
 SESSION_MAX_AGE = 60 * 60 * 24 * 30
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
 class VisitorSessionMiddleware:
     """Every visitor gets an opaque random session id: it keys the cart and the chat, never a login.
+    Only ids the server issued are accepted (signed: shop.security.visitor_ids); any other cookie
+    value, made up or from before the signatures, is replaced by a new id.
 
     Plain ASGI rather than BaseHTTPMiddleware: it runs on every request, and this way costs
     microseconds instead of an extra task per request.
@@ -51,10 +52,11 @@ class VisitorSessionMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        visitor_ids = scope["app"].state.services.security.visitor_ids
         session_id = Request(scope).cookies.get(SESSION_COOKIE, "")
-        is_new = not _SESSION_ID.match(session_id)
+        is_new = not visitor_ids.valid(session_id)
         if is_new:
-            session_id = secrets.token_urlsafe(24)
+            session_id = visitor_ids.new()
         scope.setdefault("state", {})["session_id"] = session_id
         if not is_new or scope["path"].startswith(("/static/", "/media/")):
             await self.app(scope, receive, send)
@@ -170,8 +172,11 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     app.state.warm = threading.Event()  # start-up work done: /healthz says so
 
     app.add_middleware(VisitorSessionMiddleware, secure=settings.cookie_secure)
-    app.add_middleware(RequestLimitsMiddleware)  # fault isolation: body size, JSON depth, unstorable text
+    app.add_middleware(RequestLimitsMiddleware)  # body size, JSON depth, unstorable text
+    # Outermost: the session, the limits and the routes see the client's real address; IP blocks.
+    app.add_middleware(ClientAddressMiddleware)
     install_error_handlers(app)
+    install_limit_errors(app)  # 429 with Retry-After
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     media_dir = settings.resolved_media_dir
     media_dir.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,7 @@ from shop.ordering.checkout import Checkout
 from shop.ordering.orders import OrderService
 from shop.reviews.moderation import ReviewModeration
 from shop.reviews.product_reviews import ProductReviews
+from shop.security.guard import ShopSecurity
 
 if TYPE_CHECKING:
     from vectorstore import ProductVectorStore
@@ -68,6 +69,8 @@ class ShopServices:
     policies: PolicyLibrary
     sales_reports: ReportCache
     """The admin's sales reports, kept a minute (see ReportCache)."""
+    security: ShopSecurity
+    """Request limits, IP blocks, visitor ids and trusted proxies (shop/security/)."""
     product_index: ProductIndex | None = None
 
     @classmethod
@@ -121,6 +124,7 @@ class ShopServices:
             policies=PolicyLibrary(settings.resolved_policies_dir),
             sales_reports=ReportCache(ttl=60),
             product_index=product_index,
+            security=ShopSecurity.build(db, settings),
         )
 
     def start_background_work(self) -> threading.Thread | None:

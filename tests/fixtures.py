@@ -102,6 +102,9 @@ def settings(mongo_server: EmbeddedMongo, tmp_path: Path, db: Database) -> Setti
         data_dir=tmp_path / "var",
         seed_demo=False,
         catalog_refresh_seconds=0,
+        # Tests place many orders and reviews from one client in a second; the limits' own tests
+        # (tests/app/test_limits.py) turn them on with low values.
+        rate_limits=False,
     )
 
 

@@ -154,6 +154,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("key", ASCENDING), ("at", DESCENDING)], name="key_at"),
         IndexModel([("expiresAt", ASCENDING)], expireAfterSeconds=0, name="failure_ttl"),
     ],
+    # Request limits' counters and the admin's IP blocks (shop/security/): gone when they expire.
+    "rate_limits": [IndexModel([("expiresAt", ASCENDING)], expireAfterSeconds=0, name="window_ttl")],
+    "ip_blocks": [IndexModel([("expiresAt", ASCENDING)], expireAfterSeconds=0, name="block_ttl")],
     "activity_log": [
         IndexModel([("at", DESCENDING)], name="at"),
         IndexModel([("entity", ASCENDING), ("entityId", ASCENDING), ("at", DESCENDING)], name="entity_at"),

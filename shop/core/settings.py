@@ -11,6 +11,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# A request limit: "COUNT/PERIOD", PERIOD in seconds or with a unit (s, m, h, d): "5/10m" (ops-limits).
+RATE_PATTERN = r"^\s*\d{1,9}\s*/\s*\d{0,9}\s*[smhd]?\s*$"
 
 
 class Settings(BaseSettings):
@@ -91,6 +93,34 @@ class Settings(BaseSettings):
     # Shop policies (shipping, returns, payment, contact) the assistant answers from; the owner
     # edits these Markdown files. Default: docs/policies in the project.
     policies_dir: Path | None = None
+
+    # --- Limits and access (ops-limits; shop/security/) --------------------------------------------
+    # Request limits per visitor (the session cookie) and per client address, counted in MongoDB so
+    # every app process shares them. Each is "COUNT/PERIOD" (PERIOD: seconds, or with s, m, h or d:
+    # "5/10m" = 5 per 10 minutes); a COUNT of 0 turns that one limit off. RATE_LIMITS=false turns all
+    # of them off (the sign-in lock of five failures per email and address, and IP blocks, stay on).
+    rate_limits: bool = True
+    limit_orders_per_visitor: str = Field(default="5/10m", pattern=RATE_PATTERN)
+    limit_orders_per_ip: str = Field(default="20/1h", pattern=RATE_PATTERN)
+    limit_chat_per_visitor: str = Field(default="30/10m", pattern=RATE_PATTERN)
+    limit_chat_per_ip: str = Field(default="120/1h", pattern=RATE_PATTERN)
+    limit_reviews_per_visitor: str = Field(default="5/1h", pattern=RATE_PATTERN)
+    limit_reviews_per_ip: str = Field(default="10/1d", pattern=RATE_PATTERN)
+    limit_contact_per_visitor: str = Field(default="3/1h", pattern=RATE_PATTERN)
+    limit_contact_per_ip: str = Field(default="10/1d", pattern=RATE_PATTERN)
+    limit_login_per_ip: str = Field(default="20/15m", pattern=RATE_PATTERN)
+    limit_login_per_account: str = Field(default="50/15m", pattern=RATE_PATTERN)
+    # Places one client address may hold at once in the chat's line for the model (waiting or being
+    # answered); 0 = no cap. Each conversation holds at most one place anyway.
+    chat_turns_per_ip: int = Field(default=2, ge=0, le=64)
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs, e.g.
+    # "127.0.0.1,10.0.0.0/8"). Empty: the header is ignored and the client is the TCP peer.
+    trusted_proxies: str = ""
+    # Key of the visitor-id signatures. Empty: generated once and kept in the database (all processes
+    # of the shop share it); set it to rotate the key (every visitor then gets a new id and cart).
+    session_secret: SecretStr | None = None
+    # Seconds an app process serves its copy of the admin's IP blocks before reading them again.
+    ip_block_cache_seconds: float = Field(default=5.0, ge=0, le=300)
 
     @property
     def resolved_media_dir(self) -> Path:

@@ -35,6 +35,7 @@ from pymongo.errors import DuplicateKeyError
 from shop.catalog.snapshot import Product
 from shop.core.transactions import run_transaction
 from shop.core.validation import line, paragraph, parse_object_id, reject_bool
+from shop.discovery.interactions import COLLECTION as INTERACTIONS
 from shop.reviews.moderation import refresh_product_rating
 from shop.reviews.summary import ReviewSummary, summarize
 
@@ -55,6 +56,8 @@ class ReviewView:
     created_at: datetime
     id: str = ""
     edited: bool = False
+    verified_buyer: bool = False
+    """The author ordered the product (see `bought_by_visitor`): shown as "Verified buyer"."""
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> ReviewView:
@@ -66,6 +69,7 @@ class ReviewView:
             doc["createdAt"],
             str(doc["_id"]),
             bool(updated and updated > doc["createdAt"]),
+            bool(doc.get("verifiedBuyer")),
         )
 
 
@@ -97,14 +101,37 @@ def review_by_visitor(db: Database, product_id: str, visitor_id: str) -> ReviewV
     return ReviewView.from_doc(doc) if doc else None
 
 
+def bought_by_visitor(db: Database, visitor_id: str, product_id: ObjectId) -> bool:
+    """Whether the visitor is a verified buyer of the product: an order of it that is not cancelled,
+    under an email address this visitor ordered with (on this or another device: the order of the
+    product may be older than the visitor's session).
+
+    The visitor's addresses come from their purchases in the interaction log (indexed by visitor;
+    the orders have no index on the session, and a scan of them would hold SecantusDB, which runs one
+    operation at a time, for 100+ ms); the order itself from the orders (indexed by email).
+    """
+    purchases = (
+        db[INTERACTIONS]
+        .find({"visitorId": visitor_id, "type": "purchase", "customerEmail": {"$type": "string"}}, {"customerEmail": 1})
+        .limit(200)
+    )
+    emails = sorted({doc["customerEmail"] for doc in purchases})[:20]
+    if not emails:
+        return False
+    query = {"email": {"$in": emails}, "products.productId": product_id, "status": {"$ne": "cancelled"}}
+    return db.orders.find_one(query, {"_id": 1}) is not None
+
+
 def submit_review(db: Database, product_id: str, visitor_id: str, review: ReviewInput) -> tuple[ReviewView, bool]:
     """Create or edit the visitor's review; returns (review, created).
 
     An edit keeps the review's moderation state: a review the owner hid stays hidden when its
-    author rewrites it.
+    author rewrites it. Whether the author bought the product is decided at each write
+    (`bought_by_visitor`), so a review written before the order turns "Verified buyer" when edited.
     """
     oid = ObjectId(product_id)
     now = datetime.now(UTC)
+    verified = bought_by_visitor(db, visitor_id, oid)
 
     def work(session: ClientSession) -> tuple[dict[str, Any], bool]:
         existing = db.reviews.find_one({"productId": oid, "visitorId": visitor_id}, {"_id": 1}, session=session)
@@ -115,6 +142,7 @@ def submit_review(db: Database, product_id: str, visitor_id: str, review: Review
                     "rating": review.rating,
                     "text": review.text,
                     "authorName": review.authorName,
+                    "verifiedBuyer": verified,
                     "updatedAt": now,
                 },
                 "$setOnInsert": {"hidden": False, "createdAt": now, "customerId": None},

@@ -193,3 +193,26 @@ def test_position_text() -> None:
     assert "number 3 in line" in position_text(3)
     with pytest.raises(ValueError):
         TurnQueue(slots=0)
+
+
+def test_an_address_holds_at_most_its_share_of_places() -> None:
+    """Conversations from one address (e.g. API calls that each start a new one) take at most
+    `per_group` places; the place given back, the address may join again. Other addresses are not
+    affected, and a queue without a share lets any number in."""
+    from agent.turn_queue import SHARE_MESSAGE, OverShare
+
+    queue = TurnQueue(slots=1, per_group=2)
+    first = queue.join("c1", "203.0.113.1")
+    queue.join("c2", "203.0.113.1")
+    assert queue.over_share("203.0.113.1")
+    with pytest.raises(OverShare) as refused:
+        queue.join("c3", "203.0.113.1")
+    assert refused.value.message == SHARE_MESSAGE and isinstance(refused.value, ClientBusy)
+    queue.join("d1", "198.51.100.1")
+    queue.release(first)
+    assert not queue.over_share("203.0.113.1")
+    queue.join("c3", "203.0.113.1")
+    unlimited = TurnQueue(slots=1)
+    for n in range(5):
+        unlimited.join(f"k{n}", "203.0.113.1")
+    assert unlimited.waiting == 4

@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage
 
 from agent.service import ChatAgent
 from agent.turn_queue import TurnQueue
-from shop.conversations.store import ChatMessage, Conversation, new_key
+from shop.conversations.store import ChatMessage, Conversation
 from tests.support.live_server import serving
 from tests.support.scripted_model import ScriptedChatModel, understood
 
@@ -186,7 +186,7 @@ def test_card_names_wrap_at_words_never_letter_by_letter(
     long_name = product_factory(name=LONG_NAME, slug="long-name", price=Decimal("12.00"))
     long_word = product_factory(name=ONE_LONG_WORD, slug="long-word", price=Decimal("9.00"), stock=0)
     services.catalog.invalidate()
-    key = new_key()
+    key = services.security.visitor_ids.new()  # a visitor id the shop issued (made-up ones are replaced)
     conversation = Conversation(key=key, role="customer", channel="web", cart_id=key)
     now = datetime.now(UTC)
     services.conversations.save(

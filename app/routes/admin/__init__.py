@@ -6,6 +6,7 @@ from app.routes.admin import (
     account,
     analytics,
     auth,
+    blocks,
     categories,
     chat,
     dashboard,
@@ -28,4 +29,5 @@ routers: tuple[APIRouter, ...] = (
     inventory.router,  # stock, forecasts, purchase orders
     analytics.router,
     chat.router,
+    blocks.router,  # blocked client addresses (ops-limits)
 )

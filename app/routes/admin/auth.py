@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from app.admin_ui import render_admin
 from app.deps import CSRF_FAILED, LOGIN_PATH, OWNER_COOKIE, CsrfChecked, Services, safe_next
+from app.limits import client_ip
 from shop.backoffice.owners import (
     SESSION_LIFETIME,
     InvalidCredentials,
@@ -22,6 +23,7 @@ from shop.backoffice.owners import (
     get_session,
 )
 from shop.backoffice.owners import authenticate as authenticate_owner
+from shop.security.limits import RateLimited
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 
@@ -40,7 +42,8 @@ LOGIN_CSRF_COOKIE = "aishop_owner_login"
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address (trusted proxies honoured: app.limits.client_ip), which the sign-in lock counts by."""
+    return client_ip(request)
 
 
 def _set_cookie(response: Response, request: Request, name: str, value: str, max_age: int, path: str) -> None:
@@ -94,8 +97,12 @@ def login(request: Request, services: Services, form: Annotated[LoginForm, Form(
     if not cookie_token or not submitted or not secrets.compare_digest(cookie_token.encode(), submitted.encode()):
         return _login_page(request, next_url=next_url, email=email, error=CSRF_FAILED, status_code=403)
     try:
+        # Every attempt counts per address and per account (LIMIT_LOGIN_PER_*), on top of the lock of
+        # five failures per email and address: guessing across many accounts, or one account from
+        # many addresses, hits one of them.
+        services.security.limits.hit("login", ip=client_address(request), account=email)
         owner = authenticate_owner(services.db, email, form.password, client=client_address(request))
-    except LoginThrottled as exc:
+    except (LoginThrottled, RateLimited) as exc:
         response = _login_page(request, next_url=next_url, email=email, error=exc.message, status_code=429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response

@@ -8,7 +8,9 @@ sending its id as `confirm`), with the action id as idempotency key.
 
 A turn waits in the shop's fair line for the model (agent/turn_queue.py) without reporting its place:
 the call just takes longer. A second call for a session whose previous call is still in line or being
-answered gets 429 (`Retry-After`), not a second place.
+answered gets 429 (`Retry-After`), not a second place; so does a call from an address that already
+holds CHAT_TURNS_PER_IP places (new conversations too), or that is over the chat limits
+(LIMIT_CHAT_PER_*: the session counts as the visitor).
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import APIRouter, Body, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.turn_queue import BUSY_MESSAGE, ClientBusy
+from agent.turn_queue import RETRY_AFTER_SECONDS, ClientBusy
 from app.chat_http import ACTION_ID_PATTERN
 from app.deps import Agent, Services, TurnLine
+from app.limits import check_limit_async, client_ip
 from app.schemas import ERROR_RESPONSES, ErrorBody
 from shop.conversations.store import new_key
 from shop.core.errors import NotFound
@@ -32,7 +35,11 @@ router = APIRouter(
     tags=["chat"],
     responses={
         **ERROR_RESPONSES,
-        429: {"model": ErrorBody, "description": "This session's previous message is still being answered"},
+        429: {
+            "model": ErrorBody,
+            "description": "This session's previous message is still being answered, this address holds its "
+            "share of the line, or it is over the chat limit (see Retry-After)",
+        },
     },
 )
 
@@ -81,7 +88,7 @@ class ChatResponse(BaseModel):
 
 @router.post("", response_model=ChatResponse, response_model_exclude_none=True)
 async def chat(
-    body: Annotated[ChatRequest, Body()], services: Services, agent: Agent, line: TurnLine
+    request: Request, body: Annotated[ChatRequest, Body()], services: Services, agent: Agent, line: TurnLine
 ) -> dict[str, Any]:
     if body.session_id is None:
         key = new_key()
@@ -89,10 +96,13 @@ async def chat(
         key = body.session_id
         if not await asyncio.to_thread(services.conversations.exists, key, role="customer", channel="api"):
             raise NotFound("Unknown session_id. Omit it to start a new conversation.", field="session_id")
+    ip = client_ip(request)
+    if not (line.busy(key) or line.over_share(ip)):  # a call the line refuses below is not counted
+        await check_limit_async(request, services, "chat", visitor=body.session_id)
     try:
-        ticket = await line.acquire(key)
-    except ClientBusy:
-        raise HTTPException(429, BUSY_MESSAGE, headers={"Retry-After": "5"}) from None
+        ticket = await line.acquire(key, ip)
+    except ClientBusy as exc:
+        raise HTTPException(429, exc.message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from None
     try:
         outcome = await agent.run(
             role="customer",

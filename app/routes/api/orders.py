@@ -1,12 +1,15 @@
-"""JSON API: orders."""
+"""JSON API: orders. Placing one counts against the order limits per visitor (the session cookie, for
+a client that keeps it) and per client address (LIMIT_ORDERS_PER_*): past them, 429 with Retry-After.
+A retry with the same Idempotency-Key counts too."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
-from app.deps import Services
+from app.deps import Services, SessionId
+from app.limits import check_limit
 from app.schemas import ERROR_RESPONSES, Order
 from shop.core.validation import Email
 from shop.ordering.orders import OrderRequest
@@ -27,8 +30,14 @@ IdempotencyKey = Annotated[
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Order)
 def place_order(
-    body: OrderRequest, services: Services, response: Response, idempotency_key: IdempotencyKey = None
+    body: OrderRequest,
+    request: Request,
+    services: Services,
+    session_id: SessionId,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, object]:
+    check_limit(request, services, "orders", visitor=session_id)
     order = services.checkout.place(body, channel="api", key=idempotency_key)
     if order.replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -1,6 +1,8 @@
 """Storefront pages for buying: cart, checkout, confirmation and order lookup.
 
 Every form works without JavaScript (POST then redirect); HTMX requests get just the fragment to swap.
+Placing an order counts against the order limits (LIMIT_ORDERS_PER_*); past them the checkout form
+says when to try again (429, Retry-After).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from app.deps import FormText, Services, SessionId
+from app.limits import check_limit, with_retry_after
 from app.templating import render, templates, wants_fragment
 from shop.core.errors import InvalidInput, NotFound, ShopError
 from shop.core.validation import is_object_id
 from shop.ordering.checkout import EmptyCart, InvalidDetails, order_request
+from shop.security.limits import RateLimited
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
 
@@ -124,6 +128,11 @@ def checkout(
         return _checkout_page(request, services, session_id, form, error=exc.message, status_code=409)
     except InvalidDetails as exc:
         return _checkout_page(request, services, session_id, form, errors=exc.errors, status_code=422)
+    try:
+        check_limit(request, services, "orders", visitor=session_id)
+    except RateLimited as exc:
+        page = _checkout_page(request, services, session_id, form, error=exc.message, status_code=429)
+        return with_retry_after(page, exc)
     try:
         order = services.checkout.place(new_order, channel="web", key=idempotency_key, cart_id=session_id)
     except InvalidInput as exc:

@@ -9,6 +9,9 @@ A message waits in the shop's fair line for the model (agent/turn_queue.py, one 
 stream tells the visitor their place until the turn starts, and a second message while the first is
 in line or being answered gets a 429 with "please wait for the answer". The Confirm / Cancel buttons
 skip the line: code executes them without the model, so they never wait behind other customers.
+Messages and confirmations count against the chat limits per visitor and per address
+(LIMIT_CHAT_PER_*), a confirmed order against the order limits too, and one address holds at most
+CHAT_TURNS_PER_IP places in the line: past any of them, a 429 with Retry-After and a sentence.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.turn_queue import SHARE_MESSAGE
 from app.chat_http import (
     ACTION_ID_PATTERN,
     STREAM_HEADERS,
@@ -28,6 +32,8 @@ from app.chat_http import (
     read_body,
 )
 from app.deps import Agent, Services, SessionId, TurnLine
+from app.limits import check_limit_async, client_ip
+from shop.security.limits import RateLimited
 
 router = APIRouter(tags=["chat"], include_in_schema=False)
 
@@ -49,12 +55,19 @@ async def chat_stream(
     request: Request, services: Services, agent: Agent, line: TurnLine, session_id: SessionId
 ) -> StreamingResponse | JSONResponse:
     body = await read_body(request, ChatInput)
+    ip = client_ip(request)
     if line.busy(session_id):
         return busy_response()
+    if line.over_share(ip):
+        return busy_response(SHARE_MESSAGE)
+    try:
+        await check_limit_async(request, services, "chat", visitor=session_id)
+    except RateLimited as exc:
+        return busy_response(exc.message, exc.retry_after)
     turn = agent.stream(
         role="customer", conversation_key=session_id, channel="web", cart_id=session_id, message=body.message
     )
-    events = in_line(line, session_id, turn)
+    events = in_line(line, session_id, turn, group=ip)
     return StreamingResponse(
         event_stream(request, services, events, cart_id=session_id),
         media_type="text/event-stream",
@@ -62,10 +75,18 @@ async def chat_stream(
     )
 
 
-@router.post("/chat/confirm")
-async def chat_confirm(request: Request, services: Services, agent: Agent, session_id: SessionId) -> StreamingResponse:
+@router.post("/chat/confirm", response_model=None)
+async def chat_confirm(
+    request: Request, services: Services, agent: Agent, session_id: SessionId
+) -> StreamingResponse | JSONResponse:
     """The Confirm / Cancel buttons of a pending order card: executed by code, never by the model."""
     body = await read_body(request, ConfirmInput)
+    try:
+        await check_limit_async(request, services, "chat", visitor=session_id)
+        if body.decision == "confirm":
+            await check_limit_async(request, services, "orders", visitor=session_id)
+    except RateLimited as exc:
+        return busy_response(exc.message, exc.retry_after)
     events = agent.stream(
         role="customer",
         conversation_key=session_id,

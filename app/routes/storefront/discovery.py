@@ -2,7 +2,8 @@
 
 Every form works without JavaScript (POST, then a redirect back); HTMX requests get just the
 fragment to swap. Inputs are validated here or by shop/ models and answered with a 4xx and a
-sentence, never a 500.
+sentence, never a 500. Writing a review counts against the review limits per visitor and per
+address (LIMIT_REVIEWS_PER_*): past them the form says when to try again (429, Retry-After).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from app.deps import Services, SessionId
+from app.limits import check_limit, with_retry_after
 from app.routes.storefront.product_context import product_context, product_rows, review_context
 from app.templating import render, wants_fragment
 from shop.catalog.snapshot import Product
 from shop.core.validation import Email, describe_errors
 from shop.reviews.product_reviews import ReviewInput, ReviewSort, submit_review
+from shop.security.limits import RateLimited
 from shop.services import ShopServices
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
@@ -141,6 +144,11 @@ def post_review(
         if "rating" in errors:
             errors["rating"] = "Please choose a rating from 1 to 5 stars."
         return _review_invalid(request, services, product, session_id, form, errors)
+    try:
+        check_limit(request, services, "reviews", visitor=session_id)
+    except RateLimited as exc:
+        response = _review_invalid(request, services, product, session_id, form, {}, exc.message, 429)
+        return with_retry_after(response, exc)
     submit_review(services.db, product.id, session_id, data)
     services.catalog.invalidate()  # the new average shows on the next page
     # The reviews are read per product version: answer with the version this write made.
@@ -157,17 +165,19 @@ def _review_invalid(
     session_id: str,
     form: dict[str, str],
     errors: dict[str, str],
+    error: str | None = None,
+    status_code: int = 422,
 ) -> HTMLResponse:
+    """The form again as typed, with its `errors` per field or one `error` for the whole form."""
+    extra = {"review_form": form, "review_errors": errors, "review_error": error}
     if wants_fragment(request):
-        response = _reviews_fragment(
-            request, services, product, session_id, status_code=422, review_form=form, review_errors=errors
-        )
+        response = _reviews_fragment(request, services, product, session_id, status_code=status_code, **extra)
         # The section (with the form and its inline errors) replaces itself, not the toast region.
         response.headers["HX-Retarget"] = "#reviews"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
-    context = product_context(request, services, product, session_id, review_form=form, review_errors=errors)
-    return render(request, "pages/product.html", context, status_code=422)
+    context = product_context(request, services, product, session_id, **extra)
+    return render(request, "pages/product.html", context, status_code=status_code)
 
 
 # --------------------------------------------------------------------------------------------------

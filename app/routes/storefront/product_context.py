@@ -93,6 +93,7 @@ def review_context(
     review_form: dict[str, str] | None = None,
     review_errors: dict[str, str] | None = None,
     review_saved: bool = False,
+    review_error: str | None = None,
 ) -> dict[str, Any]:
     """What the reviews section (pages/_reviews.html) shows, with the visitor's own review prefilled."""
     mine = services.reviews.by_visitor(product, session_id) if session_id else None
@@ -108,6 +109,7 @@ def review_context(
         "review_form": form,
         "review_errors": review_errors or {},
         "review_saved": review_saved,
+        "review_error": review_error,
     }
 
 

@@ -1,0 +1,185 @@
+"""Request limits: how many orders, chat messages, reviews, contact messages and sign-in attempts a
+visitor and a client address may send per period, counted in MongoDB so that every app process serving
+the shop shares one count.
+
+Why in the database: the limits used to be nowhere (30 orders from one client in 1 s were all
+accepted, and unpaid orders take stock at once), and a count kept in one process's memory is lifted by
+sending to another process. Why fixed windows: one counter document per (action, who, window) is one
+write per check. The document's `_id` names the window, so a new window is a new document and nothing
+ever has to be reset; a TTL index on `expiresAt` removes old ones (SecantusDB honours TTL indexes: an
+expired document was gone within ~60 s, measured with a probe). A burst that straddles two windows can
+reach twice the limit once; that is the price of one write.
+
+One write decides: `update_one({_id, n: {$lt: limit}}, {$inc: {n: 1}}, upsert=True)` matches while the
+window has room and counts the hit; when the window is full the filter matches nothing, the upsert tries
+to insert a second document with the same `_id` and fails with a duplicate key, which means "over the
+limit" and counts nothing. No read, no find_one_and_update (a collection scan on SecantusDB), and no
+race: two processes hitting the same full window are both refused. The visitor's and the address's
+counters go in one bulk write (one round trip); a hit refused by one is taken back from the other
+(a second write, on refusals only), so a refused visitor does not use up its address's share.
+A window once seen full is remembered in the process until it ends, so a flood is refused from
+memory: a check costs one write of ~5-15 ms on SecantusDB (every write is synced to disk; measured
+with bench/limits_probe.py), and an attacker's refused requests should not cost that each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, NoReturn
+
+from pymongo import UpdateOne
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError
+
+from shop.core.errors import ShopError
+from shop.core.settings import Settings
+from shop.security.addresses import limit_key
+
+Action = Literal["orders", "chat", "reviews", "contact", "login"]
+Scope = Literal["visitor", "ip", "account"]
+
+COLLECTION = "rate_limits"
+DUPLICATE_KEY = 11000
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_RATE = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{0,9})\s*([smhd]?)\s*$")
+
+WHAT: dict[Action, str] = {
+    "orders": "You have placed several orders in a short time.",
+    "chat": "You have sent many chat messages in a short time.",
+    "reviews": "You have written several reviews in a short time.",
+    "contact": "You have sent several messages through the contact form in a short time.",
+    "login": "There have been too many sign-in attempts.",
+}
+"""The first half of what a refused client reads; the second says when to try again."""
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most `count` hits per `seconds`; a count of 0 is no limit."""
+
+    count: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        """ "5/10m" -> 5 per 600 s; a bare number of seconds ("5/600") and "5/m" (one minute) work too."""
+        match = _RATE.match(text)
+        if match is None:
+            raise ValueError(f"{text!r} is not a limit like 5/10m (count/period, period in s, m, h or d)")
+        count, amount, unit = match.groups()
+        seconds = int(amount or 1) * _UNITS[unit]
+        if seconds <= 0:
+            raise ValueError(f"{text!r}: the period must be longer than 0")
+        return cls(int(count), seconds)
+
+    @property
+    def off(self) -> bool:
+        return self.count <= 0
+
+
+class RateLimited(ShopError):
+    """Over a limit: HTTP 429 with `retry_after` seconds (the Retry-After header)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+def wait_text(seconds: int) -> str:
+    """ "30 seconds", "7 minutes", "3 hours": when a refused client may try again, in words."""
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 120:
+        return f"{minutes} minutes"
+    return f"{math.ceil(minutes / 60)} hours"
+
+
+def account_key(email: str) -> str:
+    """An account's counter key: a hash, so the counters never hold email addresses."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+class RateLimits:
+    """The shop's request limits, read from the settings (`LIMIT_<ACTION>_PER_<SCOPE>`)."""
+
+    def __init__(self, db: Database, settings: Settings, *, clock: Callable[[], float] = time.time) -> None:
+        self.collection = db[COLLECTION]
+        self.enabled = settings.rate_limits
+        self.clock = clock
+        self._full: dict[str, float] = {}
+        """Windows this process saw full (counter id -> window end): counts never fall within a window."""
+        self.rates: dict[tuple[Action, Scope], Rate] = {}
+        for name, value in settings.model_dump().items():
+            if name.startswith("limit_") and "_per_" in name:
+                action, scope = name.removeprefix("limit_").split("_per_")
+                self.rates[(action, scope)] = Rate.parse(value)  # type: ignore[index]
+
+    def rate(self, action: Action, scope: Scope) -> Rate | None:
+        rate = self.rates.get((action, scope))
+        return None if rate is None or rate.off or not self.enabled else rate
+
+    def hit(
+        self, action: Action, *, visitor: str | None = None, ip: str | None = None, account: str | None = None
+    ) -> None:
+        """Count one `action` for each of who is given; RateLimited when any of them is over its limit.
+
+        `ip` is the client address (an IPv6 address counts as its /64: one subscriber's network);
+        `account` an email address (hashed). Who is not given, or whose limit is off, is not counted.
+        """
+        now = self.clock()
+        who: list[tuple[Scope, str]] = [("visitor", visitor or ""), ("ip", limit_key(ip) if ip else "")]
+        who.append(("account", account_key(account) if account else ""))
+        checks: list[tuple[Rate, str, float]] = []
+        for scope, key in who:
+            rate = self.rate(action, scope)
+            if rate is None or not key:
+                continue
+            start = math.floor(now / rate.seconds) * rate.seconds
+            checks.append((rate, f"{action}:{scope}:{key}:{start}", start + rate.seconds))
+        if not checks:
+            return
+        full = [end for _, doc_id, end in checks if self._full.get(doc_id, 0.0) > now]
+        if full:  # known full in this window: refused without a write (a flood costs the database nothing)
+            self._refuse(action, max(full) - now)
+        writes = [
+            UpdateOne(
+                {"_id": doc_id, "n": {"$lt": rate.count}},
+                {"$inc": {"n": 1}, "$setOnInsert": {"expiresAt": datetime.fromtimestamp(end, UTC)}},
+                upsert=True,
+            )
+            for rate, doc_id, end in checks
+        ]
+        try:
+            self.collection.bulk_write(writes, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(error.get("code") != DUPLICATE_KEY for error in errors):
+                raise
+            refused = {error["index"] for error in errors}
+            counted = [UpdateOne({"_id": doc_id}, {"$inc": {"n": -1}}) for _, doc_id, _ in checks]
+            undo = [write for i, write in enumerate(counted) if i not in refused]
+            if undo:  # a refused hit counts nowhere: a refused visitor does not use up its address's share
+                self.collection.bulk_write(undo, ordered=False)
+            if len(self._full) > 10_000:
+                self._full.clear()
+            for i in refused:
+                self._full[checks[i][1]] = checks[i][2]
+            self._refuse(action, max(checks[i][2] for i in refused) - now)
+
+    @staticmethod
+    def _refuse(action: Action, wait: float) -> NoReturn:
+        retry_after = max(1, math.ceil(wait))
+        raise RateLimited(f"{WHAT[action]} Please try again in {wait_text(retry_after)}.", retry_after=retry_after)
