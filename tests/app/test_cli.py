@@ -73,3 +73,25 @@ def test_first_start_creates_the_owner_once(
     ensure_first_owner(db, settings, "http://127.0.0.1:8000/admin/login")
     assert capsys.readouterr().out == ""
     assert db.owners.count_documents({}) == 1
+
+
+def test_prepare_seeds_and_creates_the_owner_once(
+    cli_env: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`prepare` runs once before compose's replicas start: a second run (a restart) changes nothing."""
+    monkeypatch.setenv("DEMO_PRODUCTS", "3")
+    monkeypatch.setenv("OWNER_EMAIL", "owner@shop.example")
+    monkeypatch.setenv("BASE_URL", "https://shop.example/")
+    get_settings.cache_clear()
+    assert main(["prepare"]) == 0
+    output = capsys.readouterr().out
+    assert "https://shop.example/admin/login" in output
+    assert authenticate(cli_env, "owner@shop.example", _password(output), client="t").email == "owner@shop.example"
+    products = cli_env.products.count_documents({})
+    assert products == 3
+
+    assert main(["prepare"]) == 0
+    again = capsys.readouterr().out
+    assert "password:" not in again
+    assert cli_env.products.count_documents({}) == products
+    assert cli_env.owners.count_documents({}) == 1
