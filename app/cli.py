@@ -204,10 +204,16 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     find the database empty and seed it, and each create "the first owner". Deployments run `prepare`
     once before the replicas start; `run` then finds the work done.
     """
+    from shop.core.errors import ShopError
+
     configured = get_settings()
     with running_database(configured) as settings, connected_database(settings) as database:
         seed_if_empty(database, settings)
-        ensure_first_owner(database, settings, settings.base_url.rstrip("/") + "/admin/login")
+        try:
+            ensure_first_owner(database, settings, settings.base_url.rstrip("/") + "/admin/login")
+        except ShopError as exc:  # e.g. an OWNER_EMAIL that is not an address: say which setting
+            print(f"error: cannot create the owner account for OWNER_EMAIL={settings.owner_email!r}: {exc.message}")
+            return 1
     print("Prepared: indexes in place, demo seed and owner account checked.")
     return 0
 

@@ -95,3 +95,15 @@ def test_prepare_seeds_and_creates_the_owner_once(
     assert "password:" not in again
     assert cli_env.products.count_documents({}) == products
     assert cli_env.owners.count_documents({}) == 1
+
+
+def test_prepare_names_a_bad_owner_email(
+    cli_env: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment's one-off step must fail with the setting to fix, not a traceback."""
+    monkeypatch.setenv("SEED_DEMO", "false")
+    monkeypatch.setenv("OWNER_EMAIL", "not-an-address")
+    get_settings.cache_clear()
+    assert main(["prepare"]) == 1
+    assert "OWNER_EMAIL='not-an-address'" in capsys.readouterr().out
+    assert cli_env.owners.count_documents({}) == 0
