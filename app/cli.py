@@ -1,4 +1,4 @@
-"""Command line: `python -m app run | seed | create-owner | reindex` (and the owner jobs of app.owner_cli).
+"""Command line: `python -m app run | prepare | seed | create-owner | reindex` (and the owner jobs of app.owner_cli).
 
 `run` is what `make run` calls: it starts the embedded database when MONGODB_URI is unset (and
 restarts it if it dies), seeds the demo shop into an empty database, serves the app, and on Ctrl-C or
@@ -286,6 +286,28 @@ def running_local_llm(settings: Settings) -> Iterator[EmbeddedLLM | None]:
         llm.stop(CHILD_STOP_SECONDS)
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """`prepare`: what `run` does before it serves (indexes, the demo seed on an empty database, the
+    first owner account), then exit.
+
+    Why a separate step: several app processes started at once (compose runs two replicas) would each
+    find the database empty and seed it, and each create "the first owner". Deployments run `prepare`
+    once before the replicas start; `run` then finds the work done.
+    """
+    from shop.core.errors import ShopError
+
+    configured = get_settings()
+    with running_database(configured) as settings, connected_database(settings) as database:
+        seed_if_empty(database, settings)
+        try:
+            ensure_first_owner(database, settings, settings.base_url.rstrip("/") + "/admin/login")
+        except ShopError as exc:  # e.g. an OWNER_EMAIL that is not an address: say which setting
+            print(f"error: cannot create the owner account for OWNER_EMAIL={settings.owner_email!r}: {exc.message}")
+            return 1
+    print("Prepared: indexes in place, demo seed and owner account checked.")
+    return 0
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     with running_database(get_settings()) as settings, connected_database(settings) as database:
         if database.products.estimated_document_count() > 0 and not args.reset:
@@ -308,6 +330,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host")
     run.add_argument("--port", type=int)
     run.set_defaults(func=cmd_run)
+    prepare_cmd = sub.add_parser(
+        "prepare", help="create indexes, seed an empty database and the first owner, then exit (before replicas start)"
+    )
+    prepare_cmd.set_defaults(func=cmd_prepare)
     seed_cmd = sub.add_parser("seed", help="seed the demo shop into an empty database")
     seed_cmd.add_argument("--reset", action="store_true", help="drop every collection first")
     seed_cmd.add_argument("--products", type=int, help="number of demo products (default: DEMO_PRODUCTS)")

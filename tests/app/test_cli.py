@@ -188,3 +188,37 @@ def test_sigterm_stops_the_shop_even_with_a_request_stuck_on_a_frozen_database(t
         time.sleep(0.5)
         seconds, _code = _stopped_within(process, database_pid, signal.SIGTERM)
         assert seconds < SHUTDOWN_SECONDS and not _alive(database_pid)
+
+
+def test_prepare_seeds_and_creates_the_owner_once(
+    cli_env: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`prepare` runs once before compose's replicas start: a second run (a restart) changes nothing."""
+    monkeypatch.setenv("DEMO_PRODUCTS", "3")
+    monkeypatch.setenv("OWNER_EMAIL", "owner@shop.example")
+    monkeypatch.setenv("BASE_URL", "https://shop.example/")
+    get_settings.cache_clear()
+    assert main(["prepare"]) == 0
+    output = capsys.readouterr().out
+    assert "https://shop.example/admin/login" in output
+    assert authenticate(cli_env, "owner@shop.example", _password(output), client="t").email == "owner@shop.example"
+    products = cli_env.products.count_documents({})
+    assert products == 3
+
+    assert main(["prepare"]) == 0
+    again = capsys.readouterr().out
+    assert "password:" not in again
+    assert cli_env.products.count_documents({}) == products
+    assert cli_env.owners.count_documents({}) == 1
+
+
+def test_prepare_names_a_bad_owner_email(
+    cli_env: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment's one-off step must fail with the setting to fix, not a traceback."""
+    monkeypatch.setenv("SEED_DEMO", "false")
+    monkeypatch.setenv("OWNER_EMAIL", "not-an-address")
+    get_settings.cache_clear()
+    assert main(["prepare"]) == 1
+    assert "OWNER_EMAIL='not-an-address'" in capsys.readouterr().out
+    assert cli_env.owners.count_documents({}) == 0
