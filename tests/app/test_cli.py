@@ -73,3 +73,24 @@ def test_first_start_creates_the_owner_once(
     ensure_first_owner(db, settings, "http://127.0.0.1:8000/admin/login")
     assert capsys.readouterr().out == ""
     assert db.owners.count_documents({}) == 1
+
+
+def test_several_workers_share_a_chroma_server_on_the_shops_folder(settings: Settings) -> None:
+    """`run --workers N` must never let two processes open one Chroma folder: the parent serves it."""
+    import httpx
+
+    from app.cli import build_parser, shared_vector_index
+
+    assert build_parser().parse_args(["run", "--workers", "2"]).workers == 2
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--workers", "0"])
+    with shared_vector_index(settings, 1) as one:
+        assert one.chroma_url is None  # one process keeps its own folder
+    with shared_vector_index(settings.model_copy(update={"chroma_url": "http://chroma:8000"}), 2) as given:
+        assert given.chroma_url == "http://chroma:8000"  # the operator's server is used as it is
+    with shared_vector_index(settings, 2) as shared:
+        assert shared.chroma_url is not None
+        assert httpx.get(f"{shared.chroma_url}/api/v2/heartbeat").status_code == 200
+        assert (settings.data_dir / "chroma").is_dir()
+    with pytest.raises(httpx.HTTPError):  # stopped with the block
+        httpx.get(f"{shared.chroma_url}/api/v2/heartbeat", timeout=2)
