@@ -19,7 +19,8 @@ from pathlib import Path
 
 from app.embedded_mongo import free_port
 
-START_TIMEOUT = 30.0
+START_TIMEOUT = 60.0
+"""The `chroma` command imports chromadb first: ~1 s on an idle machine, 10-30 s on a very busy one."""
 
 
 class ChromaServerError(RuntimeError):
