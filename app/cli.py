@@ -245,10 +245,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     configured = get_settings()
     host = args.host or configured.host
     port = args.port or configured.port
+    workers = args.workers or configured.web_concurrency
     with (
         supervised_database(configured) as (settings, supervisor),
         connected_database(settings) as database,
         running_local_llm(settings) as llm,
+        shared_vector_index(settings, workers) as settings,
     ):
         if supervisor is not None:
             children.append(lambda: supervisor.server.process)
@@ -256,11 +258,55 @@ def cmd_run(args: argparse.Namespace) -> int:
             children.append(lambda: llm.process)
         seed_if_empty(database, settings)
         ensure_first_owner(database, settings, f"http://{host}:{port}/admin/login")
-        app = create_app(settings)
-        app.state.database_supervisor = supervisor  # /healthz shows its state
-        print(f"{settings.shop_name} is open on http://{host}:{port}  (Ctrl-C to stop)")
-        serve(app, host, port, deadline)
+        processes = f" by {workers} processes" if workers > 1 else ""
+        print(f"{settings.shop_name} is open on http://{host}:{port}{processes}  (Ctrl-C to stop)")
+        if workers == 1:
+            app = create_app(settings)
+            app.state.database_supervisor = supervisor  # /healthz shows its state
+            serve(app, host, port, deadline)
+        else:
+            run_workers(settings, host, port, workers)
     return 0
+
+
+@contextmanager
+def shared_vector_index(settings: Settings, workers: int) -> Iterator[Settings]:
+    """The settings the workers run with: one process needs nothing more; several share a Chroma
+    server (app.chroma_server), started here on the shop's folder when CHROMA_URL is unset, because
+    two processes must never write one Chroma folder."""
+    if workers == 1 or settings.chroma_url or not settings.semantic_search:
+        yield settings
+        return
+    from app.chroma_server import running_chroma
+
+    folder = settings.data_dir / "chroma"
+    with running_chroma(folder, log_path=settings.data_dir / "chroma-server.log") as url:
+        print(f"Vector index: a Chroma server on {url} serves {folder} to the {workers} processes")
+        yield settings.model_copy(update={"chroma_url": url})
+
+
+def run_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """`workers` uvicorn processes on one port (the kernel spreads connections among them), each
+    building the app from the environment. The database, the Chroma server and the local model were
+    started once, here in the parent; the workers find them through the variables set below. Each
+    worker keeps its own caches, which follow the shared versions in the database (docs/deployment.md);
+    the owner jobs run once across them (a lock in the database)."""
+    import uvicorn
+
+    assert settings.mongodb_uri is not None
+    os.environ["MONGODB_URI"] = settings.mongodb_uri
+    if settings.chroma_url:
+        os.environ["CHROMA_URL"] = settings.chroma_url
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        timeout_graceful_shutdown=int(GRACE_SECONDS),
+        proxy_headers=False,  # TRUSTED_PROXIES decides (see serve)
+    )
 
 
 @contextmanager
@@ -329,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start the database (embedded unless MONGODB_URI is set) and serve the shop")
     run.add_argument("--host")
     run.add_argument("--port", type=int)
+    run.add_argument("--workers", type=int, choices=range(1, 33), metavar="N", help="app processes (WEB_CONCURRENCY)")
     run.set_defaults(func=cmd_run)
     prepare_cmd = sub.add_parser(
         "prepare", help="create indexes, seed an empty database and the first owner, then exit (before replicas start)"

@@ -3,7 +3,8 @@
 Why a thread in the app and not cron: the shop must keep its forecasts and backups fresh on a
 fresh machine with nothing but `make run`. Why that is safe with several processes: every job runs
 through `shop.backoffice.jobs.run_job`, which takes a lock document in MongoDB and re-checks "is it due?" after
-taking it, so two processes (workers, machines) never run the same job twice; the loser just skips.
+taking it, so two processes (workers, machines) never run the same job twice; the loser just skips
+(tests/app/test_several_processes.py runs three app processes and finds one backup).
 
 What runs:
 - the forecast job when the last good run is older than FORECAST_INTERVAL_HOURS (24 h);

@@ -24,6 +24,7 @@ from shop.conversations.policies import PolicyLibrary
 from shop.conversations.store import ConversationStore
 from shop.core.db import ensure_indexes
 from shop.core.settings import Settings
+from shop.core.versions import SharedVersions
 from shop.customers.wishlist import WishlistService
 from shop.discovery.hybrid import HybridSearch
 from shop.discovery.index_sync import ProductIndex
@@ -72,6 +73,8 @@ class ShopServices:
     security: ShopSecurity
     """Request limits, IP blocks, visitor ids and trusted proxies (shop/security/)."""
     product_index: ProductIndex | None = None
+    versions: SharedVersions | None = None
+    """The shared versions every in-process cache follows (shop.core.versions): several processes."""
 
     @classmethod
     def build(
@@ -86,15 +89,19 @@ class ShopServices:
         not need embeddings stay fast); `shop.discovery.index_sync.open_vector_store` gives the configured one."""
         ensure_indexes(db)
         ensure_categories(db)
-        catalog = Catalog(db, refresh_seconds=settings.catalog_refresh_seconds)
+        versions = SharedVersions(db, poll_seconds=settings.catalog_refresh_seconds)
+        catalog = Catalog(db, refresh_seconds=settings.catalog_refresh_seconds, versions=versions)
         mailer = Mailer(db, settings, background=background_mail)
         product_index = None
         semantic_ready: threading.Event | None = None
         if vector_store is not None:
-            product_index = ProductIndex(vector_store)
+            # A Chroma server is shared by every process of the shop: one of them builds the index
+            # (under a lock in the database) and the others follow its version.
+            shared = settings.chroma_url is not None
+            product_index = ProductIndex(vector_store, db=db if shared else None, versions=versions if shared else None)
             product_index.attach(catalog)
             semantic_ready = threading.Event()
-        search = HybridSearch(vector_store, ready=semantic_ready)
+        search = HybridSearch(vector_store, ready=semantic_ready, index=product_index)
         interactions = InteractionLog(db)
         copurchase = CoPurchaseIndex(db)
         wishlist = WishlistService(db, catalog, mailer, settings)
@@ -125,6 +132,7 @@ class ShopServices:
             sales_reports=ReportCache(ttl=60),
             product_index=product_index,
             security=ShopSecurity.build(db, settings),
+            versions=versions,
         )
 
     def start_background_work(self) -> threading.Thread | None:
@@ -149,10 +157,13 @@ class ShopServices:
 
         def work() -> None:
             try:
+                if self.search.store is not None:
+                    # The model first: with a shared index the sync waits for the other processes'
+                    # syncs (a lock in the database), and each should load its model meanwhile.
+                    self.search.store.embedding.warm_up()
                 report = index.sync(self.catalog)
                 log.info("vector index in sync: %s", report)
                 if self.search.store is not None:
-                    self.search.store.embedding.warm_up()
                     self.search.store.warm_up()
                     self._warm_searches()
                 if self.search.ready is not None:

@@ -214,6 +214,14 @@ class ProductVectorStore:
             self._mirror = None
             self.version += 1
 
+    def forget_mirror(self) -> None:
+        """Drop the in-memory copy of the vectors (another process wrote to a shared server); the next
+        read that uses it loads it again."""
+        with self._lock:
+            if self._mirror is not None:
+                self._mirror = None
+                self.version += 1
+
     # --- writes -----------------------------------------------------------------------------
     def fingerprint(self, document: str) -> str:
         """Hash of what a vector was made from: the text and the model that embedded it."""

@@ -12,6 +12,12 @@ The shop's categories (shop.catalog.categories) are part of the snapshot: a hand
 documents, read whole on every refresh (one small query; a comparison of the whole list also
 notices a deleted category, which a newest-`updatedAt` stamp would miss). Each change of products
 or categories gives the snapshot a new `version`, which caches of what the catalog shows compare.
+
+Several processes (workers, hosts) serving one shop: with `versions` (shop.core.versions), a write
+through any process bumps the shared "catalog" version after it commits (`invalidate`), and each
+process looks for changes as soon as it sees the version move (read at most every `refresh_seconds`),
+otherwise only every `full_check_seconds`, which catches writes made outside the shop's services
+(a restore, a script) and a bump lost to a crash between commit and bump.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from shop.core.db import find_in
 from shop.core.pagination import Page
 from shop.core.text import normalize, tokenize
 from shop.core.validation import line
+from shop.core.versions import CATALOG, SharedVersions
 
 SortKey = Literal["relevance", "price_asc", "price_desc", "newest", "rating", "name"]
 SORT_OPTIONS: list[tuple[str, str]] = [
@@ -228,9 +235,22 @@ class CategoryView:
 class Catalog:
     """Snapshot of the product and category collections, refreshed incrementally; thread-safe for readers."""
 
-    def __init__(self, db: Database, *, refresh_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        refresh_seconds: float = 1.0,
+        versions: SharedVersions | None = None,
+        full_check_seconds: float = 30.0,
+    ) -> None:
         self.db = db
         self.refresh_seconds = refresh_seconds
+        self.versions = versions
+        # Without shared versions the products themselves are read every refresh_seconds, as they are
+        # with refresh_seconds 0 ("on every read": tests that write behind the services' back).
+        shared = versions is not None and refresh_seconds > 0
+        self.full_check_seconds = max(full_check_seconds, refresh_seconds) if shared else refresh_seconds
+        self._shared_seen = -1  # the shared "catalog" version the snapshot last followed
         self._products: dict[str, Product] = {}
         self._by_slug: dict[str, Product] = {}
         # The version and the active products, swapped together so a reader never pairs one
@@ -252,23 +272,36 @@ class Catalog:
 
     # --- keeping up with the database -------------------------------------------------------
     def invalidate(self) -> None:
-        """Make the next read look for changes (called after this process writes products)."""
+        """Make the next read look for changes (called after this process's write of products or
+        categories has committed), and tell the other processes to look too."""
         self._checked_at = float("-inf")
+        if self.versions is not None:
+            self.versions.bump(CATALOG)
 
     def on_change(self, listener: Callable[[list[Product]], None]) -> None:
         """Called with the products that changed on each refresh (e.g. to re-embed them)."""
         self._listeners.append(listener)
 
+    def _due(self) -> bool:
+        if self._high_water is None or time.monotonic() - self._checked_at >= self.full_check_seconds:
+            return True
+        if self.versions is None:
+            return False
+        return self.versions.get(CATALOG) != self._shared_seen
+
     def _fresh(self) -> None:
-        if time.monotonic() - self._checked_at < self.refresh_seconds and self._high_water is not None:
+        if not self._due():
             return
         # One refresher at a time; readers meanwhile keep the previous snapshot, which is at most
         # `refresh_seconds` old.
         if not self._lock.acquire(blocking=self._high_water is None):
             return
         try:
-            if time.monotonic() - self._checked_at >= self.refresh_seconds or self._high_water is None:
+            if self._due():
+                # Read before the products: a bump during the refresh then calls for one more.
+                shared = self.versions.get(CATALOG) if self.versions is not None else -1
                 self._refresh()
+                self._shared_seen = shared
         finally:
             self._lock.release()
 

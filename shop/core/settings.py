@@ -33,6 +33,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # Several processes (ops-scale): app processes `python -m app run` starts (uvicorn workers).
+    web_concurrency: int = Field(default=1, ge=1, le=32)
     data_dir: Path = PROJECT_ROOT / "var"
     media_dir: Path | None = None
 

@@ -21,6 +21,7 @@ from shop.discovery.keywords import KeywordIndex
 from shop.discovery.query import QueryFilters, parse_query
 
 if TYPE_CHECKING:
+    from shop.discovery.index_sync import ProductIndex
     from vectorstore.store import ProductVectorStore
 
 log = logging.getLogger(__name__)
@@ -99,8 +100,12 @@ class HybridSearch:
         keyword_weight: float = 1.0,
         semantic_weight: float = 1.0,
         ready: threading.Event | None = None,
+        index: ProductIndex | None = None,
     ) -> None:
         self.store = store
+        # The index that keeps `store` in step: with a store shared by several processes, it follows
+        # the others' writes (ProductIndex.shared_version).
+        self.index = index
         # Until the model is loaded and the index synced (seconds after start-up), searches rank by
         # keywords instead of waiting on the model: the shop opens at once. None: ready from the start.
         self.ready = ready
@@ -115,7 +120,10 @@ class HybridSearch:
         self._index_lock = threading.Lock()
         # Fused scores per search, for the catalog snapshot and vector index they were computed on:
         # every page and sort order of a search asks again, and popular searches repeat.
-        self._scores: tuple[tuple[int, tuple[int, bool]] | None, dict[tuple[Any, ...], dict[str, float]]] = (None, {})
+        self._scores: tuple[tuple[int, tuple[int, int, bool]] | None, dict[tuple[Any, ...], dict[str, float]]] = (
+            None,
+            {},
+        )
 
     # --- the two rankers ----------------------------------------------------------------------
     def keyword_index(self, catalog: Catalog) -> KeywordIndex:
@@ -246,9 +254,14 @@ class HybridSearch:
         text, filters = parse_query(raw, categories) if understand and raw else (raw, QueryFilters())
         return text[:100], filters
 
-    def vectors_version(self) -> tuple[int, bool]:
-        """Changes whenever semantic answers may: the index was written, or semantic ranking switched on."""
-        return (self.store.version if self.store is not None else 0, self.ready is None or self.ready.is_set())
+    def vectors_version(self) -> tuple[int, int, bool]:
+        """Changes whenever semantic answers may: the index was written (by this process, or by another
+        one sharing its Chroma server), or semantic ranking switched on."""
+        ready = self.ready is None or self.ready.is_set()
+        if self.store is None:
+            return (0, 0, ready)
+        shared = self.index.shared_version() if self.index is not None else 0
+        return (self.store.version, shared, ready)
 
     def _search_scores(
         self, text: str, catalog: Catalog, query: CatalogQuery, filters: QueryFilters

@@ -1,4 +1,14 @@
-"""Keeping the product vector index in step with the catalog: embed what changed, drop what is gone."""
+"""Keeping the product vector index in step with the catalog: embed what changed, drop what is gone.
+
+Several processes on one Chroma server (CHROMA_URL): the full sync at start-up and a rebuild run
+under a lock in the database (`vector-index`), one process at a time, so N processes starting together
+embed the catalog once (the next ones find every fingerprint current: a metadata read). Change events
+are followed by every process without a lock: the same text makes the same vector and the fingerprint
+check turns the second writer's upsert into a no-op, so concurrent writers are harmless. A process
+that wrote vectors bumps the shared "vectors" version (shop.core.versions); the others then drop
+their in-memory copy of the vectors (read again from the server on the next search) and restart the
+caches stamped with it.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +17,27 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from pymongo.database import Database
+
 from shop.catalog.snapshot import Catalog, Product
+from shop.core.locks import acquire_lock, release_lock
 from shop.core.settings import Settings
+from shop.core.versions import VECTORS, SharedVersions
 from shop.discovery.documents import product_document, product_metadata
 
 if TYPE_CHECKING:
     from vectorstore.store import ProductVectorStore
 
 log = logging.getLogger(__name__)
+
+INDEX_LOCK = "vector-index"
+INDEX_LOCK_TTL = timedelta(minutes=30)
+"""Longer than a first embedding of a big catalog (4,000 products: ~40 s on 2 cores); a holder that
+died leaves the lock to expire."""
+INDEX_LOCK_WAIT = 600.0
 
 
 def open_vector_store(settings: Settings) -> ProductVectorStore | None:
@@ -49,16 +70,71 @@ class ProductIndex:
     triggered them: it is logged and `dirty` is set for the next `sync` to repair.
     """
 
-    def __init__(self, store: ProductVectorStore, *, inline_limit: int = 32) -> None:
+    def __init__(
+        self,
+        store: ProductVectorStore,
+        *,
+        inline_limit: int = 32,
+        db: Database | None = None,
+        versions: SharedVersions | None = None,
+    ) -> None:
         self.store = store
         self.inline_limit = inline_limit
+        self.db = db
+        """Given when the store is shared with other processes: its lock serialises syncs."""
+        self.versions = versions
+        self._vectors_seen = 0
+        """The shared vectors version the store's in-memory copy of the vectors follows."""
         self.dirty = False
         self._lock = threading.Lock()
         self._pending: list[Product] = []
         self._pending_lock = threading.Lock()
 
+    def shared_version(self) -> int:
+        """The shared vectors version (0 when the store is this process's own). When another process
+        wrote vectors since the last look, the in-memory copy of them is dropped to be read again."""
+        if self.versions is None:
+            return 0
+        current = self.versions.get(VECTORS)
+        if current != self._vectors_seen:
+            self.store.forget_mirror()
+            self._vectors_seen = current
+        return current
+
+    def _announce(self, report: SyncReport) -> None:
+        if self.versions is None or not (report.embedded or report.deleted):
+            return
+        seen = self._vectors_seen
+        value = self.versions.bump(VECTORS)
+        if value is not None and value == seen + 1:  # nobody else wrote meanwhile: our copy is current
+            self._vectors_seen = value
+
+    def _index_lock(self) -> str | None:
+        """Wait for the shared index's lock (None without a shared store); raises TimeoutError."""
+        if self.db is None:
+            return None
+        deadline = time.monotonic() + INDEX_LOCK_WAIT
+        while (token := acquire_lock(self.db, INDEX_LOCK, ttl=INDEX_LOCK_TTL)) is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError("another process has held the vector index lock for 10 minutes")
+            time.sleep(0.5)
+        return token
+
+    def _release(self, token: str | None) -> None:
+        if token is not None and self.db is not None:
+            release_lock(self.db, INDEX_LOCK, token)
+
     def sync(self, catalog: Catalog, *, progress: Callable[[int, int], None] | None = None) -> SyncReport:
         """Make the store match the catalog; cheap when nothing changed (no model call)."""
+        token = self._index_lock()
+        try:
+            report = self._sync(catalog, progress)
+        finally:
+            self._release(token)
+        self._announce(report)
+        return report
+
+    def _sync(self, catalog: Catalog, progress: Callable[[int, int], None] | None) -> SyncReport:
         with self._lock:
             try:
                 active = catalog.all()
@@ -74,21 +150,33 @@ class ProductIndex:
         return report
 
     def rebuild(self, catalog: Catalog, progress: Callable[[int, int], None] | None = None) -> SyncReport:
-        """Drop every vector and embed the whole catalog again (after a model or document change)."""
-        with self._lock:
-            try:
-                self.store.reset()
-                report = self._apply(catalog.all(), {}, progress=progress)
-                self.dirty = False
-            finally:
-                self._drain_locked()
+        """Drop every vector and embed the whole catalog again (after a model or document change).
+
+        A shared store keeps its collection (other processes hold it open) and loses its records instead."""
+        token = self._index_lock()
+        try:
+            with self._lock:
+                try:
+                    if self.db is None:
+                        self.store.reset()
+                    else:
+                        self.store.delete(self.store.ids())
+                    report = self._apply(catalog.all(), {}, progress=progress)
+                    self.dirty = False
+                finally:
+                    self._drain_locked()
+        finally:
+            self._release(token)
         self._drain_stragglers()
+        self._announce(report)
         return report
 
     def apply(self, products: Iterable[Product]) -> SyncReport:
         """Follow changed products now: re-embed, update metadata, or remove the deleted ones."""
         with self._lock:
-            return self._apply_changes(list(products))
+            report = self._apply_changes(list(products))
+        self._announce(report)
+        return report
 
     def attach(self, catalog: Catalog) -> None:
         """Follow the catalog's change events from now on.
@@ -148,7 +236,7 @@ class ProductIndex:
             return
         latest = {product.id: product for product in batch}  # later versions win
         try:
-            self._apply_changes(list(latest.values()))
+            self._announce(self._apply_changes(list(latest.values())))
         except Exception:
             self.dirty = True
             log.exception("Could not update the product vector index; the next sync will repair it")

@@ -222,3 +222,22 @@ def test_prepare_names_a_bad_owner_email(
     assert main(["prepare"]) == 1
     assert "OWNER_EMAIL='not-an-address'" in capsys.readouterr().out
     assert cli_env.owners.count_documents({}) == 0
+
+
+def test_several_workers_share_a_chroma_server_on_the_shops_folder(settings: Settings) -> None:
+    """`run --workers N` must never let two processes open one Chroma folder: the parent serves it."""
+    from app.cli import build_parser, shared_vector_index
+
+    assert build_parser().parse_args(["run", "--workers", "2"]).workers == 2
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--workers", "0"])
+    with shared_vector_index(settings, 1) as one:
+        assert one.chroma_url is None  # one process keeps its own folder
+    with shared_vector_index(settings.model_copy(update={"chroma_url": "http://chroma:8000"}), 2) as given:
+        assert given.chroma_url == "http://chroma:8000"  # the operator's server is used as it is
+    with shared_vector_index(settings, 2) as shared:
+        assert shared.chroma_url is not None
+        assert httpx.get(f"{shared.chroma_url}/api/v2/heartbeat").status_code == 200
+        assert (settings.data_dir / "chroma").is_dir()
+    with pytest.raises(httpx.HTTPError):  # stopped with the block
+        httpx.get(f"{shared.chroma_url}/api/v2/heartbeat", timeout=2)

@@ -142,3 +142,52 @@ def test_big_change_batches_are_indexed_in_the_background(
     catalog.all()
     assert index.wait_idle(60)
     assert {str(d["_id"]) for d in docs} <= set(store.ids())
+
+
+# --- one index shared by several processes (a Chroma server) --------------------------------------
+
+
+def test_a_shared_index_is_synced_under_the_database_lock_and_followed_by_the_others(
+    db: Database,
+    small_shop: dict[str, dict[str, Any]],
+    catalog: Catalog,
+    store: ProductVectorStore,
+    tmp_path: Any,
+    embedding: Any,
+) -> None:
+    """Two ProductIndexes on one Chroma location and one database stand for two processes."""
+    from shop.core.locks import acquire_lock, release_lock
+    from shop.core.versions import SharedVersions
+
+    other_store = ProductVectorStore(tmp_path / "chroma", embedding=embedding)
+    first = ProductIndex(store, db=db, versions=SharedVersions(db, poll_seconds=0))
+    second = ProductIndex(other_store, db=db, versions=SharedVersions(db, poll_seconds=0))
+
+    # While another process holds the lock (a sync in progress), a sync waits for it.
+    token = acquire_lock(db, "vector-index")
+    assert token is not None
+    reports: list[Any] = []
+    waiting = threading.Thread(target=lambda: reports.append(second.sync(catalog)))
+    waiting.start()
+    time.sleep(0.8)
+    assert waiting.is_alive() and not reports
+    release_lock(db, "vector-index", token)
+    waiting.join(60)
+    assert reports[0].embedded == len(SHOP)  # it found the index empty: it built it
+    assert db.job_locks.find_one({"_id": "vector-index"}) is None  # and let the lock go
+
+    # The next process finds every fingerprint current: nothing to embed.
+    assert first.sync(catalog).embedded == 0
+
+    # A process that did not write the vectors drops its in-memory copy when another one did.
+    first.shared_version()  # it has followed the versions so far
+    store.warm_up()
+    assert store._mirror is not None
+    espresso = small_shop["house-espresso"]
+    touch(db, espresso, description="A darker roast now, with notes of cocoa and smoke.")
+    catalog.invalidate()
+    changed = [catalog.get(str(espresso["_id"]))]
+    assert second.apply(changed).embedded == 1
+    before = store.version
+    assert first.shared_version() > 0
+    assert store._mirror is None and store.version > before  # caches stamped with it start afresh
