@@ -200,13 +200,14 @@ class Executor:
         1.5B model wrote for a long message about chocolate (it copied its first example's
         constraints). The words name the thing wanted; the constraints become what the offer misses,
         so a real "chocolate tea" with none in stock still gets the chocolates, labelled as not tea.
-        Only strong keyword hits count (half the best score): a word deep in a description
-        ("notes of chocolate") must not decide it."""
+        Only a query some product matches word for word counts (an untranslated "chá verde" met "chai"
+        by typo tolerance alone, and lost the green teas its constraints found), and only strong hits
+        (half the best score): a word deep in a description ("notes of chocolate") must not decide it."""
         r = self.request
         if not r.query or not (r.category or r.filters):
             return []
-        scores = self.services.search.keyword_scores(r.query, self.services.catalog)
-        if not scores:
+        scores, coverage = self.services.search.keyword_index(self.services.catalog).match(r.query)
+        if not scores or coverage < 1.0:  # no product has every word: an untranslated "chá verde"
             return []
         best = max(scores.values())
         named = [p for pid, score in scores.items() if score >= best / 2 and (p := self.services.catalog.get(pid))]

@@ -50,6 +50,8 @@ START_TIMEOUT = 240.0
 FOLLOW_WITHIN = 2.0
 """The promise: an edit through one process shows on every other within this many seconds."""
 ROOT = Path(__file__).resolve().parents[2]
+CONTACT_LIMIT = 4
+"""Contact messages one address may send an hour, counted across all processes."""
 
 
 @dataclass
@@ -88,6 +90,11 @@ def _environment(mongodb_uri: str, db_name: str, chroma_url: str, data_dir: Path
         OMP_WAIT_POLICY="PASSIVE",
         ANONYMIZED_TELEMETRY="False",
         PYTHONUNBUFFERED="1",
+        # Orders are this module's load, not its limit; the contact form's limit is the one shared.
+        LIMIT_ORDERS_PER_VISITOR="1000/1h",
+        LIMIT_ORDERS_PER_IP="1000/1h",
+        LIMIT_CONTACT_PER_VISITOR="0",
+        LIMIT_CONTACT_PER_IP=f"{CONTACT_LIMIT}/1h",
     )
     return env
 
@@ -288,3 +295,14 @@ def test_the_scheduled_jobs_run_once(cluster: Cluster) -> None:
     assert job["status"] == "ok", job
     alerts = cluster.db.outbox.count_documents({"subject": {"$regex": "^Low stock"}})
     assert alerts == 1, list(cluster.db.outbox.find({}, {"subject": 1}))
+
+
+def test_a_limit_is_shared_by_every_process(cluster: Cluster) -> None:
+    """Limits live in MongoDB: an address past its share on one process is refused by all of them."""
+    message = {"name": "Ann", "email": "ann@example.com", "subject": "Hello", "message": "Just saying hello."}
+    statuses = []
+    for attempt in range(CONTACT_LIMIT + 2):
+        with cluster.client(attempt % PROCESSES) as client:  # a fresh visitor each time, round the processes
+            statuses.append(client.post("/contact", data=message).status_code)
+    assert statuses == [200] * CONTACT_LIMIT + [429, 429], statuses
+    assert cluster.db.contact_messages.count_documents({}) == CONTACT_LIMIT

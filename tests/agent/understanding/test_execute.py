@@ -80,6 +80,11 @@ def test_a_query_naming_products_outside_the_category_offers_them_labelled(
     # Constraints the query's products can meet are kept as hard filters.
     tea = run(services, conversation(), "black tea", intent="find", query="tea", category="tea", filters=["type=black"])
     assert [p.name for p in tea.shown] == ["English Breakfast"]
+    # Words no product has all of (untranslated, met only by typo tolerance) leave the constraints hard.
+    herbal = run(services, conversation(), "quero chá de ervas", lang="pt", intent="find", query="chá ervas",
+                 category="tea", filters=["type=herbal"])  # fmt: skip
+    assert herbal.shown and all(p.attributes["type"] == "herbal" for p in herbal.shown)
+    assert (herbal.execution.direct or "").startswith(say("found", "pt"))
 
 
 def test_the_list_and_its_label_are_in_the_customers_language(small_shop: Any, services: ShopServices) -> None:
