@@ -93,7 +93,7 @@ def _environment(mongodb_uri: str, db_name: str, chroma_url: str, data_dir: Path
         # Orders are this module's load, not its limit; the contact form's limit is the one shared.
         LIMIT_ORDERS_PER_VISITOR="1000/1h",
         LIMIT_ORDERS_PER_IP="1000/1h",
-        LIMIT_CONTACT_PER_VISITOR="0",
+        LIMIT_CONTACT_PER_VISITOR="0/1h",  # off
         LIMIT_CONTACT_PER_IP=f"{CONTACT_LIMIT}/1h",
     )
     return env
