@@ -20,6 +20,7 @@ from pymongo.database import Database
 
 from app import owner_cli
 from app.cli_database import command_database, connected_database, running_database
+from app.logs import configure_logging
 from shop.core.settings import Settings, get_settings
 
 log = logging.getLogger("app")
@@ -169,7 +170,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         seed_if_empty(database, settings)
         ensure_first_owner(database, settings, f"http://{host}:{port}/admin/login")
         print(f"{settings.shop_name} is open on http://{host}:{port}  (Ctrl-C to stop)")
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        # log_config=None: uvicorn's records go through our handler (LOG_FORMAT) instead of its own.
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", log_config=None)
     return 0
 
 
@@ -245,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(get_settings().log_format)  # LOG_FORMAT: text (default) or json, with request ids
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.chat_http import start_warm_up
 from app.errors import install_error_handlers
+from app.middleware.metrics import MetricsMiddleware
 from app.routes import admin, api, storefront
 from app.routes.storefront.catalog import prerender_listing_pages, prerender_product_pages
 from app.scheduler import start_scheduler
@@ -167,6 +168,9 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     app.state.warm = threading.Event()  # start-up work done: /healthz says so
 
     app.add_middleware(VisitorSessionMiddleware, secure=settings.cookie_secure)
+    # Monitoring: outermost, so it times and ids everything (app/middleware/metrics.py).
+    token = settings.metrics_token
+    app.add_middleware(MetricsMiddleware, metrics_token=token.get_secret_value() if token else None)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     media_dir = settings.resolved_media_dir

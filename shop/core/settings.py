@@ -6,6 +6,7 @@ read it without any layer importing upward.
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,6 +92,12 @@ class Settings(BaseSettings):
     # Shop policies (shipping, returns, payment, contact) the assistant answers from; the owner
     # edits these Markdown files. Default: docs/policies in the project.
     policies_dir: Path | None = None
+
+    # Monitoring (app/middleware/metrics.py, app/logs.py): /metrics answers loopback clients, and
+    # others only with "Authorization: Bearer METRICS_TOKEN"; LOG_FORMAT json writes one JSON object
+    # a line (for a log collector), text is for people.
+    metrics_token: SecretStr | None = None
+    log_format: Literal["text", "json"] = "text"
 
     @property
     def resolved_media_dir(self) -> Path:

@@ -1,0 +1,1 @@
+"""Plain ASGI middleware of the app, one module each (installed in app/main.py)."""
