@@ -28,6 +28,7 @@ NAV: list[tuple[str, str, str]] = [
     ("inventory", "Inventory", "/admin/inventory"),
     ("analytics", "Analytics", "/admin/analytics"),
     ("activity", "Activity", "/admin/activity"),
+    ("health", "System health", "/admin/health"),  # monitoring
     ("chat", "Chat", "/admin/chat"),
 ]
 

@@ -9,6 +9,7 @@ from app.routes.admin import (
     categories,
     chat,
     dashboard,
+    health,
     inbox,
     inventory,
     orders,
@@ -28,4 +29,5 @@ routers: tuple[APIRouter, ...] = (
     inventory.router,  # stock, forecasts, purchase orders
     analytics.router,
     chat.router,
+    health.router,  # monitoring: System health
 )
