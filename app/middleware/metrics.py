@@ -198,11 +198,12 @@ class MetricsMiddleware:
             self.monitor.history.record(time.time(), ms, status)
         if access_log.isEnabledFor(logging.INFO):
             access_log.info(
-                "%s %s %d %.1f ms",
+                "%s %s %d %.1f ms (%s)",
                 method,
                 path,
                 status,
                 ms,
+                route,
                 extra={"method": method, "route": route, "path": path, "status": status, "duration_ms": round(ms, 2)},
             )
 

@@ -95,6 +95,9 @@ def test_a_safe_request_id_goes_round_trip_and_into_every_log_record(
         access = next(r for r in records if r.name == ACCESS_LOG)
         assert access.route == "/test-logging" and access.status == 200 and access.method == "GET"  # type: ignore[attr-defined]
         assert access.duration_ms >= 0  # type: ignore[attr-defined]
+        assert access.getMessage().startswith("GET /test-logging 200 ") and access.getMessage().endswith(
+            " ms (/test-logging)"
+        )
 
         for unsafe in ("x" * 65, "two words", "<script>"):
             echoed = client.get("/test-logging", headers={"X-Request-ID": unsafe}).headers["x-request-id"]
