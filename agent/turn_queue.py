@@ -26,9 +26,12 @@ All methods are called from the event loop's thread (the chat routes are async);
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+
+from shop.core.metrics import CHAT_TURN_SECONDS, CHAT_WAIT_SECONDS
 
 BUSY_MESSAGE = "Please wait for the answer to your previous message before sending another."
 SHARE_MESSAGE = "Several chats from your address are already waiting for the assistant. Please try again in a moment."
@@ -64,6 +67,8 @@ class Ticket:
     released: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when the ticket's position may have changed or its turn has come."""
+    since: float = field(default_factory=time.monotonic)
+    """When it joined the line, then when its turn started (for /metrics: wait and turn time)."""
 
 
 def position_text(position: int) -> str:
@@ -153,6 +158,7 @@ class TurnQueue:
         ticket.released = True
         if ticket in self._running:
             self._running.discard(ticket)
+            CHAT_TURN_SECONDS.observe(time.monotonic() - ticket.since)
         elif ticket in self._waiting:
             self._waiting.remove(ticket)
         if self._by_key.get(ticket.key) is ticket:
@@ -183,6 +189,9 @@ class TurnQueue:
         while self._waiting and len(self._running) < self.slots:
             ticket = self._waiting.popleft()
             ticket.granted = True
+            now = time.monotonic()
+            CHAT_WAIT_SECONDS.observe(now - ticket.since)
+            ticket.since = now
             self._running.add(ticket)
             ticket.changed.set()
         for ticket in self._waiting:

@@ -29,6 +29,7 @@ NAV: list[tuple[str, str, str]] = [
     ("analytics", "Analytics", "/admin/analytics"),
     ("activity", "Activity", "/admin/activity"),
     ("blocks", "Blocked IPs", "/admin/blocks"),  # ops-limits
+    ("health", "System health", "/admin/health"),  # monitoring
     ("chat", "Chat", "/admin/chat"),
 ]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from markupsafe import Markup, escape
 
@@ -307,6 +307,82 @@ def share_chart(data: ChartData, *, width: int = WIDTH) -> Markup:
             f'<text x="{label_width + length + 6:.1f}" y="{y + 17}" fill="{COLOR_TEXT}">'
             f"{escape(value_format(value))} ({value / total:.0%})</text>"
         )
+    parts.append("</svg>")
+    return _markup(parts)
+
+
+DASH = ' stroke-dasharray="6 4"'
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a `time_chart`: its legend label, values (None: no data, a gap in the line) and
+    whether it is drawn dashed (told apart by style, not by colour alone)."""
+
+    label: str
+    values: Sequence[float | None]
+    dashed: bool = False
+
+
+def time_chart(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    times: Sequence[datetime],
+    series: Sequence[Series],
+    y_label: str,
+    value_format: Format = plain_number,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> Markup:
+    """Lines over evenly spaced times (the System health page's 5-minute buckets of the last day),
+    with hours on the x axis; a missing value breaks its line instead of drawing it at zero."""
+    present = [v for line in series for v in line.values if v is not None]
+    if not times or not present:
+        return _empty(chart_id, title, "No requests recorded in this period yet.", width, height)
+    frame = _Frame(width, height, nice_ticks(0.0, max([*present, 1e-9])))
+    step = (frame.right - frame.left) / max(1, len(times) - 1)
+    parts = _open(chart_id, title, desc, width, height, "chart--time")
+    parts += _y_axis(frame, value_format, y_label)
+    colours = (COLOR_HISTORY, COLOR_FORECAST)
+    for n, line in enumerate(series):
+        colour = colours[n % len(colours)]
+        dash = DASH if line.dashed else ""
+        run: list[tuple[float, float]] = []
+        for i, value in enumerate([*line.values, None]):
+            if value is not None:
+                run.append((frame.left + i * step, frame.y(value)))
+                continue
+            if len(run) == 1:  # a lone point: a dot, so it is not lost
+                parts.append(f'<circle cx="{run[0][0]:.1f}" cy="{run[0][1]:.1f}" r="2" fill="{colour}"/>')
+            elif run:
+                points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                parts.append(
+                    f'<polyline class="chart__line" fill="none" stroke="{colour}" stroke-width="1.5"{dash} '
+                    f'points="{points}"/>'
+                )
+            run = []
+    parts.append('<g class="chart__x" aria-hidden="true">')
+    every = _tick_every(len(times), frame.right - frame.left, 56)
+    for i in range(0, len(times), every):
+        parts.append(
+            f'<text x="{frame.left + i * step:.1f}" y="{frame.bottom + 16:.1f}" text-anchor="middle" '
+            f'fill="{COLOR_TEXT}">{times[i].strftime("%H:%M")}</text>'
+        )
+    parts.append("</g>")
+    parts += _legend(
+        [
+            (
+                f'<line x1="0" x2="20" y1="0" y2="0" stroke="{colours[n % len(colours)]}" stroke-width="2"'
+                + (DASH if line.dashed else "")
+                + "/>",
+                line.label,
+            )
+            for n, line in enumerate(series)
+        ],
+        width,
+    )
     parts.append("</svg>")
     return _markup(parts)
 

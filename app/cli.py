@@ -24,6 +24,7 @@ from pymongo.database import Database
 
 from app import owner_cli
 from app.cli_database import command_database, connected_database, running_database, supervised_database
+from app.logs import configure_logging
 from shop.core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -232,6 +233,7 @@ def serve(app: object, host: str, port: int, deadline: ShutdownDeadline) -> None
         # client could pick its own address; TRUSTED_PROXIES decides instead
         # (shop/security/addresses.py, app/middleware/client_address.py).
         proxy_headers=False,
+        log_config=None,  # uvicorn's records go through our handler (LOG_FORMAT) instead of its own
     )
     Server(config).run()
 
@@ -306,6 +308,7 @@ def run_workers(settings: Settings, host: str, port: int, workers: int) -> None:
         log_level="warning",
         timeout_graceful_shutdown=int(GRACE_SECONDS),
         proxy_headers=False,  # TRUSTED_PROXIES decides (see serve)
+        log_config=None,  # LOG_FORMAT (see serve)
     )
 
 
@@ -408,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(get_settings().log_format)  # LOG_FORMAT: text (default) or json, with request ids
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

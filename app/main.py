@@ -19,6 +19,7 @@ from app.chat_http import start_warm_up
 from app.errors import install_error_handlers
 from app.limits import install_limit_errors
 from app.middleware.client_address import ClientAddressMiddleware
+from app.middleware.metrics import MetricsMiddleware
 from app.middleware.request_limits import RequestLimitsMiddleware
 from app.routes import admin, api, storefront
 from app.routes.storefront.catalog import prerender_listing_pages, prerender_product_pages
@@ -173,8 +174,11 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
 
     app.add_middleware(VisitorSessionMiddleware, secure=settings.cookie_secure)
     app.add_middleware(RequestLimitsMiddleware)  # body size, JSON depth, unstorable text
-    # Outermost: the session, the limits and the routes see the client's real address; IP blocks.
+    # Then: the session, the limits and the routes see the client's real address; IP blocks.
     app.add_middleware(ClientAddressMiddleware)
+    # Monitoring: outermost (added last), so it times and ids everything (app/middleware/metrics.py).
+    token = settings.metrics_token
+    app.add_middleware(MetricsMiddleware, metrics_token=token.get_secret_value() if token else None)
     install_error_handlers(app)
     install_limit_errors(app)  # 429 with Retry-After
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")

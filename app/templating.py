@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse
 from shop.catalog.snapshot import Product
 from shop.core.money import format_money
 from shop.core.settings import PROJECT_ROOT, Settings
-from vectorstore.single_flight import SingleFlightCache
+from vectorstore.single_flight import CacheStats, SingleFlightCache
 
 
 def _shop_settings(request: Request) -> dict[str, Any]:
@@ -79,11 +79,13 @@ class ProductCardCache:
         self._cards: dict[tuple[Any, ...], Markup] = {}
         self._macro: Any = None  # looked up once: get_template checks the file's mtime on each call
         self._uids = itertools.count(1)
+        self.stats = CacheStats()  # bumped without a lock: a lost count under a race is harmless
 
     def render(self, product: Product, heading: str, wished: bool, here: str) -> Markup:
         key = (product.version, heading, wished)
         html = self._cards.get(key)
         if html is None:
+            self.stats.misses += 1
             if self._macro is None:
                 module = templates.env.get_template("macros.html").make_module({"settings": self.settings})
                 self._macro = module.product_card  # type: ignore[attr-defined]
@@ -91,6 +93,8 @@ class ProductCardCache:
             if len(self._cards) >= self.LIMIT:
                 self._cards.clear()  # old versions pile up only after many edits: start over
             self._cards[key] = html
+        else:
+            self.stats.hits += 1
         uid = f"wish-{product.id}-{next(self._uids)}"  # unique on the page, as the toggle's focus needs
         # Markup.replace escapes what it inserts.
         return html.replace(self.HERE, here).replace(self.UID, uid)
@@ -157,7 +161,8 @@ class PageCache:
         self.limit = limit
         """Pages kept; beyond it the least recently used goes (old versions of changed pages first)."""
         self._version: Hashable = None
-        self._pages: SingleFlightCache[tuple[Any, ...], bytes] = SingleFlightCache(limit)
+        self.stats = CacheStats()  # over every version's cache
+        self._pages: SingleFlightCache[tuple[Any, ...], bytes] = SingleFlightCache(limit, self.stats)
         self._lock = threading.Lock()
 
     def page(self, version: Hashable, key: tuple[Any, ...], build: Callable[[], bytes]) -> bytes:
@@ -167,7 +172,7 @@ class PageCache:
         new version starts a new cache, and a build for the old one lands in the discarded cache."""
         with self._lock:
             if version != self._version:
-                self._version, self._pages = version, SingleFlightCache(self.limit)
+                self._version, self._pages = version, SingleFlightCache(self.limit, self.stats)
             pages = self._pages
         return pages.get(key, build)
 

@@ -31,7 +31,7 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from vectorstore.single_flight import SingleFlightCache
+from vectorstore.single_flight import CacheStats, SingleFlightCache
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -126,6 +126,11 @@ class LocalSentenceEmbedding(EmbeddingFunction[Documents]):
         return False
 
     # --- direct use ---------------------------------------------------------------------------
+    @property
+    def query_cache_stats(self) -> CacheStats:
+        """Hits and misses of the query-vector cache (the operator's /metrics)."""
+        return self._queries.stats
+
     @property
     def dimension(self) -> int:
         dim = load_model(self.model_path).get_embedding_dimension()

@@ -12,17 +12,37 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
+@dataclass
+class CacheStats:
+    """Lookups answered from the cache (`hits`) and by a build (`misses`, a waiter on another caller's
+    build included), for the operator's hit rates (/metrics, the admin's System health page).
+
+    Two integers bumped under the cache's own lock: counting costs nothing a lookup did not already
+    pay. One instance may be shared by successive caches (PageCache starts a new cache per version).
+    """
+
+    hits: int = 0
+    misses: int = 0
+
+    @property
+    def hit_rate(self) -> float | None:
+        lookups = self.hits + self.misses
+        return self.hits / lookups if lookups else None
+
+
 class SingleFlightCache(Generic[K, V]):
     """Values by key, at most `limit` of them (the least recently used goes first)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, stats: CacheStats | None = None) -> None:
         self.limit = limit
+        self.stats = stats if stats is not None else CacheStats()
         self._values: OrderedDict[K, V] = OrderedDict()
         self._in_flight: dict[K, Future[V]] = {}
         self._lock = threading.Lock()
@@ -34,7 +54,9 @@ class SingleFlightCache(Generic[K, V]):
             value = self._values.get(key)
             if value is not None:
                 self._values.move_to_end(key)
+                self.stats.hits += 1
                 return value
+            self.stats.misses += 1
             pending = self._in_flight.get(key)
             owner = pending is None
             if pending is None:

@@ -21,6 +21,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
+from shop.core.metrics import COMMAND_TIMER
+
 
 class DecimalCodec(TypeCodec):
     python_type = Decimal
@@ -63,6 +65,7 @@ def connect(uri: str, **kwargs: Any) -> MongoClient:
     in_uri = {key.lower() for key, _ in parse_qsl(urlsplit(uri).query)}
     options: dict[str, Any] = {key: value for key, value in CLIENT_DEFAULTS.items() if key.lower() not in in_uri}
     options.update(kwargs)
+    options["event_listeners"] = [*options.get("event_listeners", ()), COMMAND_TIMER]  # monitoring
     return MongoClient(uri, **options)
 
 
@@ -157,6 +160,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     # Request limits' counters and the admin's IP blocks (shop/security/): gone when they expire.
     "rate_limits": [IndexModel([("expiresAt", ASCENDING)], expireAfterSeconds=0, name="window_ttl")],
     "ip_blocks": [IndexModel([("expiresAt", ASCENDING)], expireAfterSeconds=0, name="block_ttl")],
+    # Monitoring: each process's request figures per 5 minutes (shop.backoffice.system_health), kept 3 days.
+    "system_health": [IndexModel([("at", ASCENDING)], expireAfterSeconds=60 * 60 * 24 * 3, name="at_ttl")],
     "activity_log": [
         IndexModel([("at", DESCENDING)], name="at"),
         IndexModel([("entity", ASCENDING), ("entityId", ASCENDING), ("at", DESCENDING)], name="entity_at"),

@@ -6,6 +6,7 @@ read it without any layer importing upward.
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -123,6 +124,11 @@ class Settings(BaseSettings):
     session_secret: SecretStr | None = None
     # Seconds an app process serves its copy of the admin's IP blocks before reading them again.
     ip_block_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    # Monitoring (app/middleware/metrics.py, app/logs.py): /metrics answers loopback clients, and
+    # others only with "Authorization: Bearer METRICS_TOKEN"; LOG_FORMAT json writes one JSON object
+    # a line (for a log collector), text is for people.
+    metrics_token: SecretStr | None = None
+    log_format: Literal["text", "json"] = "text"
 
     @property
     def resolved_media_dir(self) -> Path:

@@ -38,6 +38,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, 
 from shop.core.db import unavailable
 from shop.core.errors import InvalidInput, NotFound, OutOfStock, ShopError
 from shop.core.group_commit import GroupCommit
+from shop.core.metrics import ORDERS
 from shop.core.money import to_money
 from shop.core.settings import Settings
 from shop.core.transactions import with_transaction
@@ -241,10 +242,19 @@ class OrderService(OrderWriter):
         its own order or its own error, exactly as if it had been alone.
         """
         attempt = OrderAttempt(request, idempotency_key, session_id)
-        attempt.items  # noqa: B018 - a bad request fails here, before it joins anyone else's transaction
-        outcome = self._group.submit(attempt)
+        try:
+            attempt.items  # noqa: B018 - a bad request fails here, before it joins anyone else's transaction
+            outcome = self._group.submit(attempt)
+        except ShopError:
+            ORDERS.labels("rejected").inc()  # monitoring: orders placed/rejected/failed
+            raise
+        except Exception:
+            ORDERS.labels("failed").inc()
+            raise
         if isinstance(outcome, ShopError):
+            ORDERS.labels("rejected").inc()
             raise outcome
+        ORDERS.labels("placed").inc()
         return outcome
 
     def place_many(self, attempts: Sequence[OrderAttempt]) -> list[OrderView | ShopError]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vectorstore.single_flight import SingleFlightCache
+from vectorstore.single_flight import CacheStats, SingleFlightCache
 
 
 def test_the_least_recently_used_value_goes_first() -> None:
@@ -24,3 +24,14 @@ def test_a_failed_build_is_not_stored_and_the_next_caller_builds_again() -> None
     with pytest.raises(RuntimeError):
         cache.get("q", broken)
     assert cache.get("q", lambda: 7) == 7 and cache.missing(["q"]) == []
+
+
+def test_hits_and_misses_are_counted_into_shared_stats() -> None:
+    stats = CacheStats()
+    cache: SingleFlightCache[str, int] = SingleFlightCache(4, stats)
+    assert stats.hit_rate is None
+    cache.get("a", lambda: 1)
+    cache.get("a", lambda: 2)
+    cache.get("a", lambda: 3)
+    SingleFlightCache(4, stats).get("a", lambda: 4)  # a successor cache (a new version) counts on
+    assert (stats.hits, stats.misses) == (2, 2) and stats.hit_rate == 0.5

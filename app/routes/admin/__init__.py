@@ -10,6 +10,7 @@ from app.routes.admin import (
     categories,
     chat,
     dashboard,
+    health,
     inbox,
     inventory,
     orders,
@@ -30,4 +31,5 @@ routers: tuple[APIRouter, ...] = (
     analytics.router,
     chat.router,
     blocks.router,  # blocked client addresses (ops-limits)
+    health.router,  # monitoring: System health
 )
