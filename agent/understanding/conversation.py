@@ -13,6 +13,7 @@ is dropped, so it is asked for instead of filled in.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -44,6 +45,8 @@ class ConversationView:
     said: str = ""
     """Everything the customer wrote in this conversation, this message included."""
     message: str = ""
+    earlier: dict[str, str] = field(default_factory=dict)
+    """The name and address the customer's earlier messages were understood to give (latest each)."""
     _named: list[Product] | None = field(default=None, repr=False)
 
     @classmethod
@@ -69,7 +72,31 @@ class ConversationView:
                 break
         discussed = [p for pid in reversed(conversation.refs.values()) if (p := catalog.get_any(pid)) is not None]
         said = "\n".join([*(m.content for m in conversation.messages if m.role == "user"), message])
-        return cls(catalog, names, shown, focus, cart, discussed, said, message)
+        earlier: dict[str, str] = {}
+        for answer in assistant:  # each answer keeps the request made of the message before it
+            try:
+                args = json.loads(answer.context) if answer.context.startswith("{") else {}
+            except ValueError:
+                continue
+            for key in ("name", "address"):
+                if isinstance(args.get(key), str) and args[key].strip():
+                    earlier[key] = args[key].strip()
+        return cls(catalog, names, shown, focus, cart, discussed, said, message, earlier)
+
+    def for_order(self, key: str, value: str) -> str:
+        """A detail of an order: as given now, else as given earlier in the customer's own words.
+
+        Customers give their details over several messages ("I'm Tom, tom@example.com", then the
+        address); each message's request holds only what it says, so the order collects them. An
+        earlier value still has to be in the customer's words (a model's invention never was), and an
+        email is the last one the customer typed."""
+        if value:
+            return value
+        if key == "email":
+            emails = _EMAIL.findall(self.said)
+            return emails[-1] if emails else ""
+        earlier = self.earlier.get(key, "")
+        return earlier if earlier and self.given(earlier) and "@" not in earlier else ""
 
     # --- the note the model reads ----------------------------------------------------------------
     def note(self) -> str:

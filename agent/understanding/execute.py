@@ -471,6 +471,8 @@ class Executor:
             return self._find()  # which one to buy is the customer's to say
         if cart.empty:
             return self._direct(say("empty_cart_order", self.lang))
+        r.name, r.email, r.address = (self.view.for_order(k, v) for k, v in (("name", r.name), ("email", r.email),
+                                                                            ("address", r.address)))  # fmt: skip
         fields = [("name", r.name), ("email", r.email), ("address", r.address)]
         if not all(value for _, value in fields):
             reply = self._missing("task_order", fields)

@@ -4,6 +4,8 @@ exactly as `agent.customer_turn.CustomerTurn.run` does between the two model cal
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -63,7 +65,7 @@ class Run:
 def run(services: ShopServices, convo: Conversation, message: str, lang: str = "en", **args: Any) -> Run:
     """`message` understood as `args` (the `understand` call's arguments), checked and executed in
     `lang` (which code, not the model, reads: agent.understanding.language); the turn is then added to
-    `convo` (the message, and an answer showing the cards) for the next one."""
+    `convo` (the message, and an answer showing the cards and keeping the request) for the next one."""
     vocabulary = build_vocabulary(services.catalog, services.policies)
     view = view_of(services, convo, message)
     request = view.validate(parse_request(args, vocabulary))
@@ -74,7 +76,7 @@ def run(services: ShopServices, convo: Conversation, message: str, lang: str = "
     now, n = datetime.now(UTC), convo.next_n
     convo.messages += [
         ChatMessage("user", message, now, n),
-        ChatMessage("assistant", done.reply, now, n + 1, list(ctx.turn.card_ids)),
+        ChatMessage("assistant", done.reply, now, n + 1, list(ctx.turn.card_ids), context=json.dumps(args)),
     ]
     convo.next_n = n + 2
     return done

@@ -308,6 +308,28 @@ def test_details_with_a_cart_are_a_checkout_whatever_the_intent(items: Any, serv
     assert done.ctx.turn.pending is not None and done.ctx.turn.pending.summary["total"] == "10.50"
 
 
+def test_details_given_over_several_messages_make_one_order(items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 1)
+    first = run(services, convo, "I'm Tom Baker and my email is tom@example.com", intent="checkout",
+                name="Tom Baker", email="tom@example.com")  # fmt: skip
+    assert first.ctx.turn.pending is None and "address" in first.reply
+    # The next message gives only the address (and the model only fills that): the order collects the rest.
+    done = run(services, convo, "the address is 77 Lakeview Drive, Madison", intent="checkout",
+               address="77 Lakeview Drive, Madison")  # fmt: skip
+    pending = done.ctx.turn.pending
+    assert pending is not None and pending.summary["customerName"] == "Tom Baker"
+    assert pending.summary["email"] == "tom@example.com" and pending.summary["address"] == "77 Lakeview Drive, Madison"
+
+
+def test_an_earlier_detail_the_customer_never_wrote_is_not_collected(items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 1)
+    run(services, convo, "order it please", intent="checkout", name="John Smith", address="221B Baker Street")
+    done = run(services, convo, "ann@example.com", intent="checkout")
+    assert done.ctx.turn.pending is None and "name" in done.reply and "address" in done.reply
+
+
 def test_an_empty_cart_has_nothing_to_order(items: Any, services: ShopServices) -> None:
     done = run(services, conversation(), "order, Ann Lee ann@example.com 5 Oak Road", intent="checkout", lang="fr")
     assert done.reply == say("empty_cart_order", "fr") and done.ctx.turn.pending is None
