@@ -13,18 +13,20 @@ from contextlib import asynccontextmanager
 from http.cookies import SimpleCookie
 
 from fastapi import FastAPI, Request
-from fastapi.staticfiles import StaticFiles
 from pymongo import MongoClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.chat_http import start_warm_up
 from app.errors import install_error_handlers
+from app.middleware.compression import CompressionMiddleware
+from app.middleware.security_headers import SecurityHeadersMiddleware
 from app.routes import admin, api, storefront
 from app.routes.storefront.catalog import prerender_listing_pages, prerender_product_pages
 from app.scheduler import start_scheduler
+from app.static_files import FingerprintedStaticFiles, MediaFiles
 from app.templating import PageCache, ProductCardCache, compile_templates
 from shop.core.db import connect, database
-from shop.core.settings import PROJECT_ROOT, Settings, get_settings
+from shop.core.settings import Settings, get_settings
 from shop.discovery.index_sync import open_vector_store
 from shop.services import ShopServices
 
@@ -167,11 +169,14 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
     app.state.warm = threading.Event()  # start-up work done: /healthz says so
 
     app.add_middleware(VisitorSessionMiddleware, secure=settings.cookie_secure)
+    # Web performance and headers (issue 13): gzip, then the security headers on every answer.
+    app.add_middleware(CompressionMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     install_error_handlers(app)
-    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.mount("/static", FingerprintedStaticFiles(), name="static")
     media_dir = settings.resolved_media_dir
     media_dir.mkdir(parents=True, exist_ok=True)
-    app.mount("/media", StaticFiles(directory=media_dir), name="media")
+    app.mount("/media", MediaFiles(directory=media_dir), name="media")
     for router in (*storefront.routers, *api.routers, *admin.routers):
         app.include_router(router)
     return app

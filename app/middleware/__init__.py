@@ -1,0 +1,1 @@
+"""ASGI middleware of the web app: each module one concern, added in app/main.py."""
