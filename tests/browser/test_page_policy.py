@@ -72,6 +72,10 @@ def test_pages_and_admin_charts_run_with_nothing_refused(
     page.goto(live_server + "/products/kenya-nyeri")
     page.locator("article.product").get_by_role("button", name=re.compile("add to cart", re.I)).click()
     expect(page.locator("#cart-count")).to_have_text("1")
+    # The toast clears the chat toggle, and the open panel (marked by chat.js, not by body:has()).
+    expect(page.locator("#flash")).to_have_class(re.compile(r"\bflash-region--above-chat\b"))
+    page.locator("#chat-toggle").click()
+    expect(page.locator("#flash")).to_have_class(re.compile(r"\bflash-region--chat-open\b"))
     assert refusals(page, console) == []
 
     create_owner(services.db, "owner@example.com", "correct horse battery staple")
