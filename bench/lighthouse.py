@@ -69,7 +69,12 @@ def run_lighthouse(
     if cpu_slowdown is not None:
         command.append(f"--throttling.cpuSlowdownMultiplier={cpu_slowdown}")
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL, timeout=300)
+    for attempt in range(3):  # Lighthouse now and then loses its trace (NO_NAVSTART): run it again
+        if subprocess.run(command, env=env, stdout=subprocess.DEVNULL, timeout=300).returncode == 0:
+            break
+        print(f"lighthouse failed on {url} ({form_factor}), attempt {attempt + 1}", file=sys.stderr)
+    else:
+        raise SystemExit(f"lighthouse failed three times on {url}")
     data = json.loads(report.read_text())
     scores = {name: round((data["categories"][name]["score"] or 0) * 100) for name in CATEGORIES}
     return {**scores, "benchmark": round(data["environment"]["benchmarkIndex"])}
@@ -97,6 +102,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=SCRATCH / "lighthouse-reports")
     parser.add_argument("--runs", type=int, default=1, help="runs per page; the median performance is kept")
     parser.add_argument("--devices", default="mobile,desktop", help="form factors, comma-separated")
+    parser.add_argument("--pages", default="", help="some of home,catalog,product (default: all three)")
     parser.add_argument(
         "--cpu-slowdown",
         type=float,
@@ -109,6 +115,8 @@ def main() -> None:
     base = args.base.rstrip("/")
     args.out.mkdir(parents=True, exist_ok=True)
     pages = {"home": "/", "catalog": "/products", "product": first_product_path(base)}
+    if args.pages:
+        pages = {name: path for name, path in pages.items() if name in args.pages.split(",")}
 
     print(f"{'page':<9} {'device':<8} " + " ".join(f"{name:>14}" for name in (*CATEGORIES, "benchmark")))
     hints: dict[str, list[str]] = {}
