@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from http.cookies import SimpleCookie
 
 from fastapi import FastAPI, Request
-from fastapi.staticfiles import StaticFiles
 from pymongo import MongoClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,14 +18,17 @@ from app.chat_http import start_warm_up
 from app.errors import install_error_handlers
 from app.limits import install_limit_errors
 from app.middleware.client_address import ClientAddressMiddleware
+from app.middleware.compression import CompressionMiddleware
 from app.middleware.metrics import MetricsMiddleware
 from app.middleware.request_limits import RequestLimitsMiddleware
+from app.middleware.security_headers import SecurityHeadersMiddleware
 from app.routes import admin, api, storefront
 from app.routes.storefront.catalog import prerender_listing_pages, prerender_product_pages
 from app.scheduler import start_scheduler
+from app.static_files import FingerprintedStaticFiles, MediaFiles
 from app.templating import PageCache, ProductCardCache, compile_templates
 from shop.core.db import connect, database
-from shop.core.settings import PROJECT_ROOT, Settings, get_settings
+from shop.core.settings import Settings, get_settings
 from shop.discovery.index_sync import open_vector_store
 from shop.services import ShopServices
 
@@ -174,17 +176,20 @@ def create_app(settings: Settings | None = None, services: ShopServices | None =
 
     app.add_middleware(VisitorSessionMiddleware, secure=settings.cookie_secure)
     app.add_middleware(RequestLimitsMiddleware)  # body size, JSON depth, unstorable text
-    # Then: the session, the limits and the routes see the client's real address; IP blocks.
+    app.add_middleware(CompressionMiddleware)  # gzip for text answers (cached pages are stored compressed)
+    # The session, the limits and the routes see the client's real address; IP blocks.
     app.add_middleware(ClientAddressMiddleware)
+    # The security headers on every answer, a refusal of a blocked address's included.
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     # Monitoring: outermost (added last), so it times and ids everything (app/middleware/metrics.py).
     token = settings.metrics_token
     app.add_middleware(MetricsMiddleware, metrics_token=token.get_secret_value() if token else None)
     install_error_handlers(app)
     install_limit_errors(app)  # 429 with Retry-After
-    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.mount("/static", FingerprintedStaticFiles(), name="static")
     media_dir = settings.resolved_media_dir
     media_dir.mkdir(parents=True, exist_ok=True)
-    app.mount("/media", StaticFiles(directory=media_dir), name="media")
+    app.mount("/media", MediaFiles(directory=media_dir), name="media")
     for router in (*storefront.routers, *api.routers, *admin.routers):
         app.include_router(router)
     return app

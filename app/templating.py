@@ -19,6 +19,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
+from app.static_files import STATIC_ASSETS
 from shop.catalog.snapshot import Product
 from shop.core.money import format_money
 from shop.core.settings import PROJECT_ROOT, Settings
@@ -48,6 +49,8 @@ def _money(context: Context, amount: Decimal) -> str:
 
 
 templates.env.filters["money"] = _money
+# `static_url('css/shop.css')`: the file's URL with its content hash, cached for a year (app.static_files).
+templates.env.globals["static_url"] = STATIC_ASSETS.url
 
 
 def compile_templates() -> None:
@@ -100,13 +103,20 @@ class ProductCardCache:
         return html.replace(self.HERE, here).replace(self.UID, uid)
 
 
+_LAZY_IMAGE = Markup(' loading="lazy" decoding="async"')
+_FIRST_IMAGE = Markup(' loading="eager" fetchpriority="high"')
+
+
 @pass_context
-def cached_product_card(context: Context, product: Product, heading: str = "h3") -> Markup:
-    """A product card from the cache of the app answering the request."""
+def cached_product_card(context: Context, product: Product, heading: str = "h3", eager: bool = False) -> Markup:
+    """A product card from the cache of the app answering the request. `eager` for the first cards
+    of a page: their pictures are in the first screen (the page's largest paint on the catalog),
+    so they are fetched at once and first rather than lazily once the layout is known."""
     request: Request = context["request"]
     here = current_path(request)
     cards: ProductCardCache = request.app.state.product_cards
-    return cards.render(product, heading, product.id in context.get("wishlist_ids", ()), here)
+    html = cards.render(product, heading, product.id in context.get("wishlist_ids", ()), here)
+    return html.replace(_LAZY_IMAGE, _FIRST_IMAGE, 1) if eager else html
 
 
 templates.env.globals["cached_product_card"] = cached_product_card

@@ -37,7 +37,10 @@ Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, h
 
 
 class Client:
-    """One shopper: a keep-alive connection and a cookie jar of one session cookie."""
+    """One shopper: a keep-alive connection and a cookie jar of one session cookie. It asks for
+    gzip as every browser does (`--accept-encoding identity` measures uncompressed answers)."""
+
+    accept_encoding = "gzip"
 
     def __init__(self, port: int) -> None:
         self.port = port
@@ -45,7 +48,7 @@ class Client:
         self.cookie = ""
 
     def send(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> int:
-        headers = dict(headers or {})
+        headers = {"Accept-Encoding": self.accept_encoding, **(headers or {})}
         if self.cookie:
             headers["Cookie"] = self.cookie
         try:
@@ -120,7 +123,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=100, help="requests per client per scenario")
     parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--accept-encoding", default="gzip", help="what the clients accept (identity: no gzip)")
     args = parser.parse_args()
+    Client.accept_encoding = args.accept_encoding
 
     workdir = Path(tempfile.mkdtemp(prefix="aishop-bench-"))
     mongo = EmbeddedMongo(workdir / "db")

@@ -28,6 +28,7 @@
   var busy = false;
   var loaded = false;
   var OPEN_KEY = "aishop-chat-open";
+  var flash = document.getElementById("flash"); // the toast region, kept clear of the toggle and panel
 
   function headers() {
     var h = { "Content-Type": "application/json", "Accept": "text/event-stream" };
@@ -251,6 +252,7 @@
 
   function open(focus) {
     panel.hidden = false;
+    if (flash && !inline) flash.classList.add("flash-region--chat-open");
     if (toggle) toggle.setAttribute("aria-expanded", "true");
     try { sessionStorage.setItem(OPEN_KEY, "1"); } catch (e) { /* private mode */ }
     loadHistory();
@@ -259,6 +261,7 @@
 
   function close() {
     panel.hidden = true;
+    if (flash) flash.classList.remove("flash-region--chat-open");
     if (toggle) {
       toggle.setAttribute("aria-expanded", "false");
       toggle.focus();
@@ -325,6 +328,7 @@
   }
 
   toggle.hidden = false;
+  if (flash) flash.classList.add("flash-region--above-chat");
   toggle.addEventListener("click", function () {
     if (panel.hidden) open(true);
     else close();

@@ -7,19 +7,27 @@
 
   var narrow = window.matchMedia("(max-width: 859.98px)");
 
-  // The catalog filters are a <details open> so that they are visible without
-  // JavaScript. On phones they would push the results below the fold, so we
-  // fold them once on load; on wide screens they are a sidebar and stay open.
-  function syncFilters(initial) {
+  // The catalog filters are a <details> sent closed, so that on phones they do
+  // not push the results below the fold (and nothing moves once the page is
+  // shown); on wide screens CSS shows them as a sidebar anyway. Opening them
+  // there too tells assistive technology they are expanded, and shows them in
+  // browsers without ::details-content. Narrowing the window leaves them as they are.
+  function syncFilters() {
+    if (narrow.matches) return;
     var panels = document.querySelectorAll("details[data-collapse-narrow]");
-    for (var i = 0; i < panels.length; i++) {
-      if (narrow.matches) {
-        if (initial) panels[i].open = false;
-      } else {
-        panels[i].open = true;
-      }
-    }
+    for (var i = 0; i < panels.length; i++) panels[i].open = true;
   }
+
+  // Catalog filters: a change of any field but the search box (which has its
+  // own delayed keyup trigger) asks htmx for new results ("filters-change" in
+  // the form's hx-trigger: an htmx event filter would need eval, which the
+  // Content-Security-Policy refuses).
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    var form = field && field.form;
+    if (!form || form.id !== "catalog-filters" || field.id === "filter-q") return;
+    form.dispatchEvent(new CustomEvent("filters-change", { bubbles: true }));
+  });
 
   // Wide screens: the summary acts as a heading, not as a toggle.
   document.addEventListener("click", function (event) {
@@ -185,11 +193,11 @@
   }
 
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { syncFilters(true); });
+    document.addEventListener("DOMContentLoaded", syncFilters);
   } else {
-    syncFilters(true);
+    syncFilters();
   }
   if (narrow.addEventListener) {
-    narrow.addEventListener("change", function () { syncFilters(false); });
+    narrow.addEventListener("change", syncFilters);
   }
 })();

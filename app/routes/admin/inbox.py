@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.admin_ui import clean_params, redirect_with_notice
 from app.deps import AdminPage, AdminWrite, FormText, safe_next
+from app.middleware.security_headers import EMAIL_PREVIEW_POLICY
 from app.templating import current_path, wants_fragment
 from shop.messaging.inbox import (
     InboxQuery,
@@ -55,4 +56,9 @@ def outbox_page(admin: AdminPage) -> HTMLResponse:
 
 @router.get("/admin/outbox/{email_id}", response_class=HTMLResponse)
 def outbox_email_page(email_id: str, admin: AdminPage) -> HTMLResponse:
-    return admin.render("admin/outbox/detail.html", {"email": get_outbox_email(admin.services.db, email_id)})
+    """The e-mail's HTML is shown in a sandboxed srcdoc frame, which takes this page's policy: e-mails
+    style with style attributes, so this one page allows inline styles (never scripts: the frame's
+    sandbox and script-src both refuse them)."""
+    response = admin.render("admin/outbox/detail.html", {"email": get_outbox_email(admin.services.db, email_id)})
+    response.headers["content-security-policy"] = EMAIL_PREVIEW_POLICY
+    return response

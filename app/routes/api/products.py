@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from app.deps import Services
+from app.middleware.compression import Precompressed, stored_response
 from app.schemas import ERROR_RESPONSES, ProductDetail, ProductList
 from app.templating import PageCache
 from shop.catalog.snapshot import CatalogQuery, SortKey
@@ -48,8 +49,8 @@ def list_products(
     query = CatalogQuery.validated(values, services.catalog.all_categories())
     version = (services.catalog.version, services.search.vectors_version())
     answers: PageCache = request.app.state.api_cache
-    body = answers.page(version, (query.model_dump_json(),), lambda: _product_list(services, query))
-    return Response(body, media_type="application/json")
+    body = answers.page(version, (query.model_dump_json(),), lambda: Precompressed(_product_list(services, query)))
+    return stored_response(request, body, media_type="application/json")
 
 
 def _product_list(services: ShopServices, query: CatalogQuery) -> bytes:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from app.deps import Services, SessionId
+from app.middleware.compression import Precompressed, stored_response
 from app.routes.storefront.product_context import product_context, product_rows
 from app.templating import PageCache, canonical, is_htmx, render, wants_fragment
 from shop.catalog.snapshot import SORT_OPTIONS, CatalogQuery, Product, query_from_params
@@ -37,10 +38,10 @@ def home(request: Request, services: Services, session_id: SessionId) -> HTMLRes
 
     def build() -> bytes:
         picks = Recommendations(services.recommender.trending(8), personal=False)
-        return bytes(_home(request, services, picks).body)
+        return Precompressed(_home(request, services, picks).body)
 
     pages: PageCache = request.app.state.home_page_cache
-    return HTMLResponse(pages.page(version, key, build))
+    return stored_response(request, pages.page(version, key, build))
 
 
 def _home(request: Request, services: ShopServices, picks: Recommendations) -> HTMLResponse:
@@ -69,7 +70,7 @@ def catalog_page(request: Request, services: Services, session_id: SessionId) ->
     )
     if query.q and query.page == 1:
         services.interactions.record(session_id, "search", query=query.q)
-    return HTMLResponse(_listing_page(request, services, query, session_id))
+    return stored_response(request, _listing_page(request, services, query, session_id))
 
 
 def _listing_page(request: Request, services: ShopServices, query: CatalogQuery, session_id: str | None) -> bytes:
@@ -85,7 +86,7 @@ def _listing_page(request: Request, services: ShopServices, query: CatalogQuery,
         request.url.query,
         *visitor,
     )
-    return pages.page(version, key, lambda: bytes(_catalog_page(request, services, query, template).body))
+    return pages.page(version, key, lambda: Precompressed(_catalog_page(request, services, query, template).body))
 
 
 def _catalog_page(request: Request, services: ShopServices, query: CatalogQuery, template: str) -> HTMLResponse:
@@ -122,7 +123,7 @@ def product_page(
     if product is None:
         raise HTTPException(404, "We could not find that product. It may have been removed.")
     services.interactions.record(session_id, "view", product_id=product.id)
-    return HTMLResponse(_product_page(request, services, product, session_id, reviews))
+    return stored_response(request, _product_page(request, services, product, session_id, reviews))
 
 
 def _product_page(
@@ -153,7 +154,7 @@ def _product_page(
 
     def build() -> bytes:
         context = product_context(request, services, product, session_id, reviews, rows=rows)
-        return bytes(render(request, "pages/product.html", context).body)
+        return Precompressed(render(request, "pages/product.html", context).body)
 
     return pages.page(version, key, build)
 
