@@ -113,6 +113,18 @@ def run_scenario(
     return latencies, errors, time.perf_counter() - started
 
 
+def checkout_request(rng: random.Random, n: int, ids: list[str]) -> Request:
+    """One API checkout of one random product, with its own idempotency key (a new order each time)."""
+    body = {
+        "customerName": "Bench Shopper",
+        "email": f"bench{n}@example.com",
+        "address": "1 Load Street, Testville",
+        "items": [{"productId": rng.choice(ids), "quantity": 1}],
+    }
+    headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
+    return ("POST", "/api/orders", json.dumps(body).encode(), headers)
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -190,14 +202,7 @@ def main() -> int:
         queries = ["ethiopia", "green tea", "decaf", "honey", "hand cream", "chocolate", "espresso", "herbal"]
 
         def checkout(rng: random.Random, n: int) -> Request:
-            body = {
-                "customerName": "Bench Shopper",
-                "email": f"bench{n}@example.com",
-                "address": "1 Load Street, Testville",
-                "items": [{"productId": rng.choice(ids), "quantity": 1}],
-            }
-            headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
-            return ("POST", "/api/orders", json.dumps(body).encode(), headers)
+            return checkout_request(rng, n, ids)
 
         shelf = ids[:40]  # a cart holds at most 50 different items: each client adds from these 40
 

@@ -21,14 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.chroma_server import running_chroma
 from app.embedded_mongo import EmbeddedMongo, free_port
-from bench.load import Client, Request, percentile, run_scenario
+from bench.load import Client, Request, checkout_request, percentile, run_scenario
 from demo.seed import seed_demo_shop
 from shop.core.db import connect, database
 
@@ -80,14 +79,7 @@ def main() -> int:
         db.products.update_many({"deletedAt": None}, {"$inc": {"stock": 10_000}})
 
         def checkout(rng: random.Random, n: int) -> Request:
-            body = {
-                "customerName": "Bench Shopper",
-                "email": f"bench{n}@example.com",
-                "address": "1 Load Street, Testville",
-                "items": [{"productId": rng.choice(ids), "quantity": 1}],
-            }
-            headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
-            return ("POST", "/api/orders", json.dumps(body).encode(), headers)
+            return checkout_request(rng, n, ids)
 
         scenarios = [
             ("home", lambda rng, n: ("GET", "/", None, {})),
