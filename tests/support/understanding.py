@@ -5,7 +5,6 @@ exactly as `agent.customer_turn.CustomerTurn.run` does between the two model cal
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
