@@ -222,9 +222,13 @@ class Executor:
         if self._named_elsewhere():
             nearest = [p for p in self._ranked(self._candidates(filters=False, category=False)) if p.in_stock]
             if nearest:
-                missed = [self.vocabulary.category_names.get(r.category, r.category).lower()] if r.category else []
-                missed += [f.split("=", 1)[1] for f in r.filters]
-                return nearest[:limit], ", ".join(m for m in missed if m)
+                offered = nearest[:limit]
+                missed = []  # only what the offered products miss: "not tea" is no label for teas
+                if r.category and any(p.category != r.category for p in offered):
+                    missed.append(self.vocabulary.category_names.get(r.category, r.category).lower())
+                if r.filters and not all(product_matches(p, r.filters) for p in offered):
+                    missed += [f.split("=", 1)[1] for f in r.filters]
+                return offered, ", ".join(m for m in missed if m)
         exact = self._ranked(self._candidates())
         in_stock = [p for p in exact if p.in_stock]
         if in_stock:

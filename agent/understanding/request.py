@@ -13,6 +13,7 @@ whether a product, an email or an address was really given is checked against th
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -162,8 +163,12 @@ def parse_request(args: dict[str, Any], vocabulary: Vocabulary) -> CustomerReque
     category = args.get("category")
     request.category = category if category in vocabulary.categories else ""
     filters = args.get("filters") if isinstance(args.get("filters"), list) else []
-    if len(filters) <= MAX_FILTERS:  # more is the small model listing the enum, not the customer's wish
-        request.filters = list(dict.fromkeys(f for f in filters if f in vocabulary.filters))
+    known = list(dict.fromkeys(f for f in filters if isinstance(f, str) and f in vocabulary.filters))
+    # One key with every value the grammar allows ("skinType" normal, combination, very dry for "face
+    # cream options?") is the small model listing the enum, not the customer's wish: that key is dropped.
+    per_key = Counter(f.partition("=")[0] for f in known)
+    if len(filters) <= MAX_FILTERS:  # more (a hosted model has no grammar) is the enum listed whole
+        request.filters = [f for f in known if per_key[f.partition("=")[0]] < MAX_FILTERS]
     request.min_price, request.max_price = _price(args.get(ABOVE)), _price(args.get(BELOW))
     if request.min_price is not None and request.max_price is not None and request.min_price > request.max_price:
         request.min_price = None

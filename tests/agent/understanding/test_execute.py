@@ -77,6 +77,11 @@ def test_a_query_naming_products_outside_the_category_offers_them_labelled(
                category="tea", filters=["type=black"])  # fmt: skip
     assert [p.name for p in done.shown] == ["Dark Chocolate 72% Sea Salt"]
     assert (done.execution.direct or "").startswith(say("nearest", "en", what="tea, black"))
+    # The label names only what the offered products miss: herbal blends are tea, but not high in caffeine.
+    herbal = run(services, conversation(), "strong herbal tea", intent="find", query="herbal", category="tea",
+                 filters=["caffeine=high"])  # fmt: skip
+    assert {p.name for p in herbal.shown} == {"Chamomile & Lavender Herbal Blend", "Valerian Reserve Herbal Blend"}
+    assert (herbal.execution.direct or "").startswith(say("nearest", "en", what="high"))
     # Constraints the query's products can meet are kept as hard filters.
     tea = run(services, conversation(), "black tea", intent="find", query="tea", category="tea", filters=["type=black"])
     assert [p.name for p in tea.shown] == ["English Breakfast"]

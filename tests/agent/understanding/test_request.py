@@ -123,3 +123,18 @@ def test_at_most_a_few_items_and_short_strings() -> None:
     items = [{"product": f"#{i}", "qty": 1} for i in range(1, 20)]
     request = parse_request({"intent": "add", "items": items, "address": "x" * 5000}, VOCABULARY)
     assert len(request.items) == MAX_ITEMS and len(request.address) == 200
+
+
+def test_a_key_given_every_value_the_grammar_allows_is_the_enum_listed_not_a_wish() -> None:
+    skin = Vocabulary(
+        categories=("beauty",),
+        category_names={"beauty": "Beauty"},
+        filters=("skinType=dry", "skinType=normal", "skinType=oily", "scent=unscented"),
+        policies=(),
+    )
+    listed = {"intent": "find", "filters": ["skinType=dry", "skinType=normal", "skinType=oily", "scent=unscented"]}
+    assert parse_request(listed, skin).filters == []  # four items: more than the grammar allows, so none
+    three = {"intent": "find", "filters": ["skinType=dry", "skinType=normal", "skinType=oily"]}
+    assert parse_request(three, skin).filters == []
+    two = {"intent": "find", "filters": ["skinType=dry", "skinType=normal", "scent=unscented"]}
+    assert parse_request(two, skin).filters == ["skinType=dry", "skinType=normal", "scent=unscented"]
