@@ -83,6 +83,19 @@ class ConversationView:
                     earlier[key] = args[key].strip()
         return cls(catalog, names, shown, focus, cart, discussed, said, message, earlier)
 
+    def typed_quantity(self, product: Product) -> int | None:
+        """The number the customer typed right before or after this product's name ("2 Ceramide Day
+        Cream", "Ceramide Day Cream x2"), in any language; None when there is none. The 1.5B model
+        read "2 Ceramide Day Cream + 1 Calendula Eye Cream" as one of each."""
+        lowered = self.message.lower()
+        start = lowered.find(product.name.lower())
+        if start < 0:
+            return None
+        before = re.search(r"(?<![\d.,])(\d{1,2})\s*[x×]?\s*$", lowered[:start])
+        after = re.match(r"\s*[x×]\s*(\d{1,2})(?!\d)", lowered[start + len(product.name) :])
+        found = before or after
+        return int(found.group(1)) if found and 0 < int(found.group(1)) <= 99 else None
+
     def for_order(self, key: str, value: str) -> str:
         """A detail of an order: as given now, else as given earlier in the customer's own words.
 

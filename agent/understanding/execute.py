@@ -377,7 +377,8 @@ class Executor:
             product = self.view.resolve(item)
             if product is None:
                 return None
-            resolved.append((product, item.qty))
+            typed = self.view.typed_quantity(product)
+            resolved.append((product, typed if typed is not None and item.qty <= 1 else item.qty))
         return resolved
 
     def _cart_lines(self) -> str:

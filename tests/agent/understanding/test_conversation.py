@@ -170,3 +170,15 @@ def test_a_price_bound_must_be_a_number_the_customer_typed(items: Any, services:
     typed = view_of(services, conversation(("algo por menos de 12,50 €", [])), "y en té?")
     request = typed.validate(CustomerRequest(intent="find", max_price=Decimal("12.5"), min_price=Decimal(3)))
     assert (request.max_price, request.min_price) == (Decimal("12.5"), None)
+
+
+def test_a_quantity_typed_next_to_a_name_is_read_in_any_language(items: Any, services: ShopServices) -> None:
+    honey = services.catalog.get(str(items["honey"]["_id"]))
+    assert honey is not None
+    for message, expected in [
+        (f"2 {honey.name} + 1 other thing", 2),
+        (f"quiero {honey.name} x3", 3),
+        (f"{honey.name} please", None),
+        (f"I paid 12.5 {honey.name}", None),  # a price, not a count
+    ]:
+        assert view_of(services, conversation(), message).typed_quantity(honey) == expected, message
