@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from agent.guard import NameIndex
-from agent.understanding.request import CustomerRequest, Item
+from agent.understanding.request import MAX_QUANTITY, CustomerRequest, Item
 from shop.catalog.snapshot import Catalog, Product
 from shop.conversations.store import Conversation
 from shop.core.text import tokenize
@@ -94,7 +94,7 @@ class ConversationView:
         before = re.search(r"(?<![\d.,])(\d{1,2})\s*[x×]?\s*$", lowered[:start])
         after = re.match(r"\s*[x×]\s*(\d{1,2})(?!\d)", lowered[start + len(product.name) :])
         found = before or after
-        return int(found.group(1)) if found and 0 < int(found.group(1)) <= 99 else None
+        return int(found.group(1)) if found and 0 < int(found.group(1)) <= MAX_QUANTITY else None
 
     def for_order(self, key: str, value: str) -> str:
         """A detail of an order: as given now, else as given earlier in the customer's own words.

@@ -166,19 +166,20 @@ class Executor:
 
     # --- finding products -----------------------------------------------------------------------
     def _candidates(self, *, filters: bool = True, prices: bool = True, category: bool = True) -> list[Product]:
+        return [
+            p for p in self.services.catalog.all() if self._fits(p, filters=filters, prices=prices, category=category)
+        ]
+
+    def _fits(self, product: Product, *, filters: bool = True, prices: bool = True, category: bool = True) -> bool:
+        """Whether `product` meets the request's constraints (those switched on)."""
         r = self.request
-        found = []
-        for product in self.services.catalog.all():
-            if category and r.category and product.category != r.category:
-                continue
-            if prices and r.max_price is not None and product.price > r.max_price:
-                continue
-            if prices and r.min_price is not None and product.price < r.min_price:
-                continue
-            if filters and r.filters and not product_matches(product, r.filters):
-                continue
-            found.append(product)
-        return found
+        if category and r.category and product.category != r.category:
+            return False
+        if prices and r.max_price is not None and product.price > r.max_price:
+            return False
+        if prices and r.min_price is not None and product.price < r.min_price:
+            return False
+        return not (filters and r.filters and not product_matches(product, r.filters))
 
     def _ranked(self, candidates: list[Product]) -> list[Product]:
         """The candidates in the order the shop's search ranks them for the query; the best rated first
@@ -193,8 +194,8 @@ class Executor:
             ranked = sorted(candidates, key=lambda p: (-p.rating, -p.review_count, p.name))
         return sorted(ranked, key=lambda p: not p.in_stock)  # stable: in stock first, rank kept
 
-    def _named_elsewhere(self) -> list[Product]:
-        """The products the query's own words name, when none of them fits the category and filters.
+    def _named_elsewhere(self) -> bool:
+        """Whether the query's own words name products of which none fits the category and filters.
 
         The request then contradicts itself: "chocolate" with category tea and type=black is what the
         1.5B model wrote for a long message about chocolate (it copied its first example's
@@ -205,16 +206,13 @@ class Executor:
         (half the best score): a word deep in a description ("notes of chocolate") must not decide it."""
         r = self.request
         if not r.query or not (r.category or r.filters):
-            return []
+            return False
         scores, coverage = self.services.search.keyword_index(self.services.catalog).match(r.query)
         if not scores or coverage < 1.0:  # no product has every word: an untranslated "chá verde"
-            return []
+            return False
         best = max(scores.values())
         named = [p for pid, score in scores.items() if score >= best / 2 and (p := self.services.catalog.get(pid))]
-        fits = self._candidates(prices=False)
-        if not named or {p.id for p in named} & {p.id for p in fits}:
-            return []
-        return named
+        return bool(named) and not any(self._fits(p, prices=False) for p in named)
 
     def search(self, limit: int = MAX_ITEMS) -> tuple[list[Product], str]:
         """Products satisfying every constraint, or the nearest ones and the constraint they miss."""
