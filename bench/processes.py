@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.chroma_server import running_chroma
 from app.embedded_mongo import EmbeddedMongo, free_port
-from bench.load import Client, Request, checkout_request, percentile, run_scenario
+from bench.load import LOAD_LIMITS, Client, Request, checkout_request, percentile, run_scenario
 from demo.seed import seed_demo_shop
 from shop.core.db import connect, database
 
@@ -103,6 +103,7 @@ def main() -> int:
                     HF_HUB_OFFLINE="1",
                     OMP_WAIT_POLICY="PASSIVE",
                     ANONYMIZED_TELEMETRY="False",
+                    **LOAD_LIMITS,
                 )
                 command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
                 command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
