@@ -33,6 +33,7 @@ _FILLER = {
 _KIND_WORDS = {
     "cancel_order": {"cancel", "cancelled", "canceled", "cancellation"},
     "wishlist_add": {"add", "save", "wishlist"},
+    "cart_add": {"add", "cart", "basket", "them", "all"},
     "place_order": {"buy", "purchase", "checkout", "submit"},
 }
 _NO_CORE = {"no", "nope", "nah", "don't", "dont", "stop", "never", "abort", "negative", "non", "nein", "não", "nao"}

@@ -435,8 +435,15 @@ class Executor:
         return said
 
     def _cart_change(self, action: str) -> Execution:
-        if self._resolved_items() is None:
+        resolved = self._resolved_items()
+        if resolved is None:
             return self._search_instead()
+        if action in ("add", "set") and any(qty > actions.LARGE_ADD for _, qty in resolved):
+            for product, _ in resolved:
+                self.ctx.remember(product, card=True)
+            lines = [(product, max(1, qty)) for product, qty in resolved]
+            pending = actions.prepare_cart_add(self.services, lines, mode=action, lang=self.lang)
+            return self._direct(self._summary(pending))
         said = self._change_cart(action)
         text = "\n".join(said) + "\n\n" + self._cart_lines()
         if action == "add" and self.ctx.turn.writes:
