@@ -46,4 +46,5 @@ def place_order(
 
 @router.get("/{order_id}", response_model=Order)
 def get_order(order_id: str, services: Services, email: Annotated[Email, Query()]) -> dict[str, object]:
-    return services.orders.lookup(order_id, email).to_json()
+    order = services.orders.lookup(order_id, email)
+    return {**order.to_json(), **services.fulfillment.tracking(order).to_json()}  # TRACKING
