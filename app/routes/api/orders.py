@@ -41,7 +41,10 @@ def place_order(
     order = services.checkout.place(body, channel="api", key=idempotency_key)
     if order.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return order.to_json()
+    body = order.to_json()
+    estimate = services.fulfillment.estimate(order)  # TRACKING: when it should arrive, known at once
+    body["estimatedDelivery"] = estimate.to_json() if estimate else None
+    return body
 
 
 @router.get("/{order_id}", response_model=Order)

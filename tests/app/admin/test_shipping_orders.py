@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from shop.ordering.orders import OrderRequest, OrderView
 from shop.services import ShopServices
+from tests.support.orders import order_body
 
 UPS = "1Z999AA10123456784"
 UPS_LINK = f"https://www.ups.com/track?tracknum={UPS}"
@@ -131,3 +132,12 @@ def test_api_of_an_order_not_yet_shipped_has_an_estimate_and_no_parcels(
     body = client.get(f"/api/orders/{order.id}", params={"email": "grace@example.com"}).json()
     assert body["shipments"] == [] and body["estimatedDelivery"]["shipped"] is False
     assert [e["kind"] for e in body["timeline"]] == ["placed", "confirmed"]
+
+
+def test_a_new_order_from_the_api_comes_with_its_estimate(client: TestClient, product_factory: Any) -> None:
+    product = product_factory(stock=3)
+    placed = client.post("/api/orders", json=order_body(product["_id"]))
+    assert placed.status_code == 201
+    estimate = placed.json()["estimatedDelivery"]
+    assert estimate["shipped"] is False and estimate["earliest"] < estimate["latest"]
+    assert placed.json()["shipments"] == [] and placed.json()["timeline"] == []
