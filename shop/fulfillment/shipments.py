@@ -63,7 +63,7 @@ class ShipmentView:
             tracking_url=doc.get("trackingUrl"),
             status=str(doc.get("status", "shipped")),
             shipped_at=doc["shippedAt"],
-            delivered_at=doc.get("deliveredAt"),
+            delivered_at=delivered_at(doc) if doc else None,
             location_id=str(doc["locationId"]) if doc.get("locationId") is not None else None,
         )
 
@@ -82,6 +82,18 @@ class ShipmentView:
 
 def shipments_of(order: dict[str, Any]) -> list[ShipmentView]:
     return [ShipmentView.from_doc(s) for s in order.get("shipments") or [] if isinstance(s.get("shippedAt"), datetime)]
+
+
+def delivered_at(order: dict[str, Any]) -> datetime | None:
+    """When the order was delivered: `deliveredAt`, or for an order completed before it was recorded,
+    the time it became completed; None while it is on its way. The return windows count from here."""
+    stored = order.get("deliveredAt")
+    if isinstance(stored, datetime):
+        return stored
+    if order.get("status") != "completed":
+        return None
+    changes = [h.get("at") for h in order.get("statusHistory") or [] if h.get("status") == "completed"]
+    return next((at for at in reversed(changes) if isinstance(at, datetime)), None)
 
 
 @dataclass(frozen=True)

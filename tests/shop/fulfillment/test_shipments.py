@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from shop.core.errors import Conflict, NotFound
 from shop.fulfillment.carriers import parse_tracking
-from shop.fulfillment.shipments import Fulfillment
+from shop.fulfillment.shipments import Fulfillment, delivered_at
 from shop.ordering.orders import OrderRequest, OrderView
 from shop.services import ShopServices
 
@@ -160,3 +160,12 @@ def test_marking_the_order_delivered_marks_every_parcel_and_records_the_day(
     with pytest.raises(Conflict):
         services.fulfillment.deliver(order.id, owner=OWNER)
     assert services.fulfillment.estimate(services.orders.get(order.id)) is None
+
+
+def test_delivered_at_of_orders_from_before_it_was_recorded() -> None:
+    day = datetime(2026, 11, 3, 12, tzinfo=UTC)
+    assert delivered_at({"status": "completed", "deliveredAt": day}) == day
+    history = [{"status": "shipped", "at": day - timedelta(days=2)}, {"status": "completed", "at": day}]
+    assert delivered_at({"status": "completed", "statusHistory": history}) == day
+    assert delivered_at({"status": "completed"}) is None  # nothing says when
+    assert delivered_at({"status": "shipped", "statusHistory": history[:1]}) is None
