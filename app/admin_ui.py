@@ -52,6 +52,9 @@ NOTICES: dict[str, str] = {
     "category-deleted": "The category was deleted.",
     "blocked": "The address is blocked on every page of the shop within a few seconds.",  # ops-limits
     "unblocked": "The address is no longer blocked.",
+    # TRACKING: shipments (app/routes/admin/orders.py)
+    "shipped": "The shipment was recorded and the customer was emailed the tracking link.",
+    "parcel-delivered": "The parcel was marked delivered.",
 }
 
 

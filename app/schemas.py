@@ -40,6 +40,35 @@ class OrderLine(BaseModel):
     lineTotal: float
 
 
+# TRACKING (shop/fulfillment): parcels, delivery estimate and timeline of an order.
+class Shipment(BaseModel):
+    id: str
+    carrier: str
+    """usps | ups | fedex | dhl | other"""
+    carrierName: str
+    trackingNumber: str
+    trackingUrl: str | None
+    status: str
+    """shipped | delivered"""
+    shippedAt: str
+    deliveredAt: str | None
+
+
+class DeliveryEstimate(BaseModel):
+    earliest: str
+    latest: str
+    shipped: bool
+    """Counted from the real ship date (true) or from the day the order is expected to leave (false)."""
+
+
+class TimelineEvent(BaseModel):
+    at: str
+    kind: str
+    """placed | payment | confirmed | shipped | delivered | return | cancelled"""
+    text: str
+    url: str | None = None
+
+
 class Order(BaseModel):
     id: str
     status: str
@@ -50,6 +79,11 @@ class Order(BaseModel):
     totalAmount: float
     createdAt: str
     updatedAt: str
+    # TRACKING: filled by GET /api/orders/{id}; a new order has none of them yet.
+    shipments: list[Shipment] = []
+    estimatedDelivery: DeliveryEstimate | None = None
+    deliveredAt: str | None = None
+    timeline: list[TimelineEvent] = []
 
 
 class ErrorBody(BaseModel):

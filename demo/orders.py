@@ -89,6 +89,8 @@ def build_orders(
                 "createdAt": created,
                 "updatedAt": updated,
             }
+            if status == "completed":  # completed is delivered: the return windows count from deliveredAt
+                order["deliveredAt"] = updated
             order["totalAmount"] = sum(
                 (line["unitPrice"] * line["quantity"] for line in order["products"]), Decimal("0.00")
             )

@@ -30,6 +30,8 @@ from shop.discovery.hybrid import HybridSearch
 from shop.discovery.index_sync import ProductIndex
 from shop.discovery.interactions import InteractionLog
 from shop.discovery.recommendations import CoPurchaseIndex, Recommender
+from shop.fulfillment.emails import status_email
+from shop.fulfillment.shipments import Fulfillment
 from shop.inventory.forecasting.sales_history import SalesHistory
 from shop.messaging.mail import Mailer
 from shop.ordering.admin import OrderAdmin
@@ -72,6 +74,8 @@ class ShopServices:
     """The admin's sales reports, kept a minute (see ReportCache)."""
     security: ShopSecurity
     """Request limits, IP blocks, visitor ids and trusted proxies (shop/security/)."""
+    fulfillment: Fulfillment
+    """Shipments with tracking, delivery, the delivery estimate and the order timeline (shop/fulfillment/)."""
     product_index: ProductIndex | None = None
     versions: SharedVersions | None = None
     """The shared versions every in-process cache follows (shop.core.versions): several processes."""
@@ -108,6 +112,8 @@ class ShopServices:
         wishlist.attach(catalog)
         carts = CartService(db, catalog)
         orders = OrderService(db, settings, mailer, on_stock_change=catalog.invalidate)
+        # TRACKING: the shipped and delivered emails carry the tracking link and the delivery estimate.
+        order_admin = OrderAdmin(db, settings, mailer, on_stock_change=catalog.invalidate, status_email=status_email)
         return cls(
             db=db,
             settings=settings,
@@ -123,7 +129,7 @@ class ShopServices:
             reviews=ProductReviews(db),
             sales_history=SalesHistory(db),
             checkout=Checkout(carts, orders, interactions),
-            order_admin=OrderAdmin(db, settings, mailer, on_stock_change=catalog.invalidate),
+            order_admin=order_admin,
             product_admin=ProductAdmin(db, catalog, settings),
             category_admin=CategoryAdmin(db, on_change=catalog.invalidate),
             review_moderation=ReviewModeration(db, catalog),
@@ -132,6 +138,7 @@ class ShopServices:
             sales_reports=ReportCache(ttl=60),
             product_index=product_index,
             security=ShopSecurity.build(db, settings),
+            fulfillment=Fulfillment(order_admin),
             versions=versions,
         )
 

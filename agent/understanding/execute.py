@@ -31,6 +31,7 @@ from shop.catalog.snapshot import CatalogQuery, Product
 from shop.conversations.policies import PolicySection
 from shop.core.errors import ShopError
 from shop.core.text import tokenize
+from shop.ordering.orders import OrderView
 from tools import actions, customer
 from tools.common import MAX_ITEMS, clean, fence, money
 from tools.context import ToolContext
@@ -523,17 +524,40 @@ class Executor:
                 self.ctx.remember(ordered)
         items = ", ".join(f"{line.quantity} × {clean(line.name, 80)}" for line in order.lines)
         status = STATUS_NAMES.get(order.status, {}).get(self.lang, order.status)
-        return self._direct(
-            say(
-                "status_line",
-                self.lang,
-                order=order.id,
-                status=status,
-                date=f"{order.created_at:%Y-%m-%d}",
-                items=items,
-                total=money(self.ctx, order.total),
-            )
+        reply = say(
+            "status_line",
+            self.lang,
+            order=order.id,
+            status=status,
+            date=f"{order.created_at:%Y-%m-%d}",
+            items=items,
+            total=money(self.ctx, order.total),
         )
+        return self._direct("\n".join([reply, *self._tracking_lines(order)]))
+
+    def _tracking_lines(self, order: OrderView) -> list[str]:
+        """The parcels' tracking links and the delivery estimate (or day), from the same data as the
+        order page and the API (shop/fulfillment)."""
+        tracking = self.services.fulfillment.tracking(order)
+        lines = []
+        for parcel in tracking.shipments:
+            values = {"carrier": clean(parcel.carrier_name, 40), "number": parcel.tracking_number}
+            if parcel.tracking_url:
+                lines.append(say("tracking_line", self.lang, url=parcel.tracking_url, **values))
+            else:
+                lines.append(say("tracking_line_no_link", self.lang, **values))
+        if tracking.delivered_at is not None:
+            lines.append(say("delivered_line", self.lang, date=f"{tracking.delivered_at:%Y-%m-%d}"))
+        elif tracking.estimate is not None:
+            lines.append(
+                say(
+                    "estimate_line",
+                    self.lang,
+                    earliest=f"{tracking.estimate.earliest:%Y-%m-%d}",
+                    latest=f"{tracking.estimate.latest:%Y-%m-%d}",
+                )
+            )
+        return lines
 
     def _cancel_order(self) -> Execution:
         r = self.request

@@ -3,6 +3,12 @@
     pending -> confirmed -> shipped -> completed
     pending / confirmed -> cancelled   (the ordered units go back on the shelf)
 
+"completed" is the delivered order: becoming completed records `deliveredAt` (the returns windows count
+from it) and marks every parcel delivered. A separate "delivered" status would say the same thing twice:
+the customer already reads "completed" as "delivered" (tools/phrases.json), and analytics, the
+forecasts and the demo count it as a finished sale. Shipping with a carrier and tracking number
+(shop/fulfillment) moves an order to shipped through `transition` here, in its own transaction.
+
 A status change is one transaction: the order moves only from the status it was read in (a
 compare-and-set), the stock of a cancelled order is returned in the same transaction, and the activity
 log entry is written with it. Two cancels racing therefore return the stock once: the second finds the
@@ -12,6 +18,7 @@ order already cancelled and is refused. The customer is emailed after the commit
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
@@ -19,13 +26,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
+from pymongo.database import Database
 
 from shop.core.activity import log_activity
 from shop.core.errors import Conflict, InvalidInput, NotFound
 from shop.core.pagination import ListQuery, Page, newest_page
+from shop.core.settings import Settings
 from shop.core.transactions import run_transaction
 from shop.core.validation import line
-from shop.messaging.mail import Email, render
+from shop.messaging.mail import Email, Mailer, render
 from shop.ordering.orders import STATUSES, OrderView, OrderWriter, normalize_order_id
 
 log = logging.getLogger(__name__)
@@ -44,7 +53,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 ACTION_LABELS = {
     "confirmed": "Confirm order",
     "shipped": "Mark as shipped",
-    "completed": "Mark as completed",
+    "completed": "Mark as delivered",
     "cancelled": "Cancel order",
 }
 
@@ -83,8 +92,29 @@ class AdminOrder:
     order: OrderView
     history: list[StatusChange]
 
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> AdminOrder:
+        return _admin_order(doc)
+
+
+StatusEmail = Callable[[OrderView, Settings], Email | None]
+"""The email for an order that just changed status, or None for the plain status email (the shipped
+and delivered emails with tracking and the estimate come from shop/fulfillment)."""
+
 
 class OrderAdmin(OrderWriter):
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        mailer: Mailer,
+        *,
+        on_stock_change: Callable[[], None] | None = None,
+        status_email: StatusEmail | None = None,
+    ) -> None:
+        super().__init__(db, settings, mailer, on_stock_change=on_stock_change)
+        self.status_email = status_email
+
     def _zone(self) -> ZoneInfo:
         try:
             return ZoneInfo(self.settings.shop_timezone or "UTC")
@@ -137,42 +167,62 @@ class OrderAdmin(OrderWriter):
             current = self.db.orders.find_one({"_id": normalized}, session=session)
             if current is None:
                 raise NotFound("There is no order with that number.")
-            previous = current["status"]
-            if previous == new_status:
-                raise Conflict(f"Order {normalized} is already {new_status}.", field="status")
-            if not can_change(previous, new_status):
-                raise Conflict(f"A {previous} order cannot become {new_status}.", field="status")
-            now = datetime.now(UTC)
-            # Compare-and-set on the status read above: if another request moved the order meanwhile,
-            # nothing matches and the change is refused rather than applied twice.
-            updated = self.db.orders.find_one_and_update(
-                {"_id": normalized, "status": previous},
-                {
-                    "$set": {"status": new_status, "updatedAt": now},
-                    "$push": {"statusHistory": {"status": new_status, "from": previous, "at": now, "by": owner}},
-                },
-                return_document=ReturnDocument.AFTER,
-                session=session,
-            )
-            if updated is None:
-                raise Conflict(f"Order {normalized} was changed by someone else; reload and try again.")
-            returned: list[dict[str, Any]] = []
-            if new_status == "cancelled":
-                returned = self._return_stock(session, updated, now)
-            after: dict[str, Any] = {"status": new_status}
-            if returned:
-                after["stockReturned"] = returned
-            log_activity(
-                self.db, owner, "order.status", "order", normalized, {"status": previous}, after, session=session
-            )
+            updated, returned = self.transition(session, current, new_status, owner=owner, now=datetime.now(UTC))
             return updated, bool(returned)
 
         doc, stock_changed = run_transaction(self.db, work)
         if stock_changed:
             self._stock_changed()
         admin_order = _admin_order(doc)
-        self._notify(admin_order.order)
+        self.notify(admin_order.order)
         return admin_order
+
+    def transition(
+        self,
+        session: ClientSession,
+        current: dict[str, Any],
+        new_status: str,
+        *,
+        owner: str,
+        now: datetime,
+        push: dict[str, Any] | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Move `current` (read in `session`) to `new_status` inside the caller's transaction: the
+        lifecycle check, the compare-and-set, the stock of a cancel, the activity log entry. `push`
+        adds to the order's arrays in the same update (a shipment), `details` to the log entry.
+        Returns the order as updated and the stock returned. The caller emails after the commit."""
+        normalized = current["_id"]
+        previous = current["status"]
+        if previous == new_status:
+            raise Conflict(f"Order {normalized} is already {new_status}.", field="status")
+        if not can_change(previous, new_status):
+            raise Conflict(f"A {previous} order cannot become {new_status}.", field="status")
+        fields: dict[str, Any] = {"status": new_status, "updatedAt": now}
+        if new_status == "completed":  # completed is delivered (module docstring)
+            fields["deliveredAt"] = now
+            for index, shipment in enumerate(current.get("shipments") or []):
+                if shipment.get("status") != "delivered":
+                    fields[f"shipments.{index}.status"] = "delivered"
+                    fields[f"shipments.{index}.deliveredAt"] = now
+        pushed: dict[str, Any] = {"statusHistory": {"status": new_status, "from": previous, "at": now, "by": owner}}
+        pushed.update(push or {})
+        # Compare-and-set on the status read above: if another request moved the order meanwhile,
+        # nothing matches and the change is refused rather than applied twice.
+        matched = self.db.orders.update_one(
+            {"_id": normalized, "status": previous}, {"$set": fields, "$push": pushed}, session=session
+        ).matched_count
+        updated = self.db.orders.find_one({"_id": normalized}, session=session) if matched else None
+        if updated is None:
+            raise Conflict(f"Order {normalized} was changed by someone else; reload and try again.")
+        returned: list[dict[str, Any]] = []
+        if new_status == "cancelled":
+            returned = self._return_stock(session, updated, now)
+        after: dict[str, Any] = {"status": new_status, **(details or {})}
+        if returned:
+            after["stockReturned"] = returned
+        log_activity(self.db, owner, "order.status", "order", normalized, {"status": previous}, after, session=session)
+        return updated, returned
 
     def _return_stock(self, session: ClientSession, order: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
         returned: list[dict[str, Any]] = []
@@ -200,11 +250,15 @@ class OrderAdmin(OrderWriter):
             returned.append({"productId": str(item["productId"]), "name": item["name"], "quantity": quantity})
         return returned
 
-    def _notify(self, order: OrderView) -> None:
+    def notify(self, order: OrderView) -> None:
+        """Email the customer about the order's new status; called after the commit, never raises."""
         try:
-            text, html = render("order_status", order=order, settings=self.settings)
-            subject = f"Your order {order.id} is {order.status}"
-            self.mailer.send(Email([order.email], subject, text, html, f"order_{order.status}"))
+            email = self.status_email(order, self.settings) if self.status_email is not None else None
+            if email is None:
+                text, html = render("order_status", order=order, settings=self.settings)
+                subject = f"Your order {order.id} is {order.status}"
+                email = Email([order.email], subject, text, html, f"order_{order.status}")
+            self.mailer.send(email)
         except Exception:  # the change is committed; a mail problem must not undo or hide it
             log.exception("could not queue the status email for %s", order.id)
 

@@ -21,7 +21,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cached_property
@@ -134,6 +134,9 @@ class OrderView:
     updated_at: datetime
     session_id: str | None = None
     replayed: bool = False
+    # TRACKING (shop/fulfillment): the stored document, for what is derived from the facts each area
+    # records (shipments, the delivery estimate, the timeline) without one field here per area.
+    source: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any], *, replayed: bool = False) -> OrderView:
@@ -154,6 +157,7 @@ class OrderView:
             updated_at=doc.get("updatedAt", doc["createdAt"]),
             session_id=doc.get("sessionId"),
             replayed=replayed,
+            source=doc,  # TRACKING
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -57,6 +57,7 @@ def test_order_statuses_follow_the_age_of_the_order(shop: DemoShop) -> None:
     assert {"pending", "confirmed", "shipped"} <= recent
     old = {o["status"] for o in shop.orders if o["createdAt"] < TODAY - timedelta(days=8)}
     assert old == {"completed", "cancelled"}
+    assert all((o.get("deliveredAt") == o["updatedAt"]) == (o["status"] == "completed") for o in shop.orders)
 
 
 def test_orders_per_day_and_weekend_uplift(shop: DemoShop) -> None:

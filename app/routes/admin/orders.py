@@ -2,6 +2,9 @@
 
 The status control is a plain form per allowed next status; with htmx it swaps just the order's status
 block in place (in the list and on the detail page alike), without htmx it posts and redirects back.
+Shipping with a carrier and tracking number, and marking one parcel delivered, are plain forms on the
+detail page (shop/fulfillment): a refused one shows the page again with the reason (422 for what was
+typed, 409 for an order that cannot ship).
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from app.admin_ui import clean_params, redirect_with_notice
 from app.deps import AdminCall, AdminPage, AdminWrite, FormText, safe_next
 from app.templating import current_path, wants_fragment
 from shop.core.activity import recent_activity
-from shop.core.errors import ShopError
+from shop.core.errors import InvalidFields, ShopError
+from shop.fulfillment.carriers import CARRIERS, parse_tracking
+from shop.fulfillment.shipments import shipments_of
 from shop.ordering.admin import ACTION_LABELS, TRANSITIONS, OrderListQuery
 from shop.ordering.orders import STATUSES
 
@@ -49,7 +54,15 @@ def order_page(order_id: str, admin: AdminPage) -> HTMLResponse:
     return _detail(admin, order_id)
 
 
-def _detail(admin: AdminCall, order_id: str, error: str | None = None) -> HTMLResponse:
+def _detail(
+    admin: AdminCall,
+    order_id: str,
+    error: str | None = None,
+    *,
+    status_code: int = 409,
+    ship_form: dict[str, str] | None = None,
+    ship_errors: dict[str, str] | None = None,
+) -> HTMLResponse:
     admin_order = admin.services.order_admin.get(order_id)
     history, _ = recent_activity(admin.services.db, entity="order", entity_id=admin_order.order.id, page_size=20)
     context = {
@@ -60,8 +73,14 @@ def _detail(admin: AdminCall, order_id: str, error: str | None = None) -> HTMLRe
         "action_labels": ACTION_LABELS,
         "error": error,
         "return_to": f"/admin/orders/{admin_order.order.id}",
+        # TRACKING: the parcels, the ship form and its carriers
+        "shipments": shipments_of(admin_order.order.source),
+        "estimate": admin.services.fulfillment.estimate(admin_order.order),
+        "carriers": list(CARRIERS.values()),
+        "ship_form": ship_form or {},
+        "ship_errors": ship_errors or {},
     }
-    return admin.render("admin/orders/detail.html", context, status_code=409 if error else 200)
+    return admin.render("admin/orders/detail.html", context, status_code=status_code if error else 200)
 
 
 @router.post("/admin/orders/{order_id}/status")
@@ -84,3 +103,41 @@ def change_status(order_id: str, admin: AdminWrite, status: FormText = "", retur
             },
         )
     return redirect_with_notice(safe_next(return_to or f"/admin/orders/{admin_order.order.id}"), "status")
+
+
+# --- shipments (TRACKING) ----------------------------------------------------------------------------
+
+
+@router.post("/admin/orders/{order_id}/shipments")
+def ship_order(
+    order_id: str,
+    admin: AdminWrite,
+    carrier: FormText = "",
+    tracking_number: FormText = "",
+    carrier_name: FormText = "",
+    tracking_url: FormText = "",
+) -> Response:
+    typed = {
+        "carrier": carrier,
+        "tracking_number": tracking_number,
+        "carrier_name": carrier_name,
+        "tracking_url": tracking_url,
+    }
+    try:
+        tracking = parse_tracking(carrier, tracking_number, carrier_name=carrier_name, tracking_url=tracking_url)
+        admin_order = admin.services.fulfillment.ship(order_id, tracking, owner=admin.owner.email)
+    except InvalidFields as exc:
+        return _detail(admin, order_id, exc.message, status_code=422, ship_form=typed, ship_errors=exc.errors)
+    except ShopError as exc:
+        return _detail(admin, order_id, exc.message, status_code=exc.status_code, ship_form=typed)
+    return redirect_with_notice(f"/admin/orders/{admin_order.order.id}", "shipped", anchor="shipments-title")
+
+
+@router.post("/admin/orders/{order_id}/shipments/{shipment_id}/delivered")
+def parcel_delivered(order_id: str, shipment_id: str, admin: AdminWrite) -> Response:
+    try:
+        admin_order = admin.services.fulfillment.deliver(order_id, shipment_id, owner=admin.owner.email)
+    except ShopError as exc:
+        return _detail(admin, order_id, exc.message, status_code=exc.status_code)
+    notice = "status" if admin_order.order.status == "completed" else "parcel-delivered"
+    return redirect_with_notice(f"/admin/orders/{admin_order.order.id}", notice, anchor="shipments-title")

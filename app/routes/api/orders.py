@@ -41,9 +41,13 @@ def place_order(
     order = services.checkout.place(body, channel="api", key=idempotency_key)
     if order.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return order.to_json()
+    body = order.to_json()
+    estimate = services.fulfillment.estimate(order)  # TRACKING: when it should arrive, known at once
+    body["estimatedDelivery"] = estimate.to_json() if estimate else None
+    return body
 
 
 @router.get("/{order_id}", response_model=Order)
 def get_order(order_id: str, services: Services, email: Annotated[Email, Query()]) -> dict[str, object]:
-    return services.orders.lookup(order_id, email).to_json()
+    order = services.orders.lookup(order_id, email)
+    return {**order.to_json(), **services.fulfillment.tracking(order).to_json()}  # TRACKING

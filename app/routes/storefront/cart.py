@@ -183,4 +183,7 @@ def order_lookup(request: Request, services: Services, typed: Annotated[LookupFo
         return render(
             request, "pages/order_lookup.html", {"form": form, "errors": {}, "order": None, "error": exc.message}, 404
         )
-    return render(request, "pages/order_lookup.html", {"form": form, "errors": {}, "order": order})
+    tracking = services.fulfillment.tracking(order)  # TRACKING: parcels, estimate and timeline
+    return render(
+        request, "pages/order_lookup.html", {"form": form, "errors": {}, "order": order, "tracking": tracking}
+    )

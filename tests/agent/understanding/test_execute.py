@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from agent.understanding.vocabulary import product_matches
+from shop.fulfillment.carriers import parse_tracking
+from shop.ordering.orders import OrderRequest
 from shop.services import ShopServices
 from tests.support.understanding import conversation, run
 from tools.phrases import listing, say
@@ -432,3 +434,47 @@ def test_code_writes_its_replies_in_the_requests_language(lang: str, items: Any,
                   email="ana@ruiz.es", address="Calle Mayor 1, Madrid")  # fmt: skip
     assert summary.reply.startswith(say("check_order", lang)) and summary.reply.endswith(say("confirm_order", lang))
     assert run(services, convo, "?", intent="greeting", lang=lang).reply == _invite(services, lang)
+
+
+# --------------------------------------------------------------------------------------------------
+# Order lookup: status, tracking link and estimate from the same data as the order page (TRACKING)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_order_status_reports_the_tracking_link_and_the_estimate(
+    services: ShopServices, product_factory: Any, lang: str
+) -> None:
+    product = product_factory(name="Kenya AA", stock=4)
+    order = services.orders.place(
+        OrderRequest(
+            customerName="Ada",
+            email="ada@example.com",
+            address="12 Analytical Street",
+            items=[{"productId": str(product["_id"]), "quantity": 1}],
+        )
+    )
+    services.order_admin.change_status(order.id, "confirmed", owner="owner@example.com")
+    services.fulfillment.ship(order.id, parse_tracking("ups", "1Z999AA10123456784"), owner="owner@example.com")
+    message = f"where is my order {order.id}? ada@example.com"
+    done = run(
+        services, conversation(), message, lang, intent="order_status", order_id=order.id, email="ada@example.com"
+    )
+    tracking = services.fulfillment.tracking(services.orders.get(order.id))
+    assert tracking.estimate is not None
+    link = "https://www.ups.com/track?tracknum=1Z999AA10123456784"
+    assert done.reply.splitlines()[1:] == [
+        say("tracking_line", lang, carrier="UPS", number="1Z999AA10123456784", url=link),
+        say(
+            "estimate_line",
+            lang,
+            earliest=f"{tracking.estimate.earliest:%Y-%m-%d}",
+            latest=f"{tracking.estimate.latest:%Y-%m-%d}",
+        ),
+    ]
+    services.order_admin.change_status(order.id, "completed", owner="owner@example.com")
+    done = run(
+        services, conversation(), message, lang, intent="order_status", order_id=order.id, email="ada@example.com"
+    )
+    delivered = services.db.orders.find_one({"_id": order.id})["deliveredAt"]
+    assert done.reply.splitlines()[-1] == say("delivered_line", lang, date=f"{delivered:%Y-%m-%d}")
