@@ -36,6 +36,8 @@ from shop.ordering.admin import OrderAdmin
 from shop.ordering.cart import CartService
 from shop.ordering.checkout import Checkout
 from shop.ordering.orders import OrderService
+from shop.returns.refunds import ManualRefunder
+from shop.returns.service import ReturnService
 from shop.reviews.moderation import ReviewModeration
 from shop.reviews.product_reviews import ProductReviews
 from shop.security.guard import ShopSecurity
@@ -72,6 +74,8 @@ class ShopServices:
     """The admin's sales reports, kept a minute (see ReportCache)."""
     security: ShopSecurity
     """Request limits, IP blocks, visitor ids and trusted proxies (shop/security/)."""
+    returns: ReturnService
+    """Return requests (RMA), issue 14 (shop/returns/)."""
     product_index: ProductIndex | None = None
     versions: SharedVersions | None = None
     """The shared versions every in-process cache follows (shop.core.versions): several processes."""
@@ -133,6 +137,10 @@ class ShopServices:
             product_index=product_index,
             security=ShopSecurity.build(db, settings),
             versions=versions,
+            # RETURNS: at merge, refunder=<the PaymentService> (PaymentService.refund has this signature).
+            returns=ReturnService(
+                db, settings, mailer, catalog, ManualRefunder(db), on_stock_change=catalog.invalidate
+            ),
         )
 
     def start_background_work(self) -> threading.Thread | None:
