@@ -40,6 +40,34 @@ class OrderLine(BaseModel):
     lineTotal: float
 
 
+# --- Returns (issue 14, RETURNS: shop/returns/) ---------------------------------------------------
+class ReturnItemSummary(BaseModel):
+    productId: str
+    name: str
+    quantity: int
+    opened: bool
+    damaged: bool
+
+
+class ReturnSummary(BaseModel):
+    id: str
+    orderId: str
+    status: str
+    """requested | approved | rejected | received | refunded | exchanged"""
+    resolution: str
+    refundAmount: float
+    items: list[ReturnItemSummary]
+    createdAt: str
+    decisionReason: str | None = None
+    """Why the owner rejected it (rejected requests only)."""
+
+
+class ReturnCreated(BaseModel):
+    id: str
+    status: str
+    refundAmount: float
+
+
 class Order(BaseModel):
     id: str
     status: str
@@ -50,6 +78,7 @@ class Order(BaseModel):
     totalAmount: float
     createdAt: str
     updatedAt: str
+    returns: list[ReturnSummary] = []  # RETURNS (issue 14): the order's return requests
 
 
 class ErrorBody(BaseModel):

@@ -526,3 +526,8 @@ class ReturnService:
             self.mailer.dispatch(email_ids)
         except Exception:
             log.exception("could not send the return emails %s", email_ids)
+
+
+def can_request_return(order: dict[str, Any]) -> bool:
+    """Whether the order page offers the return form: delivered (the policy decides the rest)."""
+    return order.get("status") != "cancelled" and delivered_at(order) is not None

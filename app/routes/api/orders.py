@@ -46,4 +46,6 @@ def place_order(
 
 @router.get("/{order_id}", response_model=Order)
 def get_order(order_id: str, services: Services, email: Annotated[Email, Query()]) -> dict[str, object]:
-    return services.orders.lookup(order_id, email).to_json()
+    order = services.orders.lookup(order_id, email).to_json()
+    order["returns"] = [r.to_json() for r in services.returns.for_order(order["id"])]  # RETURNS (issue 14)
+    return order
