@@ -34,6 +34,7 @@ _KIND_WORDS = {
     "cancel_order": {"cancel", "cancelled", "canceled", "cancellation"},
     "wishlist_add": {"add", "save", "wishlist"},
     "place_order": {"buy", "purchase", "checkout", "submit"},
+    "return_request": {"return", "request", "refund", "exchange", "send", "back"},
 }
 _NO_CORE = {"no", "nope", "nah", "don't", "dont", "stop", "never", "abort", "negative", "non", "nein", "não", "nao"}
 _NO_FILLER = {

@@ -557,4 +557,6 @@ def _declined(action: actions.PendingAction) -> str:
         return say("declined_cancel", lang)
     if action.kind == actions.WISHLIST_ADD:
         return say("declined_wish", lang)
+    if action.kind == actions.RETURN_REQUEST:
+        return say("declined_return", lang)
     return say("declined_order", lang)

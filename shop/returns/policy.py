@@ -102,21 +102,9 @@ def decide(
     """Decide a return request. `product_categories`: product id -> category slug (deleted products
     too); `already_returning`: product id -> units in this order's other open return requests."""
     order_id = order["_id"]
-    status = order.get("status")
-    if status == "cancelled":
-        return Decision(False, f"Order {order_id} was cancelled, so there is nothing to return.")
-    if days_since_delivery is None:
-        if status == "pending":
-            return Decision(
-                False,
-                f"Order {order_id} has not been shipped yet, so it cannot be returned; a pending order can be "
-                "cancelled instead, in the chat or by contacting us.",
-            )
-        return Decision(
-            False,
-            f"Order {order_id} has not been delivered yet. Returns open once it arrives: unopened items within "
-            f"{windows.unopened_days} days of delivery.",
-        )
+    closed = order_refusal(order, days_since_delivery, windows)
+    if closed:
+        return Decision(False, closed)
     if not items:
         return Decision(False, "Please choose at least one item to return.")
     ordered: dict[str, dict[str, Any]] = {str(p["productId"]): p for p in order.get("products") or []}
@@ -154,6 +142,24 @@ def decide(
     items_value = sum((line.value for line in lines), Decimal("0"))
     shipping = _shipping_share(order, lines)
     return Decision(True, lines=lines, refund=(items_value + shipping).quantize(CENT), shipping_refund=shipping)
+
+
+def order_refusal(order: Mapping[str, Any], days_since_delivery: int | None, windows: ReturnWindows) -> str:
+    """Why nothing of this order can be returned (cancelled, not delivered yet); "" when items may be."""
+    order_id, status = order["_id"], order.get("status")
+    if status == "cancelled":
+        return f"Order {order_id} was cancelled, so there is nothing to return."
+    if days_since_delivery is not None:
+        return ""
+    if status == "pending":
+        return (
+            f"Order {order_id} has not been shipped yet, so it cannot be returned; a pending order can be "
+            "cancelled instead, in the chat or by contacting us."
+        )
+    return (
+        f"Order {order_id} has not been delivered yet. Returns open once it arrives: unopened items within "
+        f"{windows.unopened_days} days of delivery."
+    )
 
 
 def _covered_damage(item: ReturnLine, days: int, windows: ReturnWindows) -> bool:

@@ -49,7 +49,7 @@ from shop.core.validation import ProductId, Quantity, paragraph
 from shop.messaging.mail import Email, Mailer, render
 from shop.ordering.orders import MAX_ORDER_LINES, ORDER_ID_ALPHABET, normalize_order_id
 from shop.returns.config import category_rules, return_windows
-from shop.returns.policy import Decision, ReturnLine, days_since, decide, delivered_at
+from shop.returns.policy import Decision, ReturnLine, days_since, decide, delivered_at, order_refusal
 from shop.returns.refunds import Refunder, describe_refund
 
 log = logging.getLogger(__name__)
@@ -242,6 +242,12 @@ class ReturnService:
             resolution=request.resolution,
             already_returning=returning,
         )
+
+    def closed_reason(self, order: dict[str, Any]) -> str:
+        """Why nothing of this order can be returned (the chat says it before asking for items); "" if items may be."""
+        moment = delivered_at(order)
+        days = days_since(moment, datetime.now(UTC)) if moment is not None else None
+        return order_refusal(order, days, return_windows(self.windows_config() if self.windows_config else None))
 
     def request(
         self, order_id: str, email: str, request: ReturnInput, *, channel: str = "web", key: str | None = None
