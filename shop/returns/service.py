@@ -48,7 +48,7 @@ from shop.core.transactions import run_transaction
 from shop.core.validation import ProductId, Quantity, paragraph
 from shop.messaging.mail import Email, Mailer, render
 from shop.ordering.orders import MAX_ORDER_LINES, ORDER_ID_ALPHABET, normalize_order_id
-from shop.returns.config import category_rules, return_windows
+from shop.returns.config import ReturnWindows, category_rules, return_windows
 from shop.returns.policy import Decision, ReturnLine, days_since, decide, delivered_at, order_refusal
 from shop.returns.refunds import Refunder, describe_refund
 
@@ -231,7 +231,7 @@ class ReturnService:
             product_categories[str(line["productId"])] = product.category if product is not None else ""
         moment = delivered_at(order)
         days = days_since(moment, datetime.now(UTC)) if moment is not None else None
-        windows = return_windows(self.windows_config() if self.windows_config else None)
+        windows = self.windows()
         return decide(
             order,
             request.lines(),
@@ -243,11 +243,22 @@ class ReturnService:
             already_returning=returning,
         )
 
+    def windows(self) -> ReturnWindows:
+        return return_windows(self.windows_config() if self.windows_config else None)
+
+    def no_opened_returns(self, order: dict[str, Any]) -> list[str]:
+        """Names of the categories of this order's products that take no opened items back (the form's note)."""
+        rules = category_rules(self.catalog.all_categories())
+        slugs = [
+            p.category for line in order.get("products") or [] if (p := self.catalog.get_any(str(line["productId"])))
+        ]
+        return list(dict.fromkeys(rules[s].name for s in slugs if s in rules and not rules[s].opened_returns))
+
     def closed_reason(self, order: dict[str, Any]) -> str:
         """Why nothing of this order can be returned (the chat says it before asking for items); "" if items may be."""
         moment = delivered_at(order)
         days = days_since(moment, datetime.now(UTC)) if moment is not None else None
-        return order_refusal(order, days, return_windows(self.windows_config() if self.windows_config else None))
+        return order_refusal(order, days, self.windows())
 
     def request(
         self, order_id: str, email: str, request: ReturnInput, *, channel: str = "web", key: str | None = None

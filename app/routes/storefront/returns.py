@@ -29,8 +29,13 @@ MAX_FORM_FIELD = 1000
 
 def return_section(services: ShopServices, order: OrderView) -> dict[str, Any]:
     """What the order lookup page needs for its returns part: the order's requests and whether to offer the form."""
-    doc = services.db.orders.find_one({"_id": order.id}, {"status": 1, "deliveredAt": 1, "statusHistory": 1}) or {}
-    return {"returns": services.returns.for_order(order.id), "can_return": can_request_return(doc)}
+    doc = services.db.orders.find_one({"_id": order.id}) or {}
+    return {
+        "returns": services.returns.for_order(order.id),
+        "can_return": can_request_return(doc),
+        "return_windows": services.returns.windows(),
+        "no_opened_returns": services.returns.no_opened_returns(doc) if doc else [],
+    }
 
 
 def _form_input(form: Any, order: OrderView) -> dict[str, Any]:

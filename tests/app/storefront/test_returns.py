@@ -16,6 +16,7 @@ def test_a_delivered_order_offers_the_form_and_a_request_is_made_from_it(
     order = delivered_order(services, [(items["earl"], 2), (items["honey"], 1)])
     page = client.post("/orders/lookup", data={"order_id": order.id, "email": EMAIL})
     assert page.status_code == 200 and "Return or exchange items" in page.text
+    assert "within 30 days of delivery" in page.text and "Opened items of Tea, Pantry &amp; Treats cannot" in page.text
     earl, honey = str(items["earl"]["_id"]), str(items["honey"]["_id"])
     form = {"email": EMAIL, f"qty_{earl}": "1", f"qty_{honey}": "0", "resolution": "refund", "reason": "Too strong"}
     made = client.post(f"/orders/{order.id}/returns", data=form)
