@@ -35,6 +35,7 @@ _KIND_WORDS = {
     "wishlist_add": {"add", "save", "wishlist"},
     "cart_add": {"add", "cart", "basket", "them", "all"},
     "place_order": {"buy", "purchase", "checkout", "submit"},
+    "return_request": {"return", "request", "refund", "exchange", "send", "back"},
 }
 _NO_CORE = {"no", "nope", "nah", "don't", "dont", "stop", "never", "abort", "negative", "non", "nein", "não", "nao"}
 _NO_FILLER = {

@@ -559,4 +559,6 @@ def _declined(action: actions.PendingAction) -> str:
         return say("declined_wish", lang)
     if action.kind == actions.CART_ADD:
         return say("declined_cart_add", lang)
+    if action.kind == actions.RETURN_REQUEST:
+        return say("declined_return", lang)
     return say("declined_order", lang)

@@ -22,6 +22,7 @@ NAV: list[tuple[str, str, str]] = [
     ("products", "Products", "/admin/products"),
     ("categories", "Categories", "/admin/categories"),
     ("orders", "Orders", "/admin/orders"),
+    ("returns", "Returns", "/admin/returns"),  # RETURNS (issue 14)
     ("reviews", "Reviews", "/admin/reviews"),
     ("inbox", "Inbox", "/admin/inbox"),
     ("outbox", "Outbox", "/admin/outbox"),
@@ -55,6 +56,10 @@ NOTICES: dict[str, str] = {
     # TRACKING: shipments (app/routes/admin/orders.py)
     "shipped": "The shipment was recorded and the customer was emailed the tracking link.",
     "parcel-delivered": "The parcel was marked delivered.",
+    "return-approved": "The return was approved and the customer was emailed the label.",  # RETURNS (issue 14)
+    "return-rejected": "The return was rejected and the customer was emailed the reason.",
+    "return-received": "The return was received: stock is back and the refund or replacement is recorded.",
+    "return-refunded": "The refund was issued and the customer was emailed.",
 }
 
 

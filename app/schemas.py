@@ -69,6 +69,34 @@ class TimelineEvent(BaseModel):
     url: str | None = None
 
 
+# --- Returns (issue 14, RETURNS: shop/returns/) ---------------------------------------------------
+class ReturnItemSummary(BaseModel):
+    productId: str
+    name: str
+    quantity: int
+    opened: bool
+    damaged: bool
+
+
+class ReturnSummary(BaseModel):
+    id: str
+    orderId: str
+    status: str
+    """requested | approved | rejected | received | refunded | exchanged"""
+    resolution: str
+    refundAmount: float
+    items: list[ReturnItemSummary]
+    createdAt: str
+    decisionReason: str | None = None
+    """Why the owner rejected it (rejected requests only)."""
+
+
+class ReturnCreated(BaseModel):
+    id: str
+    status: str
+    refundAmount: float
+
+
 class Order(BaseModel):
     id: str
     status: str
@@ -84,6 +112,7 @@ class Order(BaseModel):
     estimatedDelivery: DeliveryEstimate | None = None
     deliveredAt: str | None = None
     timeline: list[TimelineEvent] = []
+    returns: list[ReturnSummary] = []  # RETURNS (issue 14): the order's return requests
 
 
 class ErrorBody(BaseModel):

@@ -38,6 +38,8 @@ from shop.ordering.admin import OrderAdmin
 from shop.ordering.cart import CartService
 from shop.ordering.checkout import Checkout
 from shop.ordering.orders import OrderService
+from shop.returns.refunds import ManualRefunder
+from shop.returns.service import ReturnService
 from shop.reviews.moderation import ReviewModeration
 from shop.reviews.product_reviews import ProductReviews
 from shop.security.guard import ShopSecurity
@@ -76,6 +78,8 @@ class ShopServices:
     """Request limits, IP blocks, visitor ids and trusted proxies (shop/security/)."""
     fulfillment: Fulfillment
     """Shipments with tracking, delivery, the delivery estimate and the order timeline (shop/fulfillment/)."""
+    returns: ReturnService
+    """Return requests (RMA), issue 14 (shop/returns/)."""
     product_index: ProductIndex | None = None
     versions: SharedVersions | None = None
     """The shared versions every in-process cache follows (shop.core.versions): several processes."""
@@ -140,6 +144,10 @@ class ShopServices:
             security=ShopSecurity.build(db, settings),
             fulfillment=Fulfillment(order_admin),
             versions=versions,
+            # RETURNS: at merge, refunder=<the PaymentService> (PaymentService.refund has this signature).
+            returns=ReturnService(
+                db, settings, mailer, catalog, ManualRefunder(db), on_stock_change=catalog.invalidate
+            ),
         )
 
     def start_background_work(self) -> threading.Thread | None:

@@ -194,7 +194,7 @@ class ConversationView:
         wanted = normalize_order_id(request.order_id) if request.order_id else None
         if wanted not in typed_ids:
             wanted = None
-        if wanted is None and request.intent in ("order_status", "cancel_order") and typed_ids:
+        if wanted is None and request.intent in ("order_status", "cancel_order", "return") and typed_ids:
             wanted = typed_ids[-1]
         request.order_id = wanted or ""
         # A price bound is a number the customer typed: a small model copies its example's "below 10"

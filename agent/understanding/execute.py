@@ -32,6 +32,7 @@ from shop.conversations.policies import PolicySection
 from shop.core.errors import ShopError
 from shop.core.text import tokenize
 from shop.ordering.orders import OrderView
+from shop.returns.service import ReturnInput
 from tools import actions, customer
 from tools.common import MAX_ITEMS, clean, fence, money
 from tools.context import ToolContext
@@ -52,6 +53,7 @@ STATUS_TEXT = {
     "checkout": "Preparing your order summary…",
     "order_status": "Looking up your order…",
     "cancel_order": "Looking up your order…",
+    "return": "Looking up your order…",
     "policy": "Checking our policies…",
     "discount": "Checking our policies…",
     "wishlist": "Checking your wishlist…",
@@ -108,7 +110,7 @@ class Executor:
             request.items = []  # the model's "add it": a checkout must not add the product in focus
             return "checkout" if view.cart else "greeting"
         buying = intent in ("add", "find", "product") and bool(request.items or request.query)
-        paying = intent not in ("order_status", "cancel_order", "human", "checkout") and bool(request.email)
+        paying = intent not in ("order_status", "cancel_order", "return", "human", "checkout") and bool(request.email)
         if paying and (view.cart or buying):
             return "checkout"
         named = view.named_in_message()
@@ -568,6 +570,82 @@ class Executor:
         except (ShopError, actions.ActionRefused) as exc:
             return self._direct(exc.message)
         return self._direct(self._summary(action))
+
+    def _return(self) -> Execution:
+        """A return or exchange, the tau2 way: the order number and its email first (checked like the
+        order lookup: one answer for a wrong number or email), then which of the order's items, how
+        many, their condition and refund or exchange, asked for together; then the summary with the
+        refund the returns policy gives, which waits for the customer's explicit yes (one pending
+        action per conversation: one request at a time). A request outside the policy is answered
+        with the policy's own sentence, and nothing waits."""
+        r = self.request
+        r.email = r.email or self.view.for_order("email", "")
+        if (ask := self._order_needs("task_return", "return_items")) is not None:
+            return ask
+        try:
+            order = self.services.returns.order_for(r.order_id, r.email)
+        except ShopError as exc:
+            return self._direct(exc.message)
+        self.ctx.turn.order_ids.add(order["_id"])
+        closed = self.services.returns.closed_reason(order)
+        if closed:
+            return self._direct(closed)
+        lines: list[dict[str, object]] = list(order.get("products") or [])
+        for line in lines:
+            product = self.services.catalog.get_any(str(line["productId"]))
+            if product is not None:
+                self.ctx.remember(product, card=True)
+        chosen = self._return_lines(order["_id"], lines)
+        if isinstance(chosen, str):
+            return self._direct(chosen)
+        if not chosen or not r.condition or not r.resolution:
+            items = ", ".join(f"{line['quantity']} × {clean(str(line['name']), 80)}" for line in lines)
+            return self._direct(say("return_which", self.lang, order=order["_id"], items=items))
+        request = ReturnInput(
+            items=[
+                {"productId": str(line["productId"]), "quantity": qty, "opened": r.condition == "opened",
+                 "damaged": r.condition in ("damaged", "wrong")}
+                for line, qty in chosen
+            ],
+            reason=f"Chat: {r.condition}",
+            resolution=r.resolution,
+        )  # fmt: skip
+        self.ctx.called("return_items", {"order_id": order["_id"], "condition": r.condition})
+        try:
+            action = actions.prepare_return(
+                self.services, order["_id"], r.email, request, condition=r.condition, lang=self.lang
+            )
+        except (ShopError, actions.ActionRefused) as exc:
+            return self._direct(exc.message)
+        return self._direct(self._summary(action))
+
+    def _return_lines(self, order_id: str, lines: list[dict[str, object]]) -> list[tuple[dict[str, object], int]] | str:
+        """(order line, quantity) for each item the request names; the sentence saying which is not in
+        the order; [] when none is named (a one-line order needs no naming). A quantity not said is the
+        whole line (the summary spells it out before the yes)."""
+        items = self.request.items
+        if not items:
+            return [(lines[0], int(str(lines[0]["quantity"])))] if len(lines) == 1 else []
+        chosen: list[tuple[dict[str, object], int]] = []
+        for item in items:
+            line = self._order_line(item, lines)
+            if line is None:
+                return say("return_not_in_order", self.lang, name=clean(item.product, 80), order=order_id)
+            product = self.services.catalog.get_any(str(line["productId"]))
+            typed = self.view.typed_quantity(product) if product is not None else None
+            chosen.append((line, item.qty or typed or int(str(line["quantity"]))))
+        return chosen
+
+    def _order_line(self, item: Item, lines: list[dict[str, object]]) -> dict[str, object] | None:
+        """The order line an item means: the product the conversation resolves, or the one line whose
+        name holds every word the customer wrote for it ("the earl grey")."""
+        product = self.view.resolve(item)
+        by_id = {str(line["productId"]): line for line in lines}
+        if product is not None and product.id in by_id:
+            return by_id[product.id]
+        words = {w for w in tokenize(item.product) if len(w) >= 3}
+        fitting = [line for line in lines if words and words <= set(tokenize(str(line["name"])))]
+        return fitting[0] if len(fitting) == 1 else None
 
     # --- policies, people, wishlist ---------------------------------------------------------------
     def _policy(self) -> Execution:

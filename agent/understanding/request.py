@@ -33,6 +33,7 @@ INTENTS = (
     "checkout",  # place the order / buy now / here are my details
     "order_status",  # where is my order
     "cancel_order",  # cancel an order already placed
+    "return",  # send back or exchange items of a delivered order (issue 14, shop/returns/)
     "policy",  # shipping, returns, refunds, payment, contact
     "discount",  # asks for a lower price, haggles, offers an amount
     "wishlist",  # show or add to the wishlist
@@ -48,6 +49,9 @@ BELOW, ABOVE = "price_below", "price_above"
 """Price bounds named for the customer's words, not min/max: measured on 7 price questions in five languages, the
 1.5B model wrote "min_price" for "menos de 12" and "over $30" got max_price; with these names 7/7."""
 MAX_ITEMS = 5
+CONDITIONS = ("unopened", "opened", "damaged", "wrong")
+"""A return's items as the customer describes them (one condition per request: one request at a time)."""
+RESOLUTIONS = ("refund", "exchange")
 
 
 @dataclass
@@ -73,6 +77,10 @@ class CustomerRequest:
     name: str = ""
     address: str = ""
     policy: str = ""
+    condition: str = ""
+    """For a return: unopened, opened, damaged or wrong (CONDITIONS); the summary spells it out before the yes."""
+    resolution: str = ""
+    """For a return: refund or exchange."""
     lang: str = "en"
     """Set by code (agent.understanding.language), not by the model."""
 
@@ -81,7 +89,7 @@ class CustomerRequest:
         parts = [self.intent]
         if self.items:
             parts.append("items=" + ",".join(f"{i.product}x{i.qty}" for i in self.items))
-        for key in ("query", "category", "order_id", "policy"):
+        for key in ("query", "category", "order_id", "policy", "condition", "resolution"):
             if getattr(self, key):
                 parts.append(f"{key}={getattr(self, key)}")
         if self.filters:
@@ -117,6 +125,8 @@ def tool_schema(vocabulary: Vocabulary) -> dict[str, Any]:
         "name": text,
         "address": text,
         "policy": {"enum": list(vocabulary.policies)},
+        "condition": {"enum": list(CONDITIONS)},
+        "resolution": {"enum": list(RESOLUTIONS)},
     }
     if not vocabulary.filters:
         del properties["filters"]
@@ -176,4 +186,7 @@ def parse_request(args: dict[str, Any], vocabulary: Vocabulary) -> CustomerReque
         setattr(request, key, _text(args.get(key), 200))
     policy = args.get("policy")
     request.policy = policy if policy in vocabulary.policies else ""
+    condition, resolution = args.get("condition"), args.get("resolution")
+    request.condition = condition if condition in CONDITIONS else ""
+    request.resolution = resolution if resolution in RESOLUTIONS else ""
     return request

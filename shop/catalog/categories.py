@@ -88,6 +88,11 @@ class Category(BaseModel):
     """Words and phrases naming another kind of product, near which no category word is a hint
     ("coffee syrup", "ice cream", "tea tree"). They count for the whole query, whichever category
     lists them; a category lists those that borrow its words or that sit on its shelf."""
+    # --- returns (issue 14, RETURNS: shop/returns/config.py) ---
+    opened_returns: bool = False
+    """Whether an opened item of this category can be returned (within the unopened window). No by
+    default: the returns policy promises returns of unopened items, and food, tea, coffee and creams
+    cannot come back opened for hygiene reasons; a bookshop sets it for its books."""
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Category:

@@ -39,7 +39,7 @@ ICONS: tuple[tuple[str, str], ...] = (
 also picks the category tile's tint in static/css/shop.css). "Plain" is the neutral drawing any other
 key gets."""
 
-CATEGORY_FORM_KEYS = ("slug", "name", "description", "icon", "position", *VOCABULARY_KEYS)
+CATEGORY_FORM_KEYS = ("slug", "name", "description", "icon", "position", *VOCABULARY_KEYS, "openedReturns")
 """The admin's category form, named as the categories file's keys (`position` is the place from 1);
 the vocabulary lists are comma-separated fields."""
 
@@ -79,6 +79,7 @@ def category_from_form(form: dict[str, str], *, slug: str, stored: Category | No
         "description": form.get("description", ""),
         "icon": form.get("icon", "").strip(),
         **{key: split_words(form.get(key, "")) for key in VOCABULARY_KEYS},
+        "opened_returns": form.get("openedReturns", "") in ("on", "true", "1"),  # RETURNS (issue 14)
     }
     if stored is not None:
         values |= {"colours": stored.colours, "position": stored.position}

@@ -162,6 +162,12 @@ INDEXES: dict[str, list[IndexModel]] = {
     "ip_blocks": [IndexModel([("expiresAt", ASCENDING)], expireAfterSeconds=0, name="block_ttl")],
     # Monitoring: each process's request figures per 5 minutes (shop.backoffice.system_health), kept 3 days.
     "system_health": [IndexModel([("at", ASCENDING)], expireAfterSeconds=60 * 60 * 24 * 3, name="at_ttl")],
+    # Return requests (issue 14, RETURNS: shop/returns/): per order, and the admin's list by status.
+    "returns": [
+        IndexModel([("orderId", ASCENDING), ("createdAt", ASCENDING)], name="order_created"),
+        IndexModel([("status", ASCENDING), ("createdAt", DESCENDING)], name="status_created"),
+        IndexModel([("createdAt", DESCENDING)], name="created"),
+    ],
     "activity_log": [
         IndexModel([("at", DESCENDING)], name="at"),
         IndexModel([("entity", ASCENDING), ("entityId", ASCENDING), ("at", DESCENDING)], name="entity_at"),

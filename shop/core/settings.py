@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     currency_symbol: str = "$"
     owner_email: str = "owner@example.com"
     mail_from: str = "AI Shop <shop@example.com>"
+    # --- Returns (issue 14, RETURNS: shop/returns/) ---
+    # Where customers send returns: printed on the return label (commas become line breaks).
+    # Empty: the label shows the shop's name only, until the owner sets it.
+    return_address: str = ""
 
     # MongoDB: unset means "start the embedded SecantusDB under data_dir".
     mongodb_uri: str | None = None

@@ -15,6 +15,7 @@ from app.routes.admin import (
     inventory,
     orders,
     products,
+    returns,
     reviews,
 )
 
@@ -25,6 +26,7 @@ routers: tuple[APIRouter, ...] = (
     products.router,
     categories.router,
     orders.router,
+    returns.router,  # RETURNS (issue 14)
     reviews.router,
     inbox.router,
     inventory.router,  # stock, forecasts, purchase orders

@@ -97,6 +97,7 @@ def _form_values(row: CategoryRow) -> dict[str, str]:
         "phrases": ", ".join(category.phrases),
         "occasionWords": ", ".join(category.occasion_words),
         "notHints": ", ".join(category.not_hints),
+        "openedReturns": "on" if category.opened_returns else "",  # RETURNS (issue 14)
     }
 
 

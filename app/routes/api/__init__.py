@@ -2,6 +2,13 @@
 
 from fastapi import APIRouter
 
-from app.routes.api import chat, discovery, health, orders, products
+from app.routes.api import chat, discovery, health, orders, products, returns
 
-routers: tuple[APIRouter, ...] = (products.router, discovery.router, orders.router, health.router, chat.router)
+routers: tuple[APIRouter, ...] = (
+    products.router,
+    discovery.router,
+    orders.router,
+    returns.router,  # RETURNS (issue 14): POST /api/orders/{id}/returns
+    health.router,
+    chat.router,
+)

@@ -50,4 +50,6 @@ def place_order(
 @router.get("/{order_id}", response_model=Order)
 def get_order(order_id: str, services: Services, email: Annotated[Email, Query()]) -> dict[str, object]:
     order = services.orders.lookup(order_id, email)
-    return {**order.to_json(), **services.fulfillment.tracking(order).to_json()}  # TRACKING
+    body = {**order.to_json(), **services.fulfillment.tracking(order).to_json()}  # TRACKING
+    body["returns"] = [r.to_json() for r in services.returns.for_order(order.id)]  # RETURNS (issue 14)
+    return body

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.routes.storefront import cart, catalog, chat, discovery, info, seo
+from app.routes.storefront import cart, catalog, chat, discovery, info, returns, seo
 
 routers: tuple[APIRouter, ...] = (
     catalog.router,
@@ -11,4 +11,5 @@ routers: tuple[APIRouter, ...] = (
     info.router,
     seo.router,
     chat.router,
+    returns.router,  # RETURNS (issue 14): the order page's return form and the return label
 )

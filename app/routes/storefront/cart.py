@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from app.deps import FormText, Services, SessionId
 from app.limits import check_limit, with_retry_after
+from app.routes.storefront.returns import return_section
 from app.templating import render, templates, wants_fragment
 from shop.core.errors import InvalidInput, NotFound, ShopError
 from shop.core.validation import is_object_id
@@ -184,6 +185,5 @@ def order_lookup(request: Request, services: Services, typed: Annotated[LookupFo
             request, "pages/order_lookup.html", {"form": form, "errors": {}, "order": None, "error": exc.message}, 404
         )
     tracking = services.fulfillment.tracking(order)  # TRACKING: parcels, estimate and timeline
-    return render(
-        request, "pages/order_lookup.html", {"form": form, "errors": {}, "order": order, "tracking": tracking}
-    )
+    context = {"form": form, "errors": {}, "order": order, "tracking": tracking, **return_section(services, order)}
+    return render(request, "pages/order_lookup.html", context)

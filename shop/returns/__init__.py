@@ -1,0 +1,1 @@
+"""Returns and exchanges (RMA): the policy decision, the lifecycle, refunds, return labels."""
