@@ -52,6 +52,11 @@ UNSURE_REPLY = (
 )
 
 
+def previous_language(conversation: Conversation) -> str | None:
+    """The language the conversation's latest message was read in (kept with each user message)."""
+    return next((m.lang for m in reversed(conversation.messages) if m.role == "user" and m.lang), None)
+
+
 class CustomerTurn:
     """The customer's side of `ChatAgent`: one instance serves every customer conversation."""
 
@@ -73,6 +78,11 @@ class CustomerTurn:
         schema = tool_schema(self.vocabulary.current())
         bound = self.model.bind_tools([schema], tool_choice="none").bind(max_tokens=1)
         bound.invoke(understanding_messages(self.system_prompt, [], "", "hi"))
+
+    def read_language(self, conversation: Conversation, message: str) -> str:
+        """The language to answer `message` in (the owner's turn reads it here too): a message too short
+        to tell keeps the conversation's language."""
+        return self.language.read(message, previous_language(conversation))
 
     async def run(self, conversation: Conversation, message: str) -> AsyncIterator[Event]:
         """Events of the turn; the last is {"type": "outcome"}."""
@@ -96,10 +106,14 @@ class CustomerTurn:
             request = CustomerRequest(intent="find", query=message[:100])
         timings = {"understand_s": round(time.perf_counter() - t0, 4)}
         request = view.validate(request)
-        previous = next((m.lang for m in reversed(conversation.messages) if m.role == "user" and m.lang), None)
-        request.lang = self.language.read(message, previous)
+        request.lang = self.read_language(conversation, message)
         ctx = ToolContext(
-            self.services, "customer", conversation, cart_id=conversation.cart_id, customer_text=view.said
+            self.services,
+            "customer",
+            conversation,
+            cart_id=conversation.cart_id,
+            customer_text=view.said,
+            lang=request.lang,
         )
         if request.intent in STATUS_TEXT:
             yield {"type": "status", "text": STATUS_TEXT[request.intent]}

@@ -37,7 +37,7 @@ from langgraph.errors import GraphRecursionError
 from langgraph.types import Command
 
 from agent import confirm, guard, memory, prompts
-from agent.customer_turn import ERROR_REPLY, OFFLINE_REPLY, CustomerTurn
+from agent.customer_turn import CustomerTurn, previous_language
 from agent.llm import build_chat_model, is_connection_error, message_text
 from agent.outcome import Event, TurnOutcome, turn_outcome
 from shop.catalog.snapshot import Product
@@ -58,13 +58,9 @@ MAX_TOOL_ROUNDS = {"customer": 2, "owner": 1}
 model otherwise keeps calling tools (the same search again, details, recommendations) until the
 step limit. One owner tool answers one question; measured on Qwen2.5-Coder-1.5B, a second owner call
 only ever repeated the first with other arguments and then apologised instead of answering."""
-STEP_LIMIT_REPLY = (
-    "Sorry, I could not finish that in one go. Could you ask me one thing at a time, "
-    "or tell me a bit more about what you are looking for?"
-)
-OWNER_UNSURE_REPLY = (
-    "I could not answer that from the shop's data. Try asking about stock, forecasts, reorders or sales."
-)
+# The owner's fixed replies are phrases ("owner_..." in tools/phrases.json), in the language the owner
+# writes in; this is the English one. Status lines stay English, as the customer's do.
+STEP_LIMIT_REPLY = say("owner_step_limit", "en")
 TOOL_STATUS = {
     "search_products": "Searching the shop…",
     "product_details": "Looking at the product…",
@@ -362,10 +358,15 @@ class ChatAgent:
         key = conversation.key
         role: ChatRole = "owner"
         if not message:
-            yield {"type": "outcome", "outcome": TurnOutcome("What can I help you with?", key, status="direct")}
+            what = say("owner_what", previous_language(conversation) or "en")
+            yield {"type": "outcome", "outcome": TurnOutcome(what, key, status="direct")}
             return
         yield {"type": "status", "text": "Reading your question…"}  # the owner sees the turn start at once
-        ctx = ToolContext(self.services, role, conversation, cart_id=conversation.cart_id, customer_text=message)
+        # Read like a customer's message (py3langid, ~0.1 ms): the reports code writes are in this language.
+        lang = self.customer.read_language(conversation, message)
+        ctx = ToolContext(
+            self.services, role, conversation, cart_id=conversation.cart_id, customer_text=message, lang=lang
+        )
         t0 = time.perf_counter()
         messages: list[BaseMessage] = [*memory.prompt_history(conversation), HumanMessage(message)]
         timings: dict[str, float] = {}
@@ -456,12 +457,13 @@ class ChatAgent:
             if streamed:
                 yield {"type": "replace", "text": reply}
         elif status == "step_limit":
-            reply = guard.fallback_reply(ctx.turn, default=STEP_LIMIT_REPLY)
-            if reply != STEP_LIMIT_REPLY:
-                reply = STEP_LIMIT_REPLY + "\n\n" + reply
+            sorry = say("owner_step_limit", lang)
+            reply = guard.fallback_reply(ctx.turn, default=sorry)
+            if reply != sorry:
+                reply = sorry + "\n\n" + reply
             yield {"type": "replace", "text": reply}
         elif status in ("offline", "error"):
-            default = OFFLINE_REPLY if status == "offline" else ERROR_REPLY
+            default = say("owner_offline" if status == "offline" else "owner_error", lang)
             notes = guard.fallback_reply(ctx.turn, default="")
             reply = default + ("\n\n" + notes if notes else "")
             yield {"type": "replace", "text": reply}
@@ -489,6 +491,7 @@ class ChatAgent:
             shown_problems=shown,
             timings=timings,
         )
+        outcome.lang = lang  # kept with the message: the owner's next short message keeps it
         yield {"type": "outcome", "outcome": outcome}
 
     async def _regenerate(
@@ -501,9 +504,9 @@ class ChatAgent:
         rewrite: Callable[[str], str],
     ) -> tuple[str, str]:
         """One more try with a corrective note (same tools, none callable), then a reply written by code."""
-        default = OWNER_UNSURE_REPLY
+        default = say("owner_unsure", ctx.lang)
         if any(p.kind == "write" for p in problems):
-            return guard.OWNER_READ_ONLY_REPLY, "fallback"  # said by code: asked again, the model claims again
+            return say("owner_read_only", ctx.lang), "fallback"  # said by code: asked again, the model claims again
         if final_text and problems:
             history = list(state_messages)
             if history and isinstance(history[-1], AIMessage) and not history[-1].tool_calls:

@@ -62,6 +62,9 @@ class ToolContext:
     customer_text: str | None = None
     """What the customer wrote in this conversation (the model sees no more). Emails and order numbers
     in tool arguments must come from it: a small model otherwise fills in "example@example.com"."""
+    lang: str = "en"
+    """The language the message was read in (agent.understanding.language): code-written replies and
+    reports are in it (tools.phrases)."""
 
     def given_by_customer(self, value: str) -> bool:
         if self.customer_text is None:

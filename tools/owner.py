@@ -13,12 +13,17 @@ writes in any language, and the model reads them all.
 
 Every report states a count equal to the rows it lists, or says where it cut the list ("12 products
 ...; the first 8"), so the figure and the list never disagree.
+
+Reports are written in the owner's language (`ctx.lang`, read from the message like a customer's):
+every sentence and label is a phrase of tools/phrases.json with its plural forms, dates are written
+by `phrases.day`; figures keep their format, and product names, supplier names and money stay as
+they are.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from langchain.tools import ToolRuntime, tool
 from pydantic import Field
@@ -30,30 +35,40 @@ from shop.inventory.purchase_orders import match_suppliers, supplier_names
 from shop.inventory.stock import filter_rows, inventory_rows
 from tools.common import clean, fence, money, resolve_product
 from tools.context import ToolContext
+from tools.phrases import day, say, say_n
 
 Period = Literal["7d", "30d", "90d", "month", "last-month", "12m", "year"]
-PERIOD_NAMES = {
-    "7d": "the last 7 days",
-    "30d": "the last 30 days",
-    "90d": "the last 90 days",
-    "month": "this month",
-    "last-month": "last month",
-    "12m": "the last 12 months",
-    "year": "this year",
-}
+PERIODS: tuple[str, ...] = get_args(Period)
+"""Each has its name in every language: the phrase "owner_period_<period>" ("the last 7 days")."""
+SELLER_CLASSES = ("inactive", "short", "regular", "sparse")
+"""shop.inventory.forecasting.models.classify's names, each a phrase "owner_class_<name>"."""
 MAX_ROWS = 8
 Until = Literal["", "weekend", "month-end"]
 
 
-def counted(total: int, shown: int, what: str) -> str:
+def counted(ctx: ToolContext, total: int, shown: int, key: str, **values: Any) -> str:
     """The report's first line: the count of everything found, and where the list is cut.
 
     "3 products to reorder:" when all 3 are listed; "12 products to reorder; the first 8:" when 8 of 12
-    are, so the count in the text is never mistaken for the number of rows below it.
+    are, so the count in the text is never mistaken for the number of rows below it. `key` names the
+    line's phrase (with its plural forms: "1 produit sera épuisé", "3 produits seront épuisés").
     """
-    noun = "product" if total == 1 else "products"
-    cut = ":" if shown >= total else f"; the first {shown}:"
-    return f"{total} {noun} {what}{cut}"
+    cut = say("owner_cut_all", ctx.lang) if shown >= total else say_n("owner_cut", ctx.lang, shown)
+    return say_n(key, ctx.lang, total, **values) + cut
+
+
+def _row(*parts: str) -> str:
+    """One product's row: its fields joined by " | " (shown to the owner as ", ")."""
+    return " | ".join(parts)
+
+
+def _days(ctx: ToolContext, n: int) -> str:
+    """ "in the next 14 days" in the owner's language."""
+    return say_n("owner_within", ctx.lang, n)
+
+
+def _cover(ctx: ToolContext, days: float, decimals: int) -> str:
+    return say_n("owner_cover", ctx.lang, f"{days:.{decimals}f}")
 
 
 def horizon_days(days: int | str | None, until: str, today: date) -> int:
@@ -105,38 +120,53 @@ def low_stock(ctx: ToolContext, limit: int = MAX_ROWS) -> str:
     limit = max(1, min(int(limit or MAX_ROWS), 20))
     settings = ctx.services.settings
     rows = filter_rows(inventory_rows(ctx.services.db, settings), status="low", sort="urgency")
+    lang = ctx.lang
     lines = []
     for row in rows[:limit]:
         cover = row.days_of_cover
-        cover_text = "" if cover is None or cover == float("inf") else f" | {cover:.0f} days of cover"
+        covered = [] if cover is None or cover == float("inf") else [_cover(ctx, cover, 0)]
         lines.append(
-            f"{_name(ctx, row.product_id, row.name)} | stock {row.stock} (threshold {row.threshold})"
-            f"{cover_text} | supplier {clean(row.supplier, 40) or '-'}"
+            _row(
+                _name(ctx, row.product_id, row.name),
+                say("owner_stock_threshold", lang, stock=row.stock, threshold=row.threshold),
+                *covered,
+                say("owner_supplier", lang, name=clean(row.supplier, 40) or "-"),
+            )
         )
     if not lines:
-        return _answer(ctx, "No product is low on stock.", "inventory")
-    text = counted(len(rows), len(lines), "low on stock, most urgent first") + "\n" + "\n".join(lines)
+        return _answer(ctx, say("owner_low_none", lang), "inventory")
+    text = counted(ctx, len(rows), len(lines), "owner_low_count") + "\n" + "\n".join(lines)
     return _answer(ctx, text, "inventory")
 
 
 def demand_forecast(ctx: ToolContext, product: str = "", category: str = "", days: int = 30) -> str:
     days = clamp_days(days, default=30)
+    lang = ctx.lang
     history = ctx.services.sales_history
     if _category(ctx, product):  # "tea" is a shelf, not a product named "... Tea ..."
         product, category = "", category or product
     if product.strip():
         found = resolve_product(ctx, product)
         if found is None:
-            return f"No product matches {clean(product, 60)!r}."
+            return say("owner_no_match", lang, name=repr(clean(product, 60)))
         result = forecast(history, horizon_days=days, product_ids=[found.id])
         item = result.get(found.id)
         if item is None:
-            return "No forecast for that product."
+            return say("owner_no_forecast", lang)
         ctx.remember(found)
-        text = (
-            f"{clean(found.name, 80)}: {item.total:.0f} units expected in the next {days} days "
-            f"(80% range {item.total_lower:.0f}-{item.total_upper:.0f}; about {item.mean_daily:.1f} a day). "
-            f"Stock now {item.stock}. Model {item.model}, seller class {item.seller_class}."
+        known = item.seller_class in SELLER_CLASSES
+        text = say(
+            "owner_forecast_product",
+            lang,
+            name=clean(found.name, 80),
+            expected=say_n("owner_expected", lang, f"{item.total:.0f}"),
+            within=_days(ctx, days),
+            low=f"{item.total_lower:.0f}",
+            high=f"{item.total_upper:.0f}",
+            daily=f"{item.mean_daily:.1f}",
+            stock=item.stock,
+            model=item.model,
+            seller_class=say(f"owner_class_{item.seller_class}", lang) if known else item.seller_class,
         )
         return _answer(ctx, text, "forecast")
     slug = _category(ctx, category)
@@ -144,9 +174,24 @@ def demand_forecast(ctx: ToolContext, product: str = "", category: str = "", day
     ranked = sorted(result.products, key=lambda f: -f.total)
     total = sum(f.total for f in ranked)
     named = ctx.services.catalog.category(slug)
-    scope = named.name if named else "the whole shop"
-    lines = [f"{_name(ctx, f.product_id, f.name)} | {f.total:.0f} units | stock {f.stock}" for f in ranked[:MAX_ROWS]]
-    text = f"Forecast for {scope}, next {days} days: {total:.0f} units in all. Top products:\n" + "\n".join(lines)
+    scope = named.name if named else say("owner_whole_shop", lang)
+    lines = [
+        _row(
+            _name(ctx, f.product_id, f.name),
+            say_n("owner_units", lang, f"{f.total:.0f}"),
+            say("owner_stock", lang, n=f.stock),
+        )
+        for f in ranked[:MAX_ROWS]
+    ]
+    head = say(
+        "owner_forecast_head",
+        lang,
+        scope=scope,
+        days=say_n("owner_days", lang, days),
+        within=_days(ctx, days),
+        units=say_n("owner_units", lang, f"{total:.0f}"),
+    )
+    text = head + "\n" + "\n".join(lines)
     return _answer(ctx, text, "forecast")
 
 
@@ -160,23 +205,30 @@ def will_run_out(ctx: ToolContext, days: int = 14, until: str = "") -> str:
     history = ctx.services.sales_history
     days = horizon_days(days, until, datetime.now(UTC).date())  # the forecast's days are UTC days
     report = runout_report(history, days)
-    end = report.start + timedelta(days=days - 1)
+    end = day(report.start + timedelta(days=days - 1), ctx.lang)
+    lang = ctx.lang
     lines = [
-        f"{_name(ctx, r.product_id, r.name)} | stock {r.stock} | forecast {r.demand:.0f} units in {days} days | "
-        f"{r.days_of_cover:.1f} days of cover | runs out {r.runs_out_on:%a %d %b}"
+        _row(
+            _name(ctx, r.product_id, r.name),
+            say("owner_stock", lang, n=r.stock),
+            say(
+                "owner_forecast_in",
+                lang,
+                units=say_n("owner_units", lang, f"{r.demand:.0f}"),
+                days=say_n("owner_days", lang, days),
+            ),
+            _cover(ctx, r.days_of_cover, 1),
+            say("owner_runs_out", lang, date=day(r.runs_out_on, lang)),
+        )
         for r in report.rows[:MAX_ROWS]
     ]
     if lines:
-        what = f"will run out in the next {days} days (by {end:%a %d %b}), fewest days of cover first"
-        text = counted(len(report.rows), len(lines), what) + "\n" + "\n".join(lines)
+        head = counted(ctx, len(report.rows), len(lines), "owner_runout_count", within=_days(ctx, days), end=end)
+        text = head + "\n" + "\n".join(lines)
     else:
-        text = f"No product in stock is forecast to run out in the next {days} days (by {end:%a %d %b})."
+        text = say("owner_runout_none", lang, within=_days(ctx, days), end=end)
     if report.sold_out:
-        count = len(report.sold_out)
-        text += (
-            f"\nAlready sold out, not counted above: {count} {'product' if count == 1 else 'products'} "
-            "(Inventory, filter Sold out)."
-        )
+        text += "\n" + say_n("owner_sold_out", lang, len(report.sold_out))
     return _answer(ctx, text, "forecast")
 
 
@@ -184,6 +236,7 @@ def reorder(ctx: ToolContext, category: str = "", limit: int = MAX_ROWS, supplie
     """What to order now: forecasting.reorder_suggestions, keeping only products that need a reorder,
     of one supplier when `supplier` names one (products carry their supplier's name)."""
     limit = max(1, min(int(limit or MAX_ROWS), 20))
+    lang = ctx.lang
     supplier = (supplier or "").strip()
     chosen = ""
     if supplier:
@@ -192,27 +245,35 @@ def reorder(ctx: ToolContext, category: str = "", limit: int = MAX_ROWS, supplie
         if len(matches) != 1 and _category(ctx, supplier):  # the model put a shelf ("tea") in supplier
             category, matches = category or supplier, [""]
         if not matches:
-            listed = ", ".join(clean(n, 60) for n in names) or "none yet"
-            return _answer(ctx, f"No supplier named {clean(supplier, 60)!r}; suppliers are: {listed}.", "reorder")
+            listed = ", ".join(clean(n, 60) for n in names) or say("owner_none_yet", lang)
+            text = say("owner_no_supplier", lang, name=repr(clean(supplier, 60)), listed=listed)
+            return _answer(ctx, text, "reorder")
         if len(matches) > 1:
             listed = ", ".join(clean(n, 60) for n in matches)
-            return _answer(
-                ctx, f"{clean(supplier, 60)!r} could be {len(matches)} suppliers: {listed}. Which one?", "reorder"
-            )
+            text = say("owner_which_supplier", lang, name=repr(clean(supplier, 60)), n=len(matches), listed=listed)
+            return _answer(ctx, text, "reorder")
         chosen = matches[0]
     suggestions = reorder_suggestions(ctx.services.sales_history, category=_category(ctx, category))
     needed = [s for s in suggestions if s.needs_reorder and (not chosen or s.supplier == chosen)]
-    source = f" from {clean(chosen, 60)}" if chosen else ""
+    source = {"supplier": clean(chosen, 60)} if chosen else {}
+    suffix = "_from" if chosen else ""
     if not needed:
-        return _answer(ctx, f"Nothing{source} needs reordering right now.", "reorder")
+        return _answer(ctx, say(f"owner_reorder_none{suffix}", lang, **source), "reorder")
     lines = []
     for s in needed[:limit]:
-        cover = "no demand" if s.days_of_cover is None else f"{s.days_of_cover:.0f} days of cover"
+        cover = say("owner_no_demand", lang) if s.days_of_cover is None else _cover(ctx, s.days_of_cover, 0)
         lines.append(
-            f"{_name(ctx, s.product_id, s.name)} | order {s.suggested_quantity} | stock {s.stock} | {cover} | "
-            f"lead time {s.lead_time_days} days | supplier {clean(s.supplier, 40) or '-'}"
+            _row(
+                _name(ctx, s.product_id, s.name),
+                say("owner_order", lang, n=s.suggested_quantity),
+                say("owner_stock", lang, n=s.stock),
+                cover,
+                say_n("owner_lead_time", lang, s.lead_time_days),
+                say("owner_supplier", lang, name=clean(s.supplier, 40) or "-"),
+            )
         )
-    text = counted(len(needed), len(lines), f"to reorder{source}, most urgent first") + "\n" + "\n".join(lines)
+    text = counted(ctx, len(needed), len(lines), f"owner_reorder_count{suffix}", **source)
+    text += "\n" + "\n".join(lines)
     return _answer(ctx, text, "reorder")
 
 
@@ -220,23 +281,32 @@ def _report(ctx: ToolContext, period: str) -> tuple[Any, str]:
     from shop.backoffice.analytics import preset_period, sales_report, shop_zone
 
     settings = ctx.services.settings
-    period = period if period in PERIOD_NAMES else "30d"
+    period = period if period in PERIODS else "30d"
     today = datetime.now(shop_zone(settings.shop_timezone)).date()
     start, end, granularity = preset_period(period, today)
     report = sales_report(
         ctx.services.db, start=start, end=end, granularity=granularity, timezone=settings.shop_timezone
     )
-    return report, PERIOD_NAMES[period]
+    return report, say(f"owner_period_{period}", ctx.lang)
 
 
 def sales(ctx: ToolContext, period: str = "30d") -> str:
     report, name = _report(ctx, period)
     categories = ", ".join(f"{c.name} {money(ctx, c.revenue)}" for c in report.categories if c.revenue)
     top = "; ".join(f"{_name(ctx, p.product_id, p.name)} {money(ctx, p.revenue)}" for p in report.top_by_revenue(3))
-    text = (
-        f"Sales {name} ({report.start} to {report.end}): {report.orders} orders, revenue {money(ctx, report.revenue)}, "
-        f"{report.units} units, average order {money(ctx, report.average_order_value)}. "
-        f"By category: {categories or 'none'}. Top by revenue: {top or 'none'}."
+    lang = ctx.lang
+    text = say(
+        "owner_sales",
+        lang,
+        period=name,
+        start=report.start,
+        end=report.end,
+        orders=say_n("owner_orders", lang, report.orders),
+        revenue=money(ctx, report.revenue),
+        units=say_n("owner_units", lang, report.units),
+        average=money(ctx, report.average_order_value),
+        categories=categories or say("owner_none", lang),
+        top=top or say("owner_none", lang),
     )
     return _answer(ctx, text, "sales")
 
@@ -245,13 +315,20 @@ def top_sellers(ctx: ToolContext, period: str = "30d", by: str = "units", limit:
     report, name = _report(ctx, period)
     limit = max(1, min(int(limit or 5), 20))
     rows = report.top_by_revenue(limit) if by == "revenue" else report.top_by_units(limit)
+    lang = ctx.lang
     if not rows:
-        return _answer(ctx, f"No sales in {name}.", "sales")
+        return _answer(ctx, say("owner_no_sales", lang, period=name), "sales")
     lines = [
-        f"{i}. {_name(ctx, p.product_id, p.name)} | {p.units} units | {money(ctx, p.revenue)} | {p.orders} orders"
+        _row(
+            f"{i}. {_name(ctx, p.product_id, p.name)}",
+            say_n("owner_units", lang, p.units),
+            money(ctx, p.revenue),
+            say_n("owner_orders", lang, p.orders),
+        )
         for i, p in enumerate(rows, 1)
     ]
-    text = f"Top sellers by {'revenue' if by == 'revenue' else 'units'}, {name}:\n" + "\n".join(lines)
+    head = say("owner_top_revenue" if by == "revenue" else "owner_top_units", lang, period=name)
+    text = head + "\n" + "\n".join(lines)
     return _answer(ctx, text, "sales")
 
 
