@@ -52,6 +52,8 @@ NOTICES: dict[str, str] = {
     "category-deleted": "The category was deleted.",
     "blocked": "The address is blocked on every page of the shop within a few seconds.",  # ops-limits
     "unblocked": "The address is no longer blocked.",
+    "refunded": "The refund was recorded.",  # payments (issue 14)
+    "paid": "The payment was recorded as received.",  # payments (issue 14)
 }
 
 

@@ -40,6 +40,16 @@ class OrderLine(BaseModel):
     lineTotal: float
 
 
+class PaymentSummary(BaseModel):
+    """payments (issue 14): method, status (pending | authorized | paid | failed | refunded |
+    partially_refunded), the provider's page to pay on while unpaid, and why starting it failed."""
+
+    method: str
+    status: str
+    redirectUrl: str | None = None
+    error: str | None = None
+
+
 class Order(BaseModel):
     id: str
     status: str
@@ -50,6 +60,7 @@ class Order(BaseModel):
     totalAmount: float
     createdAt: str
     updatedAt: str
+    payment: PaymentSummary | None = None  # payments (issue 14)
 
 
 class ErrorBody(BaseModel):

@@ -36,6 +36,7 @@ from shop.ordering.admin import OrderAdmin
 from shop.ordering.cart import CartService
 from shop.ordering.checkout import Checkout
 from shop.ordering.orders import OrderService
+from shop.payments.service import PaymentService
 from shop.reviews.moderation import ReviewModeration
 from shop.reviews.product_reviews import ProductReviews
 from shop.security.guard import ShopSecurity
@@ -72,6 +73,8 @@ class ShopServices:
     """The admin's sales reports, kept a minute (see ReportCache)."""
     security: ShopSecurity
     """Request limits, IP blocks, visitor ids and trusted proxies (shop/security/)."""
+    payments: PaymentService
+    """payments (issue 14): methods, providers, webhooks, refunds (shop/payments/)."""
     product_index: ProductIndex | None = None
     versions: SharedVersions | None = None
     """The shared versions every in-process cache follows (shop.core.versions): several processes."""
@@ -132,6 +135,7 @@ class ShopServices:
             sales_reports=ReportCache(ttl=60),
             product_index=product_index,
             security=ShopSecurity.build(db, settings),
+            payments=PaymentService(db, settings, mailer, orders),  # attaches itself to `orders`
             versions=versions,
         )
 
@@ -190,3 +194,4 @@ class ShopServices:
         self.wishlist.close()
         self.interactions.close()
         self.mailer.shutdown()
+        self.payments.close()

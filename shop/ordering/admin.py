@@ -125,8 +125,19 @@ class OrderAdmin(OrderWriter):
             raise NotFound("There is no order with that number.")
         return _admin_order(doc)
 
-    def change_status(self, order_id: str, new_status: str, *, owner: str) -> AdminOrder:
-        """Move the order to `new_status` if the lifecycle allows it from its current status."""
+    def change_status(
+        self,
+        order_id: str,
+        new_status: str,
+        *,
+        owner: str,
+        expect: dict[str, Any] | None = None,
+        notify: bool = True,
+    ) -> AdminOrder:
+        """Move the order to `new_status` if the lifecycle allows it from its current status.
+
+        `expect` (payments: the release of unpaid orders) adds conditions to the compare-and-set, so a
+        payment that arrives meanwhile stops the cancel; `notify=False` leaves the email to the caller."""
         if new_status not in STATUSES:
             raise InvalidInput(f"Unknown status {new_status!r}.", field="status")
         normalized = normalize_order_id(order_id)
@@ -146,7 +157,7 @@ class OrderAdmin(OrderWriter):
             # Compare-and-set on the status read above: if another request moved the order meanwhile,
             # nothing matches and the change is refused rather than applied twice.
             updated = self.db.orders.find_one_and_update(
-                {"_id": normalized, "status": previous},
+                {"_id": normalized, "status": previous, **(expect or {})},
                 {
                     "$set": {"status": new_status, "updatedAt": now},
                     "$push": {"statusHistory": {"status": new_status, "from": previous, "at": now, "by": owner}},
@@ -171,7 +182,8 @@ class OrderAdmin(OrderWriter):
         if stock_changed:
             self._stock_changed()
         admin_order = _admin_order(doc)
-        self._notify(admin_order.order)
+        if notify:
+            self._notify(admin_order.order)
         return admin_order
 
     def _return_stock(self, session: ClientSession, order: dict[str, Any], now: datetime) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from app.routes.admin import (
     inbox,
     inventory,
     orders,
+    payments,
     products,
     reviews,
 )
@@ -25,6 +26,7 @@ routers: tuple[APIRouter, ...] = (
     products.router,
     categories.router,
     orders.router,
+    payments.router,  # refunds and offline payments (payments, issue 14)
     reviews.router,
     inbox.router,
     inventory.router,  # stock, forecasts, purchase orders

@@ -2,6 +2,13 @@
 
 from fastapi import APIRouter
 
-from app.routes.api import chat, discovery, health, orders, products
+from app.routes.api import chat, discovery, health, orders, payments, products
 
-routers: tuple[APIRouter, ...] = (products.router, discovery.router, orders.router, health.router, chat.router)
+routers: tuple[APIRouter, ...] = (
+    products.router,
+    discovery.router,
+    orders.router,
+    health.router,
+    chat.router,
+    payments.router,
+)

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.routes.storefront import cart, catalog, chat, discovery, info, seo
+from app.routes.storefront import cart, catalog, chat, discovery, info, payments, seo
 
 routers: tuple[APIRouter, ...] = (
     catalog.router,
@@ -11,4 +11,5 @@ routers: tuple[APIRouter, ...] = (
     info.router,
     seo.router,
     chat.router,
+    payments.router,  # payments (issue 14)
 )
