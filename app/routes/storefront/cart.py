@@ -163,10 +163,11 @@ def checkout(
         return _checkout_page(request, services, session_id, form, error=exc.message, status_code=exc.status_code)
     except ShopError as exc:
         return _checkout_page(request, services, session_id, form, error=exc.message, status_code=exc.status_code)
-    # payments (issue 14): an online payment goes on at the provider's page; its return and cancel
-    # pages lead back to the confirmation (app/routes/storefront/payments.py).
+    # payments (issue 14): an online payment goes on at the provider's page, by way of the
+    # confirmation page (a refresh, then a link): the shop's CSP (form-action 'self') forbids a form
+    # submission to end on another site, so a redirect from this POST straight to Stripe is blocked.
     if order.payment.get("redirectUrl") and order.payment.get("status") == "pending":
-        return RedirectResponse(order.payment["redirectUrl"], status_code=303)
+        return RedirectResponse(f"/orders/{order.id}/confirmation?payment=redirect", status_code=303)
     return RedirectResponse(f"/orders/{order.id}/confirmation", status_code=303)
 
 
