@@ -504,10 +504,12 @@ class PaymentService:
                 raise Conflict(f"At most {left} of order {normalized} can still be refunded.", field="amount")
             rev = payment.get("rev") if doc.get("payment") else None
             pending = to_money(payment.get("refundPending") or 0)
+            if doc.get("payment"):
+                reserved = {"payment.rev": int(rev or 0) + 1, "payment.refundPending": pending + amount}
+            else:  # an order from before payments gets its (offline) payment written out
+                reserved = {"payment": {**payment, "events": [], "rev": 1, "refundPending": amount}}
             result = self.db.orders.update_one(
-                {"_id": normalized, "payment.rev": rev},
-                {"$set": {"payment.rev": int(rev or 0) + 1, "payment.refundPending": pending + amount}},
-                session=session,
+                {"_id": normalized, "payment.rev": rev}, {"$set": reserved}, session=session
             )
             if result.matched_count != 1:
                 raise _retry_transaction("the order's payment changed while a refund was reserved")

@@ -115,8 +115,14 @@ def test_a_shipped_offline_order_counts_as_paid(shop: ShopServices, items: dict[
 
 def test_an_order_from_before_payments_reads_as_offline_pending(shop: ShopServices, items: dict[str, Any]) -> None:
     order = _place(shop, items["honey"])
-    shop.db.orders.update_one({"_id": order.id}, {"$unset": {"payment": ""}})
+    shop.db.orders.update_one({"_id": order.id}, {"$unset": {"payment": ""}, "$set": {"status": "completed"}})
     assert shop.orders.get(order.id).to_json()["payment"] == {"method": "offline", "status": "pending"}
+    # Completed before payments existed: a return of it is refunded as a manual (offline) refund.
+    refund = shop.payments.refund(order.id, Decimal("10.50"), reason="returned jar", key="old-1")
+    assert refund.manual and refund.status == "succeeded"
+    payment = shop.db.orders.find_one({"_id": order.id})["payment"]
+    assert payment["method"] == "offline" and payment["status"] == "partially_refunded"
+    assert payment["refunded"] == Decimal("10.50")
 
 
 def test_the_payment_policy_states_the_configured_times() -> None:
