@@ -264,8 +264,10 @@ class PaymentService:
         return self._order(doc["_id"])
 
     def capture_paypal(self, order_id: str, ref: str) -> None:
+        """Capture an approved PayPal order, unless the shop order was released meanwhile: then no
+        money is taken (the approval lapses at PayPal) rather than taken and refunded."""
         paypal = self.paypal()
-        if paypal is None:
+        if paypal is None or self._order(order_id)["status"] != "pending":
             return
         try:
             captured = paypal.capture(ref, key=f"capture:{order_id}:{ref}")
@@ -352,7 +354,9 @@ class PaymentService:
         current = payment["status"]
         if update.status is None:
             return "recorded"
-        late = doc["status"] == "cancelled" and update.status in ("paid", "authorized") and current not in PAID
+        if doc["status"] == "cancelled" and update.status == "authorized":
+            return "ignored"  # approved but not captured: no money moved, and none will be (capture_paypal)
+        late = doc["status"] == "cancelled" and update.status == "paid" and current not in PAID
         twice = (
             update.status == "paid"
             and current in PAID

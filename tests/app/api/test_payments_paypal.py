@@ -140,3 +140,26 @@ def test_approved_webhook_captures_and_refund_goes_back_through_paypal(
     assert sent.json()["amount"] == {"currency_code": "USD", "value": "21.00"}
     assert sent.headers["paypal-request-id"] == "refund:rma-7"
     assert shop.db.orders.find_one({"_id": order["id"]})["payment"]["status"] == "refunded"
+
+
+def test_an_approval_after_the_release_takes_no_money(
+    api: TestClient, shop: ShopServices, paypal_api: StubServer, items: dict[str, Any]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from shop.payments.release import release_unpaid
+
+    order = _order(api, items["honey"], 1)
+    allow_capture(paypal_api, "PAYPAL-1")
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    assert release_unpaid(shop.payments, shop.order_admin, now=later) == [order["id"]]
+    approved = {
+        "id": "WH-APPROVED-LATE",
+        "event_type": "CHECKOUT.ORDER.APPROVED",
+        "resource": {"id": "PAYPAL-1", "status": "APPROVED", "purchase_units": [{"custom_id": order["id"]}]},
+    }
+    assert api.post(WEBHOOK, json=approved, headers=PAYPAL_HEADERS).json() == {"outcome": "ignored"}
+    api.get(f"/orders/{order['id']}/payment/return", params={"token": "PAYPAL-1"}, follow_redirects=False)
+    assert calls(paypal_api, "POST", "/v2/checkout/orders/PAYPAL-1/capture") == []
+    doc = shop.db.orders.find_one({"_id": order["id"]})
+    assert doc["status"] == "cancelled" and doc["payment"]["status"] == "pending" and "attention" not in doc["payment"]
