@@ -60,6 +60,8 @@ NOTICES: dict[str, str] = {
     "return-rejected": "The return was rejected and the customer was emailed the reason.",
     "return-received": "The return was received: stock is back and the refund or replacement is recorded.",
     "return-refunded": "The refund was issued and the customer was emailed.",
+    "refunded": "The refund was recorded.",  # payments (issue 14)
+    "paid": "The payment was recorded as received.",  # payments (issue 14)
 }
 
 

@@ -12,6 +12,7 @@ What runs:
 - the low-stock check of the products the catalog saw change (an order lowered a stock) a few
   seconds after the change, and of every product each LOW_STOCK_POLL_SECONDS anyway (another
   process may have sold the last jar; a new forecast may have moved a reorder point).
+- the release of unpaid orders past their payment time (shop/payments/release.py), every tick.
 
 The first check waits FIRST_RUN_DELAY seconds so start-up (catalog, vector index) is not slowed by a
 model fit. Jobs are CPU work under the GIL; on a 2-core machine the forecast of the demo shop takes
@@ -30,6 +31,7 @@ from shop.backoffice import owner_jobs
 from shop.backoffice.jobs import JobOutcome
 from shop.catalog.snapshot import Product
 from shop.inventory.stock import check_low_stock
+from shop.payments.release import release_job
 from shop.services import ShopServices
 
 log = logging.getLogger(__name__)
@@ -129,6 +131,12 @@ class Scheduler:
             outcomes.append(owner_jobs.forecast_job(services.db, settings, services.mailer, due_only=True))
         if settings.backup_interval_hours > 0:
             outcomes.append(owner_jobs.backup_job(services.db, settings, due_only=True))
+        # payments (issue 14): unpaid orders past their time give their stock back (shop/payments/release.py).
+        released = release_job(services.payments, services.order_admin)
+        if released.ran and released.result:
+            log.info("released %d unpaid orders", len(released.result))
+        elif released.error:
+            log.warning("owner job %s failed: %s", released.name, released.error)
         for outcome in outcomes:
             if outcome.ran:
                 log.info("owner job %s done", outcome.name)

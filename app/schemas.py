@@ -97,6 +97,16 @@ class ReturnCreated(BaseModel):
     refundAmount: float
 
 
+class PaymentSummary(BaseModel):
+    """payments (issue 14): method, status (pending | authorized | paid | failed | refunded |
+    partially_refunded), the provider's page to pay on while unpaid, and why starting it failed."""
+
+    method: str
+    status: str
+    redirectUrl: str | None = None
+    error: str | None = None
+
+
 class Order(BaseModel):
     id: str
     status: str
@@ -113,6 +123,7 @@ class Order(BaseModel):
     deliveredAt: str | None = None
     timeline: list[TimelineEvent] = []
     returns: list[ReturnSummary] = []  # RETURNS (issue 14): the order's return requests
+    payment: PaymentSummary | None = None  # payments (issue 14)
 
 
 class ErrorBody(BaseModel):

@@ -38,7 +38,7 @@ from shop.ordering.admin import OrderAdmin
 from shop.ordering.cart import CartService
 from shop.ordering.checkout import Checkout
 from shop.ordering.orders import OrderService
-from shop.returns.refunds import ManualRefunder
+from shop.payments.service import PaymentService
 from shop.returns.service import ReturnService
 from shop.reviews.moderation import ReviewModeration
 from shop.reviews.product_reviews import ProductReviews
@@ -80,6 +80,8 @@ class ShopServices:
     """Shipments with tracking, delivery, the delivery estimate and the order timeline (shop/fulfillment/)."""
     returns: ReturnService
     """Return requests (RMA), issue 14 (shop/returns/)."""
+    payments: PaymentService
+    """payments (issue 14): methods, providers, webhooks, refunds (shop/payments/)."""
     product_index: ProductIndex | None = None
     versions: SharedVersions | None = None
     """The shared versions every in-process cache follows (shop.core.versions): several processes."""
@@ -118,6 +120,7 @@ class ShopServices:
         orders = OrderService(db, settings, mailer, on_stock_change=catalog.invalidate)
         # TRACKING: the shipped and delivered emails carry the tracking link and the delivery estimate.
         order_admin = OrderAdmin(db, settings, mailer, on_stock_change=catalog.invalidate, status_email=status_email)
+        payments = PaymentService(db, settings, mailer, orders)  # attaches itself to `orders`
         return cls(
             db=db,
             settings=settings,
@@ -143,11 +146,11 @@ class ShopServices:
             product_index=product_index,
             security=ShopSecurity.build(db, settings),
             fulfillment=Fulfillment(order_admin),
+            payments=payments,
             versions=versions,
-            # RETURNS: at merge, refunder=<the PaymentService> (PaymentService.refund has this signature).
-            returns=ReturnService(
-                db, settings, mailer, catalog, ManualRefunder(db), on_stock_change=catalog.invalidate
-            ),
+            # A received return is refunded through the payment service: back through Stripe or PayPal,
+            # or recorded as a manual refund for an offline payment.
+            returns=ReturnService(db, settings, mailer, catalog, payments, on_stock_change=catalog.invalidate),
         )
 
     def start_background_work(self) -> threading.Thread | None:
@@ -205,3 +208,4 @@ class ShopServices:
         self.wishlist.close()
         self.interactions.close()
         self.mailer.shutdown()
+        self.payments.close()

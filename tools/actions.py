@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from shop.catalog.snapshot import Product
 from shop.conversations.store import Conversation, PendingAction
@@ -349,7 +350,22 @@ def _place(services: ShopServices, conversation: Conversation, action: PendingAc
     order = services.checkout.place(request, channel="chat", key=action.id, cart_id=cart_id)
     lang = action.summary.get("lang", "en")
     reply = say("placed", lang, order=order.id, total=_money(services, order.total), email=order.email)
+    reply += _payment_line(services, order, lang)  # payments (issue 14)
     return ActionOutcome(reply, True, order=order)
+
+
+def _payment_line(services: ShopServices, order: OrderView, lang: str) -> str:
+    """payments (issue 14): how to pay, after the "placed" sentence; a link for card and PayPal (the
+    provider's page opens from the shop's /pay page, which checks the email)."""
+    method, total = order.payment.get("method"), _money(services, order.total)
+    if method == "bank_transfer":
+        return " " + say("pay_transfer", lang, total=total, order=order.id)
+    if method == "pay_on_delivery":
+        return " " + say("pay_on_delivery", lang, total=total)
+    if method in ("stripe", "paypal") and order.payment.get("status") in ("pending", "failed"):
+        url = f"{services.settings.base_url.rstrip('/')}/orders/{order.id}/pay?{urlencode({'email': order.email})}"
+        return " " + say("pay_online", lang, url=url)
+    return ""
 
 
 def _cancel(services: ShopServices, action: PendingAction) -> ActionOutcome:

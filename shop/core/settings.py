@@ -134,6 +134,29 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     log_format: Literal["text", "json"] = "text"
 
+    # --- Payments (issue 14; shop/payments/) -------------------------------------------------------
+    # Offline methods offered at checkout (comma-separated: bank_transfer, pay_on_delivery; empty =
+    # none). They need no keys. Stripe is offered when STRIPE_SECRET_KEY is set, PayPal when
+    # PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET are; their webhooks need STRIPE_WEBHOOK_SECRET and
+    # PAYPAL_WEBHOOK_ID. DEFAULT_PAYMENT_METHOD: what an order without a choice pays with (unset: the
+    # first offline method, else the first provider).
+    offline_payment_methods: str = Field(default="bank_transfer", pattern=r"^[a-z_, ]*$")
+    default_payment_method: str | None = None
+    # The shop's bank details, shown with every bank-transfer order (page and email); "\n" for lines.
+    bank_transfer_details: str = ""
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_base_url: str = "https://api.stripe.com"
+    paypal_client_id: str | None = None
+    paypal_client_secret: SecretStr | None = None
+    paypal_webhook_id: str | None = None
+    # PayPal's sandbox until you switch to the live API (https://api-m.paypal.com) with live keys.
+    paypal_base_url: str = "https://api-m.sandbox.paypal.com"
+    # Unpaid card/PayPal orders give their stock back after this many minutes (cancelled, emailed).
+    payment_release_minutes: float = Field(default=30, ge=1, le=60 * 24)
+    # Unpaid bank-transfer orders: after this many days; 0 = never (the owner cancels by hand).
+    bank_transfer_release_days: float = Field(default=14, ge=0, le=365)
+
     @property
     def resolved_media_dir(self) -> Path:
         return self.media_dir or self.data_dir / "media"

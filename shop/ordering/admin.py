@@ -155,8 +155,19 @@ class OrderAdmin(OrderWriter):
             raise NotFound("There is no order with that number.")
         return _admin_order(doc)
 
-    def change_status(self, order_id: str, new_status: str, *, owner: str) -> AdminOrder:
-        """Move the order to `new_status` if the lifecycle allows it from its current status."""
+    def change_status(
+        self,
+        order_id: str,
+        new_status: str,
+        *,
+        owner: str,
+        expect: dict[str, Any] | None = None,
+        notify: bool = True,
+    ) -> AdminOrder:
+        """Move the order to `new_status` if the lifecycle allows it from its current status.
+
+        `expect` (payments: the release of unpaid orders) adds conditions to the compare-and-set, so a
+        payment that arrives meanwhile stops the cancel; `notify=False` leaves the email to the caller."""
         if new_status not in STATUSES:
             raise InvalidInput(f"Unknown status {new_status!r}.", field="status")
         normalized = normalize_order_id(order_id)
@@ -167,14 +178,17 @@ class OrderAdmin(OrderWriter):
             current = self.db.orders.find_one({"_id": normalized}, session=session)
             if current is None:
                 raise NotFound("There is no order with that number.")
-            updated, returned = self.transition(session, current, new_status, owner=owner, now=datetime.now(UTC))
+            updated, returned = self.transition(
+                session, current, new_status, owner=owner, now=datetime.now(UTC), expect=expect
+            )
             return updated, bool(returned)
 
         doc, stock_changed = run_transaction(self.db, work)
         if stock_changed:
             self._stock_changed()
         admin_order = _admin_order(doc)
-        self.notify(admin_order.order)
+        if notify:
+            self.notify(admin_order.order)
         return admin_order
 
     def transition(
@@ -187,10 +201,12 @@ class OrderAdmin(OrderWriter):
         now: datetime,
         push: dict[str, Any] | None = None,
         details: dict[str, Any] | None = None,
+        expect: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Move `current` (read in `session`) to `new_status` inside the caller's transaction: the
         lifecycle check, the compare-and-set, the stock of a cancel, the activity log entry. `push`
-        adds to the order's arrays in the same update (a shipment), `details` to the log entry.
+        adds to the order's arrays in the same update (a shipment), `details` to the log entry, `expect`
+        conditions to the compare-and-set (payments: a payment arriving meanwhile stops a release).
         Returns the order as updated and the stock returned. The caller emails after the commit."""
         normalized = current["_id"]
         previous = current["status"]
@@ -210,7 +226,9 @@ class OrderAdmin(OrderWriter):
         # Compare-and-set on the status read above: if another request moved the order meanwhile,
         # nothing matches and the change is refused rather than applied twice.
         matched = self.db.orders.update_one(
-            {"_id": normalized, "status": previous}, {"$set": fields, "$push": pushed}, session=session
+            {"_id": normalized, "status": previous, **(expect or {})},
+            {"$set": fields, "$push": pushed},
+            session=session,
         ).matched_count
         updated = self.db.orders.find_one({"_id": normalized}, session=session) if matched else None
         if updated is None:

@@ -46,7 +46,9 @@ class InvalidDetails(InvalidFields):
         super().__init__(errors, message="; ".join(errors.values()))
 
 
-def order_request(cart: CartView, *, name: str, email: str, address: str) -> OrderRequest:
+def order_request(
+    cart: CartView, *, name: str, email: str, address: str, payment_method: str | None = None
+) -> OrderRequest:
     """The cart's lines ordered for this customer, validated (EmptyCart, InvalidDetails).
 
     Prices and stock are not part of it: the order transaction reads both, so nothing a cache showed
@@ -59,6 +61,7 @@ def order_request(cart: CartView, *, name: str, email: str, address: str) -> Ord
             email=email,
             address=address,
             items=[{"productId": line.product.id, "quantity": line.quantity} for line in cart.lines],
+            paymentMethod=payment_method or None,  # payments (issue 14)
         )
     except ValidationError as exc:
         raise InvalidDetails(describe_errors(list(exc.errors()))) from None
@@ -89,7 +92,13 @@ class Checkout:
         self, request: OrderRequest, *, channel: Channel, key: str | None, cart_id: str | None = None
     ) -> OrderView:
         """Place the order (or return the one this key placed before); then, for an order from a cart,
-        take its products out of that cart and record the purchases of a new order."""
+        take its products out of that cart and record the purchases of a new order.
+
+        payments (issue 14): the method is checked before anything is written (422 if the shop does
+        not offer it), and an online payment is started after the order committed (never raises)."""
+        payments = self.orders.payments
+        if payments is not None:
+            payments.check_method(request.paymentMethod)
         order = self.orders.place(
             request, idempotency_key=idempotency_key(channel, key, cart_id=cart_id), session_id=cart_id
         )
@@ -100,4 +109,6 @@ class Checkout:
                     self.interactions.record(
                         cart_id, "purchase", product_id=line.product_id, customer_email=order.email
                     )
+        if payments is not None:
+            order = payments.start(order)
         return order

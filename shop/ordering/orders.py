@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from bson import ObjectId
 from bson.errors import InvalidStringData
@@ -84,6 +84,8 @@ class OrderRequest(BaseModel):
     email: EmailAddress
     address: paragraph(500, min_length=5)  # type: ignore[valid-type]
     items: list[OrderItem] = Field(min_length=1, max_length=MAX_ORDER_LINES)
+    # payments (issue 14): bank_transfer | pay_on_delivery | stripe | paypal; None = the shop's default.
+    paymentMethod: str | None = Field(default=None, max_length=40, pattern=r"^[a-z_]+$")
 
     def merged_items(self) -> list[tuple[ObjectId, int]]:
         """Same product twice becomes one line; sorted so concurrent orders lock stock in one order."""
@@ -137,6 +139,8 @@ class OrderView:
     # TRACKING (shop/fulfillment): the stored document, for what is derived from the facts each area
     # records (shipments, the delivery estimate, the timeline) without one field here per area.
     source: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # payments (issue 14): the order's `payment` sub-document (shop/payments/methods.py).
+    payment: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any], *, replayed: bool = False) -> OrderView:
@@ -158,6 +162,7 @@ class OrderView:
             session_id=doc.get("sessionId"),
             replayed=replayed,
             source=doc,  # TRACKING
+            payment=doc.get("payment") or {"method": "offline", "status": "pending"},  # payments (issue 14)
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -180,7 +185,29 @@ class OrderView:
             "totalAmount": float(self.total),
             "createdAt": self.created_at.isoformat(),
             "updatedAt": self.updated_at.isoformat(),
+            # payments (issue 14)
+            "payment": {
+                key: value
+                for key, value in (
+                    ("method", self.payment.get("method")),
+                    ("status", self.payment.get("status")),
+                    ("redirectUrl", self.payment.get("redirectUrl")),
+                    ("error", self.payment.get("error")),
+                )
+                if value is not None
+            },
         }
+
+
+class PaymentTerms(Protocol):
+    """What the order service asks of the payments (shop.payments.service.PaymentService, which
+    attaches itself as `OrderService.payments`): a Protocol, so ordering does not import payments."""
+
+    def check_method(self, method: str | None) -> str: ...
+
+    def new_payment(self, method: str | None, now: datetime) -> dict[str, Any]: ...
+
+    def start(self, order: OrderView) -> OrderView: ...
 
 
 class OrderWriter:
@@ -230,6 +257,8 @@ class OrderAttempt:
 class OrderService(OrderWriter):
     MAX_BATCH = 32
     """Orders written by one transaction at most: a few hundred milliseconds of work on SecantusDB."""
+    payments: PaymentTerms | None = None
+    """payments (issue 14): set by shop.payments; None leaves orders without a `payment` field."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -515,6 +544,8 @@ class _BatchWriter:
         }
         if attempt.idempotency_key is not None:
             doc["idempotencyKey"] = attempt.idempotency_key
+        if self.service.payments is not None:  # payments (issue 14)
+            doc["payment"] = self.service.payments.new_payment(request.paymentMethod, now)
         return doc
 
     def _take_stock(self, taken: dict[ObjectId, int], remaining: dict[ObjectId, int], now: datetime) -> None:

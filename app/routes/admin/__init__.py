@@ -14,6 +14,7 @@ from app.routes.admin import (
     inbox,
     inventory,
     orders,
+    payments,
     products,
     returns,
     reviews,
@@ -27,6 +28,7 @@ routers: tuple[APIRouter, ...] = (
     categories.router,
     orders.router,
     returns.router,  # RETURNS (issue 14)
+    payments.router,  # refunds and offline payments (payments, issue 14)
     reviews.router,
     inbox.router,
     inventory.router,  # stock, forecasts, purchase orders

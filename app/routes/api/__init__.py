@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.routes.api import chat, discovery, health, orders, products, returns
+from app.routes.api import chat, discovery, health, orders, payments, products, returns
 
 routers: tuple[APIRouter, ...] = (
     products.router,
@@ -11,4 +11,5 @@ routers: tuple[APIRouter, ...] = (
     returns.router,  # RETURNS (issue 14): POST /api/orders/{id}/returns
     health.router,
     chat.router,
+    payments.router,
 )

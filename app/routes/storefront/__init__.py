@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.routes.storefront import cart, catalog, chat, discovery, info, returns, seo
+from app.routes.storefront import cart, catalog, chat, discovery, info, payments, returns, seo
 
 routers: tuple[APIRouter, ...] = (
     catalog.router,
@@ -12,4 +12,5 @@ routers: tuple[APIRouter, ...] = (
     seo.router,
     chat.router,
     returns.router,  # RETURNS (issue 14): the order page's return form and the return label
+    payments.router,  # payments (issue 14)
 )

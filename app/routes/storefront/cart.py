@@ -21,6 +21,8 @@ from app.templating import render, templates, wants_fragment
 from shop.core.errors import InvalidInput, NotFound, ShopError
 from shop.core.validation import is_object_id
 from shop.ordering.checkout import EmptyCart, InvalidDetails, order_request
+from shop.payments.methods import LABELS as PAYMENT_LABELS
+from shop.payments.methods import default_method, enabled_methods
 from shop.security.limits import RateLimited
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
@@ -102,7 +104,15 @@ def _checkout_page(
     return render(
         request,
         "pages/checkout.html",
-        {"cart": services.carts.view(session_id), "form": form, "errors": errors or {}, "error": error},
+        {
+            "cart": services.carts.view(session_id),
+            "form": form,
+            "errors": errors or {},
+            "error": error,
+            # payments (issue 14): the methods to choose from, the shop's default checked
+            "payment_methods": [(m, PAYMENT_LABELS[m]) for m in enabled_methods(services.settings)],
+            "payment_default": form.get("paymentMethod") or default_method(services.settings),
+        },
         status_code=status_code,
     )
 
@@ -121,10 +131,18 @@ def checkout(
     email: Annotated[str, Form()] = "",
     address: Annotated[str, Form()] = "",
     idempotency_key: Annotated[str, Form(max_length=100)] = "",
+    paymentMethod: Annotated[str, Form(max_length=40)] = "",  # payments (issue 14)
 ) -> Response:
     form = {"customerName": customerName, "email": email, "address": address, "idempotency_key": idempotency_key}
+    form["paymentMethod"] = paymentMethod
     try:
-        new_order = order_request(services.carts.view(session_id), name=customerName, email=email, address=address)
+        new_order = order_request(
+            services.carts.view(session_id),
+            name=customerName,
+            email=email,
+            address=address,
+            payment_method=paymentMethod,
+        )
     except EmptyCart as exc:
         return _checkout_page(request, services, session_id, form, error=exc.message, status_code=409)
     except InvalidDetails as exc:
@@ -146,6 +164,11 @@ def checkout(
         return _checkout_page(request, services, session_id, form, error=exc.message, status_code=exc.status_code)
     except ShopError as exc:
         return _checkout_page(request, services, session_id, form, error=exc.message, status_code=exc.status_code)
+    # payments (issue 14): an online payment goes on at the provider's page, by way of the
+    # confirmation page (a refresh, then a link): the shop's CSP (form-action 'self') forbids a form
+    # submission to end on another site, so a redirect from this POST straight to Stripe is blocked.
+    if order.payment.get("redirectUrl") and order.payment.get("status") == "pending":
+        return RedirectResponse(f"/orders/{order.id}/confirmation?payment=redirect", status_code=303)
     return RedirectResponse(f"/orders/{order.id}/confirmation", status_code=303)
 
 

@@ -29,7 +29,7 @@ def test_the_owner_approves_receives_and_refunds(owner_client: TestClient, servi
     assert received.status_code == 303 and services.returns.get(made.id).status == "refunded"
     again = owner_client.post(f"/admin/returns/{made.id}/receive", data=csrf)
     assert again.status_code == 409 and "is refunded" in again.text
-    assert services.db.return_refunds.count_documents({}) == 1
+    assert services.db.refunds.count_documents({}) == 1
 
 
 def test_a_rejection_needs_a_reason(owner_client: TestClient, services: ShopServices, items: Any) -> None:

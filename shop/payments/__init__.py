@@ -1,0 +1,1 @@
+"""Payments: the methods a shop offers (offline, Stripe, PayPal), webhooks, refunds and the release of unpaid orders."""

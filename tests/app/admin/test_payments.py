@@ -1,0 +1,46 @@
+"""The admin order page's payment block: record an offline payment, refund all or part of it with a
+confirmation box; a form submitted twice refunds once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from shop.ordering.orders import OrderRequest
+from shop.services import ShopServices
+from tests.support.orders import order_body
+
+
+def test_owner_records_payment_then_refunds_once(
+    owner_client: TestClient, services: ShopServices, items: dict[str, Any]
+) -> None:
+    order = services.checkout.place(
+        OrderRequest.model_validate(order_body(items["earl"]["_id"], 2)), channel="api", key=None
+    )
+    url = f"/admin/orders/{order.id}"
+    page = owner_client.get(url).text
+    assert "Payment received" in page and "Refund amount" not in page
+    csrf = {"csrf_token": owner_client.csrf}  # type: ignore[attr-defined]
+    paid = owner_client.post(f"{url}/payment/paid", data=csrf, follow_redirects=False)
+    assert paid.status_code == 303 and "notice=paid" in paid.headers["location"]
+    page = owner_client.get(url).text
+    assert 'data-payment-status="paid"' in page and "Refund amount (empty: all of $19.00)" in page
+    form = {**csrf, "key": f"{order.id}:0", "amount": "5.00", "reason": "dented tin"}
+    unconfirmed = owner_client.post(f"{url}/payment/refund", data=form)
+    assert unconfirmed.status_code == 409 and "Tick the box" in unconfirmed.text
+    for _ in range(2):  # a double submit of one form
+        done = owner_client.post(f"{url}/payment/refund", data={**form, "confirm": "yes"}, follow_redirects=False)
+        assert done.status_code == 303 and "notice=refunded" in done.headers["location"]
+    payment = services.db.orders.find_one({"_id": order.id})["payment"]
+    assert payment["refunded"] == Decimal("5.00") and payment["status"] == "partially_refunded"
+    # Empty amount: the rest.
+    rest = {**csrf, "key": f"{order.id}:{payment['rev']}", "confirm": "yes"}
+    assert owner_client.post(f"{url}/payment/refund", data=rest, follow_redirects=False).status_code == 303
+    payment = services.db.orders.find_one({"_id": order.id})["payment"]
+    assert payment["refunded"] == Decimal("19.00") and payment["status"] == "refunded"
+    page = owner_client.get(url).text
+    assert "Refund amount" not in page and "Refunded" in page
+    # Without the CSRF token nothing happens.
+    assert owner_client.post(f"{url}/payment/paid", data={}).status_code == 403
