@@ -144,6 +144,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=100, help="requests per client per scenario")
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--accept-encoding", default="gzip", help="what the clients accept (identity: no gzip)")
+    parser.add_argument("--only", default="", help="run only the scenarios whose name contains this text")
     args = parser.parse_args()
     Client.accept_encoding = args.accept_encoding
 
@@ -262,6 +263,8 @@ def main() -> int:
         )
         print(f"{'scenario':<22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'req/s':>8} {'errors':>7}")
         for name, make_request, prepare in scenarios:
+            if args.only not in name:
+                continue
             latencies, errors, elapsed = run_scenario(port, args.clients, args.requests, make_request, prepare)
             print(
                 f"{name:<22} {statistics.median(latencies):8.1f} {percentile(latencies, 0.95):8.1f} "

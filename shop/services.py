@@ -31,6 +31,8 @@ from shop.discovery.index_sync import ProductIndex
 from shop.discovery.interactions import InteractionLog
 from shop.discovery.recommendations import CoPurchaseIndex, Recommender
 from shop.inventory.forecasting.sales_history import SalesHistory
+from shop.inventory.locations import LocationService, ensure_default_location
+from shop.inventory.purchasing import PurchaseOrders
 from shop.messaging.mail import Mailer
 from shop.ordering.admin import OrderAdmin
 from shop.ordering.cart import CartService
@@ -72,6 +74,10 @@ class ShopServices:
     """The admin's sales reports, kept a minute (see ReportCache)."""
     security: ShopSecurity
     """Request limits, IP blocks, visitor ids and trusted proxies (shop/security/)."""
+    locations: LocationService
+    """Stock locations, stock per location, transfers (shop/inventory/locations.py; issue 14)."""
+    purchasing: PurchaseOrders
+    """Stored purchase orders: draft, sent, received (shop/inventory/purchasing.py; issue 14)."""
     product_index: ProductIndex | None = None
     versions: SharedVersions | None = None
     """The shared versions every in-process cache follows (shop.core.versions): several processes."""
@@ -89,6 +95,7 @@ class ShopServices:
         not need embeddings stay fast); `shop.discovery.index_sync.open_vector_store` gives the configured one."""
         ensure_indexes(db)
         ensure_categories(db)
+        ensure_default_location(db)  # LOCATIONS (issue 14): idempotent
         versions = SharedVersions(db, poll_seconds=settings.catalog_refresh_seconds)
         catalog = Catalog(db, refresh_seconds=settings.catalog_refresh_seconds, versions=versions)
         mailer = Mailer(db, settings, background=background_mail)
@@ -132,6 +139,8 @@ class ShopServices:
             sales_reports=ReportCache(ttl=60),
             product_index=product_index,
             security=ShopSecurity.build(db, settings),
+            locations=LocationService(db, versions=versions, on_stock_change=catalog.invalidate),
+            purchasing=PurchaseOrders(db, settings, mailer, on_stock_change=catalog.invalidate),
             versions=versions,
         )
 
