@@ -162,6 +162,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     "ip_blocks": [IndexModel([("expiresAt", ASCENDING)], expireAfterSeconds=0, name="block_ttl")],
     # Monitoring: each process's request figures per 5 minutes (shop.backoffice.system_health), kept 3 days.
     "system_health": [IndexModel([("at", ASCENDING)], expireAfterSeconds=60 * 60 * 24 * 3, name="at_ttl")],
+    # LOCATIONS (issue 14): suppliers by name (shop.inventory.suppliers), purchase orders newest first.
+    "suppliers": [IndexModel([("nameKey", ASCENDING)], unique=True, name="name_unique")],
+    "purchase_orders": [IndexModel([("createdAt", DESCENDING)], name="created")],
     "activity_log": [
         IndexModel([("at", DESCENDING)], name="at"),
         IndexModel([("entity", ASCENDING), ("entityId", ASCENDING), ("at", DESCENDING)], name="entity_at"),
