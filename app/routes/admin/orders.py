@@ -14,8 +14,10 @@ from app.deps import AdminCall, AdminPage, AdminWrite, FormText, safe_next
 from app.templating import current_path, wants_fragment
 from shop.core.activity import recent_activity
 from shop.core.errors import ShopError
+from shop.inventory.locations import ShipmentGroup
 from shop.ordering.admin import ACTION_LABELS, TRANSITIONS, OrderListQuery
 from shop.ordering.orders import STATUSES
+from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 
@@ -60,6 +62,7 @@ def _detail(admin: AdminCall, order_id: str, error: str | None = None) -> HTMLRe
         "action_labels": ACTION_LABELS,
         "error": error,
         "return_to": f"/admin/orders/{admin_order.order.id}",
+        "ship_from": ship_from(admin.services, admin_order.order.id),  # LOCATIONS (issue 14)
     }
     return admin.render("admin/orders/detail.html", context, status_code=409 if error else 200)
 
@@ -84,3 +87,12 @@ def change_status(order_id: str, admin: AdminWrite, status: FormText = "", retur
             },
         )
     return redirect_with_notice(safe_next(return_to or f"/admin/orders/{admin_order.order.id}"), "status")
+
+
+def ship_from(services: ShopServices, order_id: str) -> list[ShipmentGroup]:
+    """LOCATIONS (issue 14): the order's allocation grouped by location, for a shop with several
+    locations (one group per parcel: the ship form can be per location); empty for a one-location shop."""
+    if len(services.locations.active()) <= 1:
+        return []
+    doc = services.db.orders.find_one({"_id": order_id}, {"allocations": 1, "products": 1})
+    return services.locations.shipments(doc) if doc else []

@@ -9,11 +9,13 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from pymongo import monitoring
 
+from shop.core.db import connect, database
 from shop.core.errors import Conflict, InvalidInput, OutOfStock
 from shop.core.location_stock import DEFAULT_LOCATION_ID, LOCATION_STOCK, stock_by_location
 from shop.inventory.locations import Location, allocate
-from shop.ordering.orders import OrderRequest
+from shop.ordering.orders import OrderRequest, OrderService
 from shop.services import ShopServices
 
 OWNER = "owner@example.com"
@@ -214,3 +216,51 @@ def test_a_location_with_units_cannot_be_deactivated_nor_receive_units_while_ina
     with pytest.raises(InvalidInput, match="already a location"):
         services.locations.save(None, name="warehouse east", address="", priority=3, active=True, owner=OWNER)
     assert [a.name for a in services.locations.availability(str(product["_id"]), 3)] == ["Main store"]
+
+
+class _Commands(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        collection = event.command.get(event.command_name)
+        self.seen.append((event.command_name, collection if isinstance(collection, str) else ""))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def _order_commands(services: ShopServices, db_name: str, uri: str, request: OrderRequest) -> list[tuple[str, str]]:
+    """The commands one order's transaction sends (the customer-directory update after it left out)."""
+    listener = _Commands()
+    client = connect(uri, event_listeners=[listener])
+    try:
+        writer = OrderService(database(client, db_name), services.settings, services.mailer)
+        writer.place(request)
+    finally:
+        client.close()
+    names = [name for name, _ in listener.seen]
+    assert "commitTransaction" in names
+    return listener.seen[: names.index("commitTransaction") + 1]
+
+
+def test_one_location_orders_send_the_same_commands_and_several_locations_no_more_writes(
+    services: ShopServices, settings: Any, product_factory: Any
+) -> None:
+    """What checkout costs on SecantusDB is its commands: a one-location shop's order sends no query
+    about locations, and an order from a shop with two locations sends the same writes plus one read."""
+    product = product_factory(stock=10)
+    one = _order_commands(services, services.db.name, settings.mongodb_uri, order_request((product["_id"], 1)))
+    assert not any(collection == "locations" for _, collection in one)
+    writes = [c for c in one if c[0] in ("insert", "update", "delete", "findAndModify")]
+    assert writes == [("update", "products"), ("update", "inventory"), ("insert", "orders"), ("insert", "outbox")]
+
+    east = _east(services)
+    services.locations.transfer(str(product["_id"]), "main", east.id, 9, owner=OWNER)
+    two = _order_commands(services, services.db.name, settings.mongodb_uri, order_request((product["_id"], 1)))
+    assert [c for c in two if c[0] in ("insert", "update", "delete", "findAndModify")] == writes
+    assert sorted(set(two) - set(one)) == [("find", "locations")]
+    assert _held(services, product["_id"]) == {"main": 0, east.id: 8}
