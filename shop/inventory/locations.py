@@ -169,8 +169,9 @@ def allocate(
 class BatchAllocation:
     """One run of an order batch's transaction, as far as locations go.
 
-    Reads nothing and adds no condition for products whose units are all at the default location (a
-    one-location shop's every product): their allocation is the default location. Otherwise it reads
+    For products whose units are all at the default location (a one-location shop's every product)
+    it reads nothing more: their allocation is the default location, and their decrement only gains
+    the condition that they still have no units elsewhere. Otherwise it reads
     the locations once, in the transaction's session, and tracks what each location has left as the
     batch's orders take from it.
     """

@@ -38,13 +38,14 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, 
 from shop.core.db import unavailable
 from shop.core.errors import InvalidInput, NotFound, OutOfStock, ShopError
 from shop.core.group_commit import GroupCommit
+from shop.core.location_stock import LOCATION_STOCK
 from shop.core.metrics import ORDERS
 from shop.core.money import to_money
 from shop.core.settings import Settings
 from shop.core.transactions import with_transaction
 from shop.core.validation import MAX_QUANTITY, ProductId, Quantity, line, paragraph
 from shop.core.validation import Email as EmailAddress
-from shop.inventory.locations import LOCATION_STOCK, BatchAllocation
+from shop.inventory.locations import BatchAllocation
 from shop.messaging.mail import Email, Mailer, render
 
 log = logging.getLogger(__name__)
