@@ -17,11 +17,19 @@ class ProductSummary(BaseModel):
     reviewCount: int
 
 
+# LOCATIONS (issue 14): units per stock location.
+class LocationAvailability(BaseModel):
+    locationId: str
+    name: str
+    quantity: int
+
+
 class ProductDetail(ProductSummary):
     description: str
     attributes: dict[str, str]
     tags: list[str]
     url: str
+    availability: list[LocationAvailability] = []  # LOCATIONS: active locations holding units
 
 
 class ProductList(BaseModel):

@@ -29,9 +29,14 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pymongo import UpdateOne
+from pymongo.database import Database
+
 from app.embedded_mongo import EmbeddedMongo, free_port
 from demo.seed import seed_demo_shop
 from shop.core.db import connect, database
+from shop.core.location_stock import LOCATION_STOCK
+from shop.inventory.locations import ensure_default_location
 
 Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, headers
 
@@ -133,6 +138,19 @@ def checkout_request(rng: random.Random, n: int, ids: list[str]) -> Request:
     return ("POST", "/api/orders", json.dumps(body).encode(), headers)
 
 
+def split_stock(db: Database) -> None:
+    """A second, lower-priority location holding half of each product's units (shop.inventory.locations):
+    checkouts then pick between two locations, reading them in the order transaction."""
+    ensure_default_location(db)
+    db.locations.insert_one({"_id": "east", "name": "Warehouse East", "address": "", "priority": 2, "active": True})
+    db.products.bulk_write(
+        [
+            UpdateOne({"_id": p["_id"]}, {"$set": {f"{LOCATION_STOCK}.east": int(p.get("stock") or 0) // 2}})
+            for p in db.products.find({}, {"stock": 1})
+        ]
+    )
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -144,6 +162,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=100, help="requests per client per scenario")
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--accept-encoding", default="gzip", help="what the clients accept (identity: no gzip)")
+    parser.add_argument("--only", default="", help="run only the scenarios whose name contains this text")
+    parser.add_argument(
+        "--second-location",
+        action="store_true",
+        help="move half of every product's stock to a second location (checkout then allocates across two)",
+    )
     args = parser.parse_args()
     Client.accept_encoding = args.accept_encoding
 
@@ -156,6 +180,8 @@ def main() -> int:
         started = time.perf_counter()
         seed_demo_shop(db, workdir / "media", n_products=args.products)
         print(f"seeded {args.products} products in {time.perf_counter() - started:.1f} s")
+        if args.second_location:
+            split_stock(db)
         products = list(db.products.find({"stock": {"$gt": 50}}, {"slug": 1}))
         slugs = [p["slug"] for p in products]
         ids = [str(p["_id"]) for p in products]
@@ -200,6 +226,8 @@ def main() -> int:
                     break
             except (OSError, ValueError):
                 pass
+            if server.poll() is not None:
+                raise RuntimeError("the app exited during start-up (see its error above)")
             if time.monotonic() > deadline:
                 raise RuntimeError("the app did not get ready")
             time.sleep(0.5)
@@ -262,6 +290,8 @@ def main() -> int:
         )
         print(f"{'scenario':<22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'req/s':>8} {'errors':>7}")
         for name, make_request, prepare in scenarios:
+            if args.only not in name:
+                continue
             latencies, errors, elapsed = run_scenario(port, args.clients, args.requests, make_request, prepare)
             print(
                 f"{name:<22} {statistics.median(latencies):8.1f} {percentile(latencies, 0.95):8.1f} "

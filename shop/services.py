@@ -33,6 +33,8 @@ from shop.discovery.recommendations import CoPurchaseIndex, Recommender
 from shop.fulfillment.emails import status_email
 from shop.fulfillment.shipments import Fulfillment
 from shop.inventory.forecasting.sales_history import SalesHistory
+from shop.inventory.locations import LocationService, ensure_default_location
+from shop.inventory.purchasing import PurchaseOrders
 from shop.messaging.mail import Mailer
 from shop.ordering.admin import OrderAdmin
 from shop.ordering.cart import CartService
@@ -82,6 +84,10 @@ class ShopServices:
     """Return requests (RMA), issue 14 (shop/returns/)."""
     payments: PaymentService
     """payments (issue 14): methods, providers, webhooks, refunds (shop/payments/)."""
+    locations: LocationService
+    """Stock locations, stock per location, transfers (shop/inventory/locations.py; issue 14)."""
+    purchasing: PurchaseOrders
+    """Stored purchase orders: draft, sent, received (shop/inventory/purchasing.py; issue 14)."""
     product_index: ProductIndex | None = None
     versions: SharedVersions | None = None
     """The shared versions every in-process cache follows (shop.core.versions): several processes."""
@@ -99,6 +105,7 @@ class ShopServices:
         not need embeddings stay fast); `shop.discovery.index_sync.open_vector_store` gives the configured one."""
         ensure_indexes(db)
         ensure_categories(db)
+        ensure_default_location(db)  # LOCATIONS (issue 14): idempotent
         versions = SharedVersions(db, poll_seconds=settings.catalog_refresh_seconds)
         catalog = Catalog(db, refresh_seconds=settings.catalog_refresh_seconds, versions=versions)
         mailer = Mailer(db, settings, background=background_mail)
@@ -147,6 +154,8 @@ class ShopServices:
             security=ShopSecurity.build(db, settings),
             fulfillment=Fulfillment(order_admin),
             payments=payments,
+            locations=LocationService(db, versions=versions, on_stock_change=catalog.invalidate),
+            purchasing=PurchaseOrders(db, settings, mailer, on_stock_change=catalog.invalidate),
             versions=versions,
             # A received return is refunded through the payment service: back through Stripe or PayPal,
             # or recorded as a manual refund for an offline payment.

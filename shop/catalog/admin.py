@@ -27,6 +27,7 @@ from shop.catalog.product_input import EDITABLE, MAX_PRICE, MAX_STOCK, ProductIn
 from shop.catalog.snapshot import Catalog, ListingQuery, Product
 from shop.core.activity import changed_fields, log_activity
 from shop.core.errors import Conflict, InvalidInput, NotFound
+from shop.core.location_stock import default_location_guard
 from shop.core.money import to_money
 from shop.core.pagination import Page
 from shop.core.settings import Settings
@@ -300,11 +301,17 @@ class ProductAdmin:
             update["$inc"] = {"stock": stock_delta}
             if stock_delta < 0:
                 query["stock"] = {"$gte": -stock_delta}
+                # LOCATIONS (issue 14): the form's stock is the default location's; units held at the
+                # other locations (shop.inventory.locations) cannot be removed here.
+                query.update(default_location_guard(before, -stock_delta))
         after = self.db.products.find_one_and_update(
             query, update, return_document=ReturnDocument.AFTER, session=session
         )
         if after is None:
-            raise Conflict(f"{before['name']} has fewer units in stock than that change removes; nothing was saved.")
+            raise Conflict(
+                f"{before['name']} has fewer units in stock (at its default location) than that change removes;"
+                " nothing was saved."
+            )
         if stock_delta:
             self._sync_inventory(session, after["_id"], after["stock"], stock_delta, now)
         old, new = changed_fields(_snapshot(before), _snapshot(after))

@@ -168,6 +168,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), ("createdAt", DESCENDING)], name="status_created"),
         IndexModel([("createdAt", DESCENDING)], name="created"),
     ],
+    # LOCATIONS (issue 14): suppliers by name (shop.inventory.suppliers), purchase orders newest first.
+    "suppliers": [IndexModel([("nameKey", ASCENDING)], unique=True, name="name_unique")],
+    "purchase_orders": [IndexModel([("createdAt", DESCENDING)], name="created")],
     "activity_log": [
         IndexModel([("at", DESCENDING)], name="at"),
         IndexModel([("entity", ASCENDING), ("entityId", ASCENDING), ("at", DESCENDING)], name="entity_at"),

@@ -34,6 +34,7 @@ from shop.core.pagination import ListQuery, Page, newest_page
 from shop.core.settings import Settings
 from shop.core.transactions import run_transaction
 from shop.core.validation import line
+from shop.inventory.locations import return_increments, returnable_locations
 from shop.messaging.mail import Email, Mailer, render
 from shop.ordering.orders import STATUSES, OrderView, OrderWriter, normalize_order_id
 
@@ -244,11 +245,13 @@ class OrderAdmin(OrderWriter):
 
     def _return_stock(self, session: ClientSession, order: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
         returned: list[dict[str, Any]] = []
+        active = returnable_locations(self.db, order, session)  # LOCATIONS: back where they came from
         for item in sorted(order["products"], key=lambda p: p["productId"]):
             quantity = int(item["quantity"])
+            back = return_increments(order, item["productId"], quantity, active)  # LOCATIONS
             product = self.db.products.find_one_and_update(
                 {"_id": item["productId"]},
-                {"$inc": {"stock": quantity}, "$set": {"updatedAt": now}},
+                {"$inc": {"stock": quantity} | back, "$set": {"updatedAt": now}},
                 return_document=ReturnDocument.AFTER,
                 session=session,
             )

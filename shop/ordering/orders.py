@@ -38,12 +38,14 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, 
 from shop.core.db import unavailable
 from shop.core.errors import InvalidInput, NotFound, OutOfStock, ShopError
 from shop.core.group_commit import GroupCommit
+from shop.core.location_stock import LOCATION_STOCK
 from shop.core.metrics import ORDERS
 from shop.core.money import to_money
 from shop.core.settings import Settings
 from shop.core.transactions import with_transaction
 from shop.core.validation import MAX_QUANTITY, ProductId, Quantity, line, paragraph
 from shop.core.validation import Email as EmailAddress
+from shop.inventory.locations import BatchAllocation
 from shop.messaging.mail import Email, Mailer, render
 
 log = logging.getLogger(__name__)
@@ -462,10 +464,12 @@ class _BatchWriter:
             p["_id"]: p
             for p in db.products.find(
                 {"_id": {"$in": wanted}},
-                {"price": 1, "name": 1, "slug": 1, "stock": 1, "deletedAt": 1},
+                {"price": 1, "name": 1, "slug": 1, "stock": 1, "deletedAt": 1, LOCATION_STOCK: 1},
                 session=session,
             )
         }
+        # LOCATIONS (issue 14): which location each line ships from (shop.inventory.locations).
+        self.allocation = BatchAllocation(db, session, products)
         remaining = {pid: int(p.get("stock", 0)) for pid, p in products.items()}
         taken: dict[ObjectId, int] = {}
         placed_by_key: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # key -> (key doc, order doc)
@@ -488,7 +492,12 @@ class _BatchWriter:
             if shortage is not None:
                 outcomes.append(shortage)
                 continue
+            allocations = self.allocation.allocate(attempt.items)  # LOCATIONS
+            if allocations is None:
+                outcomes.append(OutOfStock("Part of this order is held at a location that is closing.", field="items"))
+                continue
             doc = self._order_doc(attempt, products, now)
+            doc["allocations"] = allocations  # LOCATIONS
             for product_id, quantity in attempt.items:
                 remaining[product_id] -= quantity
                 taken[product_id] = taken.get(product_id, 0) + quantity
@@ -556,8 +565,10 @@ class _BatchWriter:
         result = self.db.products.bulk_write(
             [
                 UpdateOne(
-                    {"_id": product_id, "deletedAt": None, "stock": {"$gte": quantity}},
-                    {"$inc": {"stock": -quantity}, "$set": {"updatedAt": now}},
+                    # LOCATIONS: the per-location conditions and decrements ride on the same update.
+                    {"_id": product_id, "deletedAt": None, "stock": {"$gte": quantity}}
+                    | self.allocation.conditions(product_id),
+                    {"$inc": {"stock": -quantity} | self.allocation.increments(product_id), "$set": {"updatedAt": now}},
                 )
                 for product_id, quantity in ordered
             ],

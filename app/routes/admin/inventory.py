@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.admin_ui import clean_params, redirect_with_notice, render_admin
 from app.charts import forecast_chart
 from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
+from app.routes.admin import inventory_locations
 from app.templating import current_path, wants_fragment
 from shop.backoffice import owner_jobs
 from shop.backoffice.jobs import job_info
@@ -232,6 +233,11 @@ async def purchase_order_csv(request: Request, services: Services, owner: CsrfCh
     )
 
 
+# LOCATIONS (issue 14): locations, suppliers, stored purchase orders, stock per location and
+# transfers; included here so their paths come before /admin/inventory/{product_id}.
+router.include_router(inventory_locations.router)
+
+
 # --------------------------------------------------------------------------------------------------
 # One product: chart and threshold
 # --------------------------------------------------------------------------------------------------
@@ -278,6 +284,7 @@ def _product_page(
     *,
     error: str | None = None,
     value: str | None = None,
+    location_error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     row = inventory.get_row(services.db, services.settings, product_id)
@@ -306,7 +313,10 @@ def _product_page(
             "default_threshold": services.settings.low_stock_threshold,
             "error": error,
             "threshold_value": value,
-            "notice": _notice(request),
+            "notice": _notice(request) or inventory_locations.NOTICES.get(request.query_params.get("notice", "")),
+            # LOCATIONS: units per location, adjust and transfer forms
+            "location_error": location_error,
+            **inventory_locations.location_context(services, row.product_id),
             **HELPERS,
         },
         status_code=status_code,

@@ -19,8 +19,10 @@ from shop.core.activity import recent_activity
 from shop.core.errors import InvalidFields, ShopError
 from shop.fulfillment.carriers import CARRIERS, parse_tracking
 from shop.fulfillment.shipments import shipments_of
+from shop.inventory.locations import ShipmentGroup
 from shop.ordering.admin import ACTION_LABELS, TRANSITIONS, OrderListQuery
 from shop.ordering.orders import STATUSES
+from shop.services import ShopServices
 
 router = APIRouter(tags=["admin"], include_in_schema=False)
 
@@ -79,6 +81,7 @@ def _detail(
         "carriers": list(CARRIERS.values()),
         "ship_form": ship_form or {},
         "ship_errors": ship_errors or {},
+        "ship_from": ship_from(admin.services, admin_order.order.id),  # LOCATIONS (issue 14)
     }
     return admin.render("admin/orders/detail.html", context, status_code=status_code if error else 200)
 
@@ -141,3 +144,12 @@ def parcel_delivered(order_id: str, shipment_id: str, admin: AdminWrite) -> Resp
         return _detail(admin, order_id, exc.message, status_code=exc.status_code)
     notice = "status" if admin_order.order.status == "completed" else "parcel-delivered"
     return redirect_with_notice(f"/admin/orders/{admin_order.order.id}", notice, anchor="shipments-title")
+
+
+def ship_from(services: ShopServices, order_id: str) -> list[ShipmentGroup]:
+    """LOCATIONS (issue 14): the order's allocation grouped by location, for a shop with several
+    locations (one group per parcel: the ship form can be per location); empty for a one-location shop."""
+    if len(services.locations.active()) <= 1:
+        return []
+    doc = services.db.orders.find_one({"_id": order_id}, {"allocations": 1, "products": 1})
+    return services.locations.shipments(doc) if doc else []

@@ -70,4 +70,6 @@ def get_product(product_id: str, services: Services) -> dict[str, object]:
     product = services.catalog.get(product_id) or services.catalog.by_slug(product_id)
     if product is None:
         raise HTTPException(404, f"No product with id {product_id[:40]!r}.")
-    return product.to_detail()
+    # LOCATIONS (issue 14): units per active location (one entry for a one-location shop).
+    availability = [a.to_json() for a in services.locations.availability(product.id, product.stock)]
+    return {**product.to_detail(), "availability": availability}

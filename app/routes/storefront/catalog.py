@@ -149,6 +149,7 @@ def _product_page(
         product.version,
         tuple(p.version for row in rows for p in row),
         tuple(services.catalog.categories()),  # the navigation: names and order too, which the owner edits
+        services.locations.version(),  # LOCATIONS: the locations' names in "In stock at ..."
     )
     pages: PageCache = request.app.state.product_page_cache
 

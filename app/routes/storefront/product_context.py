@@ -32,6 +32,10 @@ def product_context(
         "jsonld": product_jsonld(product, base, services.settings.currency),
         "canonical_url": base + product.url,
         "og_image": base + product.image_url,
+        # LOCATIONS (issue 14): "In stock at ..." when the shop has several locations.
+        "availability": services.locations.availability(product.id, product.stock)
+        if len(services.locations.active()) > 1
+        else [],
         **product_extras(services, product, session_id, review_sort=review_sort, **extra),
     }
 
