@@ -40,6 +40,22 @@ class OrderLine(BaseModel):
     lineTotal: float
 
 
+class ShippingAddress(BaseModel):
+    """Where an order ships (SHIPPING); an order placed with a free-text address has it as line1."""
+
+    line1: str
+    line2: str = ""
+    city: str = ""
+    region: str = ""
+    postalCode: str = ""
+    country: str
+
+
+class DeliveryDays(BaseModel):
+    min: int
+    max: int
+
+
 class Order(BaseModel):
     id: str
     status: str
@@ -48,6 +64,14 @@ class Order(BaseModel):
     address: str
     items: list[OrderLine]
     totalAmount: float
+    # shipping (SHIPPING, issue 14): totalAmount = total = subtotal + shipping (+ tax unless included)
+    subtotal: float
+    shipping: float
+    tax: float
+    total: float
+    shippingAddress: ShippingAddress | None = None
+    shippingMethod: str | None = None
+    deliveryDays: DeliveryDays | None = None
     createdAt: str
     updatedAt: str
 

@@ -39,6 +39,7 @@ from shop.ordering.orders import OrderService
 from shop.reviews.moderation import ReviewModeration
 from shop.reviews.product_reviews import ProductReviews
 from shop.security.guard import ShopSecurity
+from shop.shipping.config import CommerceConfigStore
 
 if TYPE_CHECKING:
     from vectorstore import ProductVectorStore
@@ -72,6 +73,8 @@ class ShopServices:
     """The admin's sales reports, kept a minute (see ReportCache)."""
     security: ShopSecurity
     """Request limits, IP blocks, visitor ids and trusted proxies (shop/security/)."""
+    commerce: CommerceConfigStore
+    """Shipping zones and rates, tax rates and return windows, cached; edited in the admin (shop/shipping/)."""
     product_index: ProductIndex | None = None
     versions: SharedVersions | None = None
     """The shared versions every in-process cache follows (shop.core.versions): several processes."""
@@ -107,7 +110,8 @@ class ShopServices:
         wishlist = WishlistService(db, catalog, mailer, settings)
         wishlist.attach(catalog)
         carts = CartService(db, catalog)
-        orders = OrderService(db, settings, mailer, on_stock_change=catalog.invalidate)
+        commerce = CommerceConfigStore(db, versions=versions)
+        orders = OrderService(db, settings, mailer, on_stock_change=catalog.invalidate, commerce=commerce)
         return cls(
             db=db,
             settings=settings,
@@ -132,6 +136,7 @@ class ShopServices:
             sales_reports=ReportCache(ttl=60),
             product_index=product_index,
             security=ShopSecurity.build(db, settings),
+            commerce=commerce,
             versions=versions,
         )
 

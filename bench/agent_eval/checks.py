@@ -156,7 +156,7 @@ def _allowed_amounts(ctx: TurnContext, grounded: set[str]) -> set[Decimal]:
             allowed.add(_q(sum((prices.get(p, Decimal(0)) * q for p, q in state.cart.items()), Decimal(0))))
     if obs.pending:
         summary = obs.pending.get("summary", {})
-        for key in ("total", "price"):
+        for key in ("total", "price", "subtotal", "shipping", "tax"):  # shipping lines (issue 14)
             if key in summary:
                 allowed.add(_q(Decimal(str(summary[key]))))
         for line in summary.get("lines", []):
