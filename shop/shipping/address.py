@@ -218,3 +218,36 @@ class Address(BaseModel):
         if self.text_only:
             data["country"] = home_country
         return data
+
+
+_TAIL = re.compile(r"^(?P<region>[A-Za-z][A-Za-z .]{0,30}?)\s+(?P<postal>[A-Za-z0-9][A-Za-z0-9 -]{1,10})$")
+
+
+def parse_text(text: str, home_country: str) -> Address | None:
+    """The structured address a one-line text spells out ("12 Oak Rd, Apt 4, Springfield, IL 62704[, US]"),
+    or None when it does not validate as one. For the chat, where the customer types the address as
+    a sentence: every part is the customer's own words, only split at their commas (nothing is
+    guessed: a text without city, region and postal code stays free text, `Address.from_text`)."""
+    parts = [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+    if not 3 <= len(parts) <= 6:
+        return None
+    country = home_country
+    last = parts[-1].upper().replace(".", "")
+    names = {rule.name.upper(): code for code, rule in COUNTRY_RULES.items()} | {"USA": "US", "UK": "GB"}
+    if last in ISO_COUNTRIES or last in names:
+        country = names.get(last, last)
+        parts = parts[:-1]
+    if len(parts) < 3:
+        return None
+    tail = _TAIL.match(parts[-1])
+    region, postal = (tail.group("region"), tail.group("postal")) if tail else ("", parts[-1])
+    fields = {"country": country, "line1": parts[0], "line2": ", ".join(parts[1:-2]), "city": parts[-2]}
+    try:
+        return Address(**fields, region=region, postalCode=postal)
+    except ValueError:  # pydantic's ValidationError is one
+        if tail is None:
+            return None
+    try:  # "SW1A 2AA" alone: the whole part is the postal code
+        return Address(**fields, postalCode=parts[-1])
+    except ValueError:
+        return None

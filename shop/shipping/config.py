@@ -55,8 +55,21 @@ def _money(value: Any) -> Decimal:
         value = value.strip().lstrip("$").strip()
     try:
         return to_money(value)
-    except (TypeError, ValueError):
+    except (ArithmeticError, TypeError, ValueError):  # 1e999 overflows the quantize: ArithmeticError
         raise ValueError("must be an amount such as 5.95") from None
+
+
+def _percent(value: Any) -> Decimal:
+    """A tax rate in percent, exact to 1/1000 of a percent (8.875), never a float."""
+    if isinstance(value, (bool, float)):
+        raise ValueError("must be a percentage such as 8.875")
+    try:
+        rate = Decimal(value.strip().rstrip("%").strip() if isinstance(value, str) else value)
+    except (ArithmeticError, TypeError, ValueError):
+        raise ValueError("must be a percentage such as 8.875") from None
+    if not rate.is_finite() or rate != rate.quantize(Decimal("0.001")):
+        raise ValueError("must be a percentage with at most three decimals, such as 8.875")
+    return rate.quantize(Decimal("0.001"))
 
 
 def _whole(value: Any) -> Any:
@@ -150,7 +163,7 @@ class TaxRate(BaseModel):
 
     country: Annotated[str, BeforeValidator(_code)]
     region: Annotated[str, Field(max_length=10)] = ""
-    rate: Annotated[Decimal, BeforeValidator(_money), Field(ge=0, le=50)]
+    rate: Annotated[Decimal, BeforeValidator(_percent), Field(ge=0, le=50)]
 
     @field_validator("region", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from app.routes.admin import (
     orders,
     products,
     reviews,
+    shipping,
 )
 
 routers: tuple[APIRouter, ...] = (
@@ -32,4 +33,5 @@ routers: tuple[APIRouter, ...] = (
     chat.router,
     blocks.router,  # blocked client addresses (ops-limits)
     health.router,  # monitoring: System health
+    shipping.router,  # shipping & tax (SHIPPING, issue 14)
 )
