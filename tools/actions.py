@@ -27,7 +27,6 @@ from shop.ordering.cart import CartView
 from shop.ordering.checkout import EmptyCart, InvalidDetails, order_request
 from shop.ordering.orders import OrderRequest, OrderView
 from shop.services import ShopServices
-from shop.shipping.address import parse_text
 from shop.shipping.quote import QuoteLine, quote
 from tools.phrases import say
 
@@ -98,9 +97,6 @@ def prepare_order(
         # The summary the customer says yes to must still be true then: a line that is sold out or
         # short now would only fail at the yes (the page and the API let the order transaction judge).
         raise ActionRefused("The cart needs a change first: " + " ".join(cart.problems))
-    if isinstance(address, str):  # shipping (SHIPPING): the customer's "street, city, ST 12345" as its parts
-        parsed = parse_text(address, services.commerce.get().home_country)
-        address = parsed.model_dump() if parsed is not None else address
     try:
         request = order_request(cart, name=name, email=email, address=address)
     except EmptyCart:

@@ -225,9 +225,10 @@ _TAIL = re.compile(r"^(?P<region>[A-Za-z][A-Za-z .]{0,30}?)\s+(?P<postal>[A-Za-z
 
 def parse_text(text: str, home_country: str) -> Address | None:
     """The structured address a one-line text spells out ("12 Oak Rd, Apt 4, Springfield, IL 62704[, US]"),
-    or None when it does not validate as one. For the chat, where the customer types the address as
-    a sentence: every part is the customer's own words, only split at their commas (nothing is
-    guessed: a text without city, region and postal code stays free text, `Address.from_text`)."""
+    or None when it does not validate as one: every part is the text's own words, only split at its
+    commas (nothing is guessed). Not used by the chat yet: its `one_line()` normalizes ("Colorado" ->
+    "CO", ", US" added), and the order's address must stay in the customer's own words (the agent
+    bench's invented-facts check compares them); the chat passes the text, kept whole as line1."""
     parts = [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
     if not 3 <= len(parts) <= 6:
         return None
