@@ -47,7 +47,7 @@ from shop.core.validation import Email as EmailAddress
 from shop.messaging.mail import Email, Mailer, render
 from shop.shipping.address import Address
 from shop.shipping.config import CommerceConfigStore
-from shop.shipping.quote import Quote, QuoteLine, method_for, quote, zone_for
+from shop.shipping.quote import Quote, QuoteLine, method_for, place_name, quote, zone_for
 
 log = logging.getLogger(__name__)
 
@@ -364,7 +364,7 @@ class OrderService(OrderWriter):
         """An address no zone covers or a method not offered there fails before the transaction
         (shipping, SHIPPING); the quote itself is made inside it, from the prices read there."""
         zone, country, region = zone_for(self.commerce.get(), request.delivery)
-        method_for(zone, request.shippingMethod, f"{region}, {country}" if region else country)
+        method_for(zone, request.shippingMethod, place_name(country, region))
 
     @staticmethod
     def _worth_splitting(exc: Exception) -> bool:

@@ -57,7 +57,7 @@ class Quote:
     @property
     def place(self) -> str:
         """Where it ships, as a person reads it ("United States")."""
-        return _place(self.country, self.region)
+        return place_name(self.country, self.region)
 
     def order_fields(self) -> dict[str, object]:
         """The order document's fields this quote fills (names fixed in COMMERCE.md)."""
@@ -71,7 +71,8 @@ class Quote:
         }
 
 
-def _place(country: str, region: str) -> str:
+def place_name(country: str, region: str) -> str:
+    """Where an address is, as a person reads it ("NY, United States")."""
     return f"{region}, {country_name(country)}" if region else country_name(country)
 
 
@@ -84,7 +85,9 @@ def zone_for(config: CommerceConfig, address: Address | None) -> tuple[Zone, str
     zone = config.zone_for(country, region)
     if zone is None:
         where = ", ".join(country_name(c) for c in config.shipping_countries())
-        raise InvalidInput(f"Sorry, we do not ship to {_place(country, region)}. We ship to: {where}.", field="country")
+        raise InvalidInput(
+            f"Sorry, we do not ship to {place_name(country, region)}. We ship to: {where}.", field="country"
+        )
     return zone, country, region
 
 
@@ -122,7 +125,7 @@ def quote(lines: Iterable[QuoteLine], address: Address | None, method: str | Non
     items = list(lines)
     subtotal = to_money(sum((line.unit_price * line.quantity for line in items), Decimal("0")))
     zone, country, region = zone_for(config, address)
-    chosen = method_for(zone, method, _place(country, region))
+    chosen = method_for(zone, method, place_name(country, region))
     weight = sum(line.quantity * (line.weight_grams or config.default_weight_grams) for line in items)
     shipping = shipping_cost(chosen, subtotal, weight)
     rate = config.tax_rate(country, region)
