@@ -27,6 +27,7 @@ NAV: list[tuple[str, str, str]] = [
     ("inbox", "Inbox", "/admin/inbox"),
     ("outbox", "Outbox", "/admin/outbox"),
     ("inventory", "Inventory", "/admin/inventory"),
+    ("shipping", "Shipping & tax", "/admin/shipping"),  # shipping (SHIPPING, issue 14)
     ("analytics", "Analytics", "/admin/analytics"),
     ("activity", "Activity", "/admin/activity"),
     ("blocks", "Blocked IPs", "/admin/blocks"),  # ops-limits

@@ -161,6 +161,8 @@ def action_html(request: Request, action: dict[str, Any] | None) -> str:
             for line in summary.get("lines", [])
         ],
         "total": Decimal(summary["total"]) if "total" in summary else None,
+        # shipping (SHIPPING): the summary's money lines, for the confirm card
+        **{key: Decimal(summary[key]) if key in summary else None for key in ("subtotal", "shipping", "tax")},
         "price": Decimal(summary["price"]) if "price" in summary else None,
     }
     return templates.get_template("_chat_action.html").render(request=request, action=action, summary=view)

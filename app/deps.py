@@ -176,6 +176,7 @@ PRODUCT_FORM_DEFAULTS: dict[str, str] = {
     "supplier": "",
     "leadTimeDays": "7",
     "imageUrl": "",
+    "weightGrams": "",  # shipping (SHIPPING, issue 14): empty is the shop's default weight
 }
 """The admin's product form fields and what an empty one means."""
 

@@ -115,6 +115,22 @@ class PaymentSummary(BaseModel):
     error: str | None = None
 
 
+class ShippingAddress(BaseModel):
+    """Where an order ships (SHIPPING); an order placed with a free-text address has it as line1."""
+
+    line1: str
+    line2: str = ""
+    city: str = ""
+    region: str = ""
+    postalCode: str = ""
+    country: str
+
+
+class DeliveryDays(BaseModel):
+    min: int
+    max: int
+
+
 class Order(BaseModel):
     id: str
     status: str
@@ -123,6 +139,14 @@ class Order(BaseModel):
     address: str
     items: list[OrderLine]
     totalAmount: float
+    # shipping (SHIPPING, issue 14): totalAmount = total = subtotal + shipping (+ tax unless included)
+    subtotal: float
+    shipping: float
+    tax: float
+    total: float
+    shippingAddress: ShippingAddress | None = None
+    shippingMethod: str | None = None
+    deliveryDays: DeliveryDays | None = None
     createdAt: str
     updatedAt: str
     # TRACKING: filled by GET /api/orders/{id}; a new order has none of them yet.

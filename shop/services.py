@@ -45,6 +45,7 @@ from shop.returns.service import ReturnService
 from shop.reviews.moderation import ReviewModeration
 from shop.reviews.product_reviews import ProductReviews
 from shop.security.guard import ShopSecurity
+from shop.shipping.config import CommerceConfigStore
 
 if TYPE_CHECKING:
     from vectorstore import ProductVectorStore
@@ -88,6 +89,8 @@ class ShopServices:
     """Stock locations, stock per location, transfers (shop/inventory/locations.py; issue 14)."""
     purchasing: PurchaseOrders
     """Stored purchase orders: draft, sent, received (shop/inventory/purchasing.py; issue 14)."""
+    commerce: CommerceConfigStore
+    """Shipping zones and rates, tax rates and return windows, cached; edited in the admin (shop/shipping/)."""
     product_index: ProductIndex | None = None
     versions: SharedVersions | None = None
     """The shared versions every in-process cache follows (shop.core.versions): several processes."""
@@ -124,7 +127,8 @@ class ShopServices:
         wishlist = WishlistService(db, catalog, mailer, settings)
         wishlist.attach(catalog)
         carts = CartService(db, catalog)
-        orders = OrderService(db, settings, mailer, on_stock_change=catalog.invalidate)
+        commerce = CommerceConfigStore(db, versions=versions)
+        orders = OrderService(db, settings, mailer, on_stock_change=catalog.invalidate, commerce=commerce)
         # TRACKING: the shipped and delivered emails carry the tracking link and the delivery estimate.
         order_admin = OrderAdmin(db, settings, mailer, on_stock_change=catalog.invalidate, status_email=status_email)
         payments = PaymentService(db, settings, mailer, orders)  # attaches itself to `orders`
@@ -156,10 +160,19 @@ class ShopServices:
             payments=payments,
             locations=LocationService(db, versions=versions, on_stock_change=catalog.invalidate),
             purchasing=PurchaseOrders(db, settings, mailer, on_stock_change=catalog.invalidate),
+            commerce=commerce,
             versions=versions,
             # A received return is refunded through the payment service: back through Stripe or PayPal,
             # or recorded as a manual refund for an offline payment.
-            returns=ReturnService(db, settings, mailer, catalog, payments, on_stock_change=catalog.invalidate),
+            returns=ReturnService(
+                db,
+                settings,
+                mailer,
+                catalog,
+                payments,
+                on_stock_change=catalog.invalidate,
+                windows_config=commerce.get,  # the owner's return windows (Shipping & tax page)
+            ),
         )
 
     def start_background_work(self) -> threading.Thread | None:

@@ -22,13 +22,14 @@ from urllib.parse import urlencode
 
 from shop.catalog.snapshot import Product
 from shop.conversations.store import Conversation, PendingAction
-from shop.core.errors import Conflict, ShopError
+from shop.core.errors import Conflict, InvalidInput, ShopError
 from shop.core.money import format_money
 from shop.ordering.cart import CartView
 from shop.ordering.checkout import EmptyCart, InvalidDetails, order_request
 from shop.ordering.orders import OrderRequest, OrderView
 from shop.returns.service import ReturnInput
 from shop.services import ShopServices
+from shop.shipping.quote import QuoteLine, quote
 from tools.phrases import say
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def _money(services: ShopServices, amount: Decimal) -> str:
 
 
 def prepare_order(
-    services: ShopServices, cart_id: str, name: str, email: str, address: str, *, lang: str = "en"
+    services: ShopServices, cart_id: str, name: str, email: str, address: str | dict[str, str], *, lang: str = "en"
 ) -> PendingAction:
     """An order of the cart's current contents, waiting for the customer's confirmation."""
     cart = services.carts.view(cart_id)
@@ -113,15 +114,30 @@ def prepare_order(
         if missing:
             raise ActionRefused("To place the order I still need " + " and ".join(missing) + ".") from None
         raise ActionRefused("Some order details are not valid: " + "; ".join(exc.errors.values())) from None
+    # shipping (SHIPPING): subtotal, shipping, tax and total to this address, before the customer's yes
+    try:
+        costs = quote(
+            [QuoteLine(line.product.price, line.quantity, line.product.weight_grams) for line in cart.lines],
+            request.delivery,
+            request.shippingMethod,
+            config=services.commerce.get(),
+        )
+    except InvalidInput as exc:
+        raise ActionRefused(exc.message) from None
     summary = {
         "lines": [
             _summary_line(line.product.id, line.product.name, line.quantity, line.product.price, line.line_total)
             for line in cart.lines
         ],
-        "total": str(cart.subtotal),
+        "subtotal": str(costs.subtotal),
+        "shipping": str(costs.shipping),
+        "tax": str(costs.tax),
+        "total": str(costs.total),
+        "shippingMethod": costs.method_name,
+        "deliveryDays": [costs.delivery_days.min, costs.delivery_days.max],
         "customerName": request.customerName,
         "email": request.email,
-        "address": request.address,
+        "address": request.delivery.one_line(),
         "currency": services.settings.currency,
         "lang": lang,
     }
@@ -253,7 +269,8 @@ def summary_text(services: ShopServices, action: PendingAction) -> str:
             [
                 say("check_order", lang),
                 *lines,
-                f"{say('total', lang)}: {total} ({say('free_shipping', lang)})",
+                *_money_lines(services, s, lang),
+                f"{say('total', lang)}: {total}",
                 f"{say('deliver_to', lang)}: {s['customerName']}, {s['address']}",
                 f"{say('email_to', lang)}: {s['email']}",
                 say("confirm_order", lang),
@@ -269,9 +286,25 @@ def summary_text(services: ShopServices, action: PendingAction) -> str:
     )
 
 
+def _money_lines(services: ShopServices, s: dict[str, Any], lang: str) -> list[str]:
+    """Subtotal, shipping (method and days) and tax of an order summary (shipping, SHIPPING); a summary
+    prepared before these existed has none."""
+    if "subtotal" not in s:
+        return []
+    shipping = Decimal(s["shipping"])
+    low, high = s.get("deliveryDays") or (2, 5)
+    method = s.get("shippingMethod") or "Standard"
+    cost = say("free_shipping", lang) if shipping == 0 else _money(services, shipping)
+    return [
+        f"{say('subtotal', lang)}: {_money(services, Decimal(s['subtotal']))}",
+        f"{say('shipping_line', lang, method=method, low=low, high=high)}: {cost}",
+        f"{say('tax', lang)}: {_money(services, Decimal(s['tax']))}",
+    ]
+
+
 def summary_amounts(action: PendingAction) -> set[Decimal]:
     s = action.summary
-    amounts = {Decimal(s[key]) for key in ("total", "price") if key in s}
+    amounts = {Decimal(s[key]) for key in ("total", "price", "subtotal", "shipping", "tax") if key in s}
     for line in s.get("lines", []):
         amounts.update({Decimal(line["unitPrice"]), Decimal(line["lineTotal"])})
     return amounts

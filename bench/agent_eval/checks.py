@@ -156,7 +156,7 @@ def _allowed_amounts(ctx: TurnContext, grounded: set[str]) -> set[Decimal]:
             allowed.add(_q(sum((prices.get(p, Decimal(0)) * q for p, q in state.cart.items()), Decimal(0))))
     if obs.pending:
         summary = obs.pending.get("summary", {})
-        for key in ("total", "price"):
+        for key in ("total", "price", "subtotal", "shipping", "tax"):  # shipping lines (issue 14)
             if key in summary:
                 allowed.add(_q(Decimal(str(summary[key]))))
         for line in summary.get("lines", []):
@@ -470,6 +470,15 @@ def policy_answer(topic: str) -> Check:
                     problems.append("does not say that shipping is free")
                 if any(a > 0 for a in money_amounts(reply)):
                     problems.append("quotes a shipping cost, but shipping is free")
+            elif part == "shipping-cost":  # a paid rate (issue 14): only the amounts the policy states
+                stated = set(money_amounts(facts.text))
+                if not any(a in stated for a in money_amounts(reply)):
+                    problems.append("does not give the shipping cost the policy states")
+                problems.extend(
+                    f"quotes {a}, a shipping cost the policy does not state"
+                    for a in money_amounts(reply)
+                    if a not in stated
+                )
         return problems
 
     return Check(f"policy: {topic}", fn)

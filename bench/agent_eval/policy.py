@@ -51,6 +51,7 @@ class PolicyFacts:
     delivery_days: tuple[int, int]
     """Standard delivery: this range of working days."""
     free_shipping: bool
+    """Shipping is free on every order (the costs section says free and names no price)."""
     day_numbers: frozenset[int]
     """Every number of days any policy states (an answer may quote no other)."""
     text: str
@@ -84,7 +85,9 @@ class PolicyFacts:
         where = section("shipping", "long")
         low, high = number(r"(\d+)\s*[-–]\s*(\d+) working days", where, "the delivery time").groups()
         costs = section("shipping", "cost")
-        free = re.search(r"\bfree\b", costs, re.IGNORECASE) is not None
+        # Free on every order only when the costs section names no price ("$5.95, free on orders of
+        # $50.00 or more" is a paid rate with a threshold: issue 14's shipping rates).
+        free = re.search(r"\bfree\b", costs, re.IGNORECASE) is not None and re.search(r"\$\s?\d", costs) is None
         days = {int(n) for n in re.findall(r"(\d+) (?:working )?days", text)} | {int(low), int(high)}
         return cls(return_days, opened, damaged_days, refund_days, (int(low), int(high)), free, frozenset(days), text)
 

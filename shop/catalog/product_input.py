@@ -40,6 +40,8 @@ EDITABLE = (
     "imageUrl",
     "description",
 )
+FORM_ONLY = ("weightGrams",)
+"""Edited on the product form but not a CSV column (shipping, issue 14): a CSV without it keeps the weight."""
 
 
 def _price(value: Any) -> Decimal:
@@ -73,6 +75,13 @@ def _int_text(value: Any) -> Any:
             raise ValueError("must be a whole number")
         return int(value)
     return value
+
+
+def _optional_int(value: Any) -> Any:
+    """An optional whole number: empty text or None is "not set"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _int_text(value)
 
 
 def _flag(value: Any) -> bool:
@@ -147,6 +156,8 @@ class ProductInput(BaseModel):
     supplier: line(120, min_length=0) = ""  # type: ignore[valid-type]
     leadTimeDays: Annotated[int, BeforeValidator(_int_text), Field(ge=0, le=365)] = 7
     imageUrl: line(500, min_length=0) = ""  # type: ignore[valid-type]
+    # shipping (SHIPPING, issue 14): for per-kg rates; None uses the shop's default weight
+    weightGrams: Annotated[Annotated[int, Field(ge=1, le=100_000)] | None, BeforeValidator(_optional_int)] = None
 
     @field_validator("category")
     @classmethod
@@ -198,6 +209,8 @@ class ProductInput(BaseModel):
             "attributes": self.attributes,
             "supplier": self.supplier,
             "leadTimeDays": self.leadTimeDays,
+            # shipping (SHIPPING): only when given (the form always sends it; a CSV never does)
+            **({"weightGrams": self.weightGrams} if "weightGrams" in self.model_fields_set else {}),
         }
 
 
@@ -229,4 +242,5 @@ def product_form_values(doc: dict[str, Any]) -> dict[str, Any]:
         "supplier": doc.get("supplier", ""),
         "leadTimeDays": str(doc.get("leadTimeDays", 7)),
         "imageUrl": doc.get("imageUrl", ""),
+        "weightGrams": str(doc["weightGrams"]) if doc.get("weightGrams") else "",
     }

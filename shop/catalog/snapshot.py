@@ -84,6 +84,8 @@ class Product:
     # Weighted terms for keyword search: token -> weight (name 3, tags/category 2, attributes 1.5,
     # description 1); computed once per product version, used by shop.discovery.keywords.KeywordIndex.
     terms: dict[str, float] = field(repr=False, compare=False, default_factory=dict)
+    weight_grams: int | None = None
+    """Shipping weight (shipping, issue 14); None: the shop's default weight (shop.shipping.config)."""
 
     @property
     def version(self) -> tuple[Any, ...]:
@@ -137,6 +139,7 @@ class Product:
             updated_at=doc.get("updatedAt") or created,
             deleted=doc.get("deletedAt") is not None,
             terms=_index_terms(doc["name"], category, category_name, tags, attributes, doc.get("description", "")),
+            weight_grams=_weight_grams(doc.get("weightGrams")),
         )
 
     def with_category_name(self, category_name: str) -> Product:
@@ -166,6 +169,11 @@ class Product:
             "tags": list(self.tags),
             "url": self.url,
         }
+
+
+def _weight_grams(value: Any) -> int | None:
+    """`weightGrams` as stored, if it is a positive whole number (anything else: the default weight)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def _index_terms(

@@ -22,11 +22,14 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from shop.core.errors import Conflict, InvalidFields
+from shop.core.errors import Conflict, InvalidFields, InvalidInput
 from shop.core.validation import describe_errors
 from shop.discovery.interactions import InteractionLog
 from shop.ordering.cart import CartService, CartView
 from shop.ordering.orders import OrderRequest, OrderService, OrderView
+from shop.shipping.address import Address
+from shop.shipping.config import CommerceConfig
+from shop.shipping.quote import Quote, QuoteLine, quote
 
 Channel = Literal["web", "api", "chat"]
 """Where an order comes from: the storefront's checkout form, the JSON API, the chat's confirmation."""
@@ -47,10 +50,17 @@ class InvalidDetails(InvalidFields):
 
 
 def order_request(
-    cart: CartView, *, name: str, email: str, address: str, payment_method: str | None = None
+    cart: CartView,
+    *,
+    name: str,
+    email: str,
+    address: str | dict[str, str] | Address,
+    shipping_method: str | None = None,
+    payment_method: str | None = None,
 ) -> OrderRequest:
     """The cart's lines ordered for this customer, validated (EmptyCart, InvalidDetails).
 
+    `address` is the structured address (the checkout form's fields) or free text (the chat).
     Prices and stock are not part of it: the order transaction reads both, so nothing a cache showed
     is ever charged or oversold."""
     if cart.empty:
@@ -62,9 +72,25 @@ def order_request(
             address=address,
             items=[{"productId": line.product.id, "quantity": line.quantity} for line in cart.lines],
             paymentMethod=payment_method or None,  # payments (issue 14)
+            shippingMethod=shipping_method or None,
         )
     except ValidationError as exc:
         raise InvalidDetails(describe_errors(list(exc.errors()))) from None
+
+
+def estimate(
+    cart: CartView, config: CommerceConfig, address: Address | None = None, method: str | None = None
+) -> Quote | None:
+    """The cart's subtotal, shipping, tax and total (shipping, SHIPPING): to the address when it is
+    known, else an estimate for the shop's home country; None when the address cannot be shipped to.
+    Prices from the catalog snapshot: the order transaction charges the prices it reads itself."""
+    if cart.empty:
+        return None
+    lines = [QuoteLine(line.product.price, line.quantity, line.product.weight_grams) for line in cart.lines]
+    try:
+        return quote(lines, address, method, config=config)
+    except InvalidInput:
+        return None
 
 
 def idempotency_key(channel: Channel, key: str | None, *, cart_id: str | None = None) -> str | None:

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 from bson import ObjectId
 from bson.errors import InvalidStringData
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_serializer
 from pymongo import UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
@@ -43,10 +43,13 @@ from shop.core.metrics import ORDERS
 from shop.core.money import to_money
 from shop.core.settings import Settings
 from shop.core.transactions import with_transaction
-from shop.core.validation import MAX_QUANTITY, ProductId, Quantity, line, paragraph
+from shop.core.validation import MAX_QUANTITY, ProductId, Quantity, describe_errors, line, paragraph
 from shop.core.validation import Email as EmailAddress
 from shop.inventory.locations import BatchAllocation
 from shop.messaging.mail import Email, Mailer, render
+from shop.shipping.address import Address
+from shop.shipping.config import CommerceConfigStore
+from shop.shipping.quote import Quote, QuoteLine, method_for, place_name, quote, zone_for
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,23 @@ class OrderItem(BaseModel):
     quantity: Quantity
 
 
+# --- shipping (SHIPPING, issue 14): the address as an object, or the old free text as its line1 ----
+_ADDRESS_TEXT: TypeAdapter[str] = TypeAdapter(paragraph(500, min_length=5))
+
+
+def _address(value: object) -> object:
+    """The old string address stays accepted, validated as before, kept whole as line1 (text only)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return Address.from_text(_ADDRESS_TEXT.validate_python(value))
+    except ValidationError as exc:
+        raise ValueError(next(iter(describe_errors(list(exc.errors())).values()))) from None
+
+
+ShippingAddress = Annotated[Address, BeforeValidator(_address)]
+
+
 class OrderRequest(BaseModel):
     """What a customer submits; the same model validates the JSON API, the checkout form and the agent."""
 
@@ -84,10 +104,25 @@ class OrderRequest(BaseModel):
 
     customerName: line(100)  # type: ignore[valid-type]
     email: EmailAddress
-    address: paragraph(500, min_length=5)  # type: ignore[valid-type]
+    address: ShippingAddress
     items: list[OrderItem] = Field(min_length=1, max_length=MAX_ORDER_LINES)
     # payments (issue 14): bank_transfer | pay_on_delivery | stripe | paypal; None = the shop's default.
     paymentMethod: str | None = Field(default=None, max_length=40, pattern=r"^[a-z_]+$")
+    # shipping (SHIPPING): the method's id; None is the zone's first (standard) method
+    shippingMethod: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")] | None = None
+
+    @field_serializer("address")
+    def _dump_address(self, address: Address | str) -> str | dict[str, Any]:
+        """A free-text address dumps as the text it was (so a dumped request validates again)."""
+        if isinstance(address, str):
+            return address
+        return address.line1 if address.text_only else address.model_dump()
+
+    @property
+    def delivery(self) -> Address:
+        """The address as an Address (a copy made with `model_copy(update=...)` may hold the old text)."""
+        address: Address | str = self.address
+        return Address.from_text(address) if isinstance(address, str) else address
 
     def merged_items(self) -> list[tuple[ObjectId, int]]:
         """Same product twice becomes one line; sorted so concurrent orders lock stock in one order."""
@@ -99,12 +134,14 @@ class OrderRequest(BaseModel):
         return sorted((ObjectId(pid), qty) for pid, qty in totals.items())
 
     def fingerprint(self) -> str:
-        payload = {
+        payload: dict[str, Any] = {
             "customerName": self.customerName,
             "email": self.email,
-            "address": self.address,
+            "address": self.delivery.line1 if self.delivery.text_only else self.delivery.model_dump(),
             "items": [[str(pid), qty] for pid, qty in self.merged_items()],
         }
+        if self.shippingMethod is not None:  # shipping (SHIPPING): absent keeps older fingerprints
+            payload["shippingMethod"] = self.shippingMethod
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -143,6 +180,18 @@ class OrderView:
     source: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     # payments (issue 14): the order's `payment` sub-document (shop/payments/methods.py).
     payment: dict[str, Any] = field(default_factory=dict)
+    # shipping (SHIPPING): old orders have none of these: subtotal = total, no shipping or tax lines
+    subtotal: Decimal | None = None
+    shipping_cost: Decimal = Decimal("0.00")
+    tax: Decimal = Decimal("0.00")
+    shipping_address: dict[str, str] | None = None
+    shipping_method: str | None = None
+    delivery_days: dict[str, int] | None = None
+
+    @property
+    def items_total(self) -> Decimal:
+        """The merchandise subtotal (an old order's total, which was nothing else)."""
+        return self.subtotal if self.subtotal is not None else self.total
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any], *, replayed: bool = False) -> OrderView:
@@ -165,6 +214,12 @@ class OrderView:
             replayed=replayed,
             source=doc,  # TRACKING
             payment=doc.get("payment") or {"method": "offline", "status": "pending"},  # payments (issue 14)
+            subtotal=Decimal(doc["subtotal"]) if doc.get("subtotal") is not None else None,
+            shipping_cost=Decimal(doc.get("shippingCost") or "0.00"),
+            tax=Decimal(doc.get("tax") or "0.00"),
+            shipping_address=doc.get("shippingAddress"),
+            shipping_method=doc.get("shippingMethod"),
+            delivery_days=doc.get("deliveryDays"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -185,6 +240,14 @@ class OrderView:
                 for line in self.lines
             ],
             "totalAmount": float(self.total),
+            # shipping (SHIPPING): the money lines, and where and how it ships
+            "subtotal": float(self.items_total),
+            "shipping": float(self.shipping_cost),
+            "tax": float(self.tax),
+            "total": float(self.total),
+            "shippingAddress": self.shipping_address,
+            "shippingMethod": self.shipping_method,
+            "deliveryDays": self.delivery_days,
             "createdAt": self.created_at.isoformat(),
             "updatedAt": self.updated_at.isoformat(),
             # payments (issue 14)
@@ -262,8 +325,10 @@ class OrderService(OrderWriter):
     payments: PaymentTerms | None = None
     """payments (issue 14): set by shop.payments; None leaves orders without a `payment` field."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, commerce: CommerceConfigStore | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # shipping (SHIPPING): the owner's zones, rates and tax, cached in-process (no read per order)
+        self.commerce = commerce if commerce is not None else CommerceConfigStore(self.db)
         self._group: GroupCommit[OrderAttempt, OrderView | ShopError] = GroupCommit(
             self.place_many, max_batch=self.MAX_BATCH, split_on=self._worth_splitting
         )
@@ -279,6 +344,7 @@ class OrderService(OrderWriter):
         attempt = OrderAttempt(request, idempotency_key, session_id)
         try:
             attempt.items  # noqa: B018 - a bad request fails here, before it joins anyone else's transaction
+            self._check_shipping(request)
             outcome = self._group.submit(attempt)
         except ShopError:
             ORDERS.labels("rejected").inc()  # monitoring: orders placed/rejected/failed
@@ -328,6 +394,12 @@ class OrderService(OrderWriter):
                 log.exception("%d orders were placed, but their follow-up failed", len(written.orders))
             self._remember_customers(written.orders)
         return outcomes
+
+    def _check_shipping(self, request: OrderRequest) -> None:
+        """An address no zone covers or a method not offered there fails before the transaction
+        (shipping, SHIPPING); the quote itself is made inside it, from the prices read there."""
+        zone, country, region = zone_for(self.commerce.get(), request.delivery)
+        method_for(zone, request.shippingMethod, place_name(country, region))
 
     @staticmethod
     def _worth_splitting(exc: Exception) -> bool:
@@ -464,7 +536,7 @@ class _BatchWriter:
             p["_id"]: p
             for p in db.products.find(
                 {"_id": {"$in": wanted}},
-                {"price": 1, "name": 1, "slug": 1, "stock": 1, "deletedAt": 1, LOCATION_STOCK: 1},
+                {"price": 1, "name": 1, "slug": 1, "stock": 1, "deletedAt": 1, LOCATION_STOCK: 1, "weightGrams": 1},
                 session=session,
             )
         }
@@ -496,7 +568,11 @@ class _BatchWriter:
             if allocations is None:
                 outcomes.append(OutOfStock("Part of this order is held at a location that is closing.", field="items"))
                 continue
-            doc = self._order_doc(attempt, products, now)
+            try:
+                doc = self._order_doc(attempt, products, now)
+            except InvalidInput as exc:  # shipping (SHIPPING): the config changed since _check_shipping
+                outcomes.append(exc)
+                continue
             doc["allocations"] = allocations  # LOCATIONS
             for product_id, quantity in attempt.items:
                 remaining[product_id] -= quantity
@@ -523,7 +599,7 @@ class _BatchWriter:
         self, attempt: OrderAttempt, products: dict[ObjectId, dict[str, Any]], now: datetime
     ) -> dict[str, Any]:
         lines: list[dict[str, Any]] = []
-        total = Decimal("0.00")
+        quote_lines: list[QuoteLine] = []
         for product_id, quantity in attempt.items:
             product = products[product_id]
             unit_price = to_money(product["price"])
@@ -536,15 +612,19 @@ class _BatchWriter:
                     "unitPrice": unit_price,
                 }
             )
-            total += unit_price * quantity
+            quote_lines.append(QuoteLine(unit_price, quantity, _weight(product.get("weightGrams"))))
         request = attempt.request
+        # shipping (SHIPPING): subtotal, shipping, tax and total from the prices read in this transaction
+        config = self.service.commerce.get()
+        costs: Quote = quote(quote_lines, request.delivery, request.shippingMethod, config=config)
         doc: dict[str, Any] = {
             "_id": new_order_id(),
             "customerName": request.customerName,
             "email": request.email,
-            "address": request.address,
+            "address": request.delivery.one_line(),
+            "shippingAddress": request.delivery.stored(config.home_country),
             "products": lines,
-            "totalAmount": to_money(total),
+            **costs.order_fields(),
             "status": "pending",
             "sessionId": attempt.session_id,
             "requestFingerprint": attempt.fingerprint,
@@ -592,6 +672,11 @@ class _BatchWriter:
             ],
             session=self.session,
         )
+
+
+def _weight(value: Any) -> int | None:
+    """A product's `weightGrams` as stored (absent, or not a positive whole number: the default weight)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def _replay(key: dict[str, Any], doc: dict[str, Any], fingerprint: str) -> OrderView | ShopError:

@@ -2,12 +2,9 @@
 
 The windows (days after delivery) are the numbers docs/policies/returns.md states: 30 for an unopened
 item, 14 to report a damaged or wrong one. They belong to the owner's commerce configuration
-(`CommerceConfig.returns_unopened_days` / `returns_damaged_days`, shop.shipping, built in parallel
-with this package). Until that is merged, `return_windows` answers with the same defaults; it is the
-ONE place the returns code reads them, so the merge repoints this function and nothing else:
-
-    def return_windows(config: CommerceConfig) -> ReturnWindows:
-        return ReturnWindows(config.returns_unopened_days, config.returns_damaged_days)
+(`CommerceConfig.returns_unopened_days` / `returns_damaged_days`, shop.shipping, edited on the admin's
+Shipping & tax page); `return_windows` is the one place the returns code reads them, with the policy's
+defaults for a service built without that configuration (tests of the policy alone).
 
 Whether an opened item may come back is per category (`Category.opened_returns`, the categories file's
 `openedReturns`), not a list of names in code: a bookshop says yes for books, the demo shop's coffee,
@@ -35,8 +32,7 @@ class ReturnWindows:
 
 
 def return_windows(config: Any = None) -> ReturnWindows:
-    """The shop's return windows. `config` is the owner's CommerceConfig once shop.shipping is merged
-    (read its `returns_unopened_days` / `returns_damaged_days`); until then the policy's defaults."""
+    """The shop's return windows: the owner's CommerceConfig's, or the policy's defaults without one."""
     if config is not None and hasattr(config, "returns_unopened_days"):
         return ReturnWindows(int(config.returns_unopened_days), int(config.returns_damaged_days))
     return ReturnWindows()

@@ -55,7 +55,7 @@ def test_widget_order_flow_with_the_confirm_button(client: TestClient, services:
         client.post("/chat/stream", json={"message": "order my cart please, Alice, alice@example.com, " + ADDRESS})
     )
     action = prepared["pendingAction"]
-    assert action["summary"]["total"] == "21.00"
+    assert action["summary"]["subtotal"] == "21.00" and action["summary"]["total"] == "26.95"
     assert f'data-chat-confirm="{action["id"]}"' in prepared["actionHtml"] and "$21.00" in prepared["actionHtml"]
     assert client.get("/chat/history").json()["pendingAction"]["id"] == action["id"]
     first = done(client.post("/chat/confirm", json={"action_id": action["id"]}))

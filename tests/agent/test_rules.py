@@ -64,10 +64,12 @@ def test_place_order_only_prepares_and_shows_the_exact_summary(
         ("Ethiopia Yirgacheffe", 2, "14.50"),
         ("Wildflower Honey", 1, "10.50"),
     ]
-    assert summary["total"] == "39.50" and summary["address"] == ADDRESS
+    assert summary["subtotal"] == "39.50" and summary["address"] == ADDRESS
+    assert summary["shipping"] == "5.95" and summary["tax"] == "0.00" and summary["total"] == "45.45"
     # The reply is the summary written by code, not the model's paraphrase: one model call, no wording.
     assert out.status == "direct" and _customer_choices(model) == [UNDERSTAND]
-    assert "2 × Ethiopia Yirgacheffe at $14.50 = $29.00" in out.reply and "Total: $39.50" in out.reply
+    assert "2 × Ethiopia Yirgacheffe at $14.50 = $29.00" in out.reply and "Subtotal: $39.50" in out.reply
+    assert "Shipping (Standard, 2-5 working days): $5.95" in out.reply and "Total: $45.45" in out.reply
     assert ADDRESS in out.reply and "Nothing is ordered yet" in out.reply
     assert out.reply == out.pending_action["text"]  # exactly the summary on the card, no data fence
 
@@ -83,7 +85,8 @@ def test_yes_places_the_order_once_even_when_confirmed_twice(
     assert placed.status == "confirmed" and placed.order_id
     assert len(model.prompts) == calls_before  # code executed it; the model was not asked
     order = services.db.orders.find_one({"_id": placed.order_id})
-    assert order["totalAmount"] == Decimal("39.50") and order["sessionId"] == c.key
+    assert order["subtotal"] == Decimal("39.50") and order["sessionId"] == c.key
+    assert order["totalAmount"] == Decimal("45.45")  # with standard shipping, as the summary said
     assert order["idempotencyKey"] == f"chat:{action_id}"
     assert services.carts.quantities(c.key) == {}
 
@@ -157,7 +160,7 @@ def test_a_changed_cart_voids_the_summary_and_shows_a_new_one(
     assert again.order_id is None and "cart changed" in again.reply
     assert services.db.orders.count_documents({}) == 0
     fresh = again.pending_action
-    assert fresh is not None and fresh["id"] != out.pending_action["id"] and fresh["summary"]["total"] == "49.00"
+    assert fresh is not None and fresh["id"] != out.pending_action["id"] and fresh["summary"]["subtotal"] == "49.00"
     placed = c.say("yes")
     assert placed.order_id and services.db.orders.count_documents({}) == 1
 
@@ -260,7 +263,7 @@ def test_order_status_needs_the_matching_email(items: Any, make_agent: Any, chat
     denied = c.say("My email is mallory@example.com")
     assert denied.reply == "No order matches that number and email." and "Alice" not in denied.reply
     allowed = c.say(f"Oops: {order.id}, alice@example.com")
-    assert allowed.reply.startswith(f"Your order {order.id} is pending") and "Total: $14.50" in allowed.reply
+    assert allowed.reply.startswith(f"Your order {order.id} is pending") and "Total: $20.45" in allowed.reply
     assert _customer_choices(model) == [UNDERSTAND] * 3
 
 

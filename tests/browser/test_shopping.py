@@ -47,18 +47,26 @@ def test_browse_search_add_to_cart_checkout(
 
     page.locator("header").get_by_role("link", name=re.compile("cart", re.I)).click()
     expect(page.locator("main")).to_contain_text("$32.80")
+    expect(page.locator("main")).to_contain_text("$38.75")  # the estimate with standard shipping
     page.get_by_role("link", name=re.compile("checkout", re.I)).first.click()
 
     # A bad email is explained next to its field, and nothing is ordered.
     page.get_by_label(re.compile("name", re.I)).first.fill("Ada Lovelace")
     page.get_by_label(re.compile("email", re.I)).fill("ada-at-example")
-    page.get_by_label(re.compile("address", re.I)).fill("12 Analytical Street, London")
+    page.get_by_label("Country").select_option("US")
+    page.get_by_label("Address line 1").fill("12 Analytical Street")
+    page.get_by_label("City").fill("Springfield")
+    page.get_by_label(re.compile("^State", re.I)).fill("IL")
+    page.get_by_label("Postal code").fill("6270")  # one digit short: explained beside the field
     page.locator("form[action='/checkout'] input[type=email]").evaluate("el => el.type = 'text'")
     page.get_by_role("button", name=re.compile("place order", re.I)).click()
     expect(page.locator("main")).to_contain_text("not a valid email address")
+    expect(page.locator("main")).to_contain_text("not a valid postal code for United States")
     assert services.db.orders.count_documents({}) == 0
 
     page.get_by_label(re.compile("email", re.I)).fill("ada@example.com")
+    page.get_by_label("Postal code").fill("62704")
+    page.get_by_label(re.compile("express", re.I)).check()
     page.get_by_role("button", name=re.compile("place order", re.I)).click()
     expect(page).to_have_url(re.compile(r"/orders/ORD-[0-9A-Z]{8}/confirmation$"))
     expect(page.locator("main")).to_contain_text("Kenya Nyeri Peaberry")
@@ -66,7 +74,10 @@ def test_browse_search_add_to_cart_checkout(
     expect(page.locator("#cart-count")).to_have_text("0")
 
     order = services.db.orders.find_one({})
-    assert order["email"] == "ada@example.com" and order["totalAmount"] == Decimal("32.80")
+    expect(page.locator("main")).to_contain_text("$45.75")  # 32.80 + 12.95 express
+    assert order["email"] == "ada@example.com" and order["subtotal"] == Decimal("32.80")
+    assert order["shippingMethod"] == "express" and order["totalAmount"] == Decimal("45.75")
+    assert order["address"] == "12 Analytical Street, Springfield, IL 62704, US"
     assert order["_id"] in page.locator("main").inner_text()
     assert services.db.products.find_one({"slug": "kenya-nyeri-peaberry"})["stock"] == 3
 

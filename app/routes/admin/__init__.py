@@ -18,6 +18,7 @@ from app.routes.admin import (
     products,
     returns,
     reviews,
+    shipping,
 )
 
 routers: tuple[APIRouter, ...] = (
@@ -36,4 +37,5 @@ routers: tuple[APIRouter, ...] = (
     chat.router,
     blocks.router,  # blocked client addresses (ops-limits)
     health.router,  # monitoring: System health
+    shipping.router,  # shipping & tax (SHIPPING, issue 14)
 )

@@ -19,7 +19,7 @@ from app.templating import current_path, wants_fragment
 from shop.catalog.admin import ADMIN_SORTS, ProductListQuery
 from shop.catalog.media import MAX_IMAGE_BYTES, check_image, media_store
 from shop.catalog.product_csv import MAX_CSV_BYTES, CsvImportError
-from shop.catalog.product_input import EDITABLE, ProductInput, product_form_values, validate_product
+from shop.catalog.product_input import EDITABLE, FORM_ONLY, ProductInput, product_form_values, validate_product
 from shop.core.activity import recent_activity
 from shop.core.errors import InvalidFields, InvalidInput, ShopError
 
@@ -165,7 +165,7 @@ def restore_product(product_id: str, admin: AdminWrite) -> Response:
 def _validated(admin: AdminCall, form: dict[str, Any], image: UploadFile | None) -> ProductInput:
     """The product as typed; an uploaded image is stored only once the rest is valid and replaces imageUrl."""
     categories = admin.services.catalog.all_categories()
-    data = validate_product({key: form[key] for key in EDITABLE if key in form}, categories)
+    data = validate_product({key: form[key] for key in (*EDITABLE, *FORM_ONLY) if key in form}, categories)
     if image is None or not image.filename:
         return data
     image_bytes = image.file.read(MAX_IMAGE_BYTES + 1)

@@ -2,13 +2,14 @@
 
 from fastapi import APIRouter
 
-from app.routes.storefront import cart, catalog, chat, discovery, info, payments, returns, seo
+from app.routes.storefront import cart, catalog, chat, discovery, info, payments, policies, returns, seo
 
 routers: tuple[APIRouter, ...] = (
     catalog.router,
     cart.router,
     discovery.router,
     info.router,
+    policies.router,  # policy pages (SHIPPING, issue 14)
     seo.router,
     chat.router,
     returns.router,  # RETURNS (issue 14): the order page's return form and the return label

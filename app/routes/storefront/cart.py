@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from app.deps import FormText, Services, SessionId
 from app.limits import check_limit, with_retry_after
@@ -20,10 +20,12 @@ from app.routes.storefront.returns import return_section
 from app.templating import render, templates, wants_fragment
 from shop.core.errors import InvalidInput, NotFound, ShopError
 from shop.core.validation import is_object_id
-from shop.ordering.checkout import EmptyCart, InvalidDetails, order_request
+from shop.ordering.checkout import EmptyCart, InvalidDetails, estimate, order_request
 from shop.payments.methods import LABELS as PAYMENT_LABELS
 from shop.payments.methods import default_method, enabled_methods
 from shop.security.limits import RateLimited
+from shop.shipping.address import Address, country_name
+from shop.shipping.quote import QuoteLine, method_options
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
 
@@ -41,7 +43,8 @@ def _quantity(raw: str, *, allow_zero: bool = False) -> int:
 
 @router.get("/cart", response_class=HTMLResponse)
 def cart_page(request: Request, services: Services, session_id: SessionId) -> HTMLResponse:
-    return render(request, "pages/cart.html", {"cart": services.carts.view(session_id)})
+    cart = services.carts.view(session_id)
+    return render(request, "pages/cart.html", {"cart": cart, "quote": estimate(cart, services.commerce.get())})
 
 
 @router.post("/cart/items")
@@ -65,9 +68,9 @@ def add_to_cart(
 def _cart_fragment(request: Request, services: Services, session_id: str) -> Response:
     if wants_fragment(request):
         cart = services.carts.view(session_id)
-        return templates.TemplateResponse(
-            request, "pages/_cart_contents.html", {"cart": cart, "cart_count": cart.count, "oob_count": True}
-        )
+        context = {"cart": cart, "cart_count": cart.count, "oob_count": True}
+        context["quote"] = estimate(cart, services.commerce.get())
+        return templates.TemplateResponse(request, "pages/_cart_contents.html", context)
     return RedirectResponse("/cart", status_code=303)
 
 
@@ -101,20 +104,33 @@ def _checkout_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     form = {**form, "idempotency_key": form.get("idempotency_key") or str(uuid.uuid4())}
-    return render(
-        request,
-        "pages/checkout.html",
-        {
-            "cart": services.carts.view(session_id),
-            "form": form,
-            "errors": errors or {},
-            "error": error,
-            # payments (issue 14): the methods to choose from, the shop's default checked
-            "payment_methods": [(m, PAYMENT_LABELS[m]) for m in enabled_methods(services.settings)],
-            "payment_default": form.get("paymentMethod") or default_method(services.settings),
-        },
-        status_code=status_code,
-    )
+    cart = services.carts.view(session_id)
+    config = services.commerce.get()
+    # shipping (SHIPPING): the costs to the address typed so far (else the home country's), per method
+    address = _typed_address(form)
+    lines = [QuoteLine(line.product.price, line.quantity, line.product.weight_grams) for line in cart.lines]
+    options = method_options(lines, address, config=config) if cart.lines else []
+    chosen = form.get("shippingMethod") or (options[0].method if options else None)
+    quote = next((option for option in options if option.method == chosen), options[0] if options else None)
+    countries = [(code, country_name(code)) for code in config.shipping_countries()]
+    form.setdefault("country", config.home_country)
+    context = {"cart": cart, "form": form, "errors": errors or {}, "error": error, "quote": quote}
+    context |= {"methods": options, "countries": countries}
+    # payments (issue 14): the methods to choose from, the shop's default checked
+    context["payment_methods"] = [(m, PAYMENT_LABELS[m]) for m in enabled_methods(services.settings)]
+    context["payment_default"] = form.get("paymentMethod") or default_method(services.settings)
+    return render(request, "pages/checkout.html", context, status_code=status_code)
+
+
+ADDRESS_FIELDS = ("line1", "line2", "city", "region", "postalCode", "country")
+
+
+def _typed_address(form: dict[str, str]) -> Address | None:
+    """The address as typed, if it is a valid one (to quote shipping and tax to it), else None."""
+    try:
+        return Address.model_validate({field: form.get(field, "") for field in ADDRESS_FIELDS})
+    except ValidationError:
+        return None
 
 
 @router.get("/checkout", response_class=HTMLResponse)
@@ -122,31 +138,52 @@ def checkout_page(request: Request, services: Services, session_id: SessionId) -
     return _checkout_page(request, services, session_id, {})
 
 
+class CheckoutForm(BaseModel):
+    """The checkout form as typed (shown again as typed on an error); validated by OrderRequest.
+    Bounded here so a huge field is refused before anything else reads it (422, not a 500)."""
+
+    customerName: str = Field("", max_length=1000)
+    email: str = Field("", max_length=1000)
+    address: str = Field("", max_length=2000)
+    """The old one-text address (before issue 14), still accepted when line1 is empty."""
+    line1: str = Field("", max_length=1000)
+    line2: str = Field("", max_length=1000)
+    city: str = Field("", max_length=1000)
+    region: str = Field("", max_length=1000)
+    postalCode: str = Field("", max_length=100)
+    country: str = Field("", max_length=100)
+    shippingMethod: str = Field("", max_length=100)
+    paymentMethod: str = Field("", max_length=40)  # payments (issue 14)
+    idempotency_key: str = Field("", max_length=100)
+
+
 @router.post("/checkout")
 def checkout(
     request: Request,
     services: Services,
     session_id: SessionId,
-    customerName: Annotated[str, Form()] = "",
-    email: Annotated[str, Form()] = "",
-    address: Annotated[str, Form()] = "",
-    idempotency_key: Annotated[str, Form(max_length=100)] = "",
-    paymentMethod: Annotated[str, Form(max_length=40)] = "",  # payments (issue 14)
+    typed: Annotated[CheckoutForm, Form()],
 ) -> Response:
-    form = {"customerName": customerName, "email": email, "address": address, "idempotency_key": idempotency_key}
-    form["paymentMethod"] = paymentMethod
+    form = typed.model_dump()
+    idempotency_key = typed.idempotency_key
+    # shipping (SHIPPING): the address's fields; a client posting the old one-text `address` still works
+    address: str | dict[str, str] = (
+        typed.address if typed.address and not typed.line1 else {field: form[field] for field in ADDRESS_FIELDS}
+    )
     try:
         new_order = order_request(
             services.carts.view(session_id),
-            name=customerName,
-            email=email,
+            name=typed.customerName,
+            email=typed.email,
             address=address,
-            payment_method=paymentMethod,
+            shipping_method=typed.shippingMethod or None,
+            payment_method=typed.paymentMethod or None,  # payments (issue 14)
         )
     except EmptyCart as exc:
         return _checkout_page(request, services, session_id, form, error=exc.message, status_code=409)
     except InvalidDetails as exc:
-        return _checkout_page(request, services, session_id, form, errors=exc.errors, status_code=422)
+        errors = {key.removeprefix("address."): message for key, message in exc.errors.items()}
+        return _checkout_page(request, services, session_id, form, errors=errors, status_code=422)
     try:
         check_limit(request, services, "orders", visitor=session_id)
     except RateLimited as exc:
@@ -161,6 +198,8 @@ def checkout(
             form["idempotency_key"] = ""
             message = "This form was already used for another order. Please check your cart and submit again."
             return _checkout_page(request, services, session_id, form, error=message, status_code=409)
+        if exc.field in ("country", "shippingMethod"):  # shipping (SHIPPING): not shipped there / not offered
+            return _checkout_page(request, services, session_id, form, errors={exc.field: exc.message}, status_code=422)
         return _checkout_page(request, services, session_id, form, error=exc.message, status_code=exc.status_code)
     except ShopError as exc:
         return _checkout_page(request, services, session_id, form, error=exc.message, status_code=exc.status_code)

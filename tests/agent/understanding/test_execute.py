@@ -312,7 +312,7 @@ def test_details_with_a_cart_are_a_checkout_whatever_the_intent(items: Any, serv
     services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 1)
     ann = {"name": "Ann Lee", "email": "ann@example.com", "address": "5 Oak Road"}
     done = run(services, convo, "Ann Lee, ann@example.com, 5 Oak Road", intent="greeting", **ann)
-    assert done.ctx.turn.pending is not None and done.ctx.turn.pending.summary["total"] == "10.50"
+    assert done.ctx.turn.pending is not None and done.ctx.turn.pending.summary["subtotal"] == "10.50"
 
 
 def test_details_given_over_several_messages_make_one_order(items: Any, services: ShopServices) -> None:
@@ -387,7 +387,7 @@ def test_a_two_part_question_gets_both_sections_the_chosen_one_first(items: Any,
     done = run(services, conversation(), message, intent="policy", policy="Shipping costs")
     titles = [args["section"] for _, args in done.ctx.turn.calls]
     assert titles == ["Shipping costs", "Where we ship and how long it takes"]
-    assert done.reply.startswith("Standard shipping is free") and "2-5 working days" in done.reply
+    assert done.reply.startswith("Standard shipping is $5.95") and "2-5 working days" in done.reply
 
 
 def test_the_english_query_finds_the_other_section_of_a_foreign_question(items: Any, services: ShopServices) -> None:

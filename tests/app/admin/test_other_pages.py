@@ -30,7 +30,7 @@ def test_orders_list_and_detail(owner_client: Any, services: ShopServices, produ
     product = product_factory(name="Sumatra", price=Decimal("11.00"), stock=9)
     order = place(services, product, 2)
     page = owner_client.get("/admin/orders")
-    assert page.status_code == 200 and order.id in page.text and "$22.00" in page.text
+    assert page.status_code == 200 and order.id in page.text and "$27.95" in page.text  # 2 x 11.00 + 5.95 shipping
     assert "Confirm order" in page.text and "Cancel order" in page.text
     assert order.id not in owner_client.get("/admin/orders", params={"status": "shipped"}).text
     assert (

@@ -26,7 +26,7 @@ def test_owner_records_payment_then_refunds_once(
     paid = owner_client.post(f"{url}/payment/paid", data=csrf, follow_redirects=False)
     assert paid.status_code == 303 and "notice=paid" in paid.headers["location"]
     page = owner_client.get(url).text
-    assert 'data-payment-status="paid"' in page and "Refund amount (empty: all of $19.00)" in page
+    assert 'data-payment-status="paid"' in page and "Refund amount (empty: all of $24.95)" in page
     form = {**csrf, "key": f"{order.id}:0", "amount": "5.00", "reason": "dented tin"}
     unconfirmed = owner_client.post(f"{url}/payment/refund", data=form)
     assert unconfirmed.status_code == 409 and "Tick the box" in unconfirmed.text
@@ -39,7 +39,7 @@ def test_owner_records_payment_then_refunds_once(
     rest = {**csrf, "key": f"{order.id}:{payment['rev']}", "confirm": "yes"}
     assert owner_client.post(f"{url}/payment/refund", data=rest, follow_redirects=False).status_code == 303
     payment = services.db.orders.find_one({"_id": order.id})["payment"]
-    assert payment["refunded"] == Decimal("19.00") and payment["status"] == "refunded"
+    assert payment["refunded"] == Decimal("24.95") and payment["status"] == "refunded"
     page = owner_client.get(url).text
     assert "Refund amount" not in page and "Refunded" in page
     # Without the CSRF token nothing happens.

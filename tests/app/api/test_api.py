@@ -89,7 +89,8 @@ def test_place_order_and_look_it_up(client: TestClient, services: ShopServices, 
     response = client.post("/api/orders", json=order_body(product["_id"], 2), headers={"Idempotency-Key": "abc-1"})
     assert response.status_code == 201, response.text
     order = response.json()
-    assert order["status"] == "pending" and order["totalAmount"] == 14.5
+    assert order["status"] == "pending" and order["subtotal"] == 14.5 and order["shipping"] == 5.95
+    assert order["tax"] == 0 and order["total"] == order["totalAmount"] == 20.45  # the old string address: US
     assert order["items"][0]["unitPrice"] == 7.25
 
     retry = client.post("/api/orders", json=order_body(product["_id"], 2), headers={"Idempotency-Key": "abc-1"})

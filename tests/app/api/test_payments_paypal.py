@@ -60,7 +60,7 @@ def _order(api: TestClient, product: dict[str, Any], quantity: int = 1) -> dict[
 def test_token_create_and_capture_on_return(
     api: TestClient, shop: ShopServices, paypal_api: StubServer, items: dict[str, Any]
 ) -> None:
-    order = _order(api, items["cream"], 2)  # 2 x 18.00
+    order = _order(api, items["cream"], 2)  # 2 x 18.00 + 5.95 shipping
     assert order["payment"]["redirectUrl"] == f"{paypal_api.url}/checkoutnow?token=PAYPAL-1"
     [token] = calls(paypal_api, "POST", "/v1/oauth2/token")
     assert token.headers["authorization"] == "Basic " + base64.b64encode(b"paypal-client:paypal-secret").decode()
@@ -69,7 +69,7 @@ def test_token_create_and_capture_on_return(
     assert created.headers["authorization"] == "Bearer A21-token"
     assert created.headers["paypal-request-id"] == f"pay:{order['id']}:1"
     unit = created.json()["purchase_units"][0]
-    assert unit["amount"] == {"currency_code": "USD", "value": "36.00"} and unit["custom_id"] == order["id"]
+    assert unit["amount"] == {"currency_code": "USD", "value": "41.95"} and unit["custom_id"] == order["id"]
     context = created.json()["payment_source"]["paypal"]["experience_context"]
     assert context["return_url"].endswith(f"/orders/{order['id']}/payment/return")
     # The customer approves on PayPal's page and comes back: the shop captures.
@@ -78,7 +78,7 @@ def test_token_create_and_capture_on_return(
     assert back.status_code == 303
     payment = shop.db.orders.find_one({"_id": order["id"]})["payment"]
     assert payment["status"] == "paid" and payment["captureRef"] == "CAPTURE-PAYPAL-1"
-    assert payment["paidAmount"] == Decimal("36.00")
+    assert payment["paidAmount"] == Decimal("41.95")
     assert len(calls(paypal_api, "POST", "/v1/oauth2/token")) == 1  # the token was kept
 
 
@@ -123,7 +123,7 @@ def test_webhook_paypal_does_not_verify_is_400(
 def test_approved_webhook_captures_and_refund_goes_back_through_paypal(
     api: TestClient, shop: ShopServices, paypal_api: StubServer, items: dict[str, Any]
 ) -> None:
-    order = _order(api, items["honey"], 2)  # 2 x 10.50
+    order = _order(api, items["honey"], 2)  # 2 x 10.50 + 5.95 shipping = 26.95
     allow_capture(paypal_api, "PAYPAL-1")
     approved = {
         "id": "WH-APPROVED-1",
@@ -134,10 +134,10 @@ def test_approved_webhook_captures_and_refund_goes_back_through_paypal(
     payment = shop.db.orders.find_one({"_id": order["id"]})["payment"]
     assert payment["status"] == "paid"  # authorized, then captured at once
     assert [e["status"] for e in payment["events"] if e.get("status")] == ["pending", "pending", "authorized", "paid"]
-    refund = shop.payments.refund(order["id"], Decimal("21.00"), reason="order returned", key="rma-7")
+    refund = shop.payments.refund(order["id"], Decimal("26.95"), reason="order returned", key="rma-7")
     assert refund.status == "succeeded" and refund.provider == "paypal"
     [sent] = calls(paypal_api, "POST", "/v2/payments/captures/CAPTURE-PAYPAL-1/refund")
-    assert sent.json()["amount"] == {"currency_code": "USD", "value": "21.00"}
+    assert sent.json()["amount"] == {"currency_code": "USD", "value": "26.95"}
     assert sent.headers["paypal-request-id"] == "refund:rma-7"
     assert shop.db.orders.find_one({"_id": order["id"]})["payment"]["status"] == "refunded"
 

@@ -70,12 +70,12 @@ def _completed(order: dict[str, Any], *, event_id: str, amount: int, paid: bool 
 def test_order_opens_a_checkout_session_after_it_commits(
     api: TestClient, shop: ShopServices, stripe_api: StubServer, items: dict[str, Any]
 ) -> None:
-    order = _order(api, items["yirga"])  # 2 x 14.50
+    order = _order(api, items["yirga"])  # 2 x 14.50 + 5.95 shipping = 34.95
     assert order["payment"]["method"] == "stripe" and order["payment"]["status"] == "pending"
     assert order["payment"]["redirectUrl"] == f"{stripe_api.url}/pay/cs_test_1"
     [created] = calls(stripe_api, "POST", "/v1/checkout/sessions")
     sent = form(created)
-    assert sent["line_items[0][price_data][unit_amount]"] == "2900"
+    assert sent["line_items[0][price_data][unit_amount]"] == "3495"
     assert sent["line_items[0][price_data][currency]"] == "usd"
     assert sent["metadata[orderId]"] == order["id"] and sent["client_reference_id"] == order["id"]
     assert sent["success_url"].endswith(f"/orders/{order['id']}/payment/return?session_id={{CHECKOUT_SESSION_ID}}")
@@ -89,12 +89,12 @@ def test_webhook_paid_then_duplicate_then_late_failure(
     api: TestClient, shop: ShopServices, items: dict[str, Any]
 ) -> None:
     order = _order(api, items["yirga"])
-    payload = _completed(order, event_id="evt_paid_1", amount=2900)
+    payload = _completed(order, event_id="evt_paid_1", amount=3495)
     first = _send(api, payload)
     assert first.status_code == 200 and first.json() == {"outcome": "applied"}
     doc = shop.db.orders.find_one({"_id": order["id"]})
     assert doc["payment"]["status"] == "paid" and doc["payment"]["captureRef"] == "pi_test_1"
-    assert doc["payment"]["paidAmount"] == Decimal("29.00") and "attention" not in doc["payment"]
+    assert doc["payment"]["paidAmount"] == Decimal("34.95") and "attention" not in doc["payment"]
     events = len(doc["payment"]["events"])
     # The same event again (Stripe retries until it sees a 2xx): nothing changes.
     again = _send(api, payload)

@@ -30,18 +30,19 @@ def test_order_decrements_stock_and_captures_prices(services: ShopServices, prod
     order = services.orders.place(order_request((coffee["_id"], 2), (tea["_id"], 3)))
 
     assert ORDER_ID_PATTERN.match(order.id)
-    assert order.total == Decimal("25.00")  # 2 x 12.35 + 3 x 0.10, exact
+    assert order.subtotal == Decimal("25.00")  # 2 x 12.35 + 3 x 0.10, exact
+    assert order.shipping_cost == Decimal("5.95") and order.total == Decimal("30.95")  # standard, under $50
     assert order.status == "pending"
     db = services.db
     assert db.products.find_one({"_id": coffee["_id"]})["stock"] == 3
     assert db.inventory.find_one({"productId": coffee["_id"]})["stockLevel"] == 3
     stored = db.orders.find_one({"_id": order.id})
-    assert stored["totalAmount"] == Decimal("25.00")
+    assert stored["subtotal"] == Decimal("25.00") and stored["totalAmount"] == Decimal("30.95")
     assert {line["unitPrice"] for line in stored["products"]} == {Decimal("12.35"), Decimal("0.10")}
     assert db.customers.find_one({"email": "ada@example.com"})["name"] == "Ada Lovelace"
     # A later price change does not change what was ordered.
     db.products.update_one({"_id": coffee["_id"]}, {"$set": {"price": Decimal("99.00")}})
-    assert services.orders.get(order.id).total == Decimal("25.00")
+    assert services.orders.get(order.id).total == Decimal("30.95")
 
 
 def test_confirmation_email_goes_to_outbox(services: ShopServices, product_factory: Any) -> None:
@@ -208,7 +209,7 @@ def test_one_batch_gives_each_order_its_own_outcome(services: ShopServices, prod
     outcomes = services.orders.place_many(attempts)
 
     placed, sold_out, again, other_items, retry, last, none_left = outcomes
-    assert isinstance(placed, OrderView) and not placed.replayed and placed.total == Decimal("10.00")
+    assert isinstance(placed, OrderView) and not placed.replayed and placed.subtotal == Decimal("10.00")
     assert isinstance(sold_out, OutOfStock) and "Gone Tea is sold out" in sold_out.message
     assert isinstance(again, OrderView) and again.id == placed.id and again.replayed
     assert isinstance(other_items, InvalidInput) and other_items.field == "Idempotency-Key"

@@ -86,21 +86,21 @@ def test_pay_on_delivery_is_never_released(db: Database, settings: Settings, ite
 
 
 def test_owner_records_the_payment_and_a_refund_is_manual(shop: ShopServices, items: dict[str, Any]) -> None:
-    order = _place(shop, items["earl"])  # 2 x 9.50
+    order = _place(shop, items["earl"])  # 2 x 9.50 + 5.95 standard shipping = 24.95
     with pytest.raises(Conflict, match="no payment to refund"):
         shop.payments.refund(order.id, Decimal("5"), reason="damaged", key="r-unpaid")
     doc = shop.payments.mark_paid(order.id, owner="owner@example.com")
-    assert doc["payment"]["status"] == "paid" and doc["payment"]["paidAmount"] == Decimal("19.00")
+    assert doc["payment"]["status"] == "paid" and doc["payment"]["paidAmount"] == Decimal("24.95")
     with pytest.raises(Conflict):
         shop.payments.mark_paid(order.id, owner="owner@example.com")
     refund = shop.payments.refund(order.id, Decimal("9.50"), reason="one tin damaged", key="r-1")
     assert refund.manual and refund.status == "succeeded" and refund.amount == Decimal("9.50")
     assert shop.payments.refund(order.id, Decimal("9.50"), reason="again", key="r-1").replayed
-    with pytest.raises(Conflict, match=r"At most 9\.50"):
-        shop.payments.refund(order.id, Decimal("10"), reason="too much", key="r-2")
-    shop.payments.refund(order.id, Decimal("9.50"), reason="the other tin", key="r-3")
+    with pytest.raises(Conflict, match=r"At most 15\.45"):
+        shop.payments.refund(order.id, Decimal("16"), reason="too much", key="r-2")
+    shop.payments.refund(order.id, Decimal("15.45"), reason="the other tin and the shipping", key="r-3")
     payment = shop.db.orders.find_one({"_id": order.id})["payment"]
-    assert payment["status"] == "refunded" and payment["refunded"] == Decimal("19.00")
+    assert payment["status"] == "refunded" and payment["refunded"] == Decimal("24.95")
     assert payment["refundPending"] == Decimal("0.00")
     assert [e["type"] for e in payment["events"]] == ["created", "marked_paid", "refund", "refund"]
 

@@ -77,11 +77,11 @@ def test_two_concurrent_refunds_with_one_key_call_stripe_once(
 def test_concurrent_refunds_with_different_keys_never_exceed_the_payment(
     shop: ShopServices, stripe_api: StubServer, items: dict[str, Any]
 ) -> None:
-    order_id = _paid_order(shop, items["earl"], 2)  # 19.00
+    order_id = _paid_order(shop, items["earl"], 2)  # 19.00 + 5.95 shipping = 24.95
 
     def attempt(key: str) -> Refund | str:
         try:
-            return shop.payments.refund(order_id, Decimal("12.00"), reason="race", key=key)
+            return shop.payments.refund(order_id, Decimal("15.00"), reason="race", key=key)
         except Conflict as exc:
             return exc.message
 
@@ -91,8 +91,8 @@ def test_concurrent_refunds_with_different_keys_never_exceed_the_payment(
     assert len(refunded) == 1 and len(calls(stripe_api, "POST", "/v1/refunds")) == 1
     assert all("can still be refunded" in r for r in results if isinstance(r, str))
     payment = shop.db.orders.find_one({"_id": order_id})["payment"]
-    assert payment["refunded"] == Decimal("12.00") and payment["refundPending"] == Decimal("0.00")
-    assert form(calls(stripe_api, "POST", "/v1/refunds")[0])["amount"] == "1200"
+    assert payment["refunded"] == Decimal("15.00") and payment["refundPending"] == Decimal("0.00")
+    assert form(calls(stripe_api, "POST", "/v1/refunds")[0])["amount"] == "1500"
 
 
 def test_refund_input_is_checked(shop: ShopServices, items: dict[str, Any]) -> None:

@@ -1,0 +1,1 @@
+"""Shipping and tax: structured addresses, the owner's zones, rates and tax rates, and quotes."""

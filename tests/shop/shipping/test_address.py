@@ -1,0 +1,111 @@
+"""Addresses validated per country: postal codes, required regions, hostile input, the one-line form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from shop.core.validation import describe_errors
+from shop.shipping.address import Address, parse_text
+
+GOOD = {
+    "US": {"line1": "1600 Pennsylvania Ave NW", "city": "Washington", "region": "DC", "postalCode": "20500"},
+    "CA": {"line1": "24 Sussex Dr", "city": "Ottawa", "region": "ON", "postalCode": "K1M 1M4"},
+    "GB": {"line1": "10 Downing Street", "city": "London", "postalCode": "SW1A 2AA"},
+    "DE": {"line1": "Platz der Republik 1", "city": "Berlin", "postalCode": "11011"},
+    "FR": {"line1": "55 Rue du Faubourg Saint-Honoré", "city": "Paris", "postalCode": "75008"},
+    "ES": {"line1": "Calle de Alcalá 1", "city": "Madrid", "postalCode": "28014"},
+    "IT": {"line1": "Piazza del Quirinale", "city": "Roma", "region": "RM", "postalCode": "00187"},
+    "PT": {"line1": "Praça do Comércio", "city": "Lisboa", "postalCode": "1100-148"},
+    "NL": {"line1": "Dam 1", "city": "Amsterdam", "postalCode": "1012 JS"},
+    "AU": {"line1": "1 Parliament Dr", "city": "Canberra", "region": "ACT", "postalCode": "2600"},
+    "JP": {"line1": "1-1 Chiyoda", "city": "Tokyo", "postalCode": "100-8111"},
+}
+BAD_POSTAL = {"US": "2050", "CA": "K1M1M", "GB": "SW1A", "DE": "1101", "FR": "750", "ES": "99000",
+              "IT": "0018", "PT": "1100148", "NL": "0123 AB", "AU": "26000"}  # fmt: skip
+
+
+def errors(**fields: Any) -> dict[str, str]:
+    with pytest.raises(ValidationError) as caught:
+        Address(**fields)
+    return describe_errors(list(caught.value.errors()))
+
+
+@pytest.mark.parametrize("country", sorted(GOOD))
+def test_a_real_address_of_each_country_is_valid(country: str) -> None:
+    address = Address(country=country.lower(), **GOOD[country])
+    assert address.country == country and not address.text_only
+    assert address.one_line().endswith(f", {country}") and GOOD[country]["city"] in address.one_line()
+
+
+@pytest.mark.parametrize("country", sorted(BAD_POSTAL))
+def test_a_postal_code_that_cannot_exist_there_is_refused_on_its_field(country: str) -> None:
+    found = errors(country=country, **{**GOOD[country], "postalCode": BAD_POSTAL[country]})
+    assert list(found) == ["postalCode"] and "postal code" in found["postalCode"]
+
+
+@pytest.mark.parametrize("country", ["US", "CA", "AU"])
+def test_a_region_is_required_where_carriers_need_it(country: str) -> None:
+    fields = {**GOOD[country], "region": ""}
+    assert "is required" in errors(country=country, **fields)["region"]
+    assert "is not a" in errors(country=country, **{**fields, "region": "Atlantis"})["region"]
+
+
+def test_a_region_by_its_name_is_stored_as_its_code_and_postal_codes_are_normalized() -> None:
+    address = Address(country="US", line1="1 Main St", city="Springfield", region="illinois", postalCode="62704")
+    assert address.region == "IL" and address.one_line() == "1 Main St, Springfield, IL 62704, US"
+    assert Address(country="GB", line1="10 Downing St", city="London", postalCode="sw1a  2aa").postalCode == "SW1A 2AA"
+
+
+def test_other_countries_get_the_generic_checks() -> None:
+    assert Address(country="BR", line1="Av. Paulista 1000", city="São Paulo").postalCode == ""
+    assert (
+        "postal code" in errors(country="BR", line1="Av. Paulista 1000", city="SP", postalCode="<script>")["postalCode"]
+    )
+    assert "ISO 3166" in errors(country="XX", line1="Somewhere 1", city="Nowhere")["country"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"line1": "1 Main St\x00"}, "line1"),
+        ({"city": "Spring\ud800field"}, "city"),
+        ({"line1": "x" * 100_000}, "line1"),
+        ({"line1": 12345}, "line1"),
+        ({"city": ["Springfield"]}, "city"),
+        ({"postalCode": 62704}, "postalCode"),
+        ({"country": {"$ne": 1}}, "country"),
+        ({"line1": "$where"}, "line1"),
+        ({"line1": "a\nb"}, "line1"),
+        ({"extra": "field"}, "extra"),
+    ],
+)
+def test_hostile_input_is_refused_on_its_field(fields: dict[str, Any], field: str) -> None:
+    base = {"country": "US", **GOOD["US"]}
+    assert field in errors(**{**base, **fields})
+
+
+def test_the_old_free_text_is_kept_whole_as_line1() -> None:
+    address = Address.from_text("12 Analytical Street\nLondon")
+    assert address.text_only and address.one_line() == "12 Analytical Street\nLondon"
+    assert address.stored("US") == {
+        "country": "US", "line1": "12 Analytical Street\nLondon", "line2": "", "city": "", "region": "", "postalCode": "",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 Oak Rd, Apt 4, Springfield, IL 62704", "12 Oak Rd, Apt 4, Springfield, IL 62704, US"),
+        ("12 Oak Rd, Springfield, Illinois 62704, USA", "12 Oak Rd, Springfield, IL 62704, US"),
+        ("10 Downing St, London, SW1A 2AA, UK", "10 Downing St, London, SW1A 2AA, GB"),
+        ("12 Rue des Lilas, Springfield", None),  # no postal code: stays free text, nothing guessed
+        ("12 Oak Rd, Springfield, IL 6270", None),  # not a US postal code
+        ("12 Oak Rd, Springfield, 62704", None),  # no state
+    ],
+)
+def test_a_typed_address_is_split_into_its_parts_only_when_it_validates(text: str, expected: str | None) -> None:
+    parsed = parse_text(text, "US")
+    assert (parsed.one_line() if parsed else None) == expected

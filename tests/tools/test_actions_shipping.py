@@ -1,0 +1,48 @@
+"""The chat's order summary carries subtotal, shipping, tax and total; the address stays exactly the
+customer's words (the order's `address`), shipped to the shop's home country."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from shop.services import ShopServices
+from tools import actions
+
+
+def test_the_summary_has_the_money_lines_and_the_customers_address(
+    services: ShopServices, product_factory: Any
+) -> None:
+    product = product_factory(name="Assam Gold", price=Decimal("8.00"), stock=5)
+    services.carts.add("cart-1", str(product["_id"]), 2)
+    action = actions.prepare_order(services, "cart-1", "Ann Lee", "ann@example.com", "12 Oak Rd, Springfield, IL 62704")
+    summary = action.summary
+    assert (summary["subtotal"], summary["shipping"], summary["tax"], summary["total"]) == (
+        "16.00",
+        "5.95",
+        "0.00",
+        "21.95",
+    )
+    assert summary["address"] == "12 Oak Rd, Springfield, IL 62704"  # the customer's own words
+    assert action.payload["request"]["address"] == "12 Oak Rd, Springfield, IL 62704"
+    text = actions.summary_text(services, action)
+    assert "Subtotal: $16.00" in text and "Shipping (Standard, 2-5 working days): $5.95" in text
+    assert "Tax: $0.00" in text and "Total: $21.95" in text
+    assert {Decimal("16.00"), Decimal("5.95"), Decimal("21.95")} <= actions.summary_amounts(action)
+
+
+def test_free_text_stays_free_text_and_a_country_not_shipped_to_is_refused(
+    services: ShopServices, product_factory: Any
+) -> None:
+    product = product_factory(name="Assam Gold", price=Decimal("60.00"), stock=5)
+    services.carts.add("cart-2", str(product["_id"]), 1)
+    action = actions.prepare_order(services, "cart-2", "Ann Lee", "ann@example.com", "5 Oak Road")
+    assert action.summary["address"] == "5 Oak Road" and action.summary["shipping"] == "0.00"
+    assert "free shipping" in actions.summary_text(services, action)
+    try:
+        address = {"line1": "5 Rue Royale", "city": "Paris", "postalCode": "75008", "country": "FR"}
+        actions.prepare_order(services, "cart-2", "Ann Lee", "ann@example.com", address)
+    except actions.ActionRefused as exc:
+        assert "we do not ship to France" in exc.message
+    else:
+        raise AssertionError("an address abroad was accepted")
