@@ -40,6 +40,13 @@ def test_the_demo_shops_vocabulary(demo_catalog: Catalog, services: ShopServices
     assert vocabulary.category_names["food"] == "Pantry & Treats"
 
 
+def test_the_shops_policy_sections_have_distinct_titles(services: ShopServices) -> None:
+    """The model names a section by its title: two files with a "Refunds" section would make one of
+    them unreachable (payment.md and returns.md both had one until they were merged into one)."""
+    titles = [section.title for section in services.policies.sections()]
+    assert len(titles) > 10 and len(titles) == len(set(titles))
+
+
 def test_a_facet_is_counted_per_category(product_factory: Any, services: ShopServices) -> None:
     """25 origins across two shelves is a filter; 25 on one shelf is not (too many to be an enum)."""
     for i in range(MAX_FACET_VALUES):
