@@ -21,7 +21,7 @@ def test_chat_order_reply_names_the_bank_transfer(ctx: ToolContext, items: Any, 
     ctx.conversation.pending = action
     outcome = actions.execute(services, ctx.conversation, action.id)
     assert outcome.order is not None
-    assert f"Please pay $21.00 by bank transfer with {outcome.order.id} as the reference" in outcome.reply
+    assert f"Please pay $26.95 by bank transfer with {outcome.order.id} as the reference" in outcome.reply
 
 
 def test_chat_order_reply_links_to_the_pay_page(ctx: ToolContext, items: Any, db: Database, settings: Settings) -> None:

@@ -13,6 +13,7 @@ from app.routes.admin import (
     health,
     inbox,
     inventory,
+    inventory_locations,
     orders,
     payments,
     products,
@@ -32,6 +33,9 @@ routers: tuple[APIRouter, ...] = (
     payments.router,  # refunds and offline payments (payments, issue 14)
     reviews.router,
     inbox.router,
+    # locations, suppliers, stored purchase orders (issue 14): before inventory, so their paths
+    # come before /admin/inventory/{product_id}
+    inventory_locations.router,
     inventory.router,  # stock, forecasts, purchase orders
     analytics.router,
     chat.router,

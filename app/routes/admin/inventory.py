@@ -233,11 +233,6 @@ async def purchase_order_csv(request: Request, services: Services, owner: CsrfCh
     )
 
 
-# LOCATIONS (issue 14): locations, suppliers, stored purchase orders, stock per location and
-# transfers; included here so their paths come before /admin/inventory/{product_id}.
-router.include_router(inventory_locations.router)
-
-
 # --------------------------------------------------------------------------------------------------
 # One product: chart and threshold
 # --------------------------------------------------------------------------------------------------
