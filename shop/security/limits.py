@@ -16,9 +16,13 @@ to insert a second document with the same `_id` and fails with a duplicate key, 
 limit" and counts nothing. No read, no find_one_and_update (a collection scan on SecantusDB), and no
 race: two processes hitting the same full window are both refused. The visitor's and the address's
 counters go in one bulk write, and so do the checks of concurrent requests (group commit, as for
-orders: with a write per request, 20 clients ordering at once took checkout's p95 from ~140 ms to
-294 ms, measured with bench/load.py); a hit refused by one counter is taken back from the other
-(a second write, on refusals only), so a refused visitor does not use up its address's share.
+orders); a hit refused by one counter is taken back from the other (a second write, on refusals
+only), so a refused visitor does not use up its address's share. What it costs (bench/load.py, 20
+clients, 2,000 products): checkout p95 155 ms with RATE_LIMITS=false, 294 ms with a write per
+request, 272 ms grouped. SecantusDB applies each conditional upsert as its own synced operation
+(~1.2 ms), so a bulk write saves round trips but not that: 242 checks/s one at a time, 376/s from
+20 threads. Counting in memory and writing the counts every ~100 ms would take the write off the
+request path, at the price of a window shared between processes seeing the others' hits late.
 A window once seen full is remembered in the process until it ends, so a flood is refused from
 memory: a check costs one write of ~5-15 ms on SecantusDB (every write is synced to disk; measured
 with bench/limits_probe.py), and an attacker's refused requests should not cost that each.
