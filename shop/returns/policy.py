@@ -47,6 +47,8 @@ class ReturnLine:
 
 @dataclass(frozen=True)
 class DecidedLine:
+    """A line of a return as decided, and as stored on the request (the returns service reads it back)."""
+
     product_id: str
     name: str
     quantity: int

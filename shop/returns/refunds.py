@@ -12,19 +12,21 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from shop.payments.service import Refund
+
 
 class Refunder(Protocol):
-    def refund(self, order_id: str, amount: Decimal, *, reason: str, key: str) -> Any:
-        """Refund `amount` of the order's payment, once per `key`; returns the refund (id, status, ...)."""
+    def refund(self, order_id: str, amount: Decimal, *, reason: str, key: str) -> Refund:
+        """Refund `amount` of the order's payment, once per `key`."""
         ...
 
 
-def describe_refund(result: Any, amount: Decimal) -> dict[str, Any]:
-    """What the return keeps of a refund, from a ManualRefund or the payment service's Refund alike."""
+def describe_refund(result: Refund, amount: Decimal) -> dict[str, Any]:
+    """What the return keeps of the payment service's refund."""
     return {
-        "id": str(getattr(result, "id", "") or ""),
+        "id": result.id,
         "amount": amount,
-        "method": "manual" if getattr(result, "manual", False) else str(getattr(result, "provider", "") or "provider"),
-        "status": str(getattr(result, "status", "") or "issued"),
+        "method": "manual" if result.manual else result.provider,
+        "status": result.status,
         "at": datetime.now(UTC),
     }

@@ -50,7 +50,7 @@ from shop.fulfillment.shipments import delivered_at
 from shop.messaging.mail import Email, Mailer, render
 from shop.ordering.orders import MAX_ORDER_LINES, ORDER_ID_ALPHABET, normalize_order_id
 from shop.returns.config import ReturnWindows, category_rules, return_windows
-from shop.returns.policy import Decision, ReturnLine, days_since, decide, order_refusal
+from shop.returns.policy import DecidedLine, Decision, ReturnLine, days_since, decide, order_refusal
 from shop.returns.refunds import Refunder, describe_refund
 
 log = logging.getLogger(__name__)
@@ -100,20 +100,6 @@ class ReturnInput(BaseModel):
 
 
 @dataclass
-class ReturnLineView:
-    product_id: str
-    name: str
-    quantity: int
-    unit_price: Decimal
-    opened: bool
-    damaged: bool
-
-    @property
-    def line_total(self) -> Decimal:
-        return self.unit_price * self.quantity
-
-
-@dataclass
 class ReturnView:
     id: str
     order_id: str
@@ -122,7 +108,7 @@ class ReturnView:
     status: str
     resolution: str
     reason: str
-    lines: list[ReturnLineView]
+    lines: list[DecidedLine]
     refund_amount: Decimal
     shipping_refund: Decimal
     created_at: datetime
@@ -144,7 +130,7 @@ class ReturnView:
             resolution=doc["resolution"],
             reason=doc.get("reason", ""),
             lines=[
-                ReturnLineView(
+                DecidedLine(
                     str(i["productId"]),
                     i["name"],
                     int(i["quantity"]),
