@@ -24,8 +24,8 @@ request, 272 ms grouped. SecantusDB applies each conditional upsert as its own s
 20 threads. Counting in memory and writing the counts every ~100 ms would take the write off the
 request path, at the price of a window shared between processes seeing the others' hits late.
 A window once seen full is remembered in the process until it ends, so a flood is refused from
-memory: a check costs one write of ~5-15 ms on SecantusDB (every write is synced to disk; measured
-with bench/limits_probe.py), and an attacker's refused requests should not cost that each.
+memory: a check costs a write (~1.2 ms alone on SecantusDB, 5-15 ms under load, measured with
+bench/limits_probe.py), and an attacker's refused requests should not cost that each.
 """
 
 from __future__ import annotations
@@ -129,8 +129,8 @@ class RateLimits:
         self.enabled = settings.rate_limits
         self.clock = clock
         self._group: GroupCommit[list[_Check], set[int]] = GroupCommit(self._count, split_on=lambda _: False)
-        """Concurrent checks share one bulk write: every write is synced to disk on SecantusDB, which runs
-        one operation at a time, so a write per request capped checkout at the writes' rate."""
+        """Concurrent checks share one bulk write: one round trip for a batch (the updates in it still
+        cost SecantusDB ~1.2 ms each; see the module docstring)."""
         self._full: dict[str, float] = {}
         """Windows this process saw full (counter id -> window end): counts never fall within a window."""
         self.rates: dict[tuple[Action, Scope], Rate] = {}
