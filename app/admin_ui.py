@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
+from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from app.templating import templates
@@ -77,6 +78,16 @@ def redirect_with_notice(back: str, notice: str, *, anchor: str = "", **params: 
 def clean_params(request: Request, *, exclude: tuple[str, ...] = ("notice",)) -> dict[str, str]:
     """Query parameters without empty values: an empty filter field means "no filter", not an error."""
     return {k: v for k, v in request.query_params.items() if v != "" and k not in exclude}
+
+
+def prefixed_fields(form: FormData, prefix: str, *, max_length: int | None = None) -> dict[str, str]:
+    """The form's text fields named `prefix` + a key, by key: one per row of a table form ("qty_<product
+    id>" in the reorder advice, "recv_<line>" when a purchase order is received)."""
+    return {
+        key.removeprefix(prefix): value[:max_length]
+        for key, value in form.multi_items()
+        if key.startswith(prefix) and isinstance(value, str)
+    }
 
 
 def url_with(request: Request, **changes: Any) -> str:

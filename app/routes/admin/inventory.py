@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.admin_ui import clean_params, redirect_with_notice, render_admin
+from app.admin_ui import clean_params, prefixed_fields, redirect_with_notice, render_admin
 from app.charts import forecast_chart
 from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
 from app.routes.admin import inventory_locations
@@ -193,11 +193,7 @@ async def purchase_order_csv(request: Request, services: Services, owner: CsrfCh
     """The supplier's CSV from the draft's edited quantities (all suppliers, or the one whose button
     was pressed)."""
     form = await request.form()
-    raw = {
-        key.removeprefix("qty_"): str(value)
-        for key, value in form.multi_items()
-        if key.startswith("qty_") and isinstance(value, str)
-    }
+    raw = prefixed_fields(form, "qty_")
     supplier = str(form.get("supplier") or "") or None
     include_all = bool(form.get("include_all"))
     try:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.admin_ui import redirect_with_notice, render_admin
+from app.admin_ui import prefixed_fields, redirect_with_notice, render_admin
 from app.deps import CsrfChecked, CurrentOwner, Services, safe_next
 from shop.core.errors import InvalidInput, ShopError
 from shop.inventory.purchase_orders import parse_quantities
@@ -236,11 +236,7 @@ async def create_purchase_orders(request: Request, services: Services, owner: Cs
     from app.routes.admin.inventory import _draft_page
 
     form = await request.form()
-    raw = {
-        key.removeprefix("qty_"): str(value)
-        for key, value in form.multi_items()
-        if key.startswith("qty_") and isinstance(value, str)
-    }
+    raw = prefixed_fields(form, "qty_")
     supplier = str(form.get("supplier") or "") or None
     include_all = bool(form.get("include_all"))
     try:
@@ -315,11 +311,7 @@ def cancel_purchase_order(
 async def receive_purchase_order(po_id: str, request: Request, services: Services, owner: CsrfChecked) -> Response:
     """Record a delivery: units per line (all or part of what is outstanding) into one location."""
     form = await request.form()
-    quantities = {
-        key.removeprefix("recv_"): str(value)[:20]
-        for key, value in form.multi_items()
-        if key.startswith("recv_") and isinstance(value, str)
-    }
+    quantities = prefixed_fields(form, "recv_", max_length=20)
     location = str(form.get("location") or "")[:60]
     revision = str(form.get("revision") or "")[:20]
     try:
