@@ -38,11 +38,14 @@ from tools.context import TurnRecord
 log = logging.getLogger(__name__)
 
 _MONEY = re.compile(
-    r"(?:(?:US)?\$|USD\s?|€|£)\s?(\d{1,3}(?:,\d{3})+|\d+)(?:[.,](\d{1,2})(?!\d))?"
+    r"(?P<before>(?:US)?\$|USD\s?|EUR\s?|GBP\s?|€|£)\s?(\d{1,3}(?:,\d{3})+|\d+)(?:[.,](\d{1,2})(?!\d))?"
     r"|\b(\d{1,3}(?:,\d{3})+|\d+)(?:[.,](\d{1,2})(?!\d))?\s?"
-    r"(?:dollars?|d[oó]lar(?:es)?|dollari|dollaro|euros?|eur|usd|bucks|€|\$)(?!\w)",
+    r"(?P<after>dollars?|d[oó]lar(?:es)?|dollari|dollaro|euros?|eur|usd|gbp|pounds?|bucks|€|£|\$)(?!\w)",
     re.IGNORECASE,
 )
+_CURRENCY_OF = {"$": "USD", "usd": "USD", "dollar": "USD", "dólar": "USD", "dolar": "USD", "buck": "USD",
+                "€": "EUR", "eur": "EUR", "euro": "EUR", "£": "GBP", "gbp": "GBP", "pound": "GBP"}  # fmt: skip
+"""What a written currency marker names; "$" is read as the shop's own dollar (CAD, AUD shops write $ too)."""
 _ORDER_ID = re.compile(r"\bORD-[A-Z0-9]{4,}\b", re.IGNORECASE)
 # "Your order has been placed", "I've cancelled it": things only code may say (after a confirmation).
 _ORDER_CLAIM = re.compile(
@@ -92,12 +95,19 @@ _ORDER_TOOLS = {"order_status", "cancel_order", "place_order"}
 
 def amounts_in(text: str) -> list[Decimal]:
     """Money amounts written in `text` (with a currency sign or word; bare numbers are not prices)."""
+    return [amount for amount, _ in priced_amounts(text)]
+
+
+def priced_amounts(text: str) -> list[tuple[Decimal, str]]:
+    """(amount, currency code) of every money amount written in `text`; "$" counts as any dollar."""
     found = []
     for match in _MONEY.finditer(text):
-        whole = match.group(1) or match.group(3)
-        cents = match.group(2) or match.group(4) or "0"
+        whole = match.group(2) or match.group(4)
+        cents = match.group(3) or match.group(5) or "0"
+        marker = (match.group("before") or match.group("after")).strip().lower()
+        code = next((c for key, c in _CURRENCY_OF.items() if marker.startswith(key)), "USD")
         try:
-            found.append(Decimal(whole.replace(",", "")) + Decimal(cents.ljust(2, "0")) / 100)
+            found.append((Decimal(whole.replace(",", "")) + Decimal(cents.ljust(2, "0")) / 100, code))
         except InvalidOperation:  # pragma: no cover - the pattern only admits digits
             continue
     return found
@@ -185,9 +195,12 @@ def check_reply(
         problems.append(Violation("tool", "the tools (answer with what they returned instead)"))
     allowed = {a.quantize(Decimal("0.01")) for a in turn.amounts}
     allowed |= {a.quantize(Decimal("0.01")) for a in amounts_in(user_text)}
-    for amount in amounts_in(text):
+    dollars = turn.currency.upper() in ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN")
+    for amount, code in priced_amounts(text):
         if amount.quantize(Decimal("0.01")) not in allowed:
             problems.append(Violation("price", f"the price ${amount:.2f}"))
+        elif code != turn.currency.upper() and not (code == "USD" and dollars):
+            problems.append(Violation("currency", f"{amount:.2f} in {code} (prices are in {turn.currency})"))
     known_orders = {o.upper() for o in turn.order_ids} | {m.upper() for m in _ORDER_ID.findall(user_text)}
     for order_id in _ORDER_ID.findall(text):
         if order_id.upper() not in known_orders:
@@ -295,7 +308,7 @@ def describe(problems: Iterable[Violation]) -> str:
 
 def invented(problems: list[Violation]) -> list[str]:
     """The problems that are made-up facts (a product, a price, an order number), for the benches."""
-    return [f"{p.kind}: {p}" for p in problems if p.kind in ("product", "price", "order")]
+    return [f"{p.kind}: {p}" for p in problems if p.kind in ("product", "price", "currency", "order")]
 
 
 async def ask_again(model: Runnable[Any, Any], messages: list[BaseMessage], problems: list[Violation]) -> str:

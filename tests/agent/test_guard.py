@@ -45,6 +45,21 @@ def test_check_reply(items: Any, services: Any) -> None:
     assert check_reply("Yes, under $10: Earl Grey Supreme.", turn, names, user_text="tea under $10") == []
 
 
+def test_a_right_number_in_another_currency_is_refused(items: Any, services: Any) -> None:
+    names = NameIndex(services.catalog)
+    earl = services.catalog.get(str(items["earl"]["_id"]))
+    turn = TurnRecord()
+    turn.products[earl.id] = earl
+    turn.amounts.add(earl.price)
+    for text in ("Earl Grey Supreme cuesta 9,50 euros.", "Earl Grey Supreme kostet 9.50 €.", "It is £9.50."):
+        assert [v.kind for v in check_reply(text, turn, names)] == ["currency"], text
+    for text in ("Earl Grey Supreme cuesta 9,50 dólares.", "Earl Grey Supreme: USD 9.50", "9.50 $"):
+        assert check_reply(text, turn, names) == [], text
+    turn.currency = "EUR"
+    assert [v.kind for v in check_reply("It is $9.50.", turn, names)] == ["currency"]
+    assert check_reply("Es kostet 9,50 €.", turn, names) == []
+
+
 def test_stream_gate_holds_back_a_bad_price() -> None:
     def check(text: str) -> list[Any]:
         return ["bad"] if "$0" in text else []
