@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -24,7 +25,7 @@ from shop.catalog.snapshot import Product
 from shop.conversations.store import Conversation, PendingAction
 from shop.core.errors import Conflict, InvalidInput, ShopError
 from shop.core.money import format_money
-from shop.ordering.cart import CartView
+from shop.ordering.cart import CartLine, CartView
 from shop.ordering.checkout import EmptyCart, InvalidDetails, order_request
 from shop.ordering.orders import OrderRequest, OrderView
 from shop.returns.service import ReturnInput
@@ -97,16 +98,36 @@ def _money(services: ShopServices, amount: Decimal) -> str:
 
 
 def prepare_order(
-    services: ShopServices, cart_id: str, name: str, email: str, address: str | dict[str, str], *, lang: str = "en"
+    services: ShopServices,
+    cart_id: str,
+    name: str,
+    email: str,
+    address: str | dict[str, str],
+    *,
+    lang: str = "en",
+    adding: Sequence[tuple[Product, int]] = (),
 ) -> PendingAction:
-    """An order of the cart's current contents, waiting for the customer's confirmation."""
+    """An order of the cart's current contents, plus `adding` (products named with the order, not in
+    the cart yet), waiting for the customer's confirmation.
+
+    Why `adding` is not put in the cart now: "buy X for me: Jo, jo@park.io, ..." changes nothing
+    until the yes. A "no" to the summary leaves the cart as it was; the yes adds them, then orders."""
     cart = services.carts.view(cart_id)
     if cart.problems and not cart.empty:
         # The summary the customer says yes to must still be true then: a line that is sold out or
         # short now would only fail at the yes (the page and the API let the order transaction judge).
         raise ActionRefused("The cart needs a change first: " + " ".join(cart.problems))
+    for product, quantity in adding:
+        if product.stock < quantity:
+            raise ActionRefused(
+                say("sold_out", lang, name=product.name)
+                if product.stock <= 0
+                else say("short_stock", lang, stock=product.stock, name=product.name, qty=quantity)
+            )
+    in_cart = {line.product.id for line in cart.lines}
+    ordered = CartView([*cart.lines, *(CartLine(p, q) for p, q in adding if p.id not in in_cart)], list(cart.problems))
     try:
-        request = order_request(cart, name=name, email=email, address=address)
+        request = order_request(ordered, name=name, email=email, address=address)
     except EmptyCart:
         raise ActionRefused("The cart is empty, so there is nothing to order yet.") from None
     except InvalidDetails as exc:
@@ -117,7 +138,7 @@ def prepare_order(
     # shipping (SHIPPING): subtotal, shipping, tax and total to this address, before the customer's yes
     try:
         costs = quote(
-            [QuoteLine(line.product.price, line.quantity, line.product.weight_grams) for line in cart.lines],
+            [QuoteLine(line.product.price, line.quantity, line.product.weight_grams) for line in ordered.lines],
             request.delivery,
             request.shippingMethod,
             config=services.commerce.get(),
@@ -127,7 +148,7 @@ def prepare_order(
     summary = {
         "lines": [
             _summary_line(line.product.id, line.product.name, line.quantity, line.product.price, line.line_total)
-            for line in cart.lines
+            for line in ordered.lines
         ],
         "subtotal": str(costs.subtotal),
         "shipping": str(costs.shipping),
@@ -141,7 +162,10 @@ def prepare_order(
         "currency": services.settings.currency,
         "lang": lang,
     }
-    payload = {"request": request.model_dump(mode="json")}
+    payload = {
+        "request": request.model_dump(mode="json"),
+        "adding": [{"productId": p.id, "quantity": q} for p, q in adding if p.id not in in_cart],
+    }
     return new_action(PLACE_ORDER, summary, payload, cart_fingerprint=cart_fingerprint(cart))
 
 
@@ -366,6 +390,11 @@ def _place(services: ShopServices, conversation: Conversation, action: PendingAc
         if cart.empty:
             return ActionOutcome("Your cart is empty now, so I did not place the order.", False)
         request = action.payload["request"]
+        adding = [
+            (product, int(line["quantity"]))
+            for line in action.payload.get("adding", [])
+            if (product := services.catalog.get(line["productId"])) is not None
+        ]
         try:
             fresh = prepare_order(
                 services,
@@ -374,12 +403,15 @@ def _place(services: ShopServices, conversation: Conversation, action: PendingAc
                 request["email"],
                 request["address"],
                 lang=action.summary.get("lang", "en"),
+                adding=adding,
             )
         except ActionRefused as exc:
             return ActionOutcome(f"Your cart changed, so I did not place the order. {exc.message}", False)
         text = "Your cart changed since I showed the summary, so I did not place the order.\n\n"
         return ActionOutcome(text + summary_text(services, fresh), False, pending=fresh)
     request = OrderRequest.model_validate(action.payload["request"])
+    for line in action.payload.get("adding", []):  # named with the order: in the cart only now, at the yes
+        services.carts.add(cart_id, line["productId"], int(line["quantity"]))
     order = services.checkout.place(request, channel="chat", key=action.id, cart_id=cart_id)
     lang = action.summary.get("lang", "en")
     reply = say("placed", lang, order=order.id, total=_money(services, order.total), email=order.email)

@@ -468,39 +468,46 @@ class Executor:
         return self._direct(say("need", self.lang, task=say(task, self.lang), what=listing(missing, self.lang)))
 
     def _checkout(self) -> Execution:
+        """An order summary to say yes to. Products named with the order but not in the cart go into
+        the summary, and into the cart only at the yes; when a detail is still missing they go into
+        the cart now (so they are not lost while the customer is asked for it)."""
         r = self.request
         said: list[str] = []
         in_cart = {p.id for p, _ in self.view.cart}
+        adding: list[tuple[Product, int]] = []
         if r.items:
             wanted = self._resolved_items()
             if wanted is None and not self.view.cart:
                 return self._search_instead()
-            if wanted and any(p.id not in in_cart for p, _ in wanted):
-                self.request.items = [i for i in r.items if (p := self.view.resolve(i)) is None or p.id not in in_cart]
-                said = self._change_cart("add")
-        cart_id = customer.need_cart(self.ctx)
-        cart = self.services.carts.view(cart_id)
-        if cart.empty and (r.query or r.category or r.filters):
-            return self._find()  # which one to buy is the customer's to say
-        if cart.empty:
-            return self._direct(say("empty_cart_order", self.lang))
+            adding = [(p, max(1, q)) for p, q in wanted or [] if p.id not in in_cart]
+            for product, _ in adding:
+                self.ctx.remember(product, card=True)
         r.name, r.email, r.address = (self.view.for_order(k, v) for k, v in (("name", r.name), ("email", r.email),
                                                                             ("address", r.address)))  # fmt: skip
         fields = [("name", r.name), ("email", r.email), ("address", r.address)]
-        if not all(value for _, value in fields):
+        complete = all(value for _, value in fields)
+        if adding and not complete:
+            self.request.items = [i for i in r.items if (p := self.view.resolve(i)) is None or p.id not in in_cart]
+            said, adding = self._change_cart("add"), []
+        cart_id = customer.need_cart(self.ctx)
+        cart = self.services.carts.view(cart_id)
+        if cart.empty and not adding and (r.query or r.category or r.filters):
+            return self._find()  # which one to buy is the customer's to say
+        if cart.empty and not adding:
+            return self._direct(say("empty_cart_order", self.lang))
+        if not complete:
             reply = self._missing("task_order", fields)
             if said:
                 reply = self._direct("\n".join(said) + "\n\n" + self._cart_lines() + "\n\n" + reply.direct)
             return reply
         self.ctx.called("place_order", {"name": r.name, "email": r.email, "address": r.address})
         try:
-            action = actions.prepare_order(self.services, cart_id, r.name, r.email, r.address, lang=self.lang)
+            action = actions.prepare_order(
+                self.services, cart_id, r.name, r.email, r.address, lang=self.lang, adding=adding
+            )
         except actions.ActionRefused as exc:
             return self._direct(exc.message)
-        text = self._summary(action)
-        if said:
-            text = "\n".join(said) + "\n\n" + text
-        return self._direct(text)
+        return self._direct(self._summary(action))
 
     def _order_needs(self, task: str, tool: str) -> Execution | None:
         """What to ask for when the order number or its email is missing; None when both are given."""
