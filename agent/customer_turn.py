@@ -184,6 +184,7 @@ class CustomerTurn:
             ToolMessage(execution.facts, tool_call_id=tool_call["id"] or "", name=TOOL_NAME),
         ]
         user_text = message if execution.user_amounts_allowed else ""
+        previous = next((m.content for m in reversed(ctx.conversation.messages) if m.role == "assistant"), "")
 
         def check(text: str, final: bool = True) -> list[guard.Violation]:
             problems = guard.check_reply(
@@ -191,6 +192,8 @@ class CustomerTurn:
             )
             if final and guard.echoes(text, execution.instruction):
                 problems.append(guard.Violation("echo", "the instruction repeated instead of an answer"))
+            if final and guard.repeats(text, previous):
+                problems.append(guard.Violation("repeat", "your previous reply again, not an answer to this message"))
             return problems
 
         refs = {ref: p.name for ref, pid in ctx.conversation.refs.items() if (p := ctx.services.catalog.get_any(pid))}

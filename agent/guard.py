@@ -226,6 +226,19 @@ def echoes(text: str, instruction: str) -> bool:
     return len(words) >= 3 and " ".join(words[:4]) in said
 
 
+def repeats(text: str, previous: str) -> bool:
+    """The reply is the assistant's previous reply again (or starts the same for 60+ characters): the
+    1.5B model asked "and the price??" after describing a product wrote the description again, word for
+    word (seen in 3 of 4 such follow-ups in one bench run). A repeat never answers a new message."""
+    said, before = " ".join(text.lower().split()), " ".join(previous.lower().split())
+    if not said or not before:
+        return False
+    common = next(
+        (i for i, (a, b) in enumerate(zip(said, before, strict=False)) if a != b), min(len(said), len(before))
+    )
+    return said == before or common >= 60
+
+
 def write_claims(text: str) -> list[Violation]:
     """A claim in an owner reply that something was changed: the owner's tools only read, so it is false.
 

@@ -152,3 +152,13 @@ def test_write_claims_in_owner_replies() -> None:
 def test_a_reply_that_repeats_its_instruction_is_no_answer(reply: str, echo: bool) -> None:
     assert echoes(reply, "Rispondi in italiano, in 1-3 frasi.") is echo
     assert echoes(reply, "") is False
+
+
+def test_a_reply_that_repeats_the_previous_one_is_caught() -> None:
+    from agent.guard import repeats
+
+    before = "The Lighthouse Decaf is a decaf coffee from Sumatra, roasted medium for balance and body, with hazelnut."
+    assert repeats(before, before)
+    assert repeats(before[:70] + " Something else at the end.", before)  # the same long opening
+    assert not repeats("The Lighthouse Decaf costs $12.95 a bag.", before)
+    assert not repeats("Yes.", "Yes!") and not repeats("", before)
