@@ -22,7 +22,7 @@ from agent.guard import NameIndex
 from agent.understanding.request import MAX_QUANTITY, CustomerRequest, Item
 from shop.catalog.snapshot import Catalog, Product
 from shop.conversations.store import Conversation
-from shop.core.text import tokenize
+from shop.core.text import normalize, tokenize
 from shop.ordering.orders import normalize_order_id
 
 SHOWN_IN_NOTE = 5
@@ -156,7 +156,18 @@ class ConversationView:
                 return product
             if any(product.id == p.id for p, _ in self.cart):
                 return product
-        return self._by_words(item.product, message_named)
+        return self._by_spelling(item.product, message_named) or self._by_words(item.product, message_named)
+
+    def _by_spelling(self, text: str, message_named: list[Product]) -> Product | None:
+        """A name the model copied with a slip of punctuation or spacing ("Bee'swax Lip Balm" for the
+        Beeswax Lip Balm the customer wrote): the same letters and digits as one product the customer
+        can mean."""
+        squashed = _letters(text)
+        if len(squashed) < 6:
+            return None
+        candidates = [*message_named, *self.shown, *(p for p, _ in self.cart), *self.discussed]
+        fitting = {p.id: p for p in candidates if _letters(p.name) == squashed}
+        return next(iter(fitting.values())) if len(fitting) == 1 else None
 
     def _by_words(self, text: str, message_named: list[Product]) -> Product | None:
         """A partial name ("the sencha") that fits exactly one product the customer can mean, and
@@ -205,3 +216,8 @@ class ConversationView:
         if request.min_price is not None and request.min_price not in typed_numbers:
             request.min_price = None
         return request
+
+
+def _letters(text: str) -> str:
+    """Only the letters and digits of `text`, lower-cased: how two spellings of one name are compared."""
+    return "".join(ch for ch in normalize(text) if ch.isalnum())

@@ -110,6 +110,17 @@ def test_a_partial_name_resolves_only_to_one_product_the_customer_can_mean(items
     assert view_of(services, convo, "the honey please").resolve(Item("honey")) is None
 
 
+def test_a_name_copied_with_a_slip_of_punctuation_resolves_to_the_one_the_customer_wrote(
+    items: Any, services: ShopServices
+) -> None:
+    convo = conversation()
+    view = view_of(services, convo, "2 Earl Grey Supreme and a Wildflower Honey please")
+    assert view.resolve(Item("Earl-Grey Supr'eme")).name == EARL
+    assert view.resolve(Item("WildflowerHoney")).name == "Wildflower Honey"
+    # The same letters are not enough for a product the customer cannot mean here.
+    assert view_of(services, convo, "something sweet").resolve(Item("Wildflower-Honey")) is None
+
+
 # --------------------------------------------------------------------------------------------------
 # validate: details only from the customer's own words
 # --------------------------------------------------------------------------------------------------
