@@ -86,6 +86,15 @@ class Product:
     terms: dict[str, float] = field(repr=False, compare=False, default_factory=dict)
     weight_grams: int | None = None
     """Shipping weight (shipping, issue 14); None: the shop's default weight (shop.shipping.config)."""
+    variant_of: str | None = None
+    """VARIANTS: the id of the family's main product when this is one of its variants (a size, a grind),
+    else None. A variant is a product of its own (price, SKU, stock, locations), so the cart, orders,
+    stock and the never-oversell transaction need nothing new; listings show the main product only."""
+    options: dict[str, str] = field(default_factory=dict)
+    """VARIANTS: what tells the family's members apart ({"size": "1 kg", "grind": "ground"}); the main
+    product of a family has its own values too."""
+    sku: str = ""
+    """The owner's stock-keeping unit ("" when none was set: the slug stands in)."""
 
     @property
     def version(self) -> tuple[Any, ...]:
@@ -97,6 +106,16 @@ class Product:
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+    @property
+    def family_id(self) -> str:
+        """The id of the family this product belongs to (its own when it is a main or single product)."""
+        return self.variant_of or self.id
+
+    @property
+    def option_label(self) -> str:
+        """ "1 kg, ground": the option values, as a variant picker and a cart line name them."""
+        return ", ".join(self.options.values())
 
     @property
     def low_stock(self) -> bool:
@@ -140,6 +159,9 @@ class Product:
             deleted=doc.get("deletedAt") is not None,
             terms=_index_terms(doc["name"], category, category_name, tags, attributes, doc.get("description", "")),
             weight_grams=_weight_grams(doc.get("weightGrams")),
+            variant_of=str(doc["variantOf"]) if doc.get("variantOf") else None,
+            options={str(k): str(v) for k, v in (doc.get("options") or {}).items()},
+            sku=str(doc.get("sku") or ""),
         )
 
     def with_category_name(self, category_name: str) -> Product:
@@ -159,6 +181,9 @@ class Product:
             "imageUrl": self.image_url,
             "rating": round(self.rating, 2),
             "reviewCount": self.review_count,
+            "sku": self.sku or self.slug,
+            "variantOf": self.variant_of,
+            "options": self.options,
         }
 
     def to_detail(self) -> dict[str, Any]:
@@ -277,6 +302,7 @@ class Catalog:
         self._listings: dict[tuple[Any, ...], list[Product]] = {}
         self._listeners: list[Callable[[list[Product]], None]] = []
         self._views: tuple[int, list[CategoryView]] | None = None
+        self._families: tuple[int, dict[str, list[Product]]] = (-1, {})
 
     # --- keeping up with the database -------------------------------------------------------
     def invalidate(self) -> None:
@@ -384,8 +410,29 @@ class Catalog:
         return self._current
 
     def all(self) -> list[Product]:
+        """Every active product, variants included (the assistant, search indexes and reports read them)."""
         self._fresh()
         return self._current[1]
+
+    def listed(self) -> list[Product]:
+        """The products listings show: every active product but variants (their family's main product
+        stands for them; its page offers the variants)."""
+        return self._listing(("listed",), lambda items: [p for p in items if p.variant_of is None])
+
+    def family(self, product: Product) -> list[Product]:
+        """VARIANTS: the active members of `product`'s family, main product first, then by price; a
+        product without variants is a family of one. A variant whose main product was deleted stands
+        alone (it is still for sale)."""
+        version, items = self.versioned()
+        cached = self._families
+        if cached[0] != version:
+            families: dict[str, list[Product]] = {}
+            for item in items:
+                families.setdefault(item.family_id, []).append(item)
+            for members in families.values():
+                members.sort(key=lambda p: (p.variant_of is not None, p.price, p.name))
+            cached = self._families = (version, families)
+        return list(cached[1].get(product.family_id, [product]))
 
     def _find(self, key: str, table: Callable[[], dict[str, Product]]) -> Product | None:
         """Look a product up; on a miss, make sure the snapshot is not simply behind.
@@ -434,14 +481,17 @@ class Catalog:
         cached = self._views
         if cached is not None and cached[0] == version:
             return cached[1]
-        counts = Counter(product.category for product in items)
+        counts = Counter(product.category for product in items if product.variant_of is None)
         views = [CategoryView(c.slug, c.name, c.description, counts.get(c.slug, 0), c.icon) for c in self._categories]
         self._views = (version, views)
         return views
 
     def _listing(self, key: tuple[Any, ...], build: Callable[[list[Product]], list[Product]]) -> list[Product]:
+        """`build` over the snapshot's listed products (variants left out), kept per snapshot and key."""
         listings = self._listings  # read before all(): a refresh swaps in a new dict after the new snapshot
         items = self.all()
+        if key != ("listed",):
+            items = [p for p in items if p.variant_of is None]
         cached = listings.get(key)
         if cached is None:
             cached = build(items)
@@ -468,7 +518,8 @@ class Catalog:
         """Filter, sort and paginate. Free text is ranked elsewhere (shop.discovery.hybrid.HybridSearch): when
         `scores` (product id -> relevance) are given, the listing holds exactly those products."""
         if scores is not None:
-            items = _sorted([p for p in self.all() if p.id in scores and on_shelf(p, query)], query.sort, scores)
+            scores = self._family_scores(scores)
+            items = _sorted([p for p in self.listed() if p.id in scores and on_shelf(p, query)], query.sort, scores)
         else:
             key = (query.category, query.min_price, query.max_price, query.in_stock, query.min_rating, query.sort)
             items = self._listing(
@@ -476,6 +527,16 @@ class Catalog:
             )
         start = (query.page - 1) * query.page_size
         return Page(items[start : start + query.page_size], len(items), query.page, query.page_size)
+
+    def _family_scores(self, scores: dict[str, float]) -> dict[str, float]:
+        """Relevance of variants counted for their family's main product (the one listings show):
+        "espresso 1 kg" finds the espresso, whose page offers the 1 kg bag."""
+        folded = dict(scores)
+        for product_id, score in scores.items():
+            product = self._products.get(product_id)
+            if product is not None and product.variant_of is not None:
+                folded[product.variant_of] = max(folded.get(product.variant_of, 0.0), score)
+        return folded
 
 
 def on_shelf(product: Product, query: CatalogQuery) -> bool:

@@ -133,3 +133,43 @@ def test_url_input_names_one_of_the_shops_categories(db: Database) -> None:
         CatalogQuery.validated({"category": "wine"}, catalog.all_categories())
     assert caught.value.errors()[0]["ctx"]["expected"] == "'coffee', 'tea', 'food' or 'beauty'"
     assert CatalogQuery(category="wine").category == "wine"  # built by code: lists nothing, no error
+
+
+def test_a_family_of_variants_lists_as_its_main_product(db: Database, product_factory: Any) -> None:
+    """VARIANTS: each member is a product of its own (price, SKU, stock); listings, category counts and
+    search show the main product, whose family holds every active member."""
+    from decimal import Decimal
+
+    main = product_factory(name="House Espresso", price=Decimal("12.00"), options={"size": "250 g"}, sku="HE-250")
+    big = product_factory(
+        name="House Espresso (1 kg)", price=Decimal("38.00"), stock=3, variantOf=main["_id"], options={"size": "1 kg"}
+    )
+    small = product_factory(
+        name="House Espresso (100 g)", price=Decimal("6.00"), variantOf=main["_id"], options={"size": "100 g"}
+    )
+    single = product_factory(name="Kenya AA")
+    catalog = Catalog(db, refresh_seconds=0)
+
+    assert {p.name for p in catalog.all()} == {"House Espresso", "House Espresso (1 kg)", "House Espresso (100 g)",
+                                               "Kenya AA"}  # fmt: skip
+    assert {p.name for p in catalog.listed()} == {"House Espresso", "Kenya AA"}
+    listing = catalog.search(CatalogQuery(category="coffee", sort="price_asc"))
+    assert [p.name for p in listing.items] == ["Kenya AA", "House Espresso"] and listing.total == 2
+    assert {c.slug: c.count for c in catalog.categories()}.get("coffee") == 2
+
+    espresso = catalog.get(str(main["_id"]))
+    one_kilo = catalog.get(str(big["_id"]))
+    assert espresso is not None and one_kilo is not None
+    assert one_kilo.variant_of == espresso.id and one_kilo.family_id == espresso.family_id == espresso.id
+    assert one_kilo.option_label == "1 kg" and one_kilo.stock == 3 and espresso.sku == "HE-250"
+    family = [p.name for p in catalog.family(one_kilo)]
+    assert family == ["House Espresso", "House Espresso (100 g)", "House Espresso (1 kg)"]  # main, then by price
+    kenya = catalog.get(str(single["_id"]))
+    assert kenya is not None and catalog.family(kenya) == [kenya]
+
+    # A search hit on a variant ranks its main product, the one listings show.
+    found = catalog.search(CatalogQuery(q="espresso 1 kg"), scores={str(big["_id"]): 0.9, str(single["_id"]): 0.2})
+    assert [p.name for p in found.items] == ["House Espresso", "Kenya AA"]
+
+    _write(db, small, deletedAt=datetime.now(UTC))
+    assert [p.name for p in catalog.family(espresso)] == ["House Espresso", "House Espresso (1 kg)"]
