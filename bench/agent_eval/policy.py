@@ -88,7 +88,9 @@ class PolicyFacts:
         # Free on every order only when the costs section names no price ("$5.95, free on orders of
         # $50.00 or more" is a paid rate with a threshold: issue 14's shipping rates).
         free = re.search(r"\bfree\b", costs, re.IGNORECASE) is not None and re.search(r"\$\s?\d", costs) is None
-        days = {int(n) for n in re.findall(r"(\d+) (?:working )?days", text)} | {int(low), int(high)}
+        # Both ends of a range count ("Express delivery takes 1-2 working days" states 1 as well as 2).
+        stated = re.findall(r"(\d+)(?:\s*[-–]\s*(\d+))?\s+(?:working )?days", text)
+        days = {int(n) for pair in stated for n in pair if n} | {int(low), int(high)}
         return cls(return_days, opened, damaged_days, refund_days, (int(low), int(high)), free, frozenset(days), text)
 
     def days_quoted(self, reply: str) -> list[int]:

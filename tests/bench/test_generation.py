@@ -128,6 +128,7 @@ def test_policy_facts_come_from_the_policy_files() -> None:
     assert not facts.free_shipping  # $5.95, free only over a threshold (shop/shipping/config.py)
     assert facts.days_quoted("Returns within 30 days; delivery takes 2-5 working days, refunds 5 días") == [30, 2, 5, 5]
     assert facts.states_range("entre 2 y 5 días hábiles") and not facts.states_range("3 days")
+    assert {1, 2} <= facts.day_numbers  # "Express delivery takes 1-2 working days": both ends are stated
 
 
 def test_money_in_six_languages() -> None:
