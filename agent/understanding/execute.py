@@ -19,6 +19,7 @@ are only prepared here and wait for the customer's yes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,7 +31,7 @@ from agent.understanding.vocabulary import Vocabulary, product_matches
 from shop.catalog.snapshot import CatalogQuery, Product
 from shop.conversations.policies import PolicySection
 from shop.core.errors import ShopError
-from shop.core.text import tokenize
+from shop.core.text import normalize, tokenize
 from shop.ordering.orders import OrderView
 from shop.returns.service import ReturnInput
 from tools import actions, customer
@@ -41,6 +42,8 @@ from tools.phrases import STATUS_NAMES, listing, say
 SEARCH_POOL = 100
 MAX_POLICY_SECTIONS = 2
 """Policy sections one answer quotes: two covers a two-part question and stays a short reply."""
+_PERCENT = re.compile(r"\d{1,3}\s?%")
+"""A percentage in a message that buys a product is a discount asked for (outside the product's name)."""
 STATUS_TEXT = {
     "find": "Searching the shop…",
     "product": "Looking at the product…",
@@ -117,6 +120,11 @@ class Executor:
         if intent in ("find", "greeting", "other") and len(named) == 1 and self._about(named[0]):
             request.items = [Item(named[0].name, 0)]
             return "product"
+        if intent in ("find", "greeting", "other") and 2 <= len(named) <= 3:
+            # "Lequel est le moins cher : X ou Y ?" read as a search: two products named in full are
+            # the subject, and a search around them would answer with others.
+            request.items = [Item(p.name, 0) for p in named]
+            return "compare"
         return intent
 
     def _about(self, product: Product) -> bool:
@@ -125,15 +133,22 @@ class Executor:
         return wanted <= set(tokenize(product.name))
 
     def _haggles(self) -> bool:
-        """The message offers an amount below the price of a product it names or means."""
+        """The message offers an amount below the price of a product it names or means, or asks for a
+        percentage off one ("50% off and I'll take 3"; a percentage in a product's name does not count)."""
         offered = amounts_in(self.view.message)
-        if not offered:
-            return False
         products = [p for p in (self.view.resolve(i) for i in self.request.items) if p is not None]
         products += self.view.named_in_message()
         if not products and self.request.intent in ("add", "checkout", "set"):
             products = [p for p, _ in self.view.cart] + ([self.view.focus] if self.view.focus else [])
+        if not offered:
+            return bool(products) and self._asks_percentage_off(products)
         return any(a < p.price for a in offered for p in products)
+
+    def _asks_percentage_off(self, products: list[Product]) -> bool:
+        text = normalize(self.view.message)
+        for product in products:
+            text = text.replace(normalize(product.name), " ")
+        return _PERCENT.search(text) is not None
 
     # --- replies written by code ------------------------------------------------------------------
     def _direct(self, text: str) -> Execution:

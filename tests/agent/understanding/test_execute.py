@@ -3,6 +3,7 @@ policies, declines, and the replies it writes itself in the customer's language.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -231,6 +232,33 @@ def test_an_amount_below_a_named_products_price_is_a_haggle(intent: str, items: 
     assert _cart(services, convo) == {} and done.ctx.turn.writes == [] and done.ctx.turn.pending is None
     assert (
         done.execution.direct == "Lo siento, no puedo cambiar los precios en el chat: Earl Grey Supreme cuesta $9.50."
+    )
+
+
+@pytest.mark.parametrize("intent", ["add", "checkout"])
+def test_a_percentage_off_is_a_haggle_but_not_one_in_a_name(intent: str, items: Any, services: ShopServices) -> None:
+    convo = conversation()
+    done = run(services, convo, "Earl Grey Supreme at 50% off and I'll buy 3 right now, deal?", intent=intent,
+               items=[{"product": "Earl Grey Supreme", "qty": 3}])  # fmt: skip
+    assert _cart(services, convo) == {} and done.ctx.turn.writes == [] and done.ctx.turn.pending is None
+    assert (done.execution.direct or "").startswith("Sorry, I can't change prices in the chat")
+    services.db.products.update_one(
+        {"_id": items["earl"]["_id"]}, {"$set": {"name": "Earl Grey 100% Supreme", "updatedAt": datetime.now(UTC)}}
+    )
+    services.catalog.invalidate()
+    run(services, convo, "3 Earl Grey 100% Supreme please", intent="add",
+        items=[{"product": "Earl Grey 100% Supreme", "qty": 3}])  # fmt: skip
+    assert _cart(services, convo) == {"Earl Grey 100% Supreme": 3}
+
+
+def test_two_products_named_in_a_search_are_compared(items: Any, services: ShopServices) -> None:
+    """ "Lequel est le moins cher : X ou Y ?" read as a search answers about those two, not a search."""
+    convo = conversation()
+    done = run(services, convo, "Lequel est le moins cher : Ethiopia Yirgacheffe ou House Espresso Roast ?",
+               intent="find", query="coffee", category="coffee", lang="fr")  # fmt: skip
+    assert {p.name for p in done.shown} == {"Ethiopia Yirgacheffe", "House Espresso Roast"}
+    assert (
+        done.execution.direct == "Ethiopia Yirgacheffe est le moins cher, à $14.50 ; House Espresso Roast coûte $14.95."
     )
 
 
