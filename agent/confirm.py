@@ -63,6 +63,8 @@ _NO_FILLER = {
     "gracias", "merci", "danke", "grazie", "obrigado", "obrigada", "todavía", "pas", "encore", "noch", "nicht",
     "ancora", "ainda",
 }  # fmt: skip
+_HEDGES = {"but", "pero", "mais", "aber", "ma", "mas", "wait", "change", "instead", "not", "nicht", "pas", "non"}
+"""Words that make a yes conditional ("yes but ...") or change it: never a confirmation."""
 _WORD = re.compile(r"[\w']+|[👍✅]")
 
 
@@ -80,6 +82,17 @@ def is_yes(text: str, kind: str = "place_order") -> bool:
         return False
     lowered = " ".join(words)
     return bool(_CORE & set(words)) or any(phrase in lowered for phrase in _PHRASES)
+
+
+def leans_yes(text: str) -> bool:
+    """The message holds an affirmative word of any of our languages and no refusal, hedge or number,
+    though other words too ("Ja, bitte bestellen", "Sim, pode fechar o pedido"): not a yes by itself.
+    For a pending order it lets the understanding stage decide; the order is placed only if the typed
+    request is that same checkout with nothing new (agent.customer_turn.confirms_order)."""
+    words = _words(text)
+    if not words or len(words) > 12 or any(ch.isdigit() for ch in text):
+        return False
+    return bool(_CORE & set(words)) and not (_NO_CORE | _HEDGES) & set(words)
 
 
 def is_no(text: str, kind: str = "place_order") -> bool:

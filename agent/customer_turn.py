@@ -20,7 +20,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -29,15 +29,16 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from agent import guard, memory
 from agent.llm import is_connection_error, message_text
 from agent.outcome import Event, TurnOutcome, turn_outcome
-from agent.understanding.conversation import ConversationView
+from agent.understanding.conversation import ConversationView, letters_of
 from agent.understanding.execute import STATUS_TEXT, Execution, Executor
 from agent.understanding.language import LanguageReader
 from agent.understanding.request import TOOL_NAME, CustomerRequest
 from agent.understanding.stage import understand, understanding_messages, wording_model
 from agent.understanding.vocabulary import VocabularyCache
 from shop.catalog.snapshot import Product
-from shop.conversations.store import Conversation
+from shop.conversations.store import Conversation, PendingAction
 from shop.services import ShopServices
+from tools.actions import PLACE_ORDER
 from tools.context import ToolContext
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,28 @@ UNSURE_REPLY = (
 )
 
 
+def confirms_order(request: CustomerRequest, pending: PendingAction, view: ConversationView) -> bool:
+    """Whether a message that leans yes (agent.confirm.leans_yes) is the yes to the pending order: the
+    model read it as that checkout, and it brings nothing new (no product outside the summary, no other
+    name, email or address). A yes in words the confirm list does not hold ("Ja, bitte bestellen") then
+    places the order; anything that changes it gets a fresh summary instead."""
+    if pending.kind != PLACE_ORDER or request.intent != "checkout":
+        return False
+    summary = pending.summary
+    ordered = {str(line.get("productId")) for line in summary.get("lines", [])}
+    for item in request.items:
+        product = view.resolve(item)
+        if product is None or product.id not in ordered:
+            return False
+    given = {"name": summary.get("customerName", ""), "email": summary.get("email", ""),
+             "address": summary.get("address", "")}  # fmt: skip
+    for key, stated in given.items():
+        value = letters_of(getattr(request, key))
+        if value and value not in letters_of(str(stated)):
+            return False
+    return True
+
+
 def previous_language(conversation: Conversation) -> str | None:
     """The language the conversation's latest message was read in (kept with each user message)."""
     return next((m.lang for m in reversed(conversation.messages) if m.role == "user" and m.lang), None)
@@ -61,8 +84,16 @@ class CustomerTurn:
     """The customer's side of `ChatAgent`: one instance serves every customer conversation."""
 
     def __init__(
-        self, services: ShopServices, model: BaseChatModel, names: guard.NameIndex, system_prompt: str
+        self,
+        services: ShopServices,
+        model: BaseChatModel,
+        names: guard.NameIndex,
+        system_prompt: str,
+        *,
+        confirm: Callable[[Conversation, str], TurnOutcome],
     ) -> None:
+        self.confirm = confirm
+        """Executes a pending action by id, as the Confirm button does (ChatAgent._execute)."""
         self.services = services
         self.model = model
         self.names = names
@@ -107,6 +138,13 @@ class CustomerTurn:
         timings = {"understand_s": round(time.perf_counter() - t0, 4)}
         request = view.validate(request)
         request.lang = self.read_language(conversation, message)
+        pending, conversation.pending = conversation.pending, None  # a turn that is not its yes voids it
+        if pending is not None and status == "ok" and confirms_order(request, pending, view):
+            conversation.pending = pending
+            outcome = await asyncio.to_thread(self.confirm, conversation, pending.id)
+            outcome.understood = request.describe()
+            yield {"type": "outcome", "outcome": outcome}
+            return
         ctx = ToolContext(
             self.services,
             "customer",

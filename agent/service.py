@@ -218,7 +218,9 @@ class ChatAgent:
             "customer": prompts.render("customer", shop_name=shop_name, categories=categories),
             "owner": prompts.render("owner", shop_name=shop_name),
         }
-        self.customer = CustomerTurn(services, self.model, self.names, self.system_prompts["customer"])
+        self.customer = CustomerTurn(
+            services, self.model, self.names, self.system_prompts["customer"], confirm=self._execute
+        )
         self.owner_tools: list[Any] = list(OWNER_TOOLS)
         self.owner_graph = create_agent(
             self.model,
@@ -326,6 +328,8 @@ class ChatAgent:
             return None
         if confirm.is_yes(message, pending.kind):
             return self._execute(conversation, pending.id)
+        if pending.kind == actions.PLACE_ORDER and confirm.leans_yes(message):
+            return None  # kept for this turn: the customer's turn confirms it only if the request is that order
         conversation.pending = None  # any other message voids it
         if confirm.is_no(message, pending.kind):
             return TurnOutcome(_declined(pending), key, status="declined")

@@ -162,11 +162,11 @@ class ConversationView:
         """A name the model copied with a slip of punctuation or spacing ("Bee'swax Lip Balm" for the
         Beeswax Lip Balm the customer wrote): the same letters and digits as one product the customer
         can mean."""
-        squashed = _letters(text)
+        squashed = letters_of(text)
         if len(squashed) < 6:
             return None
         candidates = [*message_named, *self.shown, *(p for p, _ in self.cart), *self.discussed]
-        fitting = {p.id: p for p in candidates if _letters(p.name) == squashed}
+        fitting = {p.id: p for p in candidates if letters_of(p.name) == squashed}
         return next(iter(fitting.values())) if len(fitting) == 1 else None
 
     def _by_words(self, text: str, message_named: list[Product]) -> Product | None:
@@ -218,6 +218,6 @@ class ConversationView:
         return request
 
 
-def _letters(text: str) -> str:
+def letters_of(text: str) -> str:
     """Only the letters and digits of `text`, lower-cased: how two spellings of one name are compared."""
     return "".join(ch for ch in normalize(text) if ch.isalnum())

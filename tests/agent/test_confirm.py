@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.confirm import is_no, is_yes
+from agent.confirm import is_no, is_yes, leans_yes
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,22 @@ def test_refusals(text: str) -> None:
 def test_cancel_is_not_a_refusal_of_a_cancellation() -> None:
     assert not is_no("cancel", "cancel_order")
     assert not is_no("no but add honey")
+
+
+@pytest.mark.parametrize(
+    ("text", "leans"),
+    [
+        ("Ja, bitte bestellen.", True),
+        ("Sim, pode fechar o pedido.", True),
+        ("Sì, confermo l'acquisto adesso", True),
+        ("yes but to another address", False),
+        ("oui, mais pas maintenant", False),
+        ("yes, 3 of them", False),
+        ("no", False),
+        ("what is the total?", False),
+    ],
+)
+def test_a_yes_among_other_words_only_leans_yes(text: str, leans: bool) -> None:
+    """Not a confirmation by itself: the understanding stage then decides (agent.customer_turn.confirms_order)."""
+    assert leans_yes(text) is leans
+    assert not is_yes(text) or leans

@@ -249,3 +249,31 @@ def test_a_short_message_keeps_the_conversations_language(items: Any, make_agent
     out = c.say("ok?")
     assert out.reply == "Tu carrito está vacío." and out.lang == "es"
     assert chat(agent).say("ok?").reply == "Your cart is empty."  # a first short message: English
+
+
+def test_a_yes_in_words_the_list_lacks_places_the_order_when_the_request_is_that_order(
+    items: Any, make_agent: Any, chat: Any, services: Any
+) -> None:
+    """ "Ja, bitte bestellen": not a yes to the word list, but the model reads the same checkout with
+    nothing new, so the pending order is placed (once); a yes that changes the address is not."""
+    ann = {"name": "Ann Lee", "email": "ann@example.com", "address": "5 Oak Road, Springfield"}
+    agent, _ = make_agent(
+        understood("checkout", **ann),
+        understood("checkout", items=[{"product": "Earl Grey Supreme"}], **ann),
+        understood("checkout", **ann),
+        understood("checkout", **{**ann, "email": "ann.lee@work.com"}),
+        understood("checkout", **{**ann, "address": "9 Elm Row, Leeds"}),
+    )
+    c = chat(agent)
+    services.carts.add(c.key, str(items["earl"]["_id"]), 1)
+    assert c.say("Ann Lee, ann@example.com, 5 Oak Road, Springfield").pending_action["kind"] == "place_order"
+    placed = c.say("Ja, bitte bestellen.")
+    assert placed.status == "confirmed" and placed.order_id and services.db.orders.count_documents({}) == 1
+
+    services.carts.add(c.key, str(items["earl"]["_id"]), 1)
+    assert c.say("order it: Ann Lee, ann@example.com, 5 Oak Road, Springfield").pending_action is not None
+    other = c.say("yes, send it with ann.lee@work.com")  # leans yes, but the request brings a new email
+    assert other.pending_action is not None and other.pending_action["summary"]["email"] == "ann.lee@work.com"
+    moved = c.say("Sim, pode enviar para 9 Elm Row, Leeds")  # a new address: a fresh summary, no order
+    assert moved.pending_action is not None and moved.pending_action["summary"]["address"].startswith("9 Elm Row")
+    assert services.db.orders.count_documents({}) == 1
