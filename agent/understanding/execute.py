@@ -483,27 +483,40 @@ class Executor:
         return self._direct(say("need", self.lang, task=say(task, self.lang), what=listing(missing, self.lang)))
 
     def _checkout(self) -> Execution:
-        """An order summary to say yes to. Products named with the order but not in the cart go into
-        the summary, and into the cart only at the yes; when a detail is still missing they go into
-        the cart now (so they are not lost while the customer is asked for it)."""
+        """An order summary to say yes to. Products the message asks for ("buy the cheapest coffee for
+        me: Jo Park, ...") go in the cart now, as an add would; products the model carried over from
+        earlier turns ("I want the X" ... "here are my details") are in the summary and go in the cart
+        only at the yes: this message did not ask for a cart change, and a no leaves the cart as it was.
+        While a detail is still missing every product goes in the cart, so none is lost meanwhile."""
         r = self.request
         said: list[str] = []
         in_cart = {p.id for p, _ in self.view.cart}
         adding: list[tuple[Product, int]] = []
+        asked_now: list[Item] = []
+        carried: list[Item] = []
         if r.items:
             wanted = self._resolved_items()
             if wanted is None and not self.view.cart:
                 return self._search_instead()
-            adding = [(p, max(1, q)) for p, q in wanted or [] if p.id not in in_cart]
-            for product, _ in adding:
+            named_now = {p.id for p in self.view.named_in_message()}
+            for item, (product, qty) in zip(r.items, wanted or [], strict=False):
+                if product.id in in_cart:
+                    continue
                 self.ctx.remember(product, card=True)
+                if product.id in named_now or not self.view.names.mentions(item.product):  # named, or "cheapest"
+                    asked_now.append(item)
+                else:
+                    adding.append((product, max(1, qty)))
+                    carried.append(item)
         r.name, r.email, r.address = (self.view.for_order(k, v) for k, v in (("name", r.name), ("email", r.email),
                                                                             ("address", r.address)))  # fmt: skip
         fields = [("name", r.name), ("email", r.email), ("address", r.address)]
         complete = all(value for _, value in fields)
-        if adding and not complete:
-            self.request.items = [i for i in r.items if (p := self.view.resolve(i)) is None or p.id not in in_cart]
-            said, adding = self._change_cart("add"), []
+        if not complete:
+            asked_now, adding = asked_now + carried, []
+        if asked_now:
+            self.request.items = asked_now
+            said = self._change_cart("add")
         cart_id = customer.need_cart(self.ctx)
         cart = self.services.carts.view(cart_id)
         if cart.empty and not adding and (r.query or r.category or r.filters):
@@ -522,7 +535,8 @@ class Executor:
             )
         except actions.ActionRefused as exc:
             return self._direct(exc.message)
-        return self._direct(self._summary(action))
+        text = self._summary(action)
+        return self._direct("\n".join(said) + "\n\n" + text if said else text)
 
     def _order_needs(self, task: str, tool: str) -> Execution | None:
         """What to ask for when the order number or its email is missing; None when both are given."""

@@ -320,42 +320,42 @@ def test_a_missing_address_is_asked_for_in_the_requests_language(items: Any, ser
     assert done.ctx.turn.pending is None
 
 
-def test_one_shot_checkout_puts_the_product_in_the_cart_only_at_the_yes(items: Any, services: ShopServices) -> None:
+def test_one_shot_checkout_adds_then_prepares_the_summary(items: Any, services: ShopServices) -> None:
     convo = conversation()
     jo = {"name": "Jo Park", "email": "jo@park.io", "address": "4 Elm Row, Leeds"}
     message = "buy the cheapest coffee for me: Jo Park, jo@park.io, 4 Elm Row, Leeds"
     cheapest = {"items": [{"product": "cheapest"}], "category": "coffee", "query": "coffee"}
     done = run(services, convo, message, intent="checkout", **cheapest, **jo)
-    assert _cart(services, convo) == {}  # nothing written before the yes
+    assert _cart(services, convo) == {"Ethiopia Yirgacheffe": 1}  # $14.50, under the espresso's $14.95
     pending = done.ctx.turn.pending
     assert pending is not None and pending.kind == "place_order"
     assert [(line["name"], line["quantity"]) for line in pending.summary["lines"]] == [("Ethiopia Yirgacheffe", 1)]
     assert pending.summary["address"] == "4 Elm Row, Leeds" and pending.summary["customerName"] == "Jo Park"
-    assert (
-        done.reply.startswith(say("check_order", "en")) and "Ethiopia Yirgacheffe" in done.reply
-    )  # $14.50, the cheapest
+    assert done.reply.startswith("Added 1 × Ethiopia Yirgacheffe") and say("check_order", "en") in done.reply
     assert done.reply.endswith(say("confirm_order", "en"))  # the summary itself, not data for a model
     assert services.db.orders.count_documents({}) == 0
+
+
+def test_a_product_carried_over_from_earlier_goes_in_the_cart_only_at_the_yes(
+    items: Any, services: ShopServices
+) -> None:
+    """ "I want the Wildflower Honey" (answered as a question), then only the details: the model carries
+    the honey into the checkout. It is in the summary; the cart changes at the yes, and a no leaves it."""
+    convo = conversation(("I want the Wildflower Honey", [items["honey"]]))
+    services.carts.add(convo.cart_id, str(items["earl"]["_id"]), 2)
+    jo = {"name": "Jo Park", "email": "jo@park.io", "address": "4 Elm Row, Leeds"}
+    done = run(services, convo, "Jo Park, jo@park.io, 4 Elm Row, Leeds", intent="checkout",
+               items=[{"product": "Wildflower Honey", "qty": 1}], **jo)  # fmt: skip
+    pending = done.ctx.turn.pending
+    assert pending is not None
+    lines = {line["name"]: line["quantity"] for line in pending.summary["lines"]}
+    assert lines == {"Earl Grey Supreme": 2, "Wildflower Honey": 1}
+    assert _cart(services, convo) == {"Earl Grey Supreme": 2} and done.ctx.turn.writes == []
     convo.pending = pending
     placed = actions.execute(services, convo, pending.id)
     assert placed.done and placed.order is not None
-    assert [(line.name, line.quantity) for line in placed.order.lines] == [("Ethiopia Yirgacheffe", 1)]
-    assert _cart(services, convo) == {}  # added at the yes, then ordered
-
-
-def test_a_declined_one_shot_order_leaves_the_cart_as_it_was(items: Any, services: ShopServices) -> None:
-    convo = conversation()
-    services.carts.add(convo.cart_id, str(items["earl"]["_id"]), 2)
-    jo = {"name": "Jo Park", "email": "jo@park.io", "address": "4 Elm Row, Leeds"}
-    done = run(services, convo, "and one Wildflower Honey too: Jo Park, jo@park.io, 4 Elm Row, Leeds", intent="checkout",
-               items=[{"product": "Wildflower Honey"}], **jo)  # fmt: skip
-    pending = done.ctx.turn.pending
-    assert pending is not None
-    assert {line["name"]: line["quantity"] for line in pending.summary["lines"]} == {
-        "Earl Grey Supreme": 2,
-        "Wildflower Honey": 1,
-    }
-    assert _cart(services, convo) == {"Earl Grey Supreme": 2}
+    assert {line.name: line.quantity for line in placed.order.lines} == lines
+    assert _cart(services, convo) == {}  # the honey went in at the yes, then both were ordered
 
 
 def test_details_with_a_cart_are_a_checkout_whatever_the_intent(items: Any, services: ShopServices) -> None:
