@@ -529,7 +529,9 @@ def _admin_matches(product: Product, query: ProductListQuery, low: int) -> bool:
         return False
     if query.q:
         needle = normalize(query.q.strip())
-        haystack = normalize(" ".join([product.name, product.slug, product.supplier, product.id, *product.tags]))
+        haystack = normalize(
+            " ".join([product.name, product.slug, product.sku, product.supplier, product.id, *product.tags])
+        )
         return all(word in haystack for word in needle.split())
     return True
 

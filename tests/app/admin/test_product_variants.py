@@ -57,6 +57,8 @@ def test_add_a_variant_on_the_main_products_page_and_edit_it(
     # The list marks the variant; deleting the main takes it along.
     listing = owner_client.get("/admin/products", params={"q": "espresso"})
     assert listing.text.count("↳ variant") == 1 and "HER-1000" in listing.text
+    by_sku = owner_client.get("/admin/products", params={"q": "her-1000"})
+    assert "House Espresso Roast (1 kg, ground)" in by_sku.text and "1 product<" in by_sku.text
     owner_client.post(f"/admin/products/{mid}/delete", data={"csrf_token": owner_client.csrf})
     assert services.db.products.find_one({"_id": variant["_id"]})["deletedAt"] is not None
 
