@@ -154,6 +154,9 @@ class ProductAdmin:
         data = validate_product(values, self.catalog.all_categories())
         fields = data.fields() | {key: main[key] for key in VARIANT_COPIES if key in main}
         fields |= self._variant_fields(main, data.options, None)
+        taken = self.db.products.find_one({"slug": fields["slug"], "variantOf": main["_id"]}, {"name": 1})
+        if taken is not None:  # deleted (an active one failed the options check): slugs stay reserved
+            raise InvalidInput(f"a deleted variant has these options ({taken['name']}): restore it.", field="options")
         self._check_slug_free(fields["slug"], None)
         self._check_sku_free(fields["sku"], None)
         return self._write(lambda session: self._insert(session, fields, data.stock, owner, "product.create_variant"))
@@ -177,7 +180,7 @@ class ProductAdmin:
         fields = data.fields()
         if data.imageUrl:
             fields["imageUrl"] = data.imageUrl
-        if data.variantOf is not None and data.variantOf != str(stored.get("variantOf") or data.variantOf):
+        if data.variantOf is not None and data.variantOf != str(stored.get("variantOf") or ""):
             raise InvalidInput("A variant cannot move to another product.", field="variantOf")
         if stored.get("variantOf") is not None:
             main = self._main_of(str(stored["variantOf"]), any_state=True)
@@ -230,11 +233,14 @@ class ProductAdmin:
                 raise NotFound(NO_SUCH_PRODUCT)
             if (before.get("deletedAt") is not None) == deleted:
                 return
+            family = [before]
             if before.get("variantOf") is None:
                 stamp = None if deleted else before.get("deletedAt")
-                for variant in list(self.db.products.find({"variantOf": oid, "deletedAt": stamp}, session=session)):
-                    mark(session, variant, now if deleted else None)
-            mark(session, before, now if deleted else None)
+                family += list(self.db.products.find({"variantOf": oid, "deletedAt": stamp}, session=session))
+            for doc in family:
+                if not deleted:
+                    self._check_restorable(doc, session)
+                mark(session, doc, now if deleted else None)
 
         self._write(work)
 
@@ -323,6 +329,14 @@ class ProductAdmin:
             if plan.kind == "create" and not plan.fields["imageUrl"]:
                 plan.fields["imageUrl"] = self._placeholder(plan.fields)
 
+        # VARIANTS: a main product's new name or slug is carried to its variants (read before the transaction)
+        followers = {
+            plan.product_id: self._followers(stored, plan.fields)
+            for plan in plans
+            if plan.kind == "update" and ("name" in plan.fields or "slug" in plan.fields)
+            if (stored := self.db.products.find_one({"_id": plan.product_id})) is not None
+        }
+
         def work(session: ClientSession) -> ImportResult:
             done = ImportResult(unchanged=result.unchanged)
             for plan in plans:
@@ -335,6 +349,8 @@ class ProductAdmin:
                         raise CsvImportError([CsvRowError(plan.line, "the product was deleted meanwhile")])
                     delta = 0 if plan.stock is None else plan.stock - before["stock"]
                     self._apply(session, before, plan.fields, delta, owner, "product.import")
+                    for variant, follow in followers.get(plan.product_id, []):  # VARIANTS: names follow
+                        self._apply(session, variant, follow, 0, owner, "product.import")
                     done.updated += 1
             return done
 
@@ -464,11 +480,14 @@ class ProductAdmin:
             "options": options,
         }
 
-    def _check_options_free(self, main_id: ObjectId, options: dict[str, str], oid: ObjectId | None) -> None:
+    def _check_options_free(
+        self, main_id: ObjectId, options: dict[str, str], oid: ObjectId | None, session: ClientSession | None = None
+    ) -> None:
         """Within a family (main and active variants) no two members have the same options."""
         if not options:
             return
-        members = self.db.products.find({"$or": [{"_id": main_id}, {"variantOf": main_id}], "deletedAt": None})
+        family = {"$or": [{"_id": main_id}, {"variantOf": main_id}], "deletedAt": None}
+        members = self.db.products.find(family, session=session)
         wanted = {k.casefold(): v.casefold() for k, v in options.items()}
         for member in members:
             if member["_id"] == oid:
@@ -495,11 +514,20 @@ class ProductAdmin:
             followers.append((variant, follow))
         return followers
 
-    def _check_sku_free(self, sku: str, product_id: ObjectId | None) -> None:
+    def _check_restorable(self, doc: dict[str, Any], session: ClientSession) -> None:
+        """A product comes back only if no active product took its SKU or (a variant) its options meanwhile."""
+        try:
+            self._check_sku_free(doc.get("sku") or "", doc["_id"], session)
+            if doc.get("variantOf") is not None:
+                self._check_options_free(doc["variantOf"], doc.get("options") or {}, doc["_id"], session)
+        except InvalidInput as exc:
+            raise Conflict(f"{doc['name']} cannot be restored: {exc.message[0].lower()}{exc.message[1:]}") from None
+
+    def _check_sku_free(self, sku: str, product_id: ObjectId | None, session: ClientSession | None = None) -> None:
         """A SKU, when set, names one active product."""
         if not sku:
             return
-        for other in self.db.products.find({"sku": sku, "deletedAt": None}, {"_id": 1, "name": 1}):
+        for other in self.db.products.find({"sku": sku, "deletedAt": None}, {"_id": 1, "name": 1}, session=session):
             if other["_id"] != product_id:
                 raise InvalidInput(f"The SKU {sku!r} is already used by {other['name']}.", field="sku")
 

@@ -14,7 +14,7 @@ from demo.seed import demo_categories
 from shop.catalog.admin import ProductAdmin
 from shop.catalog.product_csv import CsvImportError
 from shop.catalog.product_input import format_options, parse_options, product_form_values, validate_product
-from shop.core.errors import InvalidFields, InvalidInput
+from shop.core.errors import Conflict, InvalidFields, InvalidInput
 from shop.services import ShopServices
 from tests.support.products import product_form
 
@@ -217,3 +217,43 @@ def test_csv_cannot_move_a_product_between_families(
     data = f"id,variant_of,options\r\n{other['_id']},{main['_id']},size=1 kg\r\n"
     with pytest.raises(CsvImportError, match="variant_of cannot change"):
         admin.import_csv(data.encode(), owner=OWNER)
+
+
+def test_a_product_comes_back_only_if_its_sku_is_still_free(
+    admin: ProductAdmin, services: ShopServices, main: dict[str, Any], product_factory: Any
+) -> None:
+    mid = str(main["_id"])
+    kilo = admin.create_variant(mid, options="size=1 kg", price="49.00", sku="HER-1000", owner=OWNER)
+    admin.delete(str(kilo["_id"]), owner=OWNER)
+    with pytest.raises(InvalidInput, match="a deleted variant has these options") as again:
+        admin.create_variant(mid, options="size=1 kg", price="48.00", owner=OWNER)
+    assert again.value.field == "options"
+    product_factory(sku="HER-1000")
+    with pytest.raises(Conflict, match="cannot be restored: the SKU 'HER-1000' is already used"):
+        admin.restore(str(kilo["_id"]), owner=OWNER)
+    admin.delete(mid, owner=OWNER)
+    product_factory(sku="HER-250")
+    with pytest.raises(Conflict, match="SKU 'HER-250' is already used"):
+        admin.restore(mid, owner=OWNER)
+    assert services.db.products.find_one({"_id": main["_id"]})["deletedAt"] is not None  # nothing came back
+
+
+def test_a_main_product_cannot_become_a_variant_by_an_edit(
+    admin: ProductAdmin, main: dict[str, Any], product_factory: Any
+) -> None:
+    other = product_factory()
+    form = product_form_values(admin.get(str(other["_id"]))) | {"variantOf": str(main["_id"]), "options": "size=1 kg"}
+    with pytest.raises(InvalidInput, match="cannot move"):
+        admin.update(str(other["_id"]), validate_product(form, CATEGORIES), owner=OWNER)
+
+
+def test_csv_renaming_a_main_product_renames_its_variants(
+    admin: ProductAdmin, services: ShopServices, main: dict[str, Any]
+) -> None:
+    kilo = admin.create_variant(str(main["_id"]), options="size=1 kg", price="49.00", owner=OWNER)
+    exported = admin.export_csv().replace("House Espresso Roast,", "Espresso Blend,", 1)
+    exported = exported.replace(",house-espresso-roast,", ",espresso-blend,", 1)
+    result = admin.import_csv(exported.encode(), owner=OWNER)
+    assert (result.updated, result.unchanged) == (1, 1)
+    renamed = services.db.products.find_one({"_id": kilo["_id"]})
+    assert renamed["name"] == "Espresso Blend (1 kg)" and renamed["slug"] == "espresso-blend-1-kg"
