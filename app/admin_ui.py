@@ -45,6 +45,7 @@ NOTICES: dict[str, str] = {
     "deleted": "The product was deleted. It no longer appears in the shop.",
     "restored": "The product was restored and is back in the shop.",
     "imported": "The file was imported.",
+    "variant-created": "The variant was added; it has its own price, SKU and stock.",  # VARIANTS (issue 14)
     "bulk": "The selected products were updated.",
     "status": "The order status was changed and the customer was emailed.",
     "review": "The review was updated and the product rating recalculated.",

@@ -177,6 +177,8 @@ PRODUCT_FORM_DEFAULTS: dict[str, str] = {
     "leadTimeDays": "7",
     "imageUrl": "",
     "weightGrams": "",  # shipping (SHIPPING, issue 14): empty is the shop's default weight
+    "sku": "",  # VARIANTS (issue 14): the owner's SKU, empty for none
+    "options": "",  # VARIANTS: "size=1 kg; grind=ground"
 }
 """The admin's product form fields and what an empty one means."""
 

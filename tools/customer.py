@@ -31,15 +31,19 @@ from tools.common import (
     REVIEW_CHARS,
     clean,
     fence,
+    money,
     plain_product,
     product_line,
     resolve_product,
+    stock_text,
 )
 from tools.context import ToolContext
 
 log = logging.getLogger(__name__)
 
 HANDOFF_INTERVAL = timedelta(minutes=10)
+MAX_VARIANTS = 8
+"""Family members product details list (a family of more is the shop's to show on its page)."""
 _MONEY_IN_TEXT = re.compile(r"\$\s?(\d{1,6}(?:,\d{3})*(?:\.\d{1,2})?)")
 
 
@@ -62,10 +66,22 @@ def details(ctx: ToolContext, product: str) -> str:
     if found.attributes:
         attrs = "; ".join(f"{clean(k, 30)}: {clean(v, 60)}" for k, v in list(found.attributes.items())[:6])
         body.append("Attributes: " + attrs)
+    family = ctx.services.catalog.family(found)
+    if len(family) > 1:  # VARIANTS (issue 14): each member's options, price and stock may be quoted
+        body.append("Variants: " + "; ".join(_member(ctx, member, found) for member in family[:MAX_VARIANTS]))
     for review in _reviews(ctx, found):
         body.append(review)
     ctx.note(plain_product(ctx, found))
     return fence("\n".join(body), "catalog")
+
+
+def _member(ctx: ToolContext, member: Product, shown: Product) -> str:
+    """ "1 kg: $49.00, in stock (this one)": a family member as product details list it (remembered,
+    so its name and price may be quoted)."""
+    ctx.remember(member)
+    label = clean(member.option_label or member.name, 80)
+    this = " (this one)" if member.id == shown.id else ""
+    return f"{label}: {money(ctx, member.price)}, {stock_text(member)}{this}"
 
 
 def _reviews(ctx: ToolContext, product: Product, limit: int = 1) -> list[str]:

@@ -134,7 +134,37 @@ class ConversationView:
         return self._named
 
     def resolve(self, item: Item) -> Product | None:
-        """The product an item means, if the conversation or the customer's words support it."""
+        """The product an item means, if the conversation or the customer's words support it.
+
+        VARIANTS (issue 14): a family's members are told apart by their option values, so the member
+        is chosen by one rule over `Catalog.family`, whatever the phrase: the member whose option values
+        the item's words (else the message's) hold, when exactly one holds the most. "the 1 kg one" with
+        the espresso in focus is its 1 kg bag; "2 of #1 ground" the ground member of the first family
+        shown; "add it" with no option named stays the product meant."""
+        found = self._resolve(item)
+        if found is None:
+            return self._by_options(item.product)
+        family = self.catalog.family(found)
+        if len(family) < 2:
+            return found
+        return best_member(family, item.product) or best_member(family, self.message) or found
+
+    def options_named(self, product: Product) -> bool:
+        """Whether the customer's message names one of `product`'s option values ("250 g")."""
+        return bool(product.options) and _options_held(product, self.message) > 0
+
+    def _by_options(self, text: str) -> Product | None:
+        """An item that names no product but a member's options ("the 1 kg one", "ground"): that member
+        of the families the conversation holds (in focus, shown, in the cart, discussed, named)."""
+        scope = [self.focus, *self.shown, *(p for p, _ in self.cart), *self.discussed, *self.named_in_message()]
+        families: dict[str, list[Product]] = {}
+        for product in scope:
+            if product is not None and product.family_id not in families:
+                families[product.family_id] = self.catalog.family(product)
+        members = [m for family in families.values() if len(family) > 1 for m in family]
+        return best_member(members, text)
+
+    def _resolve(self, item: Item) -> Product | None:
         ref = item.product.strip().lower()
         pool = self.shown or [p for p, _ in self.cart]
         position = _POSITION.match(ref)
@@ -216,6 +246,28 @@ class ConversationView:
         if request.min_price is not None and request.min_price not in typed_numbers:
             request.min_price = None
         return request
+
+
+def best_member(members: list[Product], text: str) -> Product | None:
+    """VARIANTS: the one member whose option values `text` holds the most of (None: none, or a tie)."""
+    scored = [(held, member) for member in members if (held := _options_held(member, text))]
+    if not scored:
+        return None
+    best = max(held for held, _ in scored)
+    chosen = {member.id: member for held, member in scored if held == best}
+    return next(iter(chosen.values())) if len(chosen) == 1 else None
+
+
+def _options_held(product: Product, text: str) -> int:
+    """How many of `product`'s option values `text` holds: every word of the value ("1 kg"), or the
+    value written as one word ("1kg")."""
+    words = set(tokenize(text))
+    held = 0
+    for value in product.options.values():
+        parts = tokenize(value)
+        if parts and (set(parts) <= words or "".join(parts) in words):
+            held += 1
+    return held
 
 
 def letters_of(text: str) -> str:

@@ -184,8 +184,12 @@ class Executor:
 
     # --- finding products -----------------------------------------------------------------------
     def _candidates(self, *, filters: bool = True, prices: bool = True, category: bool = True) -> list[Product]:
+        """Listed products (VARIANTS: a family's main product stands for its variants, as in the shop's
+        listings) that meet the request's constraints."""
         return [
-            p for p in self.services.catalog.all() if self._fits(p, filters=filters, prices=prices, category=category)
+            p
+            for p in self.services.catalog.listed()
+            if self._fits(p, filters=filters, prices=prices, category=category)
         ]
 
     def _fits(self, product: Product, *, filters: bool = True, prices: bool = True, category: bool = True) -> bool:
@@ -307,7 +311,8 @@ class Executor:
         if not products:
             return self._search_instead()
         self.ctx.called("product_details", {"product": products[0].id})
-        if not products[0].in_stock:
+        # VARIANTS: a sold-out bag with another size in stock is answered with its family's details
+        if not any(member.in_stock for member in self.services.catalog.family(products[0])):
             return self._alternatives_reply(products[0])
         details = "\n".join(customer.details(self.ctx, product.id) for product in products[:3])
         return self._facts(details, fenced=True)
@@ -332,11 +337,16 @@ class Executor:
 
     def _alternatives(self, product: Product) -> list[Product]:
         similar = self.services.recommender.similar(product.id, n=8)
-        same_shelf = [p for p in similar if p.in_stock and p.category == product.category and p.id != product.id]
+        # VARIANTS: another member of the same family is no alternative; main products stand for theirs
+        same_shelf = [
+            p
+            for p in similar
+            if p.in_stock and p.category == product.category and p.family_id != product.family_id and not p.variant_of
+        ]
         if len(same_shelf) < 3:
-            shelf = [p for p in self.services.catalog.all() if p.category == product.category and p.in_stock]
+            shelf = [p for p in self.services.catalog.listed() if p.category == product.category and p.in_stock]
             shelf.sort(key=lambda p: (-p.rating, p.name))
-            same_shelf += [p for p in shelf if p.id != product.id and p not in same_shelf]
+            same_shelf += [p for p in shelf if p.family_id != product.family_id and p not in same_shelf]
         for alternative in same_shelf[:3]:
             self.ctx.remember(alternative, card=True)
         return same_shelf[:3]
@@ -432,6 +442,7 @@ class Executor:
                     said.append(
                         say("added", self.lang, qty=qty, name=product.name, price=money(self.ctx, product.price))
                     )
+                    said += self._other_options(product)
                 elif action == "set" and qty > 0:
                     self.services.carts.set_quantity(cart_id, product.id, qty)
                     said.append(say("set", self.lang, qty=qty, name=product.name))
@@ -451,6 +462,16 @@ class Executor:
                 continue
             self.ctx.turn.writes.append(f"cart:{action}:{product.id}")
         return said
+
+    def _other_options(self, product: Product) -> list[str]:
+        """VARIANTS: a main product added without naming its options: which ones were added, and what
+        else its family offers (so "a bag of the espresso" does not silently mean the 250 g one)."""
+        family = self.services.catalog.family(product)
+        if product.variant_of is not None or len(family) < 2 or self.view.options_named(product):
+            return []
+        others = [f"{m.option_label or m.name} ({money(self.ctx, m.price)})" for m in family if m.id != product.id]
+        label = product.option_label or product.name
+        return [say("variant_added", self.lang, options=label, others=listing(others, self.lang))]
 
     def _cart_change(self, action: str) -> Execution:
         resolved = self._resolved_items()

@@ -23,7 +23,18 @@ from pymongo.database import Database
 
 from shop.catalog.media import LocalMedia
 from shop.catalog.product_csv import CsvImportError, CsvRowError, ImportResult, export_csv, parse_csv, plan_import
-from shop.catalog.product_input import EDITABLE, MAX_PRICE, MAX_STOCK, ProductInput
+from shop.catalog.product_input import (
+    EDITABLE,
+    MAX_PRICE,
+    MAX_STOCK,
+    UNSET_VARIANT_FIELDS,
+    VARIANT_EDITABLE,
+    ProductInput,
+    product_form_values,
+    validate_product,
+    variant_name,
+    variant_slug,
+)
 from shop.catalog.snapshot import Catalog, ListingQuery, Product
 from shop.core.activity import changed_fields, log_activity
 from shop.core.errors import Conflict, InvalidInput, NotFound
@@ -37,6 +48,18 @@ from shop.core.validation import parse_object_id
 
 MAX_BULK = 500
 NO_SUCH_PRODUCT = "That product does not exist."
+SAME_OPTIONS = "a variant with these options exists"
+VARIANT_COPIES = (
+    "category",
+    "description",
+    "tags",
+    "attributes",
+    "imageUrl",
+    "supplier",
+    "leadTimeDays",
+    "weightGrams",
+)
+"""VARIANTS: what a new variant copies from its main product (editable afterwards on its own form)."""
 
 
 class ProductListQuery(ListingQuery):
@@ -62,7 +85,15 @@ ADMIN_SORTS: list[tuple[str, str]] = [
 
 def _snapshot(doc: dict[str, Any]) -> dict[str, Any]:
     """What the activity log records of a product."""
-    return {key: doc.get(key) for key in EDITABLE if key in doc} | {"deletedAt": doc.get("deletedAt")}
+    snapshot = {key: doc.get(key) for key in EDITABLE if key in doc}
+    # VARIANTS: only when set, so products without variants log as before
+    snapshot |= {key: doc[key] for key in (*VARIANT_EDITABLE, "variantOf") if doc.get(key)}
+    return snapshot | {"deletedAt": doc.get("deletedAt")}
+
+
+def stored_value(doc: dict[str, Any], key: str) -> Any:
+    """A field as stored, where a product from before variants (no `sku`, no `options`) has the empty value."""
+    return doc.get(key, UNSET_VARIANT_FIELDS.get(key))
 
 
 class ProductAdmin:
@@ -93,22 +124,72 @@ class ProductAdmin:
 
     # --- single product writes ---------------------------------------------------------------
     def create(self, data: ProductInput, *, owner: str) -> dict[str, Any]:
+        """A new product; with `variantOf` a new variant of that main product (see create_variant)."""
         fields = data.fields() | {"imageUrl": data.imageUrl}
+        if data.variantOf is not None:
+            main = self._main_of(data.variantOf)
+            fields |= self._variant_fields(main, data.options, None)
         self._check_slug_free(fields["slug"], None)
+        self._check_sku_free(fields.get("sku", ""), None)
         if not fields["imageUrl"]:
             fields["imageUrl"] = self._placeholder(fields)
         return self._write(lambda session: self._insert(session, fields, data.stock, owner, "product.create"))
+
+    def create_variant(
+        self,
+        main_id: str,
+        *,
+        options: dict[str, str] | str,
+        price: Any,
+        stock: Any = 0,
+        sku: str = "",
+        owner: str,
+    ) -> dict[str, Any]:
+        """VARIANTS: a new member of `main_id`'s family. It copies the main product's category,
+        description, tags, attributes, image, supplier, lead time and weight; its price, stock and SKU
+        are its own; its name and slug follow from the main product's and the options."""
+        main = self._main_of(main_id)
+        values = product_form_values(main) | {"price": price, "stock": stock, "sku": sku, "options": options}
+        values |= {"variantOf": str(main["_id"]), "featured": False}
+        data = validate_product(values, self.catalog.all_categories())
+        fields = data.fields() | {key: main[key] for key in VARIANT_COPIES if key in main}
+        fields |= self._variant_fields(main, data.options, None)
+        taken = self.db.products.find_one({"slug": fields["slug"], "variantOf": main["_id"]}, {"name": 1})
+        if taken is not None:  # deleted (an active one failed the options check): slugs stay reserved
+            raise InvalidInput(f"a deleted variant has these options ({taken['name']}): restore it.", field="options")
+        self._check_slug_free(fields["slug"], None)
+        self._check_sku_free(fields["sku"], None)
+        return self._write(lambda session: self._insert(session, fields, data.stock, owner, "product.create_variant"))
+
+    def variants(self, product_id: str) -> list[dict[str, Any]]:
+        """VARIANTS: the stored variants of a main product (deleted ones too), cheapest first."""
+        oid = parse_object_id(product_id, or_raise=NotFound(NO_SUCH_PRODUCT))
+        docs = list(self.db.products.find({"variantOf": oid}))
+        return sorted(docs, key=lambda d: (d.get("deletedAt") is not None, Decimal(d["price"]), d["name"]))
 
     def update(
         self, product_id: str, data: ProductInput, *, owner: str, stock_seen: int | None = None
     ) -> dict[str, Any]:
         """Apply the form. Stock changes by (submitted - `stock_seen`), the value the form was opened
-        with, so units sold meanwhile stay sold; without `stock_seen` the submitted stock is absolute."""
+        with, so units sold meanwhile stay sold; without `stock_seen` the submitted stock is absolute.
+
+        A variant's name and slug follow its main product's and its options; a main product's new
+        name or slug is carried to its variants in the same transaction."""
         oid = parse_object_id(product_id, or_raise=NotFound(NO_SUCH_PRODUCT))
+        stored = self.get(product_id)
         fields = data.fields()
         if data.imageUrl:
             fields["imageUrl"] = data.imageUrl
+        if data.variantOf is not None and data.variantOf != str(stored.get("variantOf") or ""):
+            raise InvalidInput("A variant cannot move to another product.", field="variantOf")
+        if stored.get("variantOf") is not None:
+            main = self._main_of(str(stored["variantOf"]), any_state=True)
+            fields |= self._variant_fields(main, fields.get("options", stored.get("options") or {}), oid)
+        elif "options" in fields:
+            self._check_options_free(oid, fields["options"], oid)
         self._check_slug_free(fields["slug"], oid)
+        self._check_sku_free(fields.get("sku", ""), oid)
+        followers = self._followers(stored, fields)
 
         def work(session: ClientSession) -> dict[str, Any]:
             before = self.db.products.find_one({"_id": oid}, session=session)
@@ -117,6 +198,8 @@ class ProductAdmin:
             base = before["stock"] if stock_seen is None else stock_seen
             delta = data.stock - base
             after = self._apply(session, before, fields, delta, owner, "product.update")
+            for variant, follow in followers:
+                self._apply(session, variant, follow, 0, owner, "product.update")
             return after
 
         after = self._write(work)
@@ -130,8 +213,19 @@ class ProductAdmin:
         self._set_deleted(product_id, False, owner)
 
     def _set_deleted(self, product_id: str, deleted: bool, owner: str) -> None:
+        """VARIANTS: a main product's variants go and come back with it: deleting stamps them with the
+        main's `deletedAt`, and restoring brings back those with that same stamp (a variant the owner
+        deleted on its own before stays deleted)."""
         oid = parse_object_id(product_id, or_raise=NotFound(NO_SUCH_PRODUCT))
         now = datetime.now(UTC)
+
+        def mark(session: ClientSession, doc: dict[str, Any], value: datetime | None) -> None:
+            self.db.products.update_one(
+                {"_id": doc["_id"]}, {"$set": {"deletedAt": value, "updatedAt": now}}, session=session
+            )
+            action = "product.delete" if value is not None else "product.restore"
+            before, after = {"deletedAt": doc.get("deletedAt")}, {"deletedAt": value}
+            log_activity(self.db, owner, action, "product", doc["_id"], before, after, session=session)
 
         def work(session: ClientSession) -> None:
             before = self.db.products.find_one({"_id": oid}, session=session)
@@ -139,19 +233,14 @@ class ProductAdmin:
                 raise NotFound(NO_SUCH_PRODUCT)
             if (before.get("deletedAt") is not None) == deleted:
                 return
-            value = now if deleted else None
-            self.db.products.update_one({"_id": oid}, {"$set": {"deletedAt": value, "updatedAt": now}}, session=session)
-            action = "product.delete" if deleted else "product.restore"
-            log_activity(
-                self.db,
-                owner,
-                action,
-                "product",
-                oid,
-                {"deletedAt": before.get("deletedAt")},
-                {"deletedAt": value},
-                session=session,
-            )
+            family = [before]
+            if before.get("variantOf") is None:
+                stamp = None if deleted else before.get("deletedAt")
+                family += list(self.db.products.find({"variantOf": oid, "deletedAt": stamp}, session=session))
+            for doc in family:
+                if not deleted:
+                    self._check_restorable(doc, session)
+                mark(session, doc, now if deleted else None)
 
         self._write(work)
 
@@ -240,6 +329,14 @@ class ProductAdmin:
             if plan.kind == "create" and not plan.fields["imageUrl"]:
                 plan.fields["imageUrl"] = self._placeholder(plan.fields)
 
+        # VARIANTS: a main product's new name or slug is carried to its variants (read before the transaction)
+        followers = {
+            plan.product_id: self._followers(stored, plan.fields)
+            for plan in plans
+            if plan.kind == "update" and ("name" in plan.fields or "slug" in plan.fields)
+            if (stored := self.db.products.find_one({"_id": plan.product_id})) is not None
+        }
+
         def work(session: ClientSession) -> ImportResult:
             done = ImportResult(unchanged=result.unchanged)
             for plan in plans:
@@ -252,6 +349,8 @@ class ProductAdmin:
                         raise CsvImportError([CsvRowError(plan.line, "the product was deleted meanwhile")])
                     delta = 0 if plan.stock is None else plan.stock - before["stock"]
                     self._apply(session, before, plan.fields, delta, owner, "product.import")
+                    for variant, follow in followers.get(plan.product_id, []):  # VARIANTS: names follow
+                        self._apply(session, variant, follow, 0, owner, "product.import")
                     done.updated += 1
             return done
 
@@ -291,7 +390,7 @@ class ProductAdmin:
     ) -> dict[str, Any]:
         """Write changed fields and a stock difference to the product (and its inventory row) and log it.
         Returns `before` itself when nothing changed."""
-        changes = {k: v for k, v in fields.items() if before.get(k) != v}
+        changes = {k: v for k, v in fields.items() if stored_value(before, k) != v}
         if not changes and stock_delta == 0:
             return before
         now = datetime.now(UTC)
@@ -352,6 +451,86 @@ class ProductAdmin:
         category = self.catalog.category(doc.get("category"))
         return category.name if category else None
 
+    # --- variants ----------------------------------------------------------------------------
+    def _main_of(self, main_id: str, *, any_state: bool = False) -> dict[str, Any]:
+        """The main product a variant belongs to: it exists, is not deleted (unless `any_state`), and is
+        not itself a variant (one level)."""
+        oid = parse_object_id(
+            main_id, or_raise=InvalidInput("Choose the product this is a variant of.", field="variantOf")
+        )
+        main = self.db.products.find_one({"_id": oid})
+        if main is None or (main.get("deletedAt") is not None and not any_state):
+            raise InvalidInput("The product this should be a variant of does not exist.", field="variantOf")
+        if main.get("variantOf") is not None:
+            raise InvalidInput(
+                f"{main['name']} is itself a variant; add the variant to {main['name'].split(' (')[0]}.",
+                field="variantOf",
+            )
+        return main
+
+    def _variant_fields(self, main: dict[str, Any], options: dict[str, str], oid: ObjectId | None) -> dict[str, Any]:
+        """A variant's name, slug, link and options, once its options are checked against the family."""
+        if not options:
+            raise InvalidInput("A variant needs at least one option, like size=1 kg.", field="options")
+        self._check_options_free(main["_id"], options, oid)
+        return {
+            "name": variant_name(main, options),
+            "slug": variant_slug(main, options),
+            "variantOf": main["_id"],
+            "options": options,
+        }
+
+    def _check_options_free(
+        self, main_id: ObjectId, options: dict[str, str], oid: ObjectId | None, session: ClientSession | None = None
+    ) -> None:
+        """Within a family (main and active variants) no two members have the same options."""
+        if not options:
+            return
+        family = {"$or": [{"_id": main_id}, {"variantOf": main_id}], "deletedAt": None}
+        members = self.db.products.find(family, session=session)
+        wanted = {k.casefold(): v.casefold() for k, v in options.items()}
+        for member in members:
+            if member["_id"] == oid:
+                continue
+            theirs = {str(k).casefold(): str(v).casefold() for k, v in (member.get("options") or {}).items()}
+            if theirs == wanted:
+                raise InvalidInput(f"{SAME_OPTIONS} ({member['name']}).", field="options")
+
+    def _followers(self, stored: dict[str, Any], fields: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """A main product's variants with their new names and slugs when the main's name or slug changes."""
+        if stored.get("variantOf") is not None:
+            return []
+        if (
+            fields.get("name", stored["name"]) == stored["name"]
+            and fields.get("slug", stored["slug"]) == stored["slug"]
+        ):
+            return []
+        main = stored | {"name": fields.get("name", stored["name"]), "slug": fields.get("slug", stored["slug"])}
+        followers = []
+        for variant in self.db.products.find({"variantOf": stored["_id"]}):
+            options = variant.get("options") or {}
+            follow = {"name": variant_name(main, options), "slug": variant_slug(main, options)}
+            self._check_slug_free(follow["slug"], variant["_id"])
+            followers.append((variant, follow))
+        return followers
+
+    def _check_restorable(self, doc: dict[str, Any], session: ClientSession) -> None:
+        """A product comes back only if no active product took its SKU or (a variant) its options meanwhile."""
+        try:
+            self._check_sku_free(doc.get("sku") or "", doc["_id"], session)
+            if doc.get("variantOf") is not None:
+                self._check_options_free(doc["variantOf"], doc.get("options") or {}, doc["_id"], session)
+        except InvalidInput as exc:
+            raise Conflict(f"{doc['name']} cannot be restored: {exc.message[0].lower()}{exc.message[1:]}") from None
+
+    def _check_sku_free(self, sku: str, product_id: ObjectId | None, session: ClientSession | None = None) -> None:
+        """A SKU, when set, names one active product."""
+        if not sku:
+            return
+        for other in self.db.products.find({"sku": sku, "deletedAt": None}, {"_id": 1, "name": 1}, session=session):
+            if other["_id"] != product_id:
+                raise InvalidInput(f"The SKU {sku!r} is already used by {other['name']}.", field="sku")
+
     def _check_slug_free(self, slug: str, product_id: ObjectId | None) -> None:
         other = self.db.products.find_one({"slug": slug}, {"_id": 1, "name": 1, "deletedAt": 1})
         if other is not None and other["_id"] != product_id:
@@ -378,7 +557,9 @@ def _admin_matches(product: Product, query: ProductListQuery, low: int) -> bool:
         return False
     if query.q:
         needle = normalize(query.q.strip())
-        haystack = normalize(" ".join([product.name, product.slug, product.supplier, product.id, *product.tags]))
+        haystack = normalize(
+            " ".join([product.name, product.slug, product.sku, product.supplier, product.id, *product.tags])
+        )
         return all(word in haystack for word in needle.split())
     return True
 

@@ -20,9 +20,12 @@ from bson import ObjectId
 from shop.catalog.categories import Category
 from shop.catalog.product_input import (
     EDITABLE,
+    UNSET_VARIANT_FIELDS,
     format_attributes,
     product_form_values,
     validate_product,
+    variant_name,
+    variant_slug,
 )
 from shop.core.errors import InvalidFields, InvalidInput
 from shop.core.spreadsheets import safe_cell, unescape_cell
@@ -31,7 +34,9 @@ from shop.core.validation import parse_object_id
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 MAX_CSV_ROWS = 5000
-CSV_COLUMNS = ("id", *EDITABLE)
+VARIANT_COLUMNS = ("sku", "variant_of", "options")
+"""VARIANTS (issue 14): the owner's SKU, the main product's id for a variant, "size=1 kg; grind=ground"."""
+CSV_COLUMNS = ("id", *EDITABLE, *VARIANT_COLUMNS)
 Row = tuple[int, dict[str, str]]
 """A data row: its first line number in the file, and its cells by column."""
 
@@ -87,6 +92,7 @@ def export_csv(products: Iterable[dict[str, Any]]) -> str:
                 row.append("yes" if doc.get("featured") else "no")
             else:
                 row.append(str(values[column]))
+        row += [values["sku"], str(doc.get("variantOf") or ""), values["options"]]
         writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()
 
@@ -150,6 +156,7 @@ def plan_import(
     errors: list[CsvRowError] = []
     seen_slugs: dict[str, int] = {}
     seen_ids: dict[ObjectId, int] = {}
+    families = _Families(existing.values())
     for line_no, row in rows:
         if "__error__" in row:
             errors.append(CsvRowError(line_no, row["__error__"]))
@@ -165,6 +172,10 @@ def plan_import(
         slug = plan.fields.get("slug") or plan.slug
         if slug in seen_slugs:
             errors.append(CsvRowError(line_no, f"the slug {slug!r} is also on line {seen_slugs[slug]}"))
+            continue
+        problem = families.claim(plan, line_no)
+        if problem:
+            errors.append(CsvRowError(line_no, problem))
             continue
         seen_slugs[slug] = line_no
         if plan.product_id is not None:
@@ -193,26 +204,94 @@ def _plan_row(
     slug = (row.get("slug") or "").strip().lower() or slugify(row.get("name", ""))
     if target is None and slug in by_slug:
         target = by_slug[slug]
-    values = {k: v for k, v in row.items() if k != "id"}
+    values = {k: v for k, v in row.items() if k not in ("id", "variant_of")}
+    raw_main = row.get("variant_of", "").strip()
     if target is not None and target.get("deletedAt") is not None:
         raise InvalidInput(f"the product {target['slug']!r} is deleted; restore it in the admin first")
     if target is None:
         values.setdefault("slug", slug)
         if not values.get("stock", "").strip():
             values["stock"] = "0"
-        data = validate_product(values, categories)
+        data = validate_product(values | {"variantOf": raw_main or None}, categories)
         fields = data.fields() | {"imageUrl": data.imageUrl}
+        if data.variantOf is not None:
+            main = _main_of(data.variantOf, existing)
+            if not data.options:
+                raise InvalidInput("a variant needs options, like size=1 kg")
+            fields |= {"variantOf": main["_id"], "name": variant_name(main, data.options)}
+            fields["slug"] = variant_slug(main, data.options)
         return ImportPlan("create", line_no, None, fields["slug"], fields, data.stock)
+    if "variant_of" in row and raw_main != str(target.get("variantOf") or ""):
+        raise InvalidInput("variant_of cannot change (add a variant in the admin, or import it as a new row)")
     # An update: start from the stored product, overlay the file's columns, validate the whole.
     current = product_form_values(target)
     stock_given = "stock" in values and values["stock"].strip() != ""
     merged = {**current, **{k: v for k, v in values.items() if k != "stock" or stock_given}}
     data = validate_product(merged, categories)
     fields = data.fields() | {"imageUrl": data.imageUrl}
+    if target.get("variantOf") is not None:
+        main = existing.get(target["variantOf"])
+        if main is not None:  # name and slug follow the main product's and the options
+            if not data.options:
+                raise InvalidInput("a variant needs options, like size=1 kg")
+            fields |= {"name": variant_name(main, data.options), "slug": variant_slug(main, data.options)}
     owner_of_slug = by_slug.get(fields["slug"])
     if owner_of_slug is not None and owner_of_slug["_id"] != target["_id"]:
         raise InvalidInput(f"the slug {fields['slug']!r} belongs to another product ({owner_of_slug['name']})")
-    changed = {k: v for k, v in fields.items() if target.get(k) != v}
+    changed = {k: v for k, v in fields.items() if target.get(k, UNSET_VARIANT_FIELDS.get(k)) != v}
     stock = data.stock if stock_given and data.stock != target.get("stock") else None
     kind = "update" if changed or stock is not None else "unchanged"
     return ImportPlan(kind, line_no, target["_id"], fields["slug"], changed, stock)
+
+
+def _main_of(main_id: str, existing: dict[ObjectId, dict[str, Any]]) -> dict[str, Any]:
+    main = existing.get(ObjectId(main_id))
+    if main is None or main.get("deletedAt") is not None:
+        raise InvalidInput(f"variant_of: no product has the id {main_id}")
+    if main.get("variantOf") is not None:
+        raise InvalidInput(f"variant_of: {main['name']} is itself a variant (one level only)")
+    return main
+
+
+class _Families:
+    """VARIANTS: the file's rows against the shop's active products and each other: a SKU names one
+    product, and within a family no two members have the same options."""
+
+    def __init__(self, products: Iterable[dict[str, Any]]) -> None:
+        self.stored = {doc["_id"]: doc for doc in products if doc.get("deletedAt") is None}
+        self.skus: dict[str, tuple[ObjectId | None, str]] = {
+            doc["sku"]: (doc["_id"], doc["name"]) for doc in self.stored.values() if doc.get("sku")
+        }
+        self.options: dict[tuple[ObjectId, frozenset[tuple[str, str]]], tuple[ObjectId | None, str]] = {}
+        for doc in self.stored.values():
+            if doc.get("options"):
+                family = doc.get("variantOf") or doc["_id"]
+                self.options[(family, _option_key(doc["options"]))] = (doc["_id"], doc["name"])
+
+    def claim(self, plan: ImportPlan, line_no: int) -> str | None:
+        """The problem with the row's SKU or options, or None (and they are taken for later rows)."""
+        doc = self.stored.get(plan.product_id) if plan.product_id is not None else None
+        merged = {**(doc or {}), **plan.fields}
+        me = plan.product_id
+        label = f"line {line_no}"
+        sku = merged.get("sku") or ""
+        if sku:
+            holder = self.skus.get(sku)
+            if holder is not None and (holder[0] is None or holder[0] != me):
+                return f"the SKU {sku!r} is already used by {holder[1]}"
+        options = merged.get("options") or UNSET_VARIANT_FIELDS["options"]
+        family = merged.get("variantOf") or me
+        key = (family, _option_key(options)) if options and family is not None else None
+        if key is not None:
+            holder = self.options.get(key)
+            if holder is not None and (holder[0] is None or holder[0] != me):
+                return f"a variant with these options exists ({holder[1]})"
+        if sku:
+            self.skus[sku] = (me, label)
+        if key is not None:
+            self.options[key] = (me, label)
+        return None
+
+
+def _option_key(options: dict[str, str]) -> frozenset[tuple[str, str]]:
+    return frozenset((str(k).casefold(), str(v).casefold()) for k, v in options.items())

@@ -12,18 +12,22 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
+from bson import ObjectId
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from shop.catalog.categories import Category, category_context, check_category
 from shop.core.errors import InvalidFields, InvalidInput
 from shop.core.money import to_money
 from shop.core.text import slugify
-from shop.core.validation import describe_errors, line, paragraph, reject_bool
+from shop.core.validation import describe_errors, is_object_id, line, paragraph, reject_bool
 
 MAX_PRICE = Decimal("100000.00")
 MAX_STOCK = 1_000_000
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ATTRIBUTE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,39}$")
+# VARIANTS (issue 14): the owner's SKU, and what tells a family's members apart.
+SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MAX_OPTIONS = 3
 
 # The fields an owner edits; the order is the CSV's column order after `id`.
 EDITABLE = (
@@ -42,6 +46,11 @@ EDITABLE = (
 )
 FORM_ONLY = ("weightGrams",)
 """Edited on the product form but not a CSV column (shipping, issue 14): a CSV without it keeps the weight."""
+UNSET_VARIANT_FIELDS: dict[str, Any] = {"sku": "", "options": {}}
+"""VARIANTS: what a product stored before variants (no `sku`, no `options`) has."""
+VARIANT_EDITABLE = ("sku", "options")
+"""VARIANTS: edited on the form and CSV columns (after EDITABLE, with `variant_of`); set only when given,
+so a form or file without them keeps the stored values."""
 
 
 def _price(value: Any) -> Decimal:
@@ -127,6 +136,54 @@ def parse_attributes(value: Any) -> dict[str, str]:
     return attributes
 
 
+def parse_options(value: Any) -> dict[str, str]:
+    """VARIANTS: options from a dict or from "size=1 kg; grind=ground" (form field, CSV cell)."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return {str(k).strip(): str(v).strip() if isinstance(v, str) else v for k, v in value.items()}
+    if not isinstance(value, str):
+        raise ValueError('must be name=value pairs, like "size=1 kg; grind=ground"')
+    options: dict[str, str] = {}
+    for part in re.split(r"[;\n]", value.replace("\r\n", "\n")):
+        if not part.strip():
+            continue
+        key, sep, text = part.partition("=")
+        if not sep:
+            raise ValueError(f'"{part.strip()[:40]}" is not a "name=value" pair, like "size=1 kg"')
+        key = key.strip()
+        if key in options:
+            raise ValueError(f'"{key[:40]}" is given twice')
+        options[key] = text.strip()
+    return options
+
+
+def format_options(options: dict[str, str]) -> str:
+    """ "size=1 kg; grind=ground": options as the form and the CSV show them (parse_options reads it back)."""
+    return "; ".join(f"{key}={value}" for key, value in options.items())
+
+
+def _sku(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    value = value.strip()
+    if value and not SKU_PATTERN.match(value):
+        raise ValueError("may hold letters, digits, '.', '_' and '-' (up to 64, starting with a letter or digit)")
+    return value
+
+
+def _variant_of(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, str) and is_object_id(value.strip()):
+        return value.strip()
+    raise ValueError("must be the id of the family's main product")
+
+
 def format_attributes(attributes: dict[str, str], separator: str = "\n") -> str:
     return separator.join(f"{key}: {value}" for key, value in attributes.items())
 
@@ -158,6 +215,11 @@ class ProductInput(BaseModel):
     imageUrl: line(500, min_length=0) = ""  # type: ignore[valid-type]
     # shipping (SHIPPING, issue 14): for per-kg rates; None uses the shop's default weight
     weightGrams: Annotated[Annotated[int, Field(ge=1, le=100_000)] | None, BeforeValidator(_optional_int)] = None
+    # VARIANTS (issue 14): set only when given (see VARIANT_EDITABLE); the family rules that need the
+    # database (one level, options unique in the family, SKU unique) are ProductAdmin's.
+    sku: Annotated[str, BeforeValidator(_sku)] = ""
+    options: Annotated[dict[str, str], BeforeValidator(parse_options)] = Field(default_factory=dict)
+    variantOf: Annotated[str | None, BeforeValidator(_variant_of)] = None
 
     @field_validator("category")
     @classmethod
@@ -181,6 +243,18 @@ class ProductInput(BaseModel):
             # Keys become MongoDB field names: no "$" prefix, no dots, nothing surprising.
             if not ATTRIBUTE_KEY.match(key):
                 raise ValueError(f'"{key[:40]}" is not a valid attribute name (letters, digits, spaces, - and _)')
+        return value
+
+    @field_validator("options")
+    @classmethod
+    def _options(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_OPTIONS:
+            raise ValueError(f"at most {MAX_OPTIONS} options (like size, grind, colour)")
+        for key, text in value.items():
+            if not ATTRIBUTE_KEY.match(key):
+                raise ValueError(f'"{key[:40]}" is not a valid option name (letters, digits, spaces, - and _)')
+            if not isinstance(text, str) or not 1 <= len(text) <= 40 or text.startswith("$"):
+                raise ValueError(f'the value of "{key}" must be 1 to 40 characters')
         return value
 
     @field_validator("imageUrl")
@@ -211,6 +285,8 @@ class ProductInput(BaseModel):
             "leadTimeDays": self.leadTimeDays,
             # shipping (SHIPPING): only when given (the form always sends it; a CSV never does)
             **({"weightGrams": self.weightGrams} if "weightGrams" in self.model_fields_set else {}),
+            # VARIANTS: only when given, so a form or CSV without the columns keeps what is stored
+            **{key: getattr(self, key) for key in VARIANT_EDITABLE if key in self.model_fields_set},
         }
 
 
@@ -243,4 +319,16 @@ def product_form_values(doc: dict[str, Any]) -> dict[str, Any]:
         "leadTimeDays": str(doc.get("leadTimeDays", 7)),
         "imageUrl": doc.get("imageUrl", ""),
         "weightGrams": str(doc["weightGrams"]) if doc.get("weightGrams") else "",
+        "sku": doc.get("sku") or "",
+        "options": format_options(doc.get("options") or {}),
     }
+
+
+def variant_name(main: dict[str, Any], options: dict[str, str]) -> str:
+    """ "House Espresso Roast (1 kg)": a variant is named after its main product and its option values."""
+    return f"{main['name']} ({', '.join(options.values())})"
+
+
+def variant_slug(main: dict[str, Any], options: dict[str, str]) -> str:
+    """ "house-espresso-roast-1-kg": the main product's slug and the slugified option values."""
+    return f"{main['slug']}-{slugify(' '.join(options.values()))}".strip("-")

@@ -19,7 +19,14 @@ from app.templating import current_path, wants_fragment
 from shop.catalog.admin import ADMIN_SORTS, ProductListQuery
 from shop.catalog.media import MAX_IMAGE_BYTES, check_image, media_store
 from shop.catalog.product_csv import MAX_CSV_BYTES, CsvImportError
-from shop.catalog.product_input import EDITABLE, FORM_ONLY, ProductInput, product_form_values, validate_product
+from shop.catalog.product_input import (
+    EDITABLE,
+    FORM_ONLY,
+    VARIANT_EDITABLE,
+    ProductInput,
+    product_form_values,
+    validate_product,
+)
 from shop.core.activity import recent_activity
 from shop.core.errors import InvalidFields, InvalidInput, ShopError
 
@@ -147,6 +154,39 @@ def update_product(product_id: str, admin: AdminWrite, form: ProductForm, image:
     return redirect_with_notice(f"/admin/products/{product_id}", "saved")
 
 
+@router.post("/admin/products/{product_id}/variants", response_class=HTMLResponse)
+def add_variant(
+    product_id: str,
+    admin: AdminWrite,
+    variant_options: FormText = "",
+    variant_price: FormText = "",
+    variant_stock: FormText = "0",
+    variant_sku: FormText = "",
+) -> Response:
+    """VARIANTS (issue 14): the "Add variant" form of a main product's edit page."""
+    products = admin.services.product_admin
+    doc = products.get(product_id)
+    typed = {"options": variant_options, "price": variant_price, "stock": variant_stock or "0", "sku": variant_sku}
+    try:
+        products.create_variant(
+            product_id,
+            options=variant_options,
+            price=variant_price,
+            stock=variant_stock or "0",
+            sku=variant_sku,
+            owner=admin.owner.email,
+        )
+    except ShopError as exc:
+        errors = exc.errors if isinstance(exc, InvalidFields) else {exc.field or "options": exc.message}
+        errors = {f"variant_{key}": message for key, message in errors.items()}  # the fields' own ids
+        context = _form_context(admin, doc, product_form_values(doc), {}) | {
+            "variant_form": typed,
+            "variant_errors": errors,
+        }
+        return admin.render("admin/products/form.html", context, exc.status_code)
+    return redirect_with_notice(f"/admin/products/{product_id}", "variant-created", anchor="variants")
+
+
 @router.post("/admin/products/{product_id}/delete")
 def delete_product(product_id: str, admin: AdminWrite) -> Response:
     admin.services.product_admin.delete(product_id, owner=admin.owner.email)
@@ -165,7 +205,8 @@ def restore_product(product_id: str, admin: AdminWrite) -> Response:
 def _validated(admin: AdminCall, form: dict[str, Any], image: UploadFile | None) -> ProductInput:
     """The product as typed; an uploaded image is stored only once the rest is valid and replaces imageUrl."""
     categories = admin.services.catalog.all_categories()
-    data = validate_product({key: form[key] for key in (*EDITABLE, *FORM_ONLY) if key in form}, categories)
+    fields = (*EDITABLE, *FORM_ONLY, *VARIANT_EDITABLE)
+    data = validate_product({key: form[key] for key in fields if key in form}, categories)
     if image is None or not image.filename:
         return data
     image_bytes = image.file.read(MAX_IMAGE_BYTES + 1)
@@ -181,7 +222,19 @@ def _form_context(
     if doc is not None:
         history, _ = recent_activity(admin.services.db, entity="product", entity_id=str(doc["_id"]), page_size=10)
     stock_seen = form.get("stock_seen") or (str(doc.get("stock", 0)) if doc else "")
+    # VARIANTS (issue 14): a main product lists its variants with an "Add variant" form; a variant
+    # names its main product.
+    products = admin.services.product_admin
+    main = variants = None
+    if doc is not None and doc.get("variantOf") is not None:
+        main = admin.services.db.products.find_one({"_id": doc["variantOf"]}, {"name": 1, "deletedAt": 1})
+    elif doc is not None:
+        variants = products.variants(str(doc["_id"]))
     return {
+        "main": main,
+        "variants": variants,
+        "variant_form": {"options": "", "price": "", "stock": "0", "sku": ""},
+        "variant_errors": {},
         "product": doc,
         "form": form,
         "errors": errors,

@@ -1,0 +1,128 @@
+"""The assistant and a family of variants (issue 14), with the scripted model: details list the family,
+finding shows main products, a member is meant by its options by one rule over Catalog.family, adding a
+main product without options names them, and the reply check takes variant names and prices."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from agent.guard import NameIndex, check_reply
+from agent.understanding.conversation import best_member
+from shop.services import ShopServices
+from tests.support.understanding import conversation, run
+from tools.phrases import say
+
+
+@pytest.fixture
+def family(items: dict[str, dict[str, Any]], services: ShopServices, product_factory: Any) -> dict[str, Any]:
+    """The espresso in 250 g whole bean (main), 1 kg whole bean and 250 g ground."""
+    main = items["espresso"]
+    services.db.products.update_one(
+        {"_id": main["_id"]},
+        {"$set": {"options": {"size": "250 g", "grind": "whole bean"}, "updatedAt": datetime.now(UTC)}},
+    )
+    base = {k: main[k] for k in ("category", "description", "tags", "attributes")}
+    kilo = product_factory(
+        **base,
+        name="House Espresso Roast (1 kg, whole bean)",
+        slug="house-espresso-roast-1-kg-whole-bean",
+        variantOf=main["_id"],
+        options={"size": "1 kg", "grind": "whole bean"},
+        price=Decimal("49.00"),
+        stock=7,
+        sku="HER-1000",
+    )
+    ground = product_factory(
+        **base,
+        name="House Espresso Roast (250 g, ground)",
+        slug="house-espresso-roast-250-g-ground",
+        variantOf=main["_id"],
+        options={"size": "250 g", "grind": "ground"},
+        price=Decimal("15.50"),
+        stock=4,
+    )
+    services.catalog.invalidate()
+    return {"main": main, "kilo": kilo, "ground": ground}
+
+
+def _cart(services: ShopServices, convo: Any) -> dict[str, int]:
+    return {line.product.name: line.quantity for line in services.carts.view(convo.cart_id).lines}
+
+
+def test_details_list_the_family_and_the_reply_check_takes_its_names_and_prices(
+    family: dict[str, Any], services: ShopServices
+) -> None:
+    done = run(services, conversation(), "tell me about the House Espresso Roast", intent="product",
+               items=[{"product": "House Espresso Roast"}])  # fmt: skip
+    assert done.execution.direct is None
+    assert "Variants: 250 g, whole bean: $14.95, in stock (this one); 250 g, ground: $15.50, only 4 left;" in done.reply
+    assert "1 kg, whole bean: $49.00, only 7 left" not in done.reply  # 7 > LOW_STOCK: in stock
+    assert "1 kg, whole bean: $49.00, in stock" in done.reply
+    reply = "House Espresso Roast (1 kg, whole bean) costs $49.00; the ground 250 g bag is $15.50."
+    assert check_reply(reply, done.ctx.turn, NameIndex(services.catalog)) == []
+    assert check_reply("The 2 kg bag is $89.00.", done.ctx.turn, NameIndex(services.catalog))  # not a price it has
+
+
+def test_the_1_kg_one_with_the_family_in_focus_is_its_1_kg_member(
+    family: dict[str, Any], services: ShopServices
+) -> None:
+    convo = conversation(("the espresso?", [family["main"]]))
+    done = run(services, convo, "add the 1 kg one", intent="add", items=[{"product": "the 1 kg one"}])
+    assert _cart(services, convo) == {"House Espresso Roast (1 kg, whole bean)": 1}
+    assert "Added 1 × House Espresso Roast (1 kg, whole bean) ($49.00 each)" in done.reply
+    assert "it also comes as" not in done.reply  # the customer chose
+    # "ground", with two families shown: the ground member of the one that has it.
+    convo = conversation(("coffee and honey?", [family["main"], services.catalog.by_slug("wildflower-honey")]))
+    run(services, convo, "2 ground please", intent="add", items=[{"product": "ground", "qty": 2}])
+    assert _cart(services, convo) == {"House Espresso Roast (250 g, ground)": 2}
+
+
+def test_options_in_the_message_choose_the_member_the_model_called_it(
+    family: dict[str, Any], services: ShopServices
+) -> None:
+    convo = conversation(("the espresso?", [family["main"]]))
+    run(services, convo, "put the 1kg bag of it in my cart", intent="add", items=[{"product": "it"}])
+    assert _cart(services, convo) == {"House Espresso Roast (1 kg, whole bean)": 1}
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "de", "it", "pt"])
+def test_adding_a_main_product_without_options_names_them_and_the_others(
+    lang: str, family: dict[str, Any], services: ShopServices
+) -> None:
+    convo = conversation(("the espresso?", [family["main"]]))
+    done = run(services, convo, "add it", lang=lang, intent="add", items=[{"product": "it"}])
+    assert _cart(services, convo) == {"House Espresso Roast": 1}
+    others = "250 g, ground ($15.50) " + say("and", lang) + " 1 kg, whole bean ($49.00)"
+    assert say("variant_added", lang, options="250 g, whole bean", others=others) in done.reply
+
+
+def test_finding_shows_main_products_only(family: dict[str, Any], services: ShopServices) -> None:
+    done = run(services, conversation(), "coffee?", intent="find", category="coffee")
+    names = [p.name for p in done.shown]
+    assert "House Espresso Roast" in names and not any("(" in name for name in names)
+
+
+def test_a_sold_out_main_with_a_member_in_stock_gets_the_familys_details(
+    family: dict[str, Any], services: ShopServices
+) -> None:
+    services.db.products.update_one(
+        {"_id": family["main"]["_id"]}, {"$set": {"stock": 0, "updatedAt": datetime.now(UTC)}}
+    )
+    services.catalog.invalidate()
+    done = run(services, conversation(), "House Espresso Roast?", intent="product",
+               items=[{"product": "House Espresso Roast"}])  # fmt: skip
+    assert done.execution.direct is None and "250 g, whole bean: $14.95, sold out (this one)" in done.reply
+
+
+def test_a_member_is_chosen_only_when_one_holds_the_most_option_values(
+    family: dict[str, Any], services: ShopServices
+) -> None:
+    members = services.catalog.family(services.catalog.get(str(family["main"]["_id"])))
+    assert best_member(members, "250 g") is None  # the main and the ground bag: a tie, nobody guesses
+    assert best_member(members, "250 g ground").name == "House Espresso Roast (250 g, ground)"
+    assert best_member(members, "a 1kg bag").name == "House Espresso Roast (1 kg, whole bean)"
+    assert best_member(members, "add 1 of them") is None  # "1" alone is not "1 kg"
