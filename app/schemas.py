@@ -15,6 +15,23 @@ class ProductSummary(BaseModel):
     imageUrl: str
     rating: float
     reviewCount: int
+    # VARIANTS (issue 14): the owner's SKU (the slug when none was set), the family's main product
+    # (None on a main or single product) and what tells the family's members apart.
+    sku: str = ""
+    variantOf: str | None = None
+    options: dict[str, str] = {}
+
+
+# VARIANTS (issue 14): one member of a product's family, as the product detail lists them.
+class VariantSummary(BaseModel):
+    id: str
+    slug: str
+    name: str
+    sku: str
+    options: dict[str, str]
+    price: float
+    stock: int
+    inStock: bool
 
 
 # LOCATIONS (issue 14): units per stock location.
@@ -30,6 +47,8 @@ class ProductDetail(ProductSummary):
     tags: list[str]
     url: str
     availability: list[LocationAvailability] = []  # LOCATIONS: active locations holding units
+    variants: list[VariantSummary] = []
+    """VARIANTS: the family's members, main product first, then by price (empty for a single product)."""
 
 
 class ProductList(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -84,15 +85,17 @@ class ProductCardCache:
         self._uids = itertools.count(1)
         self.stats = CacheStats()  # bumped without a lock: a lost count under a race is harmless
 
-    def render(self, product: Product, heading: str, wished: bool, here: str) -> Markup:
-        key = (product.version, heading, wished)
+    def render(
+        self, product: Product, heading: str, wished: bool, here: str, offer: FamilyOffer | None = None
+    ) -> Markup:
+        key = (product.version, heading, wished, offer)
         html = self._cards.get(key)
         if html is None:
             self.stats.misses += 1
             if self._macro is None:
                 module = templates.env.get_template("macros.html").make_module({"settings": self.settings})
                 self._macro = module.product_card  # type: ignore[attr-defined]
-            html = self._macro(product, heading, wished, self.UID, self.HERE)
+            html = self._macro(product, heading, wished, self.UID, self.HERE, offer)
             if len(self._cards) >= self.LIMIT:
                 self._cards.clear()  # old versions pile up only after many edits: start over
             self._cards[key] = html
@@ -101,6 +104,25 @@ class ProductCardCache:
         uid = f"wish-{product.id}-{next(self._uids)}"  # unique on the page, as the toggle's focus needs
         # Markup.replace escapes what it inserts.
         return html.replace(self.HERE, here).replace(self.UID, uid)
+
+
+# VARIANTS (issue 14) -----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class FamilyOffer:
+    """What a listing card of a family shows beyond its main product: "from $X" when a member is
+    cheaper than the main (`from_price`, else None), and whether any member is in stock."""
+
+    from_price: Decimal | None
+    in_stock: bool
+
+
+def family_offer(family: list[Product]) -> FamilyOffer | None:
+    """The card's offer for a family of several members (main first: Catalog.family); None for a
+    single product, whose card shows just itself."""
+    if len(family) < 2:
+        return None
+    cheapest = min(member.price for member in family)
+    return FamilyOffer(cheapest if cheapest < family[0].price else None, any(m.in_stock for m in family))
 
 
 _LAZY_IMAGE = Markup(' loading="lazy" decoding="async"')
@@ -115,7 +137,9 @@ def cached_product_card(context: Context, product: Product, heading: str = "h3",
     request: Request = context["request"]
     here = current_path(request)
     cards: ProductCardCache = request.app.state.product_cards
-    html = cards.render(product, heading, product.id in context.get("wishlist_ids", ()), here)
+    services = getattr(request.app.state, "services", None)
+    offer = family_offer(services.catalog.family(product)) if services is not None else None
+    html = cards.render(product, heading, product.id in context.get("wishlist_ids", ()), here, offer)
     return html.replace(_LAZY_IMAGE, _FIRST_IMAGE, 1) if eager else html
 
 

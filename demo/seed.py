@@ -25,6 +25,7 @@ from demo.images import render_svg
 from demo.orders import build_orders, link_orders
 from demo.products import build_inventory, build_products
 from demo.reviews import build_reviews
+from demo.variants import DemoVariants, build_variants
 from shop.catalog.categories import Category, load_categories, save_categories
 
 
@@ -36,6 +37,10 @@ class DemoShop:
     (stockLevel, lastRestocked, restockAlert); `customers` (email, name, address); `reviews` (rating,
     text, a customerId or a visitorId, hidden); `orders` with their lines, totals and status;
     `images` maps a path under the media directory to its SVG bytes.
+
+    `variants` (VARIANTS, issue 14): a few coffees' other sizes and grinds, product documents of
+    their own with their inventory rows, and the `options`/`sku` their main products get; kept out
+    of `products` (demo/variants.py says why) and inserted with them by `seed_demo_shop`.
 
     `truth` and `bought_together` are not stored anywhere: they are the hidden parameters of the
     generator, kept so tests of forecasting/recommendations can compare against what was planted.
@@ -49,6 +54,7 @@ class DemoShop:
     images: dict[str, bytes]
     truth: dict[str, dict[str, Any]] = field(default_factory=dict)
     bought_together: list[tuple[str, str]] = field(default_factory=list)
+    variants: DemoVariants = field(default_factory=DemoVariants)
 
 
 class DemoShopError(RuntimeError):
@@ -83,7 +89,8 @@ def build_demo_shop(*, n_products: int = 160, seed: int = 7, now: datetime | Non
     images = {f"products/{spec.slug}.svg": render_svg(spec) for spec in specs}
     truth = {p["slug"]: plan.as_truth(specs, start) for p, plan in zip(products, plans, strict=True)}
     pairs = [(specs[a].slug, specs[b].slug) for a, b in planted_pairs(plans)]
-    return DemoShop(products, inventory, customers, reviews, orders, images, truth, pairs)
+    variants = build_variants(seed, products, today)  # last: its own random stream (demo/variants.py)
+    return DemoShop(products, inventory, customers, reviews, orders, images, truth, pairs, variants)
 
 
 def seed_demo_shop(
@@ -107,9 +114,11 @@ def seed_demo_shop(
     shop = build_demo_shop(n_products=n_products, seed=seed, now=now)
 
     counts: dict[str, int] = {"categories": save_categories(db, demo_categories())}
+    # VARIANTS: the families' main products get their options and SKU; the variants are products too.
+    products = [{**p, **shop.variants.mains.get(p["slug"], {})} for p in shop.products] + shop.variants.documents
     for name, docs in (
-        ("products", shop.products),
-        ("inventory", shop.inventory),
+        ("products", products),
+        ("inventory", shop.inventory + shop.variants.inventory),
         ("customers", shop.customers),
         ("reviews", shop.reviews),
         ("orders", shop.orders),
@@ -122,6 +131,7 @@ def seed_demo_shop(
         target = media_root / key
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(svg)
+    counts["variants"] = len(shop.variants.documents)
     counts["images"] = len(shop.images)
     say(f"Wrote {counts['images']} product images under {media_root / 'products'}")
     return counts

@@ -507,14 +507,30 @@ class Recommender:
         in_stock_only: bool,
         limit: int | None = None,
     ) -> list[Product]:
+        """The ranked products that exist, in order, each shown as its family's main product.
+
+        VARIANTS: a variant stands for its family (the main product, whose page offers the variant),
+        a family is offered once, and never the family of an excluded product: "similar" to the
+        espresso is not its 1 kg bag. A variant in stock counts for `in_stock_only`, since the page
+        it leads to sells it."""
         found: list[Product] = []
+        families = {self._family_id(pid) for pid in exclude}
         for pid, _ in ranked:
             if pid in exclude:
                 continue
             product = self.catalog.get(pid)
             if product is None or (in_stock_only and not product.in_stock):
                 continue
-            found.append(product)
+            shown = (self.catalog.get(product.variant_of) if product.variant_of else None) or product
+            if shown.family_id in families:
+                continue
+            families.add(shown.family_id)
+            found.append(shown)
             if limit is not None and len(found) >= limit:
                 break
         return found
+
+    def _family_id(self, product_id: str) -> str:
+        """The family `product_id` belongs to (itself when it is no product the catalog holds)."""
+        product = self.catalog.get(product_id)
+        return product.family_id if product is not None else product_id

@@ -65,7 +65,9 @@ def test_seed_demo_shop_into_an_empty_database(db: Database, tmp_path: Path) -> 
         counts = seed_demo_shop(db, tmp_path / "media", n_products=40, now=NOW, progress=messages.append)
         for collection in ("products", "inventory", "customers", "reviews", "orders"):
             assert db[collection].count_documents({}) == counts[collection] > 0
-        assert counts["products"] == 40 and counts["images"] == 40
+        # VARIANTS: 40 products, 4 of which have a variant (another size or grind) stored as a product.
+        assert counts["products"] == 40 + counts["variants"] and counts["variants"] == 4
+        assert counts["images"] == 40
         assert messages
         expected = build_demo_shop(n_products=40, now=NOW)
         stored = db.products.find_one({"slug": expected.products[0]["slug"]})

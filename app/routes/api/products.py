@@ -11,7 +11,7 @@ from app.deps import Services
 from app.middleware.compression import Precompressed, stored_response
 from app.schemas import ERROR_RESPONSES, ProductDetail, ProductList
 from app.templating import PageCache
-from shop.catalog.snapshot import CatalogQuery, SortKey
+from shop.catalog.snapshot import CatalogQuery, Product, SortKey
 from shop.services import ShopServices
 
 router = APIRouter(prefix="/api/products", tags=["products"], responses=ERROR_RESPONSES)
@@ -72,4 +72,21 @@ def get_product(product_id: str, services: Services) -> dict[str, object]:
         raise HTTPException(404, f"No product with id {product_id[:40]!r}.")
     # LOCATIONS (issue 14): units per active location (one entry for a one-location shop).
     availability = [a.to_json() for a in services.locations.availability(product.id, product.stock)]
-    return {**product.to_detail(), "availability": availability}
+    # VARIANTS (issue 14): the family's members from the catalog snapshot (no database read).
+    family = services.catalog.family(product)
+    variants = [_variant(member) for member in family] if len(family) > 1 else []
+    return {**product.to_detail(), "availability": availability, "variants": variants}
+
+
+def _variant(product: Product) -> dict[str, object]:
+    """One member of a family as GET /api/products/{id} lists it (app.schemas.VariantSummary)."""
+    return {
+        "id": product.id,
+        "slug": product.slug,
+        "name": product.name,
+        "sku": product.sku or product.slug,
+        "options": product.options,
+        "price": float(product.price),
+        "stock": product.stock,
+        "inStock": product.in_stock,
+    }

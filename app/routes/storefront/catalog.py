@@ -147,6 +147,7 @@ def _product_page(
         request.url.query,  # the review order, and where no-JavaScript wishlist forms return to
         *visitor,
         product.version,
+        tuple(p.version for p in services.catalog.family(product)),  # VARIANTS: the picker's members
         tuple(p.version for row in rows for p in row),
         tuple(services.catalog.categories()),  # the navigation: names and order too, which the owner edits
         services.locations.version(),  # LOCATIONS: the locations' names in "In stock at ..."

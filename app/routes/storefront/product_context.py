@@ -27,10 +27,14 @@ def product_context(
 ) -> dict[str, Any]:
     """Everything the product page shows (also re-rendered with errors by the review form)."""
     base = services.settings.base_url.rstrip("/")
+    # VARIANTS (issue 14): a family's page is one page, whichever member its URL selects; search
+    # engines are sent to the main product's URL (family[0]). From the snapshot: no database read.
+    family = services.catalog.family(product)
     return {
         "product": product,
-        "jsonld": product_jsonld(product, base, services.settings.currency),
-        "canonical_url": base + product.url,
+        "family": family if len(family) > 1 else [],
+        "jsonld": product_jsonld(product, base, services.settings.currency, family=family),
+        "canonical_url": base + family[0].url,
         "og_image": base + product.image_url,
         # LOCATIONS (issue 14): "In stock at ..." when the shop has several locations.
         "availability": services.locations.availability(product.id, product.stock)
@@ -40,14 +44,48 @@ def product_context(
     }
 
 
-def product_jsonld(product: Product, base_url: str, currency: str) -> str:
-    data: dict[str, object] = {
+def product_jsonld(product: Product, base_url: str, currency: str, *, family: list[Product] | None = None) -> str:
+    """schema.org data of the page: a Product, or for a family of several members (VARIANTS) a
+    ProductGroup whose `hasVariant` holds one Product per member, each with its SKU and offer."""
+    members = family if family and len(family) > 1 else [product]
+    main = members[0]
+    if len(members) == 1:
+        data = _product_ld(product, base_url, currency)
+    else:
+        data = {
+            "@context": "https://schema.org",
+            "@type": "ProductGroup",
+            "name": main.name,
+            "description": main.description,
+            "image": base_url + main.image_url,
+            "productGroupID": main.sku or main.slug,
+            "category": main.category_name,
+            "url": base_url + main.url,
+            "variesBy": sorted({key for member in members for key in member.options}),
+            "hasVariant": [
+                {k: v for k, v in _product_ld(member, base_url, currency).items() if k != "@context"}
+                for member in members
+            ],
+        }
+    if main.review_count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": round(main.rating, 2),
+            "reviewCount": main.review_count,
+        }
+    # "</" inside a <script> would end it early; JSON allows the escaped form.
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+def _product_ld(product: Product, base_url: str, currency: str) -> dict[str, Any]:
+    """One product with its offer, as schema.org describes it."""
+    data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Product",
         "name": product.name,
         "description": product.description,
         "image": base_url + product.image_url,
-        "sku": product.slug,
+        "sku": product.sku or product.slug,
         "category": product.category_name,
         "url": base_url + product.url,
         "offers": {
@@ -58,14 +96,11 @@ def product_jsonld(product: Product, base_url: str, currency: str) -> str:
             "url": base_url + product.url,
         },
     }
-    if product.review_count:
-        data["aggregateRating"] = {
-            "@type": "AggregateRating",
-            "ratingValue": round(product.rating, 2),
-            "reviewCount": product.review_count,
-        }
-    # "</" inside a <script> would end it early; JSON allows the escaped form.
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    if product.options:
+        data["additionalProperty"] = [
+            {"@type": "PropertyValue", "name": key, "value": value} for key, value in product.options.items()
+        ]
+    return data
 
 
 def product_extras(

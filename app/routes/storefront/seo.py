@@ -21,7 +21,7 @@ def sitemap(services: Services) -> Response:
     entries += [
         f"<url><loc>{escape(f'{base}/products?category={c.slug}')}</loc></url>" for c in services.catalog.categories()
     ]
-    for product in services.catalog.all():
+    for product in services.catalog.listed():  # VARIANTS: main products; a variant's page is canonical to it
         lastmod = product.updated_at.date().isoformat()
         entries.append(f"<url><loc>{escape(base + product.url)}</loc><lastmod>{lastmod}</lastmod></url>")
     body = (
