@@ -508,13 +508,12 @@ class Executor:
         me: Jo Park, ...") go in the cart now, as an add would; products the model carried over from
         earlier turns ("I want the X" ... "here are my details") are in the summary and go in the cart
         only at the yes: this message did not ask for a cart change, and a no leaves the cart as it was.
-        While a detail is still missing every product goes in the cart, so none is lost meanwhile."""
+        While a detail is still missing they are left out (the model carries them again with it)."""
         r = self.request
         said: list[str] = []
         in_cart = {p.id for p, _ in self.view.cart}
         adding: list[tuple[Product, int]] = []
         asked_now: list[Item] = []
-        carried: list[Item] = []
         if r.items:
             wanted = self._resolved_items()
             if wanted is None and not self.view.cart:
@@ -528,21 +527,21 @@ class Executor:
                     asked_now.append(item)
                 else:
                     adding.append((product, max(1, qty)))
-                    carried.append(item)
         r.name, r.email, r.address = (self.view.for_order(k, v) for k, v in (("name", r.name), ("email", r.email),
                                                                             ("address", r.address)))  # fmt: skip
         fields = [("name", r.name), ("email", r.email), ("address", r.address)]
         complete = all(value for _, value in fields)
+        wanted_later = bool(adding)
         if not complete:
-            asked_now, adding = asked_now + carried, []
+            adding = []  # carried over, not asked for now: they come back with the details, or not at all
         if asked_now:
             self.request.items = asked_now
             said = self._change_cart("add")
         cart_id = customer.need_cart(self.ctx)
         cart = self.services.carts.view(cart_id)
-        if cart.empty and not adding and (r.query or r.category or r.filters):
+        if cart.empty and not wanted_later and (r.query or r.category or r.filters):
             return self._find()  # which one to buy is the customer's to say
-        if cart.empty and not adding:
+        if cart.empty and not wanted_later:
             return self._direct(say("empty_cart_order", self.lang))
         if not complete:
             reply = self._missing("task_order", fields)

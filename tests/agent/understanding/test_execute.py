@@ -358,6 +358,14 @@ def test_a_product_carried_over_from_earlier_goes_in_the_cart_only_at_the_yes(
     assert _cart(services, convo) == {}  # the honey went in at the yes, then both were ordered
 
 
+def test_a_carried_over_product_with_a_detail_missing_changes_no_cart(items: Any, services: ShopServices) -> None:
+    convo = conversation(("I want the Wildflower Honey", [items["honey"]]))
+    done = run(services, convo, "my email is jo@park.io", intent="checkout", email="jo@park.io",
+               items=[{"product": "Wildflower Honey", "qty": 1}])  # fmt: skip
+    assert _cart(services, convo) == {} and done.ctx.turn.writes == [] and done.ctx.turn.pending is None
+    assert done.reply == "To place your order I still need your name and the delivery address."
+
+
 def test_details_with_a_cart_are_a_checkout_whatever_the_intent(items: Any, services: ShopServices) -> None:
     convo = conversation()
     services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 1)
