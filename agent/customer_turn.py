@@ -232,6 +232,8 @@ class CustomerTurn:
                 problems.append(guard.Violation("echo", "the instruction repeated instead of an answer"))
             if final and guard.repeats(text, previous):
                 problems.append(guard.Violation("repeat", "your previous reply again, not an answer to this message"))
+            if final and guard.repeats_itself(text):
+                problems.append(guard.Violation("repeat", "the same sentence twice"))
             return problems
 
         refs = {ref: p.name for ref, pid in ctx.conversation.refs.items() if (p := ctx.services.catalog.get_any(pid))}

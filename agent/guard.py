@@ -239,6 +239,14 @@ def repeats(text: str, previous: str) -> bool:
     return said == before or common >= 60
 
 
+def repeats_itself(text: str) -> bool:
+    """A sentence of 20+ characters written twice in one reply: the small model caught in a loop ("Es un
+    producto de belleza que se usa para ... durante horas." three times, until the token cap)."""
+    sentences = [" ".join(part.lower().split()) for part in re.split(r"(?<=[.!?])\s+", text)]
+    long = [sentence for sentence in sentences if len(sentence) >= 20]
+    return len(long) != len(set(long))
+
+
 def write_claims(text: str) -> list[Violation]:
     """A claim in an owner reply that something was changed: the owner's tools only read, so it is false.
 

@@ -162,3 +162,12 @@ def test_a_reply_that_repeats_the_previous_one_is_caught() -> None:
     assert repeats(before[:70] + " Something else at the end.", before)  # the same long opening
     assert not repeats("The Lighthouse Decaf costs $12.95 a bag.", before)
     assert not repeats("Yes.", "Yes!") and not repeats("", before)
+
+
+def test_a_reply_caught_in_a_loop_is_caught() -> None:
+    from agent.guard import repeats_itself
+
+    loop = "Es una crema para la piel madura. Se usa para dejarla suave durante horas. " * 2
+    assert repeats_itself(loop + "Es un producto")
+    assert not repeats_itself("It costs $12.95. It is in stock. It is in stock?")  # short sentences may recur
+    assert not repeats_itself("The Night Balm is rich. The Day Cream is light and costs $9.50.")
