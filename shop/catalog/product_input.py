@@ -8,7 +8,7 @@ restricted, and the category must be one of the shop's. Each problem is reported
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -119,21 +119,24 @@ def parse_tags(value: Any) -> list[str]:
     return tags
 
 
+def _pairs(text: str, sep: str, what: str) -> Iterator[tuple[str, str]]:
+    """(key, value) of every non-empty part of "a<sep>b; c<sep>d" (parts split on ";" or new lines)."""
+    for part in re.split(r"[;\n]", text.replace("\r\n", "\n")):
+        if not part.strip():
+            continue
+        key, found, value = part.partition(sep)
+        if not found:
+            raise ValueError(f'"{part.strip()[:40]}" is not {what}')
+        yield key.strip(), value.strip()
+
+
 def parse_attributes(value: Any) -> dict[str, str]:
     """Attributes from a dict or from "key: value" pairs, one per line or separated by ";"."""
     if isinstance(value, dict):
         return {str(k).strip(): v for k, v in value.items()}
     if not isinstance(value, str):
         raise ValueError("must be key: value pairs")
-    attributes: dict[str, str] = {}
-    for part in re.split(r"[;\n]", value.replace("\r\n", "\n")):
-        if not part.strip():
-            continue
-        key, sep, text = part.partition(":")
-        if not sep:
-            raise ValueError(f'"{part.strip()[:40]}" is not a "key: value" pair')
-        attributes[key.strip()] = text.strip()
-    return attributes
+    return dict(_pairs(value, ":", 'a "key: value" pair'))
 
 
 def parse_options(value: Any) -> dict[str, str]:
@@ -145,16 +148,10 @@ def parse_options(value: Any) -> dict[str, str]:
     if not isinstance(value, str):
         raise ValueError('must be name=value pairs, like "size=1 kg; grind=ground"')
     options: dict[str, str] = {}
-    for part in re.split(r"[;\n]", value.replace("\r\n", "\n")):
-        if not part.strip():
-            continue
-        key, sep, text = part.partition("=")
-        if not sep:
-            raise ValueError(f'"{part.strip()[:40]}" is not a "name=value" pair, like "size=1 kg"')
-        key = key.strip()
+    for key, text in _pairs(value, "=", 'a "name=value" pair, like "size=1 kg"'):
         if key in options:
             raise ValueError(f'"{key[:40]}" is given twice')
-        options[key] = text.strip()
+        options[key] = text
     return options
 
 
