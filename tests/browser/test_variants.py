@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from shop.services import ShopServices
+from tests.support.products import variant_of
 
 pytestmark = pytest.mark.browser
 
@@ -27,15 +28,7 @@ def test_pick_the_kilo_bag_and_order_it(
         options={"size": "250 g"},
         sku="ESP-250",
     )
-    kilo = product_factory(
-        name="House Espresso Roast (1 kg)",
-        slug="house-espresso-roast-1-kg",
-        price=Decimal("49.00"),
-        stock=6,
-        variantOf=main["_id"],
-        options={"size": "1 kg"},
-        sku="ESP-1000",
-    )
+    kilo = product_factory(**variant_of(main, {"size": "1 kg"}, price=Decimal("49.00"), stock=6, sku="ESP-1000"))
 
     page.goto(live_server + "/products?category=coffee")
     card = page.locator("#catalog-results article.product-card")

@@ -10,6 +10,8 @@ from typing import Any
 from bson import ObjectId
 from pymongo.database import Database
 
+from shop.core.text import slugify
+
 _slugs = itertools.count()
 
 
@@ -66,3 +68,13 @@ def product_form(**overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
+
+
+def variant_of(main: dict[str, Any], options: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    """The fields of a variant of `main` as ProductAdmin.create_variant writes one (VARIANTS), for
+    make_product / product_factory: the main's category and texts, its own options, named and slugged
+    by them ("House Espresso Roast (1 kg)"); price, stock, SKU and anything else from `overrides`."""
+    label = ", ".join(options.values())
+    copied = {key: main[key] for key in ("category", "description", "tags", "attributes") if key in main}
+    fields = {"name": f"{main['name']} ({label})", "slug": f"{main['slug']}-{slugify(label)}", **copied}
+    return {**fields, "variantOf": main["_id"], "options": options, **overrides}

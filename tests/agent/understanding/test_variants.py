@@ -13,6 +13,7 @@ import pytest
 from agent.guard import NameIndex, check_reply
 from agent.understanding.conversation import best_member
 from shop.services import ShopServices
+from tests.support.products import variant_of
 from tests.support.understanding import conversation, run
 from tools.phrases import say
 
@@ -25,26 +26,10 @@ def family(items: dict[str, dict[str, Any]], services: ShopServices, product_fac
         {"_id": main["_id"]},
         {"$set": {"options": {"size": "250 g", "grind": "whole bean"}, "updatedAt": datetime.now(UTC)}},
     )
-    base = {k: main[k] for k in ("category", "description", "tags", "attributes")}
     kilo = product_factory(
-        **base,
-        name="House Espresso Roast (1 kg, whole bean)",
-        slug="house-espresso-roast-1-kg-whole-bean",
-        variantOf=main["_id"],
-        options={"size": "1 kg", "grind": "whole bean"},
-        price=Decimal("49.00"),
-        stock=7,
-        sku="HER-1000",
+        **variant_of(main, {"size": "1 kg", "grind": "whole bean"}, price=Decimal("49.00"), stock=7, sku="HER-1000")
     )
-    ground = product_factory(
-        **base,
-        name="House Espresso Roast (250 g, ground)",
-        slug="house-espresso-roast-250-g-ground",
-        variantOf=main["_id"],
-        options={"size": "250 g", "grind": "ground"},
-        price=Decimal("15.50"),
-        stock=4,
-    )
+    ground = product_factory(**variant_of(main, {"size": "250 g", "grind": "ground"}, price=Decimal("15.50"), stock=4))
     services.catalog.invalidate()
     return {"main": main, "kilo": kilo, "ground": ground}
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from shop.services import ShopServices
 from tests.support.orders import bought_together
+from tests.support.products import variant_of
 
 
 def espresso_family(product_factory: Any) -> dict[str, dict[str, Any]]:
@@ -27,25 +28,17 @@ def espresso_family(product_factory: Any) -> dict[str, dict[str, Any]]:
         sku="ESP-250",
         description="A chocolatey medium-dark espresso blend.",
     )
-    kilo = product_factory(
-        name="House Espresso Roast (1 kg)",
-        slug="house-espresso-roast-1-kg",
-        price=Decimal("49.00"),
-        stock=7,
-        variantOf=main["_id"],
-        options={"size": "1 kg"},
-        sku="ESP-1000",
-        description=main["description"],
-    )
+    kilo = product_factory(**variant_of(main, {"size": "1 kg"}, price=Decimal("49.00"), stock=7, sku="ESP-1000"))
     ground = product_factory(
-        name="House Espresso Roast (ground)",
-        slug="house-espresso-roast-ground",
-        price=Decimal("13.50"),
-        stock=2,
-        variantOf=main["_id"],
-        options={"size": "250 g", "grind": "ground"},
-        sku="",
-        description=main["description"],
+        **variant_of(
+            main,
+            {"size": "250 g", "grind": "ground"},
+            name="House Espresso Roast (ground)",
+            slug="house-espresso-roast-ground",
+            price=Decimal("13.50"),
+            stock=2,
+            sku="",
+        )
     )
     return {"main": main, "kilo": kilo, "ground": ground}
 
