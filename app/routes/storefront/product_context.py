@@ -53,14 +53,8 @@ def product_jsonld(product: Product, base_url: str, currency: str, *, family: li
         data = _product_ld(product, base_url, currency)
     else:
         data = {
-            "@context": "https://schema.org",
-            "@type": "ProductGroup",
-            "name": main.name,
-            "description": main.description,
-            "image": base_url + main.image_url,
+            **_described("ProductGroup", main, base_url),
             "productGroupID": main.sku or main.slug,
-            "category": main.category_name,
-            "url": base_url + main.url,
             "variesBy": sorted({key for member in members for key in member.options}),
             "hasVariant": [
                 {k: v for k, v in _product_ld(member, base_url, currency).items() if k != "@context"}
@@ -77,17 +71,24 @@ def product_jsonld(product: Product, base_url: str, currency: str, *, family: li
     return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
 
-def _product_ld(product: Product, base_url: str, currency: str) -> dict[str, Any]:
-    """One product with its offer, as schema.org describes it."""
-    data: dict[str, Any] = {
+def _described(kind: str, product: Product, base_url: str) -> dict[str, Any]:
+    """What a schema.org Product and a ProductGroup both say of `product`: name, text, image, category, page."""
+    return {
         "@context": "https://schema.org",
-        "@type": "Product",
+        "@type": kind,
         "name": product.name,
         "description": product.description,
         "image": base_url + product.image_url,
-        "sku": product.sku or product.slug,
         "category": product.category_name,
         "url": base_url + product.url,
+    }
+
+
+def _product_ld(product: Product, base_url: str, currency: str) -> dict[str, Any]:
+    """One product with its offer, as schema.org describes it."""
+    data: dict[str, Any] = {
+        **_described("Product", product, base_url),
+        "sku": product.sku or product.slug,
         "offers": {
             "@type": "Offer",
             "price": str(product.price),
