@@ -128,7 +128,10 @@ class ShopServices:
         wishlist.attach(catalog)
         carts = CartService(db, catalog)
         commerce = CommerceConfigStore(db, versions=versions)
-        orders = OrderService(db, settings, mailer, on_stock_change=catalog.invalidate, commerce=commerce)
+        security = ShopSecurity.build(db, settings)
+        orders = OrderService(
+            db, settings, mailer, on_stock_change=catalog.invalidate, commerce=commerce, limits=security.limits
+        )
         # TRACKING: the shipped and delivered emails carry the tracking link and the delivery estimate.
         order_admin = OrderAdmin(db, settings, mailer, on_stock_change=catalog.invalidate, status_email=status_email)
         payments = PaymentService(db, settings, mailer, orders)  # attaches itself to `orders`
@@ -155,7 +158,7 @@ class ShopServices:
             policies=PolicyLibrary(settings.resolved_policies_dir),
             sales_reports=ReportCache(ttl=60),
             product_index=product_index,
-            security=ShopSecurity.build(db, settings),
+            security=security,
             fulfillment=Fulfillment(order_admin),
             payments=payments,
             locations=LocationService(db, versions=versions, on_stock_change=catalog.invalidate),

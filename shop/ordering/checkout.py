@@ -27,6 +27,7 @@ from shop.core.validation import describe_errors
 from shop.discovery.interactions import InteractionLog
 from shop.ordering.cart import CartService, CartView
 from shop.ordering.orders import OrderRequest, OrderService, OrderView
+from shop.security.limits import Hit
 from shop.shipping.address import Address
 from shop.shipping.config import CommerceConfig
 from shop.shipping.quote import Quote, QuoteLine, quote
@@ -115,10 +116,17 @@ class Checkout:
         self.interactions = interactions
 
     def place(
-        self, request: OrderRequest, *, channel: Channel, key: str | None, cart_id: str | None = None
+        self,
+        request: OrderRequest,
+        *,
+        channel: Channel,
+        key: str | None,
+        cart_id: str | None = None,
+        limit: Hit | None = None,
     ) -> OrderView:
         """Place the order (or return the one this key placed before); then, for an order from a cart,
-        take its products out of that cart and record the purchases of a new order.
+        take its products out of that cart and record the purchases of a new order. `limit`: the order
+        limits' hit (RateLimits.plan), counted by the order's own transaction.
 
         payments (issue 14): the method is checked before anything is written (422 if the shop does
         not offer it), and an online payment is started after the order committed (never raises)."""
@@ -126,7 +134,7 @@ class Checkout:
         if payments is not None:
             payments.check_method(request.paymentMethod)
         order = self.orders.place(
-            request, idempotency_key=idempotency_key(channel, key, cart_id=cart_id), session_id=cart_id
+            request, idempotency_key=idempotency_key(channel, key, cart_id=cart_id), session_id=cart_id, limit=limit
         )
         if cart_id is not None:
             self.carts.remove_products(cart_id, {line.product_id for line in order.lines})

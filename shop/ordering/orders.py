@@ -47,6 +47,7 @@ from shop.core.validation import MAX_QUANTITY, ProductId, Quantity, describe_err
 from shop.core.validation import Email as EmailAddress
 from shop.inventory.locations import BatchAllocation
 from shop.messaging.mail import Email, Mailer, render
+from shop.security.limits import Hit, RateLimits
 from shop.shipping.address import Address
 from shop.shipping.config import CommerceConfigStore
 from shop.shipping.quote import Quote, QuoteLine, method_for, place_name, quote, zone_for
@@ -308,6 +309,8 @@ class OrderAttempt:
     request: OrderRequest
     idempotency_key: str | None = None
     session_id: str | None = None
+    limit: Hit | None = None
+    """The order limits' hit, counted by the batch's own transaction (shop.security.limits)."""
 
     @cached_property
     def items(self) -> list[tuple[ObjectId, int]]:
@@ -325,8 +328,16 @@ class OrderService(OrderWriter):
     payments: PaymentTerms | None = None
     """payments (issue 14): set by shop.payments; None leaves orders without a `payment` field."""
 
-    def __init__(self, *args: Any, commerce: CommerceConfigStore | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        commerce: CommerceConfigStore | None = None,
+        limits: RateLimits | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.limits = limits
+        """Counts the orders' limits in the order transaction; needed only by callers that pass a `limit`."""
         # shipping (SHIPPING): the owner's zones, rates and tax, cached in-process (no read per order)
         self.commerce = commerce if commerce is not None else CommerceConfigStore(self.db)
         self._group: GroupCommit[OrderAttempt, OrderView | ShopError] = GroupCommit(
@@ -334,14 +345,22 @@ class OrderService(OrderWriter):
         )
 
     def place(
-        self, request: OrderRequest, *, idempotency_key: str | None = None, session_id: str | None = None
+        self,
+        request: OrderRequest,
+        *,
+        idempotency_key: str | None = None,
+        session_id: str | None = None,
+        limit: Hit | None = None,
     ) -> OrderView:
         """Place the order, or return the one a previous call with this idempotency key placed.
 
         Concurrent calls are written together by one transaction (shop.core.group_commit); each still gets
-        its own order or its own error, exactly as if it had been alone.
+        its own order or its own error, exactly as if it had been alone. `limit` (RateLimits.plan) is
+        counted by that transaction: RateLimited when over, and a replay of a placed order counts nothing.
         """
-        attempt = OrderAttempt(request, idempotency_key, session_id)
+        if limit is not None and self.limits is None:
+            raise RuntimeError("an order limit was given to an OrderService built without RateLimits")
+        attempt = OrderAttempt(request, idempotency_key, session_id, limit)
         try:
             attempt.items  # noqa: B018 - a bad request fails here, before it joins anyone else's transaction
             self._check_shipping(request)
@@ -542,6 +561,8 @@ class _BatchWriter:
         }
         # LOCATIONS (issue 14): which location each line ships from (shop.inventory.locations).
         self.allocation = BatchAllocation(db, session, products)
+        hits = [a.limit for a in self.attempts if a.limit is not None]
+        limits = self.service.limits.in_transaction(session, hits) if hits and self.service.limits else None
         remaining = {pid: int(p.get("stock", 0)) for pid, p in products.items()}
         taken: dict[ObjectId, int] = {}
         placed_by_key: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # key -> (key doc, order doc)
@@ -560,6 +581,11 @@ class _BatchWriter:
             if key is not None and key in placed_by_key:  # the same key twice in this batch
                 outcomes.append(_replay(*placed_by_key[key], attempt.fingerprint))
                 continue
+            if attempt.limit is not None and limits is not None:
+                over = limits.take(attempt.limit)
+                if over is not None:
+                    outcomes.append(over)
+                    continue
             shortage = _shortage(attempt.items, products, remaining)
             if shortage is not None:
                 outcomes.append(shortage)
@@ -585,6 +611,8 @@ class _BatchWriter:
                 key_docs.append(key_doc)
                 placed_by_key[key] = (key_doc, doc)
             emails.append(self.service.mailer.document(self.service._confirmation(order)))
+        if limits is not None:
+            limits.write()
         if not orders:
             return outcomes, _Written([], [])
         if key_docs:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from app.deps import Services, SessionId
-from app.limits import check_limit
+from app.limits import order_limit
 from app.schemas import ERROR_RESPONSES, Order
 from shop.core.validation import Email
 from shop.ordering.orders import OrderRequest
@@ -37,8 +37,8 @@ def place_order(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, object]:
-    check_limit(request, services, "orders", visitor=session_id)
-    order = services.checkout.place(body, channel="api", key=idempotency_key)
+    limit = order_limit(request, services, visitor=session_id)
+    order = services.checkout.place(body, channel="api", key=idempotency_key, limit=limit)
     if order.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     body = order.to_json()

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from app.deps import FormText, Services, SessionId
-from app.limits import check_limit, with_retry_after
+from app.limits import order_limit, with_retry_after
 from app.routes.storefront.returns import return_section
 from app.templating import render, templates, wants_fragment
 from shop.core.errors import InvalidInput, NotFound, ShopError
@@ -185,12 +185,11 @@ def checkout(
         errors = {key.removeprefix("address."): message for key, message in exc.errors.items()}
         return _checkout_page(request, services, session_id, form, errors=errors, status_code=422)
     try:
-        check_limit(request, services, "orders", visitor=session_id)
+        limit = order_limit(request, services, visitor=session_id)
+        order = services.checkout.place(new_order, channel="web", key=idempotency_key, cart_id=session_id, limit=limit)
     except RateLimited as exc:
         page = _checkout_page(request, services, session_id, form, error=exc.message, status_code=429)
         return with_retry_after(page, exc)
-    try:
-        order = services.checkout.place(new_order, channel="web", key=idempotency_key, cart_id=session_id)
     except InvalidInput as exc:
         if exc.field == "Idempotency-Key":
             # The form was already used for an order with different items (back button, then changes):
