@@ -177,6 +177,9 @@ class CustomerTurn:
                     reply, status = event["text"], event["status"]
                 else:
                     yield event
+            if execution.after:
+                reply += "\n\n" + execution.after
+                yield {"type": "token", "text": "\n\n" + execution.after}
         if ctx.turn.pending is not None:
             conversation.pending = ctx.turn.pending
         check = guard.check_reply(

@@ -74,6 +74,9 @@ class Execution:
     """Whether the reply may repeat amounts the customer wrote ("under $15": yes; a haggle: no)."""
     instruction: str = ""
     """The line that tells the model how to answer; a reply that repeats it is no answer."""
+    after: str = ""
+    """Code's own text, put after the model's words (the next step the customer can take): a 1.5B
+    model asked to word the facts AND end with a question dropped one of the two."""
 
 
 class Executor:
@@ -636,6 +639,8 @@ class Executor:
         with the policy's own sentence, and nothing waits."""
         r = self.request
         r.email = r.email or self.view.for_order("email", "")
+        if not r.order_id:
+            return self._return_policy()
         if (ask := self._order_needs("task_return", "return_items")) is not None:
             return ask
         try:
@@ -709,6 +714,10 @@ class Executor:
         if not sections:
             return self._direct(say("decline", self.lang, shop=self.services.settings.shop_name,
                                     categories=self._categories()))  # fmt: skip
+        return self._policy_answer(sections)
+
+    def _policy_answer(self, sections: list[PolicySection]) -> Execution:
+        """The owner's text of `sections`: as written in English, worded from it in other languages."""
         texts = []
         for section in sections:
             self.ctx.called("shop_policy", {"section": section.title})
@@ -717,6 +726,24 @@ class Executor:
             return self._direct("\n\n".join(text for _, text in texts))  # the owner's own words, as written
         body = "\n".join(f"Shop policy, {title}: {text}" for title, text in texts)
         return self._facts(body, "policies", user_amounts=False)
+
+    def _return_policy(self) -> Execution:
+        """A return asked about with no order number ("can I return an opened bag of X?", "Kann ich
+        ungeöffnete Ware zurückschicken?") is first a question about the rules: the returns policy
+        answers it, then the customer is asked for the order number and email that start one. Asking
+        for them alone answered 6 of 12 policy questions of the dev split with no rule at all."""
+        r = self.request
+        ask = self._missing("task_return", [("order_id", r.order_id), ("order_email", r.email)])
+        condition = {"damaged": "damaged wrong", "opened": "opened return", "unopened": "unopened return"}
+        query = f"return {condition.get(r.condition, 'return')} {r.query}"
+        sections = self.services.policies.find(query, limit=MAX_POLICY_SECTIONS)
+        if not sections:
+            return ask
+        policy = self._policy_answer(sections)
+        if policy.direct is not None:
+            return self._direct(policy.direct + "\n\n" + (ask.direct or ""))
+        policy.after = ask.direct or ""
+        return policy
 
     def _policy_sections(self) -> list[PolicySection]:
         """The section the model chose, then those the question's words find, at most MAX_POLICY_SECTIONS.

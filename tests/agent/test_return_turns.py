@@ -9,6 +9,7 @@ from typing import Any
 from shop.services import ShopServices
 from tests.support.returns import EMAIL, delivered_order
 from tests.support.scripted_model import UNDERSTAND, understood
+from tools.phrases import listing, say
 
 
 def test_number_and_email_first_then_items_then_a_summary_and_yes_makes_one_request(
@@ -87,3 +88,17 @@ def test_a_wrong_email_and_the_policy_are_answered_by_code(
         "reasons unless they arrived damaged or were not what you ordered."
     )
     assert services.db.returns.count_documents({}) == 0
+
+
+def test_a_return_question_in_german_gets_the_rule_worded_then_the_ask_from_code(
+    make_agent: Any, chat: Any, services: ShopServices
+) -> None:
+    worded = "Ungeöffnete Artikel können innerhalb von 30 Tagen nach der Lieferung zurückgegeben werden."
+    agent, model = make_agent(understood("return", condition="unopened"), worded)
+    answer = chat(agent).say("Kann ich ungeöffnete Ware zurückschicken? Wie lange habe ich dafür Zeit?")
+    assert answer.reply.startswith(worded + "\n\n")
+    ask = say("need", "de", task=say("task_return", "de"),
+              what=listing([say("field_order_id", "de"), say("field_order_email", "de")], "de"))  # fmt: skip
+    assert "Bestellnummer" in ask and answer.reply == worded + "\n\n" + ask
+    assert answer.pending_action is None and services.db.returns.count_documents({}) == 0
+    assert len(model.bound) == 2  # understood, then worded: the ask was written by code

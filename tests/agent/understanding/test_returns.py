@@ -11,6 +11,7 @@ from agent.understanding.vocabulary import build_vocabulary
 from shop.services import ShopServices
 from tests.support.returns import EMAIL, delivered_order
 from tests.support.understanding import conversation, run
+from tools.phrases import listing, say
 
 
 def test_the_schema_offers_return_with_its_condition_and_resolution(services: ShopServices) -> None:
@@ -78,3 +79,28 @@ def test_an_order_not_delivered_is_explained_before_asking_for_items(items: Any,
         "instead, in the chat or by contacting us."
     )
     assert done.ctx.turn.pending is None
+
+
+def test_a_return_asked_about_without_an_order_is_answered_from_the_policy_then_asked_for(
+    services: ShopServices,
+) -> None:
+    done = run(services, conversation(), "can i return an opened bag of coffee?", intent="return", condition="opened")
+    reply = done.execution.direct or ""
+    assert "Opened food, tea and coffee cannot be returned" in reply  # the owner's words, as written
+    assert reply.endswith(say("need", "en", task=say("task_return", "en"), what=listing(
+        [say("field_order_id", "en"), say("field_order_email", "en")], "en")))  # fmt: skip
+    assert {name for name, _ in done.ctx.turn.calls} == {"shop_policy"} and done.ctx.turn.pending is None
+
+
+def test_a_damaged_item_asked_about_gets_the_damage_rule(services: ShopServices) -> None:
+    done = run(services, conversation(), "my tea arrived broken, what can I do?", intent="return", condition="damaged")
+    assert "within 14 days with your order number and a photo" in (done.execution.direct or "")
+
+
+def test_in_another_language_the_model_words_the_rule_and_code_adds_the_ask(services: ShopServices) -> None:
+    done = run(services, conversation(), "Kann ich ungeöffnete Ware zurückschicken?", lang="de", intent="return",
+               condition="unopened")  # fmt: skip
+    assert done.execution.direct is None
+    assert "Unopened items can be returned within 30 days" in done.execution.facts
+    assert done.execution.after == say("need", "de", task=say("task_return", "de"), what=listing(
+        [say("field_order_id", "de"), say("field_order_email", "de")], "de"))  # fmt: skip
