@@ -54,7 +54,7 @@ def product_jsonld(product: Product, base_url: str, currency: str, *, family: li
     else:
         data = {
             **_described("ProductGroup", main, base_url),
-            "productGroupID": main.sku or main.slug,
+            "productGroupID": main.stock_code,
             "variesBy": sorted({key for member in members for key in member.options}),
             "hasVariant": [
                 {k: v for k, v in _product_ld(member, base_url, currency).items() if k != "@context"}
@@ -85,7 +85,7 @@ def _product_ld(product: Product, base_url: str, currency: str) -> dict[str, Any
     """One product with its offer, as schema.org describes it."""
     data: dict[str, Any] = {
         **_described("Product", product, base_url),
-        "sku": product.sku or product.slug,
+        "sku": product.stock_code,
         "offers": {
             "@type": "Offer",
             "price": str(product.price),
