@@ -313,6 +313,20 @@ def _splits(parts: list[str]) -> Iterator[dict[str, str]]:
         yield base | {"postalCode": " ".join(tokens[-size:]), "city": " ".join(tokens[:-size])}
 
 
+def _us_state_too(parts: list[str], code: str) -> bool:
+    """Whether a last part that is a two-letter code ("DE", "IN", "CA") may just as well be a US state
+    written after its own comma ("1 Main St, Dover, 19901, DE" is Delaware as much as Germany): then
+    the text is ambiguous and nothing is guessed."""
+    if code not in US_STATES or len(parts) < 3:
+        return False
+    try:
+        Address(country="US", line1=parts[0], line2=", ".join(parts[1:-2]), city=parts[-2], region=code,
+                postalCode=parts[-1])  # fmt: skip
+    except ValueError:
+        return False
+    return True
+
+
 def parse_text(text: str, home_country: str | None) -> Address | None:
     """The structured address a one-line text spells out, or None when it does not validate as one.
 
@@ -331,12 +345,15 @@ def parse_text(text: str, home_country: str | None) -> Address | None:
     parts = [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
     if not 2 <= len(parts) <= 7:
         return None
-    country = country_code(parts[-1])
+    last = parts[-1]
+    country = country_code(last)
     if country is not None:
         parts = parts[:-1]
     elif home_country is None:
         return None
     if len(parts) < 2 or not _LETTER.search(parts[0]):
+        return None
+    if country is not None and _us_state_too(parts, last.strip().upper()):
         return None
     for fields in _splits(parts):
         city, postal = fields["city"], fields["postalCode"]

@@ -118,6 +118,7 @@ def test_a_typed_address_is_split_into_its_parts_only_when_it_validates(text: st
         ("12 rue de Rivoli, 75001 Paris, FR", "FR", "Paris", "75001", ""),
         ("Unter den Linden 5, 10115 Berlin, Deutschland", "DE", "Berlin", "10115", ""),
         ("Unter den Linden 5, 10115 Berlin, Allemagne", "DE", "Berlin", "10115", ""),
+        ("Unter den Linden 5, 10115 Berlin, DE", "DE", "Berlin", "10115", ""),
         ("Rue de Rivoli 12, 75001 Paris, Frankreich", "FR", "Paris", "75001", ""),
         ("Calle de Alcalá 1, 28014 Madrid, España", "ES", "Madrid", "28014", ""),
         ("Calle de Alcalá 1, 28014 Madrid, Espagne", "ES", "Madrid", "28014", ""),
@@ -154,6 +155,8 @@ def test_a_european_address_and_a_country_in_the_shops_languages_are_read(
         "Avenue Louise 1, Ixelles Bruxelles, Belgique",  # a postal code holds a digit
         "12 Rue de Rivoli, 75001, France",  # no city
         "12 Rue de Rivoli, 75001 Paris, Atlantis",
+        "1 Main St, Dover, 19901, DE",  # Delaware as much as Germany: ambiguous, nothing guessed
+        "1 Monument Cir, Indianapolis, 46204, IN",  # Indiana, not India
     ],
 )
 def test_a_text_that_does_not_spell_out_an_address_is_not_read(text: str) -> None:
