@@ -147,7 +147,7 @@ class ShopServices:
             copurchase=copurchase,
             recommender=Recommender(catalog, search, copurchase, interactions),
             wishlist=wishlist,
-            reviews=ProductReviews(db),
+            reviews=ProductReviews(db, catalog),  # VARIANTS: a family's reviews
             sales_history=SalesHistory(db),
             checkout=Checkout(carts, orders, interactions),
             order_admin=order_admin,

@@ -89,7 +89,8 @@ def _reviews(ctx: ToolContext, product: Product, limit: int = 1) -> list[str]:
     try:
         from shop.reviews.product_reviews import visible_reviews
 
-        reviews = visible_reviews(ctx.services.db, product.id, limit=limit)
+        family = [member.id for member in ctx.services.catalog.family(product)]  # VARIANTS: the family's
+        reviews = visible_reviews(ctx.services.db, family, limit=limit)
     except Exception:  # reviews are a nice-to-have in an answer, never a reason to fail it
         log.exception("could not read reviews of %s", product.id)
         return []

@@ -58,6 +58,13 @@ SYNC_OVERLAP = timedelta(seconds=30)
 MISS_GRACE = 0.05
 
 
+def stock_code(sku: Any, slug: str) -> str:
+    """The owner's SKU when they set one, else the slug: unique and stable too, so every feed, export
+    and supplier file has a code for every product. Also for a raw product document (`doc.get("sku")`,
+    the purchase orders read only the fields they need): one rule, one place."""
+    return sku if isinstance(sku, str) and sku else slug
+
+
 @dataclass(frozen=True, slots=True)
 class Product:
     id: str
@@ -106,6 +113,12 @@ class Product:
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+    @property
+    def stock_code(self) -> str:
+        """The code this product is known by outside the shop (the API's `sku`, schema.org's `sku` and
+        `productGroupID`, the purchase orders): see `stock_code`."""
+        return stock_code(self.sku, self.slug)
 
     @property
     def family_id(self) -> str:
@@ -181,7 +194,7 @@ class Product:
             "imageUrl": self.image_url,
             "rating": round(self.rating, 2),
             "reviewCount": self.review_count,
-            "sku": self.sku or self.slug,
+            "sku": self.stock_code,
             "variantOf": self.variant_of,
             "options": self.options,
         }

@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     limit_contact_per_ip: str = Field(default="10/1d", pattern=RATE_PATTERN)
     limit_login_per_ip: str = Field(default="20/15m", pattern=RATE_PATTERN)
     limit_login_per_account: str = Field(default="50/15m", pattern=RATE_PATTERN)
+    # Returns (issue 14): return requests, the order page's form and POST /api/orders/{id}/returns;
+    # every attempt counts (a wrong email too), so the form cannot be used to try order numbers.
+    limit_returns_per_visitor: str = Field(default="10/1h", pattern=RATE_PATTERN)
+    limit_returns_per_ip: str = Field(default="30/1d", pattern=RATE_PATTERN)
     # Places one client address may hold at once in the chat's line for the model (waiting or being
     # answered); 0 = no cap. Each conversation holds at most one place anyway.
     chat_turns_per_ip: int = Field(default=2, ge=0, le=64)

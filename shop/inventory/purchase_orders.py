@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from bson import ObjectId
 from pymongo.database import Database
 
+from shop.catalog.snapshot import stock_code
 from shop.core.errors import InvalidInput
 from shop.core.settings import Settings
 from shop.core.spreadsheets import safe_cell
@@ -43,7 +44,8 @@ class DraftLine:
 @dataclass
 class PurchaseLine:
     product_id: str
-    slug: str
+    sku: str
+    """The product's stock code (its SKU, else its slug): what the supplier's file names it by."""
     name: str
     quantity: int
     lead_time_days: int
@@ -137,7 +139,7 @@ def build_purchase_orders(
     products = {
         str(p["_id"]): p
         for p in db.products.find(
-            {"_id": {"$in": ids}, "deletedAt": None}, {"slug": 1, "name": 1, "supplier": 1, "leadTimeDays": 1}
+            {"_id": {"$in": ids}, "deletedAt": None}, {"slug": 1, "sku": 1, "name": 1, "supplier": 1, "leadTimeDays": 1}
         )
     }
     missing = set(quantities) - set(products)
@@ -153,9 +155,8 @@ def build_purchase_orders(
         if order is None:
             order = orders[name] = PurchaseOrder(f"PO-{day:%Y%m%d}-{supplier_key(name)}", name, day)
         lead = int(doc.get("leadTimeDays") or 7)
-        order.lines.append(
-            PurchaseLine(pid, doc.get("slug", ""), doc.get("name", ""), quantity, lead, day + timedelta(days=lead))
-        )
+        code = stock_code(doc.get("sku"), doc.get("slug", ""))
+        order.lines.append(PurchaseLine(pid, code, doc.get("name", ""), quantity, lead, day + timedelta(days=lead)))
     for order in orders.values():
         order.lines.sort(key=lambda line: line.name.lower())
     return sorted(orders.values(), key=lambda o: o.supplier.lower())
@@ -175,7 +176,7 @@ def purchase_orders_csv(orders: list[PurchaseOrder]) -> str:
                 [
                     order.reference,
                     safe_cell(order.supplier),
-                    line.slug,
+                    safe_cell(line.sku),  # the owner types a SKU: "=..." must not become a formula
                     safe_cell(line.name),
                     line.quantity,
                     line.lead_time_days,

@@ -49,7 +49,8 @@ _ID = re.compile(r"^PO-\d{8}-[A-Z0-9-]{1,60}$")
 class POLine:
     product_id: str
     name: str
-    slug: str
+    sku: str
+    """The product's stock code when the order was made (older orders stored the slug as "slug")."""
     quantity: int
     received: int
 
@@ -98,7 +99,13 @@ class StoredPurchaseOrder:
             supplier=doc["supplier"],
             status=doc["status"],
             lines=[
-                POLine(str(ln["productId"]), ln["name"], ln.get("slug", ""), int(ln["quantity"]), int(ln["received"]))
+                POLine(
+                    str(ln["productId"]),
+                    ln["name"],
+                    ln.get("sku") or ln.get("slug", ""),
+                    int(ln["quantity"]),
+                    int(ln["received"]),
+                )
                 for ln in doc["lines"]
             ],
             revision=int(doc.get("revision", 0)),
@@ -157,7 +164,7 @@ class PurchaseOrders:
                     {
                         "productId": ObjectId(ln.product_id),
                         "name": ln.name,
-                        "slug": ln.slug,
+                        "sku": ln.sku,
                         "quantity": ln.quantity,
                         "received": 0,
                     }

@@ -48,7 +48,7 @@ from shop.core.validation import Email as EmailAddress
 from shop.inventory.locations import BatchAllocation
 from shop.messaging.mail import Email, Mailer, render
 from shop.security.limits import Hit, RateLimits
-from shop.shipping.address import Address
+from shop.shipping.address import Address, parse_text
 from shop.shipping.config import CommerceConfigStore
 from shop.shipping.quote import Quote, QuoteLine, method_for, place_name, quote, zone_for
 
@@ -86,13 +86,19 @@ _ADDRESS_TEXT: TypeAdapter[str] = TypeAdapter(paragraph(500, min_length=5))
 
 
 def _address(value: object) -> object:
-    """The old string address stays accepted, validated as before, kept whole as line1 (text only)."""
+    """The old string address (the API's, the chat's) stays accepted, validated as before. When it
+    spells out its parts and names its country ("12 Rue de Rivoli, 75001 Paris, France") it is read
+    as a structured address, so a French customer is quoted the French zone, shipping and tax; it
+    keeps the text as typed for the order's one-line `address`. Otherwise it is kept whole as line1
+    (text only, the shop's home country), as before: a country not named is never guessed."""
     if not isinstance(value, str):
         return value
     try:
-        return Address.from_text(_ADDRESS_TEXT.validate_python(value))
+        text = _ADDRESS_TEXT.validate_python(value)
     except ValidationError as exc:
         raise ValueError(next(iter(describe_errors(list(exc.errors())).values()))) from None
+    parsed = parse_text(text, None)
+    return parsed.with_text(text) if parsed is not None else Address.from_text(text)
 
 
 ShippingAddress = Annotated[Address, BeforeValidator(_address)]
@@ -114,10 +120,11 @@ class OrderRequest(BaseModel):
 
     @field_serializer("address")
     def _dump_address(self, address: Address | str) -> str | dict[str, Any]:
-        """A free-text address dumps as the text it was (so a dumped request validates again)."""
+        """A free-text address dumps as the text it was, read or not (so a dumped request validates
+        again to the same address: the chat's confirmation places what its summary quoted)."""
         if isinstance(address, str):
             return address
-        return address.line1 if address.text_only else address.model_dump()
+        return address.typed if address.typed is not None else address.model_dump()
 
     @property
     def delivery(self) -> Address:
@@ -138,7 +145,7 @@ class OrderRequest(BaseModel):
         payload: dict[str, Any] = {
             "customerName": self.customerName,
             "email": self.email,
-            "address": self.delivery.line1 if self.delivery.text_only else self.delivery.model_dump(),
+            "address": self.delivery.typed if self.delivery.typed is not None else self.delivery.model_dump(),
             "items": [[str(pid), qty] for pid, qty in self.merged_items()],
         }
         if self.shippingMethod is not None:  # shipping (SHIPPING): absent keeps older fingerprints

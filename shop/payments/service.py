@@ -37,7 +37,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from shop.core.activity import log_activity
 from shop.core.errors import Conflict, InvalidInput, NotFound, ShopError
-from shop.core.money import to_money
+from shop.core.money import AmountOutOfRange, to_money
 from shop.core.settings import Settings
 from shop.core.transactions import run_transaction
 from shop.messaging.mail import Email, Mailer
@@ -480,6 +480,8 @@ class PaymentService:
         Conflict (nothing paid, too much, key reused for another refund), RefundFailed (provider)."""
         try:
             amount = to_money(amount)
+        except AmountOutOfRange:
+            raise InvalidInput("The refund amount is far more than any order could cost.", field="amount") from None
         except (TypeError, ValueError):
             raise InvalidInput("The refund amount is not a number.", field="amount") from None
         if amount <= 0:

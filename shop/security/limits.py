@@ -1,4 +1,5 @@
-"""Request limits: how many orders, chat messages, reviews, contact messages and sign-in attempts a
+"""Request limits: how many orders, chat messages, reviews, contact messages, return requests and
+sign-in attempts a
 visitor and a client address may send per period, counted in MongoDB so that every app process serving
 the shop shares one count.
 
@@ -51,7 +52,7 @@ from shop.core.group_commit import GroupCommit
 from shop.core.settings import Settings
 from shop.security.addresses import limit_key
 
-Action = Literal["orders", "chat", "reviews", "contact", "login"]
+Action = Literal["orders", "chat", "reviews", "contact", "login", "returns"]
 Scope = Literal["visitor", "ip", "account"]
 
 COLLECTION = "rate_limits"
@@ -67,6 +68,7 @@ WHAT: dict[Action, str] = {
     "reviews": "You have written several reviews in a short time.",
     "contact": "You have sent several messages through the contact form in a short time.",
     "login": "There have been too many sign-in attempts.",
+    "returns": "You have sent several return requests in a short time.",
 }
 """The first half of what a refused client reads; the second says when to try again."""
 

@@ -7,18 +7,22 @@ pattern and whether a region (state, province) is required, for the countries a 
 to ship to (US, CA, GB, DE, FR, ES, IT, PT, NL, AU); any other ISO 3166 country gets the generic
 checks (bounded single lines, a postal code of letters, digits, spaces and dashes).
 
-The old free-text address (one string, before issue 14) is still accepted: `Address.from_text` keeps
-it whole as `line1`, with no city, postal code or country (`text_only`), and the quote treats it as
-an address in the shop's home country. Every reader of the order's `address` field keeps the text.
+The old free-text address (one string, before issue 14, and the chat's) is still accepted: when it
+spells out its parts and names its country (`parse_text`: "12 Rue de Rivoli, 75001 Paris, France") it
+is read as a structured address that remembers the text (`with_text`); otherwise `Address.from_text`
+keeps it whole as `line1`, with no city, postal code or country (`text_only`), and the quote treats it
+as an address in the shop's home country. Either way the order's `address` field keeps the text.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator
 
 from shop.core.validation import clean_text
 
@@ -133,6 +137,8 @@ class Address(BaseModel):
     city: str
     region: str = Field("", validate_default=True)
     postalCode: str = Field("", validate_default=True)
+    _typed: str = PrivateAttr("")
+    """The customer's own one-line text this address was read from (`with_text`), else empty."""
 
     @field_validator("country", mode="before")
     @classmethod
@@ -200,15 +206,30 @@ class Address(BaseModel):
         """The old free-text address, already validated as text: kept whole as line1 (`text_only`)."""
         return cls.model_construct(country="", line1=text, line2="", city="", region="", postalCode="")
 
+    def with_text(self, text: str) -> Address:
+        """This address, remembering the customer's own text it was read from (`parse_text`): the
+        order's one-line `address` stays their words, while the quote and `shippingAddress` use the parts."""
+        copy = self.model_copy()
+        copy._typed = text
+        return copy
+
+    @property
+    def typed(self) -> str | None:
+        """The text the customer typed (a free-text address, or one read with `with_text`), else None."""
+        if self._typed:
+            return self._typed
+        return self.line1 if self.text_only else None
+
     @property
     def text_only(self) -> bool:
         """An address given as one free-text string (the API before issue 14, the chat): no parts known."""
         return not self.country
 
     def one_line(self) -> str:
-        """The text form stored in the order's `address` ("12 Main St, Apt 4, Springfield, IL 62704, US")."""
-        if self.text_only:
-            return self.line1
+        """The text form stored in the order's `address` ("12 Main St, Apt 4, Springfield, IL 62704, US"),
+        or the customer's own text when the address came as one (`typed`)."""
+        if self.typed is not None:
+            return self.typed
         place = " ".join(part for part in (self.region, self.postalCode) if part)
         return ", ".join(part for part in (self.line1, self.line2, self.city, place, self.country) if part)
 
@@ -221,34 +242,125 @@ class Address(BaseModel):
 
 
 _TAIL = re.compile(r"^(?P<region>[A-Za-z][A-Za-z .]{0,30}?)\s+(?P<postal>[A-Za-z0-9][A-Za-z0-9 -]{1,10})$")
+_LETTER = re.compile(r"[^\W\d_]")
+_PROVINCE = re.compile(r"^\(?(?P<code>[A-Z]{2})\)?$")
+"""An Italian province code after the city ("00184 Roma RM", "20121 Milano (MI)")."""
+
+# Country names as a customer writes them in the shop's six languages (en, fr, de, es, it, pt) and
+# natively, compared without case, accents, dots or dashes. Only countries a small European or North
+# American shop is likely to name; any other country is understood by its ISO code ("BR").
+_COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
+    "US": ("United States", "United States of America", "USA", "Etats-Unis", "Vereinigte Staaten",
+           "Estados Unidos", "Stati Uniti", "Stati Uniti d'America", "EEUU", "EUA"),
+    "CA": ("Canada", "Kanada", "Canadá"),
+    "GB": ("United Kingdom", "UK", "Great Britain", "Britain", "England", "Scotland", "Wales", "Northern Ireland",
+           "Royaume-Uni", "Angleterre", "Ecosse", "Pays de Galles", "Vereinigtes Königreich", "Großbritannien",
+           "Grossbritannien", "Schottland", "Reino Unido", "Gran Bretaña", "Inglaterra", "Escocia", "Regno Unito",
+           "Gran Bretagna", "Inghilterra", "Scozia", "Grã-Bretanha", "Escócia"),
+    "DE": ("Germany", "Allemagne", "Deutschland", "Alemania", "Germania", "Alemanha"),
+    "FR": ("France", "Frankreich", "Francia", "França"),
+    "ES": ("Spain", "Espagne", "Spanien", "España", "Spagna", "Espanha"),
+    "IT": ("Italy", "Italie", "Italien", "Italia", "Itália"),
+    "PT": ("Portugal", "Portogallo"),
+    "NL": ("Netherlands", "The Netherlands", "Holland", "Nederland", "Pays-Bas", "Niederlande", "Países Bajos",
+           "Paesi Bassi", "Países Baixos", "Holanda", "Olanda"),
+    "AU": ("Australia", "Australie", "Australien", "Austrália"),
+    "AT": ("Austria", "Autriche", "Österreich", "Áustria"),
+    "BE": ("Belgium", "Belgique", "Belgien", "België", "Bélgica", "Belgio"),
+    "CH": ("Switzerland", "Suisse", "Schweiz", "Suiza", "Svizzera", "Suíça", "Suica"),
+    "IE": ("Ireland", "Irlande", "Irland", "Irlanda"),
+    "LU": ("Luxembourg", "Luxemburg", "Luxemburgo", "Lussemburgo"),
+}  # fmt: skip
 
 
-def parse_text(text: str, home_country: str) -> Address | None:
-    """The structured address a one-line text spells out ("12 Oak Rd, Apt 4, Springfield, IL 62704[, US]"),
-    or None when it does not validate as one: every part is the text's own words, only split at its
-    commas (nothing is guessed). Not used by the chat yet: its `one_line()` normalizes ("Colorado" ->
-    "CO", ", US" added), and the order's address must stay in the customer's own words (the agent
-    bench's invented-facts check compares them); the chat passes the text, kept whole as line1."""
-    parts = [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
-    if not 3 <= len(parts) <= 6:
-        return None
-    country = home_country
-    last = parts[-1].upper().replace(".", "")
-    names = {rule.name.upper(): code for code, rule in COUNTRY_RULES.items()} | {"USA": "US", "UK": "GB"}
-    if last in ISO_COUNTRIES or last in names:
-        country = names.get(last, last)
-        parts = parts[:-1]
-    if len(parts) < 3:
-        return None
-    tail = _TAIL.match(parts[-1])
-    region, postal = (tail.group("region"), tail.group("postal")) if tail else ("", parts[-1])
-    fields = {"country": country, "line1": parts[0], "line2": ", ".join(parts[1:-2]), "city": parts[-2]}
+def _folded(text: str) -> str:
+    """A name compared without case, accents, dots, dashes or apostrophes ("Etats-Unis" = "États-Unis")."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[.\-'’]", " ", plain).casefold().replace("ß", "ss").split())
+
+
+_BY_NAME: dict[str, str] = {_folded(name): code for code, names in _COUNTRY_NAMES.items() for name in names}
+
+
+def country_code(text: str) -> str | None:
+    """The ISO code a customer's country names: a name in one of the shop's languages ("Frankreich",
+    "España", "UK") or the code itself ("FR", "fr", "U.S."); None for anything else."""
+    folded = _folded(text)
+    compact = folded.replace(" ", "").upper()
+    if len(compact) == 2 and compact in ISO_COUNTRIES:
+        return compact
+    return _BY_NAME.get(folded) or _BY_NAME.get(compact.casefold())
+
+
+def _splits(parts: list[str]) -> Iterator[dict[str, str]]:
+    """The ways the text's last parts may hold the city, region and postal code, most specific first;
+    each candidate uses the customer's words as they are, only split at commas and spaces."""
+    line1, tokens = parts[0], parts[-1].split()
+    if len(parts) >= 3:  # US order: "..., Springfield, IL 62704" or "..., London, SW1A 2AA"
+        base = {"line1": line1, "line2": ", ".join(parts[1:-2]), "city": parts[-2]}
+        tail = _TAIL.match(parts[-1])
+        if tail:
+            yield base | {"region": tail.group("region"), "postalCode": tail.group("postal")}
+        yield base | {"postalCode": parts[-1]}
+    base = {"line1": line1, "line2": ", ".join(parts[1:-1])}
+    for size in (1, 2):  # European order: "75001 Paris", "1012 JS Amsterdam", "SW1A 2AA London", "00184 Roma RM"
+        postal, rest = tokens[:size], tokens[size:]
+        province = _PROVINCE.match(rest[-1]) if len(rest) >= 2 else None
+        if province:
+            yield base | {"postalCode": " ".join(postal), "city": " ".join(rest[:-1]), "region": province["code"]}
+        yield base | {"postalCode": " ".join(postal), "city": " ".join(rest)}
+    for size in (1, 2):  # British order within one part: "London SW1A 2AA"
+        yield base | {"postalCode": " ".join(tokens[-size:]), "city": " ".join(tokens[:-size])}
+
+
+def _us_state_too(parts: list[str], code: str) -> bool:
+    """Whether a last part that is a two-letter code ("DE", "IN", "CA") may just as well be a US state
+    written after its own comma ("1 Main St, Dover, 19901, DE" is Delaware as much as Germany): then
+    the text is ambiguous and nothing is guessed."""
+    if code not in US_STATES or len(parts) < 3:
+        return False
     try:
-        return Address(**fields, region=region, postalCode=postal)
-    except ValueError:  # pydantic's ValidationError is one
-        if tail is None:
-            return None
-    try:  # "SW1A 2AA" alone: the whole part is the postal code
-        return Address(**fields, postalCode=parts[-1])
+        Address(country="US", line1=parts[0], line2=", ".join(parts[1:-2]), city=parts[-2], region=code,
+                postalCode=parts[-1])  # fmt: skip
     except ValueError:
+        return False
+    return True
+
+
+def parse_text(text: str, home_country: str | None) -> Address | None:
+    """The structured address a one-line text spells out, or None when it does not validate as one.
+
+    Reads the US order ("12 Oak Rd, Apt 4, Springfield, IL 62704[, US]") and the European ones
+    ("12 Rue de Rivoli, 75001 Paris, France", "Rua Augusta 1, 1000-001 Lisboa, Portugal",
+    "10 Downing St, London SW1A 2AA, UK"), with the country as its last part in any of the shop's
+    languages or as its ISO code. Every part is the text's own words, only split at its commas and
+    spaces: nothing is guessed. A street must hold a letter, a city must start with one, and a postal
+    code must hold a digit and match its country's rule, so "Paris, France", "12, 75001 Paris, France"
+    or a text without a postal code stay free text. Without a country in the text, `home_country` is
+    assumed; None means the text must name it (the chat: an unnamed country stays the home country's
+    free text, exactly as before).
+
+    The result's `one_line()` is normalized ("Illinois" -> "IL", ", US" added); a caller that must keep
+    the customer's own words (the chat, the agent bench compares them) uses `Address.with_text`."""
+    parts = [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+    if not 2 <= len(parts) <= 7:
         return None
+    last = parts[-1]
+    country = country_code(last)
+    if country is not None:
+        parts = parts[:-1]
+    elif home_country is None:
+        return None
+    if len(parts) < 2 or not _LETTER.search(parts[0]):
+        return None
+    if country is not None and _us_state_too(parts, last.strip().upper()):
+        return None
+    for fields in _splits(parts):
+        city, postal = fields["city"], fields["postalCode"]
+        if not city or not _LETTER.match(city) or not any(c.isdigit() for c in postal):
+            continue
+        try:
+            return Address(country=country or home_country, **fields)
+        except ValueError:  # pydantic's ValidationError is one
+            continue
+    return None

@@ -23,6 +23,7 @@ from shop.core.settings import Settings
 from shop.services import ShopServices
 from tests.support.admin_login import OwnerAccount, login, session_csrf
 from tests.support.orders import order_body
+from tests.support.returns import EMAIL, delivered_order
 
 LOW: dict[str, Any] = {
     "rate_limits": True,
@@ -32,6 +33,8 @@ LOW: dict[str, Any] = {
     "limit_reviews_per_ip": "2/1d",
     "limit_contact_per_visitor": "1/1h",
     "limit_contact_per_ip": "5/1d",
+    "limit_returns_per_visitor": "2/1h",
+    "limit_returns_per_ip": "3/1d",
     "limit_chat_per_visitor": "1/1h",
     "limit_login_per_ip": "3/15m",
 }
@@ -136,6 +139,32 @@ def test_contact_floods_stop_before_the_owners_mailbox(clients: Any, limited: Sh
     assert "contact form" in refused.text
     assert limited.db.contact_messages.count_documents({}) == 1
     assert limited.db.outbox.count_documents({"kind": "contact_notification"}) <= 1
+
+
+def test_return_requests_over_the_limit_get_429_on_the_api_and_the_order_page(
+    clients: Any, limited: ShopServices, product_factory: Any
+) -> None:
+    product = product_factory(stock=50)
+    order = delivered_order(limited, [(product, 5)])
+    body = {"items": [{"productId": str(product["_id"]), "quantity": 1, "opened": False}], "resolution": "refund"}
+    api, url = clients(), f"/api/orders/{order.id}/returns"
+    assert api.post(url, params={"email": EMAIL}, json=body).status_code == 201
+    assert api.post(url, params={"email": "eve@example.com"}, json=body).status_code == 404  # counts too
+    refused = api.post(url, params={"email": EMAIL}, json=body)
+    assert_limited(refused)
+    assert "several return requests" in refused.json()["detail"]
+    assert limited.db.returns.count_documents({}) == 1
+
+    form = {"email": EMAIL, f"qty_{product['_id']}": "1", "resolution": "refund"}
+    page = clients("203.0.113.20")
+    for _ in range(2):
+        assert page.post(f"/orders/{order.id}/returns", data=form).status_code != 429
+    refused = page.post(f"/orders/{order.id}/returns", data=form)
+    assert_limited(refused)
+    assert "several return requests" in refused.text and "<html" in refused.text
+    # Fresh visitors at the first address: one more (the refused hit was not counted), then its 3 of the day are used.
+    assert clients().post(f"/orders/{order.id}/returns", data=form).status_code != 429
+    assert_limited(clients().post(f"/orders/{order.id}/returns", data=form))
 
 
 # --- chat ----------------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def _variant(product: Product) -> dict[str, object]:
         "id": product.id,
         "slug": product.slug,
         "name": product.name,
-        "sku": product.sku or product.slug,
+        "sku": product.stock_code,
         "options": product.options,
         "price": float(product.price),
         "stock": product.stock,

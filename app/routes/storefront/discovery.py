@@ -20,7 +20,7 @@ from app.routes.storefront.product_context import product_context, product_rows,
 from app.templating import render, wants_fragment
 from shop.catalog.snapshot import Product
 from shop.core.validation import Email, describe_errors
-from shop.reviews.product_reviews import ReviewInput, ReviewSort, submit_review
+from shop.reviews.product_reviews import ReviewInput, ReviewSort, review_target, submit_review
 from shop.security.limits import RateLimited
 from shop.services import ShopServices
 
@@ -134,7 +134,8 @@ def reviews(
 def post_review(
     slug: str, request: Request, services: Services, session_id: SessionId, typed: Annotated[ReviewForm, Form()]
 ) -> Response:
-    """Create or edit this visitor's review of the product (one per visitor and product)."""
+    """Create or edit this visitor's review of the product (one per visitor and product family: a
+    review on a variant's page is the family's, stored under its main product, VARIANTS)."""
     product = _product(services, slug)
     form = typed.model_dump()
     try:
@@ -149,7 +150,8 @@ def post_review(
     except RateLimited as exc:
         response = _review_invalid(request, services, product, session_id, form, {}, exc.message, 429)
         return with_retry_after(response, exc)
-    submit_review(services.db, product.id, session_id, data)
+    family = services.catalog.family(product)
+    submit_review(services.db, review_target(family).id, session_id, data, family=[member.id for member in family])
     services.catalog.invalidate()  # the new average shows on the next page
     # The reviews are read per product version: answer with the version this write made.
     product = services.catalog.get(product.id) or product

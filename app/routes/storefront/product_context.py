@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request
 
 from shop.catalog.snapshot import Product
-from shop.reviews.product_reviews import REVIEW_SORTS
+from shop.reviews.product_reviews import REVIEW_SORTS, family_rating
 from shop.services import ShopServices
 
 REVIEWS_SHOWN = 20
@@ -54,19 +54,16 @@ def product_jsonld(product: Product, base_url: str, currency: str, *, family: li
     else:
         data = {
             **_described("ProductGroup", main, base_url),
-            "productGroupID": main.sku or main.slug,
+            "productGroupID": main.stock_code,
             "variesBy": sorted({key for member in members for key in member.options}),
             "hasVariant": [
                 {k: v for k, v in _product_ld(member, base_url, currency).items() if k != "@context"}
                 for member in members
             ],
         }
-    if main.review_count:
-        data["aggregateRating"] = {
-            "@type": "AggregateRating",
-            "ratingValue": round(main.rating, 2),
-            "reviewCount": main.review_count,
-        }
+    rating, count = family_rating(members)  # VARIANTS: the family's reviews, whichever member has them
+    if count:
+        data["aggregateRating"] = {"@type": "AggregateRating", "ratingValue": rating, "reviewCount": count}
     # "</" inside a <script> would end it early; JSON allows the escaped form.
     return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
@@ -88,7 +85,7 @@ def _product_ld(product: Product, base_url: str, currency: str) -> dict[str, Any
     """One product with its offer, as schema.org describes it."""
     data: dict[str, Any] = {
         **_described("Product", product, base_url),
-        "sku": product.sku or product.slug,
+        "sku": product.stock_code,
         "offers": {
             "@type": "Offer",
             "price": str(product.price),
@@ -135,13 +132,16 @@ def review_context(
     review_saved: bool = False,
     review_error: str | None = None,
 ) -> dict[str, Any]:
-    """What the reviews section (pages/_reviews.html) shows, with the visitor's own review prefilled."""
+    """What the reviews section (pages/_reviews.html) shows, with the visitor's own review prefilled.
+    VARIANTS: the reviews and the score (`score`) are the whole family's."""
     mine = services.reviews.by_visitor(product, session_id) if session_id else None
+    rating, count = family_rating(services.catalog.family(product))
     form = review_form
     if form is None:
         form = {"rating": str(mine.rating), "text": mine.text, "authorName": mine.author_name} if mine else {}
     return {
         "reviews": services.reviews.visible(product, REVIEWS_SHOWN, review_sort),  # type: ignore[arg-type]
+        "score": {"rating": rating, "review_count": count},
         "review_sort": review_sort,
         "review_sorts": REVIEW_SORTS,
         "review_summary": services.reviews.summary(product),

@@ -4,6 +4,8 @@ Both are guarded like the order lookup: the order number AND the email it was pl
 sends one row per order line (how many to send back, opened, damaged or wrong), a reason and the
 resolution; the policy (shop.returns.policy) decides, and the page shows the new request or the
 policy's sentence. The label (a PDF made locally) is offered once the owner has approved the return.
+Every submission counts against the returns limits (LIMIT_RETURNS_PER_*), a wrong email too: past
+them the form answers 429 with Retry-After and the sentence, and nothing is looked up.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.deps import Services
+from app.limits import check_limit_async, with_retry_after
 from app.templating import render
 from shop.core.errors import Conflict, ShopError
 from shop.core.validation import describe_errors
 from shop.ordering.orders import OrderView
 from shop.returns.label import return_label
 from shop.returns.service import ReturnInput, can_request_return
+from shop.security.limits import RateLimited
 from shop.services import ShopServices
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
@@ -66,6 +70,13 @@ async def request_return(order_id: str, request: Request, services: Services) ->
     form = await request.form()
     email = form.get("email") if isinstance(form.get("email"), str) else ""
     lookup = {"order_id": order_id[:40], "email": str(email)[:254]}
+    try:
+        await check_limit_async(request, services, "returns", visitor=request.state.session_id)
+    except RateLimited as exc:
+        context = {"form": lookup, "errors": {}, "order": None, "error": exc.message}
+        refused = render(request, "pages/order_lookup.html", context, 429)
+        with_retry_after(refused, exc)
+        return refused
     try:
         order = services.orders.lookup(order_id, str(email))
     except ShopError as exc:

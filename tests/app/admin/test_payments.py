@@ -44,3 +44,20 @@ def test_owner_records_payment_then_refunds_once(
     assert "Refund amount" not in page and "Refunded" in page
     # Without the CSRF token nothing happens.
     assert owner_client.post(f"{url}/payment/paid", data={}).status_code == 403
+
+
+def test_a_huge_refund_amount_is_refused_on_the_page_not_a_500(
+    owner_client: TestClient, services: ShopServices, items: dict[str, Any]
+) -> None:
+    order = services.checkout.place(
+        OrderRequest.model_validate(order_body(items["earl"]["_id"], 1)), channel="api", key=None
+    )
+    url = f"/admin/orders/{order.id}"
+    csrf = {"csrf_token": owner_client.csrf}  # type: ignore[attr-defined]
+    assert owner_client.post(f"{url}/payment/paid", data=csrf, follow_redirects=False).status_code == 303
+    for amount in ("1e999", "-1e999", "1e27"):
+        form = {**csrf, "key": f"{order.id}:1", "amount": amount, "confirm": "yes"}
+        answer = owner_client.post(f"{url}/payment/refund", data=form)
+        assert answer.status_code == 409, (amount, answer.status_code)  # the page again, as for any refusal
+        assert "far more than any order could cost" in answer.text
+    assert services.db.orders.find_one({"_id": order.id})["payment"].get("refunded") in (None, Decimal("0.00"))

@@ -45,8 +45,10 @@ def forecast_row(db: Database, product: dict[str, Any], *, reorder_point: float,
 
 
 def test_csv_content(db: Database, product_factory: Any) -> None:
-    beans = product_factory(name="Espresso Beans", slug="espresso-beans", supplier="Montaña Café Co.", leadTimeDays=10)
-    decaf = product_factory(name="Decaf", slug="decaf", supplier="Montaña Café Co.", leadTimeDays=10)
+    beans = product_factory(
+        name="Espresso Beans", slug="espresso-beans", sku="ESP-1000", supplier="Montaña Café Co.", leadTimeDays=10
+    )  # the owner's SKU is the supplier's code; without one (decaf, sencha) the slug stands in
+    decaf = product_factory(name="Decaf", slug="decaf", sku="=DECAF", supplier="Montaña Café Co.", leadTimeDays=10)
     tea = product_factory(name="=Sencha", slug="sencha", supplier="Leafy Ltd", leadTimeDays=5)
 
     orders = build_purchase_orders(db, {str(beans["_id"]): 24, str(tea["_id"]): 6, str(decaf["_id"]): 12}, today=TODAY)
@@ -62,7 +64,7 @@ def test_csv_content(db: Database, product_factory: Any) -> None:
         [
             "PO-20250602-MONTANA-CAFE-CO",
             "Montaña Café Co.",
-            "decaf",
+            "'=DECAF",  # typed by the owner: never a formula in the supplier's spreadsheet
             "Decaf",
             "12",
             "10",
@@ -72,7 +74,7 @@ def test_csv_content(db: Database, product_factory: Any) -> None:
         [
             "PO-20250602-MONTANA-CAFE-CO",
             "Montaña Café Co.",
-            "espresso-beans",
+            "ESP-1000",
             "Espresso Beans",
             "24",
             "10",

@@ -17,7 +17,7 @@ OWNER = "owner@example.com"
 
 
 def _draft(services: ShopServices, product_factory: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    beans = product_factory(name="Kenya Beans", supplier="Fernwood Roasters", stock=2, leadTimeDays=5)
+    beans = product_factory(name="Kenya Beans", supplier="Fernwood Roasters", stock=2, leadTimeDays=5, sku="KEN-250")
     filters = product_factory(name="Paper Filters", supplier="Fernwood Roasters", stock=1, leadTimeDays=9)
     services.db.products.update_one({"_id": filters["_id"]}, {"$set": {"slug": "paper-filters"}})
     ids = services.purchasing.create({str(beans["_id"]): 10, str(filters["_id"]): 4}, owner=OWNER)
@@ -59,7 +59,8 @@ def test_a_draft_is_sent_to_the_supplier_through_the_outbox_once(services: ShopS
         services.purchasing.send(po_id, po.revision, owner=OWNER)  # the same form again
     mails = list(services.db.outbox.find({"kind": "purchase_order"}))
     assert len(mails) == 1 and mails[0]["to"] == ["orders@fernwood.example"]
-    assert po_id in mails[0]["subject"] and "10 x Kenya Beans" in mails[0]["text"]
+    assert po_id in mails[0]["subject"] and "10 x Kenya Beans (our ref. KEN-250)" in mails[0]["text"]
+    assert "4 x Paper Filters (our ref. paper-filters)" in mails[0]["text"]  # no SKU: the slug stands in
     assert services.purchasing.get(po_id).status == "sent"
 
 

@@ -109,3 +109,63 @@ def test_the_old_free_text_is_kept_whole_as_line1() -> None:
 def test_a_typed_address_is_split_into_its_parts_only_when_it_validates(text: str, expected: str | None) -> None:
     parsed = parse_text(text, "US")
     assert (parsed.one_line() if parsed else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "city", "postal", "region"),
+    [
+        ("12 Rue de Rivoli, 75001 Paris, France", "FR", "Paris", "75001", ""),
+        ("12 rue de Rivoli, 75001 Paris, FR", "FR", "Paris", "75001", ""),
+        ("Unter den Linden 5, 10115 Berlin, Deutschland", "DE", "Berlin", "10115", ""),
+        ("Unter den Linden 5, 10115 Berlin, Allemagne", "DE", "Berlin", "10115", ""),
+        ("Unter den Linden 5, 10115 Berlin, DE", "DE", "Berlin", "10115", ""),
+        ("Rue de Rivoli 12, 75001 Paris, Frankreich", "FR", "Paris", "75001", ""),
+        ("Calle de Alcalá 1, 28014 Madrid, España", "ES", "Madrid", "28014", ""),
+        ("Calle de Alcalá 1, 28014 Madrid, Espagne", "ES", "Madrid", "28014", ""),
+        ("Rua Augusta 1, 1000-001 Lisboa, Portugal", "PT", "Lisboa", "1000-001", ""),
+        ("Via del Corso 1, 00184 Roma RM, Italia", "IT", "Roma", "00184", "RM"),
+        ("Via Dante 2, 20121 Milano (MI), Italie", "IT", "Milano", "20121", "MI"),
+        ("10 Downing Street, SW1A 2AA London, Royaume-Uni", "GB", "London", "SW1A 2AA", ""),
+        ("10 Downing Street, London SW1A 2AA, UK", "GB", "London", "SW1A 2AA", ""),
+        ("Dam 1, 1012 JS Amsterdam, Países Bajos", "NL", "Amsterdam", "1012 JS", ""),
+        ("Apt 4\n12 Rue de Rivoli\n75001 Paris\nFrancia", "FR", "Paris", "75001", ""),
+        ("24 Sussex Dr, Ottawa, ON K1M 1M4, Kanada", "CA", "Ottawa", "K1M 1M4", "ON"),
+        ("Av. Paulista 1000, 01310-100 São Paulo, BR", "BR", "São Paulo", "01310-100", ""),
+    ],
+)
+def test_a_european_address_and_a_country_in_the_shops_languages_are_read(
+    text: str, country: str, city: str, postal: str, region: str
+) -> None:
+    parsed = parse_text(text, None)
+    assert parsed is not None, text
+    assert (parsed.country, parsed.city, parsed.postalCode, parsed.region) == (country, city, postal, region)
+    assert parsed.line1 in text and parsed.with_text(text).one_line() == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Paris",
+        "Paris, France",
+        "12 Rue de Rivoli, Paris, France",  # no postal code: nothing guessed
+        "12, 75001 Paris, France",  # a street that is a number only
+        "12 Rue de Rivoli, 7500 Paris, France",  # not a French postal code
+        "Rua Augusta 1, 1000 Lisboa, Portugal",  # not a Portuguese one
+        "12 Rue de Rivoli, 75001 Paris",  # no country: the home country's free text, as before
+        "Avenue Louise 1, Ixelles Bruxelles, Belgique",  # a postal code holds a digit
+        "12 Rue de Rivoli, 75001, France",  # no city
+        "12 Rue de Rivoli, 75001 Paris, Atlantis",
+        "1 Main St, Dover, 19901, DE",  # Delaware as much as Germany: ambiguous, nothing guessed
+        "1 Monument Cir, Indianapolis, 46204, IN",  # Indiana, not India
+    ],
+)
+def test_a_text_that_does_not_spell_out_an_address_is_not_read(text: str) -> None:
+    assert parse_text(text, None) is None
+
+
+def test_an_unnamed_country_is_the_home_countrys_and_with_text_keeps_the_customers_words() -> None:
+    parsed = parse_text("12 Rue de Rivoli, 75001 Paris", "FR")
+    assert parsed is not None and parsed.country == "FR" and parsed.one_line() == "12 Rue de Rivoli, Paris, 75001, FR"
+    typed = parsed.with_text("12 Rue de Rivoli, 75001 Paris")
+    assert typed.one_line() == "12 Rue de Rivoli, 75001 Paris" and parsed.typed is None
+    assert typed.stored("US")["country"] == "FR"
