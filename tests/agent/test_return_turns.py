@@ -102,3 +102,15 @@ def test_a_return_question_in_german_gets_the_rule_worded_then_the_ask_from_code
     assert "Bestellnummer" in ask and answer.reply == worded + "\n\n" + ask
     assert answer.pending_action is None and services.db.returns.count_documents({}) == 0
     assert len(model.bound) == 2  # understood, then worded: the ask was written by code
+
+
+def test_when_the_wording_fails_the_rule_and_the_ask_are_each_said_once(
+    make_agent: Any, chat: Any, services: ShopServices
+) -> None:
+    invented = "Puoi restituirlo entro 90 giorni, ti rimborsiamo $99.99."  # a window and an amount nobody states
+    agent, _ = make_agent(understood("return", condition="opened"), invented, invented, invented)
+    answer = chat(agent).say("Buongiorno, posso restituire un pacco di tè già aperto?")
+    ask = say("need", "it", task=say("task_return", "it"),
+              what=listing([say("field_order_id", "it"), say("field_order_email", "it")], "it"))  # fmt: skip
+    assert "$99.99" not in answer.reply and "Opened food, tea and coffee cannot be returned" in answer.reply
+    assert answer.reply.count(ask) == 1 and answer.reply.endswith(ask)
