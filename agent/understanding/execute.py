@@ -721,7 +721,11 @@ class Executor:
         return self._policy_answer(sections)
 
     def _policy_answer(self, sections: list[PolicySection]) -> Execution:
-        """The owner's text of `sections`: as written in English, worded from it in other languages."""
+        """The owner's text of `sections`: as written in English, worded from it in other languages.
+        The product the question names may be named in the answer ("the opened Earl Grey cannot be
+        returned"): the reply check refuses names nothing returned, and fell back to English."""
+        for product in self._meant(allow_focus=False):
+            self.ctx.remember(product)
         texts = []
         for section in sections:
             self.ctx.called("shop_policy", {"section": section.title})

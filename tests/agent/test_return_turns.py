@@ -114,3 +114,14 @@ def test_when_the_wording_fails_the_rule_and_the_ask_are_each_said_once(
               what=listing([say("field_order_id", "it"), say("field_order_email", "it")], "it"))  # fmt: skip
     assert "$99.99" not in answer.reply and "Opened food, tea and coffee cannot be returned" in answer.reply
     assert answer.reply.count(ask) == 1 and answer.reply.endswith(ask)
+
+
+def test_the_product_the_question_names_may_be_named_in_the_answer(
+    items: Any, make_agent: Any, chat: Any, services: ShopServices
+) -> None:
+    worded = "L'Earl Grey Supreme aperto non si può restituire, salvo se è arrivato danneggiato."
+    agent, _ = make_agent(
+        understood("return", items=[{"product": "Earl Grey Supreme"}], condition="opened"), worded, worded
+    )
+    answer = chat(agent).say("Buongiorno, posso restituire un pacco di Earl Grey Supreme già aperto?")
+    assert answer.status == "ok" and answer.reply.startswith(worded + "\n\n"), answer.reply
