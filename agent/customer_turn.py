@@ -33,8 +33,8 @@ from agent.understanding.conversation import ConversationView, letters_of
 from agent.understanding.execute import STATUS_TEXT, Execution, Executor
 from agent.understanding.language import LanguageReader
 from agent.understanding.request import TOOL_NAME, CustomerRequest
-from agent.understanding.stage import understand, understanding_messages, wording_model
-from agent.understanding.vocabulary import VocabularyCache
+from agent.understanding.stage import fill_details, understand, understanding_messages, wording_model
+from agent.understanding.vocabulary import Vocabulary, VocabularyCache
 from shop.catalog.snapshot import Product
 from shop.conversations.store import Conversation, PendingAction
 from shop.services import ShopServices
@@ -135,8 +135,11 @@ class CustomerTurn:
             if status == "error":
                 log.exception("understanding failed")
             request = CustomerRequest(intent="find", query=message[:100])
-        timings = {"understand_s": round(time.perf_counter() - t0, 4)}
         request = view.validate(request)
+        missing = view.missing_details(request) if status == "ok" and call is not None and call.tool_calls else []
+        if missing and call is not None:
+            request = await self._fill_details(view, vocabulary, messages, call, request, missing)
+        timings = {"understand_s": round(time.perf_counter() - t0, 4)}
         request.lang = self.read_language(conversation, message)
         pending, conversation.pending = conversation.pending, None  # a turn that is not its yes voids it
         if pending is not None and status == "ok" and confirms_order(request, pending, view):
@@ -200,6 +203,29 @@ class CustomerTurn:
         if call is not None and call.tool_calls:
             outcome.request_json = json.dumps(call.tool_calls[0].get("args") or {}, ensure_ascii=False)
         yield {"type": "outcome", "outcome": outcome}
+
+    async def _fill_details(
+        self,
+        view: ConversationView,
+        vocabulary: Vocabulary,
+        messages: list[BaseMessage],
+        call: AIMessage,
+        request: CustomerRequest,
+        missing: list[str],
+    ) -> CustomerRequest:
+        """`request` with the details the model gives when asked again (checked against the
+        customer's words); unchanged when that call fails or gives nothing the customer wrote."""
+        try:
+            again = await fill_details(self.model, vocabulary, messages, call, missing)
+        except Exception as exc:
+            if not is_connection_error(exc):
+                log.exception("asking for the missing details failed")
+            return request
+        if again is not None:
+            again = view.validate(again)
+            for key in missing:
+                setattr(request, key, getattr(again, key) or getattr(request, key))
+        return request
 
     def _view(self, conversation: Conversation, message: str) -> ConversationView:
         cart: list[tuple[Product, int]] = []

@@ -29,6 +29,9 @@ SHOWN_IN_NOTE = 5
 _POSITION = re.compile(r"^#?\s*(\d{1,2})$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d{1,2})?")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+MIN_DETAIL_WORDS = 6
+"""Words besides the email a message needs before its missing name or address is asked of the model
+again: "my email is x@y.z" gives nothing more, "I'm Jo Park, x@y.z, 5 Elm St, Leeds LS1 4AP" does."""
 _ORDER_ID = re.compile(r"\bORD-?[0-9A-Z]{8}\b", re.IGNORECASE)
 
 
@@ -208,6 +211,17 @@ class ConversationView:
         candidates = [*message_named, *self.shown, *(p for p, _ in self.cart), *self.discussed]
         fitting = list({p.id: p for p in candidates if words <= set(tokenize(p.name))}.values())
         return fitting[0] if len(fitting) == 1 else None
+
+    def missing_details(self, request: CustomerRequest) -> list[str]:
+        """The details ("name", "address") a message that gives an email and more words left out of
+        `request`; [] when the message is not one giving contact details."""
+        if request.intent in ("order_status", "cancel_order", "return", "human", "policy"):
+            return []  # an order's email, or a message for a person: no delivery details wanted
+        if not _EMAIL.search(self.message):
+            return []
+        if len(tokenize(_EMAIL.sub(" ", self.message))) < MIN_DETAIL_WORDS:
+            return []
+        return [key for key in ("name", "address") if not getattr(request, key)]
 
     def given(self, value: str) -> bool:
         """Whether the customer wrote `value` (all its words, in any spacing or case). An email's words

@@ -178,6 +178,48 @@ def test_placing_an_order_without_details_asks_for_them(items: Any, make_agent: 
     assert [b["tool_choice"] for b in model.bound] == [UNDERSTAND, UNDERSTAND]
 
 
+def test_details_the_model_left_out_are_asked_of_it_once_more(
+    items: Any, make_agent: Any, chat: Any, services: Any
+) -> None:
+    said = (
+        "Me llamo Lucía Fernández, mi correo es lucia@example.com y la dirección es 310 Pine Street, Denver, CO 80203."
+    )
+    agent, model = make_agent(
+        understood("checkout", email="lucia@example.com"),  # the name and address left out
+        # asked again: the name and address, and a made-up phone line that is not the customer's
+        understood("checkout", name="Lucía Fernández", address="310 Pine Street, Denver, CO 80203"),
+    )
+    c = chat(agent)
+    services.carts.add(c.key, str(items["earl"]["_id"]), 1)
+    out = c.say(said)
+    summary = out.pending_action["summary"]
+    assert (summary["customerName"], summary["email"]) == ("Lucía Fernández", "lucia@example.com")
+    assert summary["address"] == "310 Pine Street, Denver, CO 80203"
+    assert "your request left out name and address" in str(model.prompts[1][-1].content)  # the note, after the call
+    assert model.prompts[1][:-2] == model.prompts[0]  # the same prompt goes on: the local model's cache holds
+    assert [b["tool_choice"] for b in model.bound] == [UNDERSTAND, UNDERSTAND]
+
+
+def test_details_made_up_when_asked_again_are_dropped(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
+    agent, model = make_agent(
+        understood("checkout", email="kim@example.com"),
+        understood("checkout", name="Kim Novak", address="1 Main Street, Springfield"),  # not in the message
+    )
+    c = chat(agent)
+    services.carts.add(c.key, str(items["earl"]["_id"]), 1)
+    out = c.say("ok here is my email kim@example.com, please go ahead with the order now")
+    assert out.pending_action is None and len(model.bound) == 2  # asked again, and what it made up was dropped
+    assert out.reply == "To place your order I still need your name and the delivery address."
+
+
+def test_an_email_alone_is_not_asked_about_again(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
+    agent, model = make_agent(understood("checkout", email="kim@example.com"))
+    c = chat(agent)
+    services.carts.add(c.key, str(items["earl"]["_id"]), 1)
+    out = c.say("kim@example.com")
+    assert out.pending_action is None and len(model.bound) == 1
+
+
 def test_asking_for_a_discount_gets_the_owners_answer(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
     agent, model = make_agent(understood("discount", items=[{"product": "Earl Grey Supreme"}]))
     c = chat(agent)
