@@ -137,8 +137,8 @@ class CustomerTurn:
             request = CustomerRequest(intent="find", query=message[:100])
         request = view.validate(request)
         missing = view.missing_details(request) if status == "ok" and call is not None and call.tool_calls else []
-        if missing and call is not None:
-            request = await self._fill_details(view, vocabulary, messages, call, request, missing)
+        if missing:
+            request = await self._fill_details(view, vocabulary, messages, request, missing)
         timings = {"understand_s": round(time.perf_counter() - t0, 4)}
         request.lang = self.read_language(conversation, message)
         pending, conversation.pending = conversation.pending, None  # a turn that is not its yes voids it
@@ -209,14 +209,13 @@ class CustomerTurn:
         view: ConversationView,
         vocabulary: Vocabulary,
         messages: list[BaseMessage],
-        call: AIMessage,
         request: CustomerRequest,
         missing: list[str],
     ) -> CustomerRequest:
         """`request` with the details the model gives when asked again (checked against the
         customer's words); unchanged when that call fails or gives nothing the customer wrote."""
         try:
-            again = await fill_details(self.model, vocabulary, messages, call, missing)
+            again = await fill_details(self.model, vocabulary, messages, missing)
         except Exception as exc:
             if not is_connection_error(exc):
                 log.exception("asking for the missing details failed")

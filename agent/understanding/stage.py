@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from agent import prompts
 from agent.understanding.request import TOOL_NAME, CustomerRequest, parse_request, tool_schema
@@ -53,23 +53,21 @@ async def understand(
 
 
 async def fill_details(
-    model: BaseChatModel, vocabulary: Vocabulary, messages: list[BaseMessage], call: AIMessage, missing: list[str]
+    model: BaseChatModel, vocabulary: Vocabulary, messages: list[BaseMessage], missing: list[str]
 ) -> CustomerRequest | None:
     """The request once more, told which details it left out (`missing`: "name", "address"), or None.
 
     Why a second call: with an email in the message, the 1.5B model left out a name and an address the
     same message gave ("Me llamo Lucía Fernández, mi correo es …, la dirección es 310 Pine Street, …")
-    and the customer was asked for them again. Told what is missing, it copies them. The call goes on
-    from the first one (same prompt, same tool), so the local model's cache covers all but the note;
+    and the customer was asked for them again. Told what is missing, it copies them. The prompt is the
+    first call's (same prompt, same tool) and a note, so the local model's cache covers all but the note;
     it runs only when a message with an email lacks a name or an address, and the caller checks what it
-    gives against the customer's words like any other request."""
-    tool_call = call.tool_calls[0]
+    gives against the customer's words like any other request. The note follows the message as a
+    system line: after the first call and a tool result the model answered with the intent alone."""
     note = prompts.render("details", missing=" and ".join(missing))
     schema = tool_schema(vocabulary)
     bound = model.bind_tools([schema], tool_choice=TOOL_NAME).bind(max_tokens=UNDERSTAND_MAX_TOKENS, temperature=0)
-    answer = await bound.ainvoke(
-        [*messages, AIMessage("", tool_calls=[tool_call]), ToolMessage(note, tool_call_id=tool_call["id"] or "")]
-    )
+    answer = await bound.ainvoke([*messages, SystemMessage(note)])
     calls = [c for c in getattr(answer, "tool_calls", None) or [] if c.get("name") == TOOL_NAME]
     return parse_request(dict(calls[0].get("args") or {}), vocabulary) if calls else None
 

@@ -196,7 +196,7 @@ def test_details_the_model_left_out_are_asked_of_it_once_more(
     assert (summary["customerName"], summary["email"]) == ("Lucía Fernández", "lucia@example.com")
     assert summary["address"] == "310 Pine Street, Denver, CO 80203"
     assert "your request left out name and address" in str(model.prompts[1][-1].content)  # the note, after the call
-    assert model.prompts[1][:-2] == model.prompts[0]  # the same prompt goes on: the local model's cache holds
+    assert model.prompts[1][:-1] == model.prompts[0]  # the same prompt goes on: the local model's cache holds
     assert [b["tool_choice"] for b in model.bound] == [UNDERSTAND, UNDERSTAND]
 
 
