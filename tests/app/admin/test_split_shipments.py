@@ -33,8 +33,11 @@ def test_two_parcels_from_two_locations_through_the_admin_page_and_the_api(
     assert "Ships in 2 parcels" in page and "Ship this order" not in page  # no one-parcel form
     forms = re.findall(r'<form method="post" action="/admin/orders/[^"]+/shipments".*?</form>', page, re.S)
     assert [re.search(r'name="location_id" value="([^"]+)"', f).group(1) for f in forms] == ["main", EAST]  # type: ignore[union-attr]
-    assert "From Main store" in page and "2 × Kenya Beans" in page
-    assert "From Warehouse East" in page and "1 × Darjeeling Tea" in page
+    # Each form is pre-filled with its location's items and all the units it has to send.
+    assert "From Main store" in page
+    assert "Kenya Beans" in forms[0] and f'name="qty_{beans["_id"]}"' in forms[0] and 'max="2"' in forms[0]
+    assert 'value="2"' in forms[0] and "Darjeeling" not in forms[0]
+    assert "From Warehouse East" in page and f'name="qty_{tea["_id"]}"' in forms[1] and 'value="1"' in forms[1]
     assert all('name="tracking_number"' in f and 'name="carrier"' in f for f in forms)
 
     first = _post(
