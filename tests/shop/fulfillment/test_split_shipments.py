@@ -3,6 +3,7 @@ one email per parcel, delivered only when both locations' parcels are (shop/fulf
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from shop.core.errors import Conflict, InvalidInput
 from shop.fulfillment.carriers import parse_tracking
 from shop.fulfillment.progress import ParcelProgress, parcel_progress
+from shop.fulfillment.shipments import Fulfillment
 from shop.services import ShopServices
 from tests.support.split_orders import EAST, OWNER, two_location_order
 
@@ -126,3 +128,33 @@ def test_a_one_location_order_ships_as_before() -> None:
     assert parcel_progress({**split, "status": "confirmed"}).to_json()["parcels"] == 2
     assert parcel_progress({**split, "status": "shipped"}).state == "shipped"  # the plain button, untracked
     assert parcel_progress({**split, "status": "completed"}).state == "delivered"
+
+
+def test_two_owners_shipping_the_same_location_at_once_record_its_items_once(
+    services: ShopServices, product_factory: Any
+) -> None:
+    """Four parcels from the main store racing (two owners, double clicks): the compare-and-set on the
+    order (its status, then its number of parcels) lets one through; its two bags are never sent twice."""
+    order, _, _ = two_location_order(services, product_factory)
+    start = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def ship(number: str) -> None:
+        other = Fulfillment(services.order_admin)
+        start.wait()
+        try:
+            other.ship(order.id, parse_tracking("fedex", number), owner=OWNER, location_id="main")
+            outcomes.append("shipped")
+        except Conflict:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=ship, args=(f"12345678901{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["refused", "refused", "refused", "shipped"]
+    stored = services.db.orders.find_one({"_id": order.id})
+    assert [p["locationId"] for p in stored["shipments"]] == ["main"]
+    assert services.db.outbox.count_documents({"kind": "order_shipped"}) == 1
+    assert parcel_progress(stored).text() == "1 of 2 parcels shipped"
