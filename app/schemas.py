@@ -68,6 +68,17 @@ class OrderLine(BaseModel):
 
 
 # TRACKING (shop/fulfillment): parcels, delivery estimate and timeline of an order.
+class ShipmentLocation(BaseModel):
+    id: str
+    name: str
+
+
+class ShipmentItem(BaseModel):
+    productId: str
+    name: str
+    quantity: int
+
+
 class Shipment(BaseModel):
     id: str
     carrier: str
@@ -79,6 +90,21 @@ class Shipment(BaseModel):
     """shipped | delivered"""
     shippedAt: str
     deliveredAt: str | None
+    # SPLIT SHIPMENTS (issue 14): the stock location a parcel left from and what is in it; None and
+    # [] for a parcel recorded without its location (one-location orders shipped before).
+    location: ShipmentLocation | None = None
+    items: list[ShipmentItem] = []
+
+
+class Fulfillment(BaseModel):
+    """SPLIT SHIPMENTS (issue 14): how far the order's parcels are; a split order expects one parcel
+    per stock location and stays "shipped" while it is partly shipped."""
+
+    state: str
+    """not_shipped | partially_shipped | shipped | partially_delivered | delivered"""
+    parcels: int
+    shipped: int
+    delivered: int
 
 
 class DeliveryEstimate(BaseModel):
@@ -173,6 +199,7 @@ class Order(BaseModel):
     estimatedDelivery: DeliveryEstimate | None = None
     deliveredAt: str | None = None
     timeline: list[TimelineEvent] = []
+    fulfillment: Fulfillment | None = None  # SPLIT SHIPMENTS (issue 14)
     returns: list[ReturnSummary] = []  # RETURNS (issue 14): the order's return requests
     payment: PaymentSummary | None = None  # payments (issue 14)
 

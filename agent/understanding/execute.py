@@ -611,6 +611,9 @@ class Executor:
                 lines.append(say("tracking_line", self.lang, url=parcel.tracking_url, **values))
             else:
                 lines.append(say("tracking_line_no_link", self.lang, **values))
+        progress = tracking.progress  # SPLIT SHIPMENTS (issue 14): a location still to send its parcel
+        if progress is not None and progress.state == "partially_shipped":
+            lines.append(say("parcels_partly_line", self.lang, shipped=progress.shipped, total=progress.expected))
         if tracking.delivered_at is not None:
             lines.append(say("delivered_line", self.lang, date=f"{tracking.delivered_at:%Y-%m-%d}"))
         elif tracking.estimate is not None:

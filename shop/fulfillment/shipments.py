@@ -12,6 +12,20 @@ one order is refused (a double submit). The customer is emailed after the commit
 
 Delivered: the whole order (OrderAdmin's "completed", which records `deliveredAt` and marks every
 parcel delivered), or one parcel at a time; the last parcel delivered completes the order.
+
+Split shipments (issue 14). An order allocated at several stock locations (its `allocations`,
+shop/inventory/locations.py) ships in one parcel per location: `ship` takes the location (required
+for such an order, refused with a 422 if the order has nothing there, 409 once everything from there
+is in a parcel) and records the parcel's items (by default all that location still has to send; the
+owner may send them in several parcels) with the location's id and name. While some location has not shipped, the order is partly shipped, and why that is NOT a new
+status: the order keeps "shipped" from its first parcel and `ParcelProgress` (derived from the
+allocations and the parcels, never stored) says "1 of 2 parcels shipped" on the timeline, in the
+email of each parcel, on the admin page and in the API (`fulfillment`). A new status would have to be
+taught to every reader of STATUSES (list filters, analytics and forecasts that count shipped sales,
+the agent's phrases, the returns and payment rules keyed on "shipped") for a state that only the
+parcels distinguish; and the one thing that must not happen early, delivered, is guarded where it is
+decided: `deliver` completes the order only when every allocated location's parcel is delivered, and
+OrderAdmin refuses "completed" while a location has not shipped (its plain "Mark as delivered" too).
 """
 
 from __future__ import annotations
@@ -25,11 +39,13 @@ from typing import Any
 from pymongo.client_session import ClientSession
 
 from shop.core.activity import log_activity
-from shop.core.errors import Conflict, NotFound
+from shop.core.errors import Conflict, InvalidInput, NotFound
 from shop.core.transactions import run_transaction
 from shop.fulfillment.carriers import TrackingInput
 from shop.fulfillment.estimate import DeliveryEstimate, estimate, shop_zone
+from shop.fulfillment.progress import ParcelProgress, parcel_progress
 from shop.fulfillment.timeline import TimelineEvent, build_timeline, order_returns
+from shop.inventory.locations import allocated_location_ids, read_locations, units_to_ship, unshipped_locations
 from shop.ordering.admin import AdminOrder, OrderAdmin
 from shop.ordering.orders import ORDER_ID_ALPHABET, OrderView, normalize_order_id
 
@@ -52,6 +68,9 @@ class ShipmentView:
     shipped_at: datetime
     delivered_at: datetime | None = None
     location_id: str | None = None
+    location_name: str | None = None
+    items: tuple[dict[str, Any], ...] = ()
+    """[{productId, name, quantity}] of a parcel recorded with its location; empty for older parcels."""
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> ShipmentView:
@@ -65,6 +84,8 @@ class ShipmentView:
             shipped_at=doc["shippedAt"],
             delivered_at=delivered_at(doc) if doc else None,
             location_id=str(doc["locationId"]) if doc.get("locationId") is not None else None,
+            location_name=str(doc["locationName"]) if doc.get("locationName") is not None else None,
+            items=tuple(_item_json(item) for item in doc.get("items") or [] if isinstance(item, dict)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -77,7 +98,19 @@ class ShipmentView:
             "status": self.status,
             "shippedAt": self.shipped_at.isoformat(),
             "deliveredAt": self.delivered_at.isoformat() if self.delivered_at else None,
+            "location": {"id": self.location_id, "name": self.location_name or self.location_id}
+            if self.location_id
+            else None,
+            "items": [dict(item) for item in self.items],
         }
+
+
+def _item_json(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "productId": str(item.get("productId", "")),
+        "name": str(item.get("name") or ""),
+        "quantity": int(item.get("quantity") or 0),
+    }
 
 
 def shipments_of(order: dict[str, Any]) -> list[ShipmentView]:
@@ -104,10 +137,12 @@ class OrderTracking:
     estimate: DeliveryEstimate | None
     delivered_at: datetime | None
     timeline: list[TimelineEvent]
+    progress: ParcelProgress | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "shipments": [s.to_json() for s in self.shipments],
+            "fulfillment": self.progress.to_json() if self.progress else None,
             "estimatedDelivery": self.estimate.to_json() if self.estimate else None,
             "deliveredAt": self.delivered_at.isoformat() if self.delivered_at else None,
             "timeline": [event.to_json() for event in self.timeline],
@@ -130,6 +165,7 @@ class Fulfillment:
             estimate=estimate(doc, zone, now=now) if doc else None,
             delivered_at=doc.get("deliveredAt"),
             timeline=build_timeline(doc, order_returns(self.db, order.id)) if doc else [],
+            progress=parcel_progress(doc) if doc else None,
         )
 
     def estimate(self, order: OrderView, *, now: datetime | None = None) -> DeliveryEstimate | None:
@@ -145,7 +181,9 @@ class Fulfillment:
         items: Sequence[dict[str, Any]] | None = None,
         location_id: str | None = None,
     ) -> AdminOrder:
-        """Record a parcel with its tracking; the first one moves a confirmed order to shipped."""
+        """Record a parcel with its tracking; the first one moves a confirmed order to shipped. For an
+        order allocated at several locations, `location_id` says which one this parcel leaves from;
+        its items default to what the order has there (`items`, if given, must be among them)."""
         normalized = _order_id(order_id)
 
         def work(session: ClientSession) -> dict[str, Any]:
@@ -166,6 +204,7 @@ class Fulfillment:
                 )
             if len(parcels) >= MAX_SHIPMENTS:
                 raise Conflict(f"An order can have at most {MAX_SHIPMENTS} shipments.")
+            origin = self._origin(session, current, location_id, items)  # SPLIT SHIPMENTS (issue 14)
             now = datetime.now(UTC)
             shipment: dict[str, Any] = {
                 "id": new_shipment_id(),
@@ -177,11 +216,10 @@ class Fulfillment:
                 "shippedAt": now,
                 "by": owner,
             }
-            if items is not None:
-                shipment["items"] = list(items)
-            if location_id is not None:
-                shipment["locationId"] = location_id
+            shipment.update(origin)
             logged = {k: shipment[k] for k in ("id", "carrier", "trackingNumber", "trackingUrl")}
+            if "locationId" in shipment:
+                logged["locationId"] = shipment["locationId"]
             if status == "confirmed":
                 updated, _ = self.admin.transition(
                     session, current, "shipped", owner=owner, now=now,
@@ -223,7 +261,9 @@ class Fulfillment:
             if current["status"] != "shipped":
                 raise Conflict(f"A {current['status']} order has no parcel on its way.", field="status")
             now = datetime.now(UTC)
-            if all(p.get("status") == "delivered" for i, p in enumerate(parcels) if i != index):
+            # The last parcel completes the order only if no allocated location is still to ship.
+            rest_delivered = all(p.get("status") == "delivered" for i, p in enumerate(parcels) if i != index)
+            if rest_delivered and not unshipped_locations(current):
                 updated, _ = self.admin.transition(
                     session, current, "completed", owner=owner, now=now, details={"shipment": shipment_id}
                 )
@@ -258,6 +298,56 @@ class Fulfillment:
         if completed:
             self.admin.notify(admin_order.order)
         return admin_order
+
+    def _origin(
+        self,
+        session: ClientSession,
+        order: dict[str, Any],
+        location_id: str | None,
+        items: Sequence[dict[str, Any]] | None,
+    ) -> dict[str, Any]:
+        """The parcel's location fields {locationId, locationName, items}, checked against the order's
+        allocations; {} for an order from one location shipped without naming it (as before)."""
+        allocated = allocated_location_ids(order)
+        if location_id is None:
+            if len(allocated) > 1:
+                raise InvalidInput(
+                    f"This order ships from {len(allocated)} locations: choose the one this parcel leaves from.",
+                    field="location",
+                )
+            if items is None:
+                return {}
+            location_id = allocated[0]  # items of a one-location order: they leave from there
+        if location_id not in allocated:
+            raise InvalidInput("This order has nothing to ship from that location.", field="location")
+        names = {loc.id: loc.name for loc in read_locations(self.db, session)}
+        name = names.get(location_id, location_id)
+        lines = {str(line["productId"]): line for line in order.get("products") or []}
+        held = units_to_ship(order).get(location_id, {})
+        if not held:
+            raise Conflict(f"Everything this order has at {name} has already shipped.", field="location")
+        chosen: dict[str, int] = {}
+        for item in items if items is not None else [{"productId": p, "quantity": q} for p, q in held.items()]:
+            pid = str(item.get("productId", ""))
+            try:
+                quantity = int(str(item.get("quantity")).strip())  # "1.5", True, None: not a count
+            except ValueError:
+                quantity = 0
+            if pid not in held or not 1 <= quantity <= held[pid] - chosen.get(pid, 0):
+                raise InvalidInput(
+                    f"A parcel from {name} can hold only what the order still has to send from there.", field="items"
+                )
+            chosen[pid] = chosen.get(pid, 0) + quantity
+        if not chosen:
+            raise InvalidInput("A parcel needs at least one item.", field="items")
+        return {
+            "locationId": location_id,
+            "locationName": name,
+            "items": [
+                {"productId": pid, "name": str(lines.get(pid, {}).get("name") or ""), "quantity": quantity}
+                for pid, quantity in chosen.items()
+            ],
+        }
 
 
 def _order_id(order_id: str) -> str:

@@ -3,8 +3,9 @@
 Sources, each read only if present (an old order has none of the new ones):
 - createdAt and statusHistory [{status, from, at, by}] (shop/ordering/admin.py);
 - payment.events [{status or type, at or createdAt, amount?}] (shop/payments);
-- shipments [{carrier, carrierName, trackingNumber, trackingUrl, shippedAt, deliveredAt?}] and
-  deliveredAt (shop/fulfillment);
+- shipments [{carrier, carrierName, trackingNumber, trackingUrl, shippedAt, deliveredAt?,
+  locationName?}] and deliveredAt (shop/fulfillment); a split order's parcels read "Parcel 1 of 2",
+  counting the parcels its locations have still to send (shop/fulfillment/progress.py);
 - the order's documents in the `returns` collection (shop/returns): {_id or number, status,
   createdAt, updatedAt?, history or statusHistory [{status, at}]?}.
 
@@ -26,6 +27,7 @@ from bson.decimal128 import Decimal128
 from pymongo.database import Database
 
 from shop.core.money import format_money
+from shop.fulfillment.progress import parcel_progress
 
 MAX_RETURNS = 50
 
@@ -91,12 +93,16 @@ def build_timeline(order: dict[str, Any], returns: list[dict[str, Any]] | None =
         elif status == "cancelled":
             events.append(TimelineEvent(_utc(at), "cancelled", "Your order was cancelled."))
     events.extend(_payment_events(order.get("payment")))
-    several = len(parcels) > 1
+    # A split order counts the parcels its locations still owe too: "Parcel 1 of 2" after the first.
+    total = max(len(parcels), parcel_progress(order).expected)
+    several = total > 1
     for number, parcel in enumerate(parcels, start=1):
-        which = f"Parcel {number} of {len(parcels)}" if several else "Your order"
+        which = f"Parcel {number} of {total}" if several else "Your order"
         carrier = _plain(parcel.get("carrierName") or parcel.get("carrier") or "the carrier")
+        origin = _plain(parcel.get("locationName") or "") if several else ""
         tracking = _plain(parcel.get("trackingNumber") or "")
-        text = f"{which} was shipped with {carrier}" + (f", tracking number {tracking}." if tracking else ".")
+        text = f"{which} was shipped with {carrier}" + (f" from {origin}" if origin else "")
+        text += f", tracking number {tracking}." if tracking else "."
         events.append(TimelineEvent(_utc(parcel["shippedAt"]), "shipped", text, parcel.get("trackingUrl")))
         parcel_delivered = parcel.get("deliveredAt")
         # A parcel delivered before the rest is its own event; the last one is the order's delivery.

@@ -236,6 +236,56 @@ def return_increments(order: dict[str, Any], product_id: Any, quantity: int, act
     return increments
 
 
+def allocated_location_ids(order: dict[str, Any]) -> list[str]:
+    """The distinct locations an order's units were allocated at, as recorded; an order placed before
+    locations existed ships from the default location. More than one: a split shipment, one parcel
+    per location (shop/fulfillment/shipments.py)."""
+    found: list[str] = []
+    for entry in order.get("allocations") or []:
+        location_id = str(entry.get("locationId") or DEFAULT_LOCATION_ID)
+        if location_id not in found:
+            found.append(location_id)
+    return found or [DEFAULT_LOCATION_ID]
+
+
+def units_to_ship(order: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """location id -> product id (as text) -> units allocated there that no parcel from there holds
+    yet (a parcel's `items`; one that names its location but not its items took all of it)."""
+    allocations = order.get("allocations") or [
+        {"productId": line["productId"], "locationId": DEFAULT_LOCATION_ID, "quantity": line["quantity"]}
+        for line in order.get("products") or []
+    ]
+    left: dict[str, dict[str, int]] = {}
+    for entry in allocations:
+        at = left.setdefault(str(entry.get("locationId") or DEFAULT_LOCATION_ID), {})
+        pid = str(entry["productId"])
+        at[pid] = at.get(pid, 0) + int(entry.get("quantity") or 0)
+    for parcel in order.get("shipments") or []:
+        at = left.get(str(parcel.get("locationId") or ""))
+        if at is None:
+            continue
+        if not parcel.get("items"):
+            at.clear()
+        for item in parcel.get("items") or []:
+            pid = str(item.get("productId"))
+            if pid in at:
+                at[pid] = max(0, at[pid] - int(item.get("quantity") or 0))
+    return {location_id: {pid: n for pid, n in at.items() if n > 0} for location_id, at in left.items()}
+
+
+def unshipped_locations(order: dict[str, Any]) -> list[str]:
+    """The allocated locations of a split order with units no parcel holds yet: while any is left the
+    order cannot be delivered (shop/ordering/admin.py, shop/fulfillment/shipments.py). Empty for an
+    order from one location, and for one whose parcels do not name their location (shipped before
+    parcels recorded it, or with the plain status button): those keep the rule they were shipped under."""
+    expected = allocated_location_ids(order)
+    located = any(p.get("locationId") for p in order.get("shipments") or [])
+    if len(expected) <= 1 or not located:
+        return []
+    left = units_to_ship(order)
+    return [location_id for location_id in expected if left.get(location_id)]
+
+
 def returnable_locations(db: Database, order: dict[str, Any], session: ClientSession | None = None) -> set[str]:
     """The active locations an order's units may go back to (`return_increments`); no query for an
     order that was all allocated at the default location."""

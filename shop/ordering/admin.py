@@ -34,7 +34,13 @@ from shop.core.pagination import ListQuery, Page, newest_page
 from shop.core.settings import Settings
 from shop.core.transactions import run_transaction
 from shop.core.validation import line
-from shop.inventory.locations import return_increments, returnable_locations
+from shop.inventory.locations import (
+    allocated_location_ids,
+    read_locations,
+    return_increments,
+    returnable_locations,
+    unshipped_locations,
+)
 from shop.messaging.mail import Email, Mailer, render
 from shop.ordering.orders import STATUSES, OrderView, OrderWriter, normalize_order_id
 
@@ -215,6 +221,8 @@ class OrderAdmin(OrderWriter):
             raise Conflict(f"Order {normalized} is already {new_status}.", field="status")
         if not can_change(previous, new_status):
             raise Conflict(f"A {previous} order cannot become {new_status}.", field="status")
+        if new_status == "completed":  # SPLIT SHIPMENTS (issue 14): every location's parcel first
+            _refuse_unshipped(self.db, session, current)
         fields: dict[str, Any] = {"status": new_status, "updatedAt": now}
         if new_status == "completed":  # completed is delivered (module docstring)
             fields["deliveredAt"] = now
@@ -282,6 +290,22 @@ class OrderAdmin(OrderWriter):
             self.mailer.send(email)
         except Exception:  # the change is committed; a mail problem must not undo or hide it
             log.exception("could not queue the status email for %s", order.id)
+
+
+def _refuse_unshipped(db: Database, session: ClientSession, order: dict[str, Any]) -> None:
+    """A split order (one parcel per stock location) is delivered only once every location has sent
+    its parcel: marking it delivered earlier would tell the customer everything arrived."""
+    missing = unshipped_locations(order)
+    if not missing:
+        return
+    names = {loc.id: loc.name for loc in read_locations(db, session)}
+    where = ", ".join(names.get(location_id, location_id) for location_id in missing)
+    total = len(allocated_location_ids(order))
+    raise Conflict(
+        f"{len(missing)} of {total} parcels of order {order['_id']} has not shipped yet (from {where}): "
+        "ship it before marking the order delivered.",
+        field="status",
+    )
 
 
 def _admin_order(doc: dict[str, Any]) -> AdminOrder:

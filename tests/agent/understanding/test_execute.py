@@ -13,6 +13,7 @@ from agent.understanding.vocabulary import product_matches
 from shop.fulfillment.carriers import parse_tracking
 from shop.ordering.orders import OrderRequest
 from shop.services import ShopServices
+from tests.support.split_orders import two_location_order
 from tests.support.understanding import conversation, run
 from tools import actions
 from tools.phrases import listing, say
@@ -537,3 +538,21 @@ def test_order_status_reports_the_tracking_link_and_the_estimate(
     )
     delivered = services.db.orders.find_one({"_id": order.id})["deliveredAt"]
     assert done.reply.splitlines()[-1] == say("delivered_line", lang, date=f"{delivered:%Y-%m-%d}")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_order_status_of_a_split_order_says_how_many_parcels_have_shipped(
+    services: ShopServices, product_factory: Any, lang: str
+) -> None:
+    """SPLIT SHIPMENTS (issue 14): the chat says what the order page says after the first parcel."""
+    order, _, _ = two_location_order(services, product_factory)
+    services.fulfillment.ship(
+        order.id, parse_tracking("ups", "1Z999AA10123456784"), owner="owner@example.com", location_id="main"
+    )
+    message = f"where is my order {order.id}? ada@example.com"
+    done = run(
+        services, conversation(), message, lang, intent="order_status", order_id=order.id, email="ada@example.com"
+    )
+    lines = done.reply.splitlines()
+    assert lines[2] == say("parcels_partly_line", lang, shipped=1, total=2)
+    assert lines[1].startswith(say("tracking_line", lang, carrier="UPS", number="1Z999AA10123456784", url=""))
