@@ -8,21 +8,27 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from shop.ordering.orders import OrderRequest
+from shop.ordering.orders import OrderRequest, OrderView
 from shop.services import ShopServices
 from tests.support.orders import order_body
+
+
+def placed(
+    owner_client: TestClient, services: ShopServices, items: dict[str, Any], quantity: int
+) -> tuple[OrderView, str, dict[str, str]]:
+    """An order of `quantity` Earl Grey, its admin page and the owner's CSRF form field."""
+    order = services.checkout.place(
+        OrderRequest.model_validate(order_body(items["earl"]["_id"], quantity)), channel="api", key=None
+    )
+    return order, f"/admin/orders/{order.id}", {"csrf_token": owner_client.csrf}  # type: ignore[attr-defined]
 
 
 def test_owner_records_payment_then_refunds_once(
     owner_client: TestClient, services: ShopServices, items: dict[str, Any]
 ) -> None:
-    order = services.checkout.place(
-        OrderRequest.model_validate(order_body(items["earl"]["_id"], 2)), channel="api", key=None
-    )
-    url = f"/admin/orders/{order.id}"
+    order, url, csrf = placed(owner_client, services, items, 2)
     page = owner_client.get(url).text
     assert "Payment received" in page and "Refund amount" not in page
-    csrf = {"csrf_token": owner_client.csrf}  # type: ignore[attr-defined]
     paid = owner_client.post(f"{url}/payment/paid", data=csrf, follow_redirects=False)
     assert paid.status_code == 303 and "notice=paid" in paid.headers["location"]
     page = owner_client.get(url).text
@@ -49,11 +55,7 @@ def test_owner_records_payment_then_refunds_once(
 def test_a_huge_refund_amount_is_refused_on_the_page_not_a_500(
     owner_client: TestClient, services: ShopServices, items: dict[str, Any]
 ) -> None:
-    order = services.checkout.place(
-        OrderRequest.model_validate(order_body(items["earl"]["_id"], 1)), channel="api", key=None
-    )
-    url = f"/admin/orders/{order.id}"
-    csrf = {"csrf_token": owner_client.csrf}  # type: ignore[attr-defined]
+    order, url, csrf = placed(owner_client, services, items, 1)
     assert owner_client.post(f"{url}/payment/paid", data=csrf, follow_redirects=False).status_code == 303
     for amount in ("1e999", "-1e999", "1e27"):
         form = {**csrf, "key": f"{order.id}:1", "amount": amount, "confirm": "yes"}
