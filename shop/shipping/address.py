@@ -125,6 +125,35 @@ def _text(value: Any, max_length: int, *, required: bool) -> str:
     return value
 
 
+def valid_country(value: Any) -> str:
+    """The ISO code of an address's country field ("fr" -> "FR"); ValueError for anything else.
+    Also the checkout's live quote (app/routes/storefront/cart.py), which reads only the country and region."""
+    code = _text(value, 2, required=True).upper()
+    if code not in ISO_COUNTRIES:
+        raise ValueError("must be a two-letter country code (ISO 3166), such as US")
+    return code
+
+
+def valid_region(value: Any, country: str) -> str:
+    """An address's region as it is stored: a code of the country's list when it has one ("California"
+    -> "CA"), else the trimmed text; ValueError when required and missing, or not one of the list."""
+    region = _text(value, 100, required=False)
+    rule = COUNTRY_RULES.get(country)
+    if rule is None or rule.regions is None:
+        return region
+    if not region:
+        if rule.region_required:
+            raise ValueError(f"is required for {rule.name} ({rule.region_label.lower()})")
+        return region
+    code = region.upper().replace(".", "")
+    if code in rule.regions:
+        return code
+    by_name = {name.lower(): key for key, name in rule.regions.items()}
+    if region.lower() in by_name:
+        return by_name[region.lower()]
+    raise ValueError(f"is not a {rule.region_label.lower()} of {rule.name}")
+
+
 class Address(BaseModel):
     """A delivery address. Field order matters: `country` is validated first, so the postal code and
     the region are checked against its rules (each error is reported on its own field)."""
@@ -143,10 +172,7 @@ class Address(BaseModel):
     @field_validator("country", mode="before")
     @classmethod
     def _country(cls, value: Any) -> str:
-        code = _text(value, 2, required=True).upper()
-        if code not in ISO_COUNTRIES:
-            raise ValueError("must be a two-letter country code (ISO 3166), such as US")
-        return code
+        return valid_country(value)
 
     @field_validator("line1", mode="before")
     @classmethod
@@ -169,21 +195,7 @@ class Address(BaseModel):
     @field_validator("region", mode="before")
     @classmethod
     def _region(cls, value: Any, info: ValidationInfo) -> str:
-        region = _text(value, 100, required=False)
-        rule = COUNTRY_RULES.get(info.data.get("country", ""))
-        if rule is None or rule.regions is None:
-            return region
-        if not region:
-            if rule.region_required:
-                raise ValueError(f"is required for {rule.name} ({rule.region_label.lower()})")
-            return region
-        code = region.upper().replace(".", "")
-        if code in rule.regions:
-            return code
-        by_name = {name.lower(): key for key, name in rule.regions.items()}
-        if region.lower() in by_name:
-            return by_name[region.lower()]
-        raise ValueError(f"is not a {rule.region_label.lower()} of {rule.name}")
+        return valid_region(value, info.data.get("country", ""))
 
     @field_validator("postalCode", mode="before")
     @classmethod

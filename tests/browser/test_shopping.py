@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shop.services import ShopServices
+from tests.app.storefront.test_checkout_quote import ship_to_france
 
 pytestmark = pytest.mark.browser
 
@@ -18,6 +19,7 @@ def test_browse_search_add_to_cart_checkout(
 ) -> None:
     from playwright.sync_api import expect
 
+    ship_to_france(services)
     product_factory(
         name="Kenya Nyeri Peaberry", slug="kenya-nyeri-peaberry", price=Decimal("16.40"), stock=5, featured=True
     )
@@ -50,6 +52,19 @@ def test_browse_search_add_to_cart_checkout(
     expect(page.locator("main")).to_contain_text("$38.75")  # the estimate with standard shipping
     page.get_by_role("link", name=re.compile("checkout", re.I)).first.click()
 
+    # The quote follows the country as soon as it is chosen (htmx), before anything else is typed:
+    # France's method and 20 % tax, in the summary and on the button, focus left on the select.
+    submit = page.get_by_role("button", name=re.compile("place order", re.I))
+    expect(submit).to_have_text("Place order · $38.75")
+    page.get_by_label("Country").focus()  # as a keyboard user is; select_option alone does not focus
+    page.get_by_label("Country").select_option("FR")
+    expect(submit).to_have_text("Place order · $49.26")  # 32.80 + 9.90 Colissimo + 6.56 tax
+    expect(page.locator("#shipping-methods")).to_contain_text("Colissimo")
+    expect(page.locator("#checkout-quote")).to_contain_text("$6.56")
+    assert page.evaluate("document.activeElement.id") == "field-country"
+    page.get_by_label("Country").select_option("US")
+    expect(submit).to_have_text("Place order · $38.75")
+
     # A bad email is explained next to its field, and nothing is ordered.
     page.get_by_label(re.compile("name", re.I)).first.fill("Ada Lovelace")
     page.get_by_label(re.compile("email", re.I)).fill("ada-at-example")
@@ -67,6 +82,8 @@ def test_browse_search_add_to_cart_checkout(
     page.get_by_label(re.compile("email", re.I)).fill("ada@example.com")
     page.get_by_label("Postal code").fill("62704")
     page.get_by_label(re.compile("express", re.I)).check()
+    expect(submit).to_have_text("Place order · $45.75")  # re-quoted; the chosen radio keeps focus
+    expect(page.locator("#shipping-method-express")).to_be_focused()
     page.get_by_role("button", name=re.compile("place order", re.I)).click()
     expect(page).to_have_url(re.compile(r"/orders/ORD-[0-9A-Z]{8}/confirmation$"))
     expect(page.locator("main")).to_contain_text("Kenya Nyeri Peaberry")

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from app.deps import FormText, Services, SessionId
 from app.limits import order_limit, with_retry_after
@@ -20,12 +20,14 @@ from app.routes.storefront.returns import return_section
 from app.templating import render, templates, wants_fragment
 from shop.core.errors import InvalidInput, NotFound, ShopError
 from shop.core.validation import is_object_id
+from shop.ordering.cart import CartView
 from shop.ordering.checkout import EmptyCart, InvalidDetails, estimate, order_request
 from shop.payments.methods import LABELS as PAYMENT_LABELS
 from shop.payments.methods import default_method, enabled_methods
 from shop.security.limits import RateLimited
-from shop.shipping.address import Address, country_name
-from shop.shipping.quote import QuoteLine, method_options
+from shop.shipping.address import COUNTRY_RULES, Address, country_name, valid_country, valid_region
+from shop.shipping.config import CommerceConfig
+from shop.shipping.quote import Quote, QuoteLine, method_options, zone_for
 
 router = APIRouter(tags=["storefront"], include_in_schema=False)
 
@@ -106,16 +108,17 @@ def _checkout_page(
     form = {**form, "idempotency_key": form.get("idempotency_key") or str(uuid.uuid4())}
     cart = services.carts.view(session_id)
     config = services.commerce.get()
-    # shipping (SHIPPING): the costs to the address typed so far (else the home country's), per method
-    address = _typed_address(form)
-    lines = [QuoteLine(line.product.price, line.quantity, line.product.weight_grams) for line in cart.lines]
-    options = method_options(lines, address, config=config) if cart.lines else []
-    chosen = form.get("shippingMethod") or (options[0].method if options else None)
-    quote = next((option for option in options if option.method == chosen), options[0] if options else None)
+    # shipping (SHIPPING): the costs to the country and region typed so far (else the home country's), per method
+    try:
+        place = _typed_place(form, config.home_country)
+    except InvalidInput:  # a country that is not one: its error is beside the field; quote to home meanwhile
+        place = _typed_place({}, config.home_country)
+    context = _quote_context(cart, config, form, place)
     countries = [(code, country_name(code)) for code in config.shipping_countries()]
+    if place.country not in config.shipping_countries():  # a country chosen that no zone ships to: keep it shown
+        countries.append((place.country, country_name(place.country)))
     form.setdefault("country", config.home_country)
-    context = {"cart": cart, "form": form, "errors": errors or {}, "error": error, "quote": quote}
-    context |= {"methods": options, "countries": countries}
+    context |= {"form": form, "errors": errors or {}, "error": error, "countries": countries}
     # payments (issue 14): the methods to choose from, the shop's default checked
     context["payment_methods"] = [(m, PAYMENT_LABELS[m]) for m in enabled_methods(services.settings)]
     context["payment_default"] = form.get("paymentMethod") or default_method(services.settings)
@@ -125,12 +128,52 @@ def _checkout_page(
 ADDRESS_FIELDS = ("line1", "line2", "city", "region", "postalCode", "country")
 
 
-def _typed_address(form: dict[str, str]) -> Address | None:
-    """The address as typed, if it is a valid one (to quote shipping and tax to it), else None."""
+# --- live quote (issue 14, requote): the checkout's shipping and tax follow the country as it is chosen ---
+def _typed_place(form: dict[str, str], home_country: str) -> Address:
+    """Where the customer has said so far that the parcel goes: the form's country (else the home country)
+    and its region, as a place-only address to quote to. Why only these two: the quote reads nothing else
+    (zone_for, tax_rate), so a customer who picks France sees France's methods and tax at once, while the
+    street and postal code are still empty or wrong (those are checked when the order is placed).
+
+    A country that is not an ISO code is InvalidInput (422); a region that is not (yet) one of the
+    country's (a half-typed "Califo") is left out, the quote then being the country's."""
     try:
-        return Address.model_validate({field: form.get(field, "") for field in ADDRESS_FIELDS})
-    except ValidationError:
-        return None
+        country = valid_country(form.get("country") or home_country)
+    except ValueError as exc:
+        raise InvalidInput(f"Country {exc}.", field="country") from None
+    try:
+        region = valid_region(form.get("region") or "", country)
+    except ValueError:
+        region = ""
+    # Unvalidated on purpose (model_construct): only country and region are read, both checked above.
+    return Address.model_construct(country=country, line1="", line2="", city="", region=region, postalCode="")
+
+
+def _quote_context(cart: CartView, config: CommerceConfig, form: dict[str, str], place: Address) -> dict[str, object]:
+    """The checkout's quote parts (shared by the page and the POST /checkout/quote fragment): `methods`
+    (a Quote per method the place's zone offers), `quote` (the chosen one: the form's method while it is
+    still offered, else the zone's first) and `notice` (why there are no methods: not shipped there, or
+    the region still missing where the zones need it)."""
+    context: dict[str, object] = {"cart": cart, "methods": [], "quote": None, "notice": None}
+    if not cart.lines:
+        return context
+    try:
+        zone_for(config, place)
+    except InvalidInput as exc:
+        covered = any(place.country in zone.countries for zone in config.zones)
+        rule = COUNTRY_RULES.get(place.country)
+        if covered and not place.region and rule is not None and rule.regions:
+            where = country_name(place.country)
+            context["notice"] = f"Choose your {rule.region_label.lower()} to see shipping to {where}."
+        else:
+            context["notice"] = exc.message
+        return context
+    lines = [QuoteLine(line.product.price, line.quantity, line.product.weight_grams) for line in cart.lines]
+    options: list[Quote] = method_options(lines, place, config=config)
+    chosen = form.get("shippingMethod")
+    context["methods"] = options
+    context["quote"] = next((option for option in options if option.method == chosen), options[0])
+    return context
 
 
 @router.get("/checkout", response_class=HTMLResponse)
@@ -208,6 +251,22 @@ def checkout(
     if order.payment.get("redirectUrl") and order.payment.get("status") == "pending":
         return RedirectResponse(f"/orders/{order.id}/confirmation?payment=redirect", status_code=303)
     return RedirectResponse(f"/orders/{order.id}/confirmation", status_code=303)
+
+
+@router.post("/checkout/quote", response_class=HTMLResponse)
+def checkout_quote(
+    request: Request, services: Services, session_id: SessionId, typed: Annotated[CheckoutForm, Form()]
+) -> HTMLResponse:
+    """The checkout's live quote (htmx, on every change of country, region, postal code or shipping
+    method): the shipping-method fieldset, with the summary's quote lines and the submit button's total
+    out of band. Called on every change, so it only reads: the cart and the cached commerce config, no
+    database write. Same protection as the other storefront forms (the SameSite=Lax visitor cookie), and
+    nothing to protect besides: it changes nothing. A country that is not one is a 422 the flash shows."""
+    form = typed.model_dump()
+    config = services.commerce.get()
+    place = _typed_place(form, config.home_country)
+    context = _quote_context(services.carts.view(session_id), config, form, place)
+    return templates.TemplateResponse(request, "pages/_checkout_quote.html", context)
 
 
 @router.get("/orders/{order_id}/confirmation", response_class=HTMLResponse)
