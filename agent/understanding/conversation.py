@@ -223,6 +223,17 @@ class ConversationView:
             return []
         return [key for key in ("name", "address") if not getattr(request, key)]
 
+    def order_line(self, item: Item, lines: list[dict[str, object]]) -> dict[str, object] | None:
+        """The line of an order (`lines`) an item means: the product the conversation resolves, or the
+        one line whose name holds every word the customer wrote for it ("the earl grey")."""
+        product = self.resolve(item)
+        by_id = {str(line["productId"]): line for line in lines}
+        if product is not None and product.id in by_id:
+            return by_id[product.id]
+        words = {w for w in tokenize(item.product) if len(w) >= 3}
+        fitting = [line for line in lines if words and words <= set(tokenize(str(line["name"])))]
+        return fitting[0] if len(fitting) == 1 else None
+
     def given(self, value: str) -> bool:
         """Whether the customer wrote `value` (all its words, in any spacing or case). An email's words
         do not count: "carol@example.com" does not give the name "Carol"."""

@@ -696,24 +696,13 @@ class Executor:
             return [(lines[0], int(str(lines[0]["quantity"])))] if len(lines) == 1 else []
         chosen: list[tuple[dict[str, object], int]] = []
         for item in items:
-            line = self._order_line(item, lines)
+            line = self.view.order_line(item, lines)
             if line is None:
                 return say("return_not_in_order", self.lang, name=clean(item.product, 80), order=order_id)
             product = self.services.catalog.get_any(str(line["productId"]))
             typed = self.view.typed_quantity(product) if product is not None else None
             chosen.append((line, item.qty or typed or int(str(line["quantity"]))))
         return chosen
-
-    def _order_line(self, item: Item, lines: list[dict[str, object]]) -> dict[str, object] | None:
-        """The order line an item means: the product the conversation resolves, or the one line whose
-        name holds every word the customer wrote for it ("the earl grey")."""
-        product = self.view.resolve(item)
-        by_id = {str(line["productId"]): line for line in lines}
-        if product is not None and product.id in by_id:
-            return by_id[product.id]
-        words = {w for w in tokenize(item.product) if len(w) >= 3}
-        fitting = [line for line in lines if words and words <= set(tokenize(str(line["name"])))]
-        return fitting[0] if len(fitting) == 1 else None
 
     # --- policies, people, wishlist ---------------------------------------------------------------
     def _policy(self) -> Execution:
@@ -739,13 +728,10 @@ class Executor:
         return self._facts(body, "policies", user_amounts=False)
 
     def _return_policy(self) -> Execution:
-        """A return asked about with no order number ("can I return an opened bag of X?", "Kann ich
-        ungeöffnete Ware zurückschicken?") is first a question about the rules: the returns policy
-        answers it, then the customer is asked for the order number and email that start one. Asking
-        for them alone answered 6 of 12 policy questions of the dev split with no rule at all.
-
-        The general rule comes first and the damage rule second when the model read damage: a 1.5B
-        model words mostly the first section it is given, and it read "ungeöffnet" (unopened) as damaged."""
+        """A return asked about with no order number ("can I return an opened bag of X?") is first a
+        question about the rules: the returns policy answers it (6 of 12 dev policy questions got only
+        the ask before), then the order number and email are asked for. The general rule comes first
+        (a 1.5B model words mostly the first section), the damage rule second when damage is read."""
         r = self.request
         ask = self._missing_text("task_return", [("order_id", r.order_id), ("order_email", r.email)])
         library = self.services.policies
