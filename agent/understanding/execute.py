@@ -473,6 +473,8 @@ class Executor:
         if product.variant_of is not None or len(family) < 2 or self.view.options_named(product):
             return []
         others = [f"{m.option_label or m.name} ({money(self.ctx, m.price)})" for m in family if m.id != product.id]
+        for member in family:  # shown as cards: the sizes named with their prices, a click away
+            self.ctx.remember(member, card=True)
         label = product.option_label or product.name
         return [say("variant_added", self.lang, options=label, others=listing(others, self.lang))]
 

@@ -83,6 +83,12 @@ def test_adding_a_main_product_without_options_names_them_and_the_others(
     assert _cart(services, convo) == {"House Espresso Roast": 1}
     others = "250 g, ground ($15.50) " + say("and", lang) + " 1 kg, whole bean ($49.00)"
     assert say("variant_added", lang, options="250 g, whole bean", others=others) in done.reply
+    # The other sizes, named with their prices, are shown as cards too (a price of a product not shown
+    # was counted as invented by the agent bench).
+    assert {p.name for p in done.shown} >= {
+        "House Espresso Roast (250 g, ground)",
+        "House Espresso Roast (1 kg, whole bean)",
+    }
 
 
 def test_finding_shows_main_products_only(family: dict[str, Any], services: ShopServices) -> None:
