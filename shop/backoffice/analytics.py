@@ -14,9 +14,9 @@ Rules that keep the numbers right on MongoDB AND on SecantusDB:
   Monday) and months are rolled up from days in Python. That keeps one pipeline for every
   granularity, fills days without sales with zeros, and avoids date operators whose support varies
   between servers.
-- Revenue per period is the sum of `totalAmount` (what customers paid); revenue per product and per
-  category is the sum of `unitPrice x quantity` over lines. Both are equal while orders carry no
-  shipping or discounts; if those are added, the totals stay what was paid.
+- Revenue per period is the sum of `totalAmount` (what customers paid, shipping and tax included);
+  revenue per product and per category is the sum of `unitPrice x quantity` over lines (goods only).
+  Since orders carry shipping and tax (issue 14) the two differ by exactly those lines.
 """
 
 from __future__ import annotations
