@@ -23,9 +23,11 @@ from tests.support.products import make_product
 
 @pytest.fixture
 def supervised(tmp_path: Path) -> Iterator[Supervisor]:
-    """A database of this test's own (the session's is shared and must not be killed), restarted 10 s
-    after it dies: long enough for the requests sent while it is down."""
-    supervisor = Supervisor(EmbeddedMongo(tmp_path / "db"), backoff_seconds=(10.0,))
+    """A database of this test's own (the session's is shared and must not be killed), restarted 15 s
+    after it dies: long enough for the requests sent while it is down (an order up to ~4 s: its
+    transaction's 3.5 s bound; the lookup and the health check ~2.5 s each). With 10 s, a fresh-clone
+    run saw the restarted database answer the health check that was meant to find it down."""
+    supervisor = Supervisor(EmbeddedMongo(tmp_path / "db"), backoff_seconds=(15.0,))
     supervisor.start()
     yield supervisor
     supervisor.stop()
