@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+import pymongo
 from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pymongo import DESCENDING
@@ -84,6 +85,12 @@ class BlockRequest(BaseModel):
 class _Snapshot:
     networks: tuple[tuple[Network, IpBlock], ...]
     read_at: float
+
+
+REFRESH_TIMEOUT_SECONDS = 0.5
+"""The most a refresh may wait: it runs inside a request, and with the database down it waited the 2 s
+of server selection before the request's own work (the health check then took 5 s to say 503). A
+healthy read of the blocks takes milliseconds; a failed one keeps the last copy."""
 
 
 class IpBlocks:
@@ -175,7 +182,8 @@ class IpBlocks:
         try:
             started = self.clock()
             try:
-                blocks = self.list()
+                with pymongo.timeout(REFRESH_TIMEOUT_SECONDS):
+                    blocks = self.list()
             except Exception:
                 log.warning("could not read the IP blocks; keeping the last copy", exc_info=True)
                 self._snapshot = _Snapshot(self._snapshot.networks, started)
