@@ -86,6 +86,13 @@ def camel_doc(record: object, *names: str) -> dict[str, Any]:
     return {to_camel(name): getattr(record, name) for name in names}
 
 
+CACHE_READ_TIMEOUT_SECONDS = 0.5
+"""The most a cache's refresh read may wait (the shared versions poll, the IP blocks). Such a read runs
+inside whichever request finds the cache stale, and with the database down it waited the 2 s of server
+selection before the request's own work: an order got its 503 after 5.5 s and the health check after
+5.0 s, past the 5 s the operations issue asks. A healthy read takes milliseconds; a failed one keeps
+the cached copy until the next refresh."""
+
 IN_CHUNK = 100
 
 

@@ -23,6 +23,8 @@ import pymongo
 from pymongo import ReturnDocument
 from pymongo.database import Database
 
+from shop.core.db import CACHE_READ_TIMEOUT_SECONDS
+
 log = logging.getLogger(__name__)
 
 VERSIONS = "versions"
@@ -31,13 +33,6 @@ CATALOG = "catalog"
 VECTORS = "vectors"
 """The vectors of the product index (a shared Chroma server): a process that did not write them
 reloads its in-memory copy."""
-
-
-POLL_TIMEOUT_SECONDS = 0.5
-"""The most a poll may wait. A poll runs inside a request (the first reader after `poll_seconds`), and
-with the database down it waited the 2 s of server selection before the request's own work began: an
-order then got its 503 after 5.5 s instead of within 5. A poll that fails keeps the known versions;
-the next one comes `poll_seconds` later. A healthy poll takes a few milliseconds."""
 
 
 class SharedVersions:
@@ -71,7 +66,7 @@ class SharedVersions:
     def poll(self) -> None:
         started = time.monotonic()
         try:
-            with pymongo.timeout(POLL_TIMEOUT_SECONDS):
+            with pymongo.timeout(CACHE_READ_TIMEOUT_SECONDS):
                 self._known = {str(doc["_id"]): int(doc.get("n", 0)) for doc in self.db[VERSIONS].find({}, {"n": 1})}
         except Exception:
             log.warning("could not read the shared versions; caches keep their current state", exc_info=True)

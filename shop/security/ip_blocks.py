@@ -25,6 +25,7 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from shop.core.activity import log_activity
+from shop.core.db import CACHE_READ_TIMEOUT_SECONDS
 from shop.core.errors import Conflict, InvalidInput, NotFound
 from shop.core.transactions import run_transaction
 from shop.core.validation import line, parse_object_id
@@ -85,12 +86,6 @@ class BlockRequest(BaseModel):
 class _Snapshot:
     networks: tuple[tuple[Network, IpBlock], ...]
     read_at: float
-
-
-REFRESH_TIMEOUT_SECONDS = 0.5
-"""The most a refresh may wait: it runs inside a request, and with the database down it waited the 2 s
-of server selection before the request's own work (the health check then took 5 s to say 503). A
-healthy read of the blocks takes milliseconds; a failed one keeps the last copy."""
 
 
 class IpBlocks:
@@ -182,7 +177,7 @@ class IpBlocks:
         try:
             started = self.clock()
             try:
-                with pymongo.timeout(REFRESH_TIMEOUT_SECONDS):
+                with pymongo.timeout(CACHE_READ_TIMEOUT_SECONDS):
                     blocks = self.list()
             except Exception:
                 log.warning("could not read the IP blocks; keeping the last copy", exc_info=True)
