@@ -30,7 +30,8 @@ from agent import guard, memory
 from agent.llm import is_connection_error, message_text
 from agent.outcome import Event, TurnOutcome, turn_outcome
 from agent.understanding.conversation import ConversationView, letters_of
-from agent.understanding.execute import STATUS_TEXT, Execution, Executor
+from agent.understanding.execute import Executor
+from agent.understanding.execution import STATUS_TEXT, Execution
 from agent.understanding.language import LanguageReader
 from agent.understanding.request import TOOL_NAME, CustomerRequest
 from agent.understanding.stage import fill_details, understand, understanding_messages, wording_model

@@ -2,6 +2,7 @@
 
 `vocabulary` (what this shop's requests can name: categories, attribute filters, policy sections),
 `request` (the typed request, its JSON schema and its parsing), `conversation` (what was shown, what
-is in focus, what the customer said), `execute` (code runs the request), `phrases` (replies code
-writes, in the customer's language), `stage` (the model call that fills the request).
+is in focus, what the customer said), `execute` (code runs the request: products, the cart,
+checkout), `order_steps` (placed orders, returns), `policy_answers` (policy questions, haggles),
+`execution` (what those steps share), `stage` (the model call that fills the request).
 """

@@ -20,78 +20,29 @@ are only prepared here and wait for the customer's yes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 
 from agent.confirm import is_yes
 from agent.guard import amounts_in
-from agent.understanding.conversation import ConversationView
-from agent.understanding.request import CustomerRequest, Item
-from agent.understanding.vocabulary import Vocabulary, product_matches
+from agent.understanding.execution import Execution
+from agent.understanding.order_steps import OrderSteps
+from agent.understanding.request import Item
+from agent.understanding.vocabulary import product_matches
 from shop.catalog.snapshot import CatalogQuery, Product
-from shop.conversations.policies import PolicySection
 from shop.core.errors import ShopError
 from shop.core.text import normalize, tokenize
-from shop.ordering.orders import OrderView
-from shop.returns.service import ReturnInput
 from tools import actions, customer
-from tools.common import MAX_ITEMS, clean, fence, money
-from tools.context import ToolContext
-from tools.phrases import STATUS_NAMES, listing, say
+from tools.common import MAX_ITEMS, money
+from tools.phrases import listing, say
 
 SEARCH_POOL = 100
-MAX_POLICY_SECTIONS = 2
-"""Policy sections one answer quotes: two covers a two-part question and stays a short reply."""
 _PERCENT = re.compile(r"\d{1,3}\s?%")
 """A percentage in a message that buys a product is a discount asked for (outside the product's name)."""
-STATUS_TEXT = {
-    "find": "Searching the shop…",
-    "product": "Looking at the product…",
-    "compare": "Comparing…",
-    "similar": "Finding alternatives…",
-    "add": "Updating your cart…",
-    "remove": "Updating your cart…",
-    "set": "Updating your cart…",
-    "cart": "Reading your cart…",
-    "checkout": "Preparing your order summary…",
-    "order_status": "Looking up your order…",
-    "cancel_order": "Looking up your order…",
-    "return": "Looking up your order…",
-    "policy": "Checking our policies…",
-    "discount": "Checking our policies…",
-    "wishlist": "Checking your wishlist…",
-    "human": "Passing your message on…",
-}
 
 
-@dataclass
-class Execution:
-    direct: str | None = None
-    """The reply, written by code; the model is not asked."""
-    facts: str = ""
-    """What the model must word (already fenced as data), when `direct` is None."""
-    user_amounts_allowed: bool = True
-    """Whether the reply may repeat amounts the customer wrote ("under $15": yes; a haggle: no)."""
-    instruction: str = ""
-    """The line that tells the model how to answer; a reply that repeats it is no answer."""
-    after: str = ""
-    """Code's own text, put after the model's words (the next step the customer can take): a 1.5B
-    model asked to word the facts AND end with a question dropped one of the two."""
-
-
-class Executor:
-    """One request, run against the shop through the tools' functions (so the reply check, the cards
-    and the conversation's refs work exactly as when the model called a tool)."""
-
-    def __init__(
-        self, ctx: ToolContext, view: ConversationView, vocabulary: Vocabulary, request: CustomerRequest
-    ) -> None:
-        self.ctx = ctx
-        self.view = view
-        self.vocabulary = vocabulary
-        self.request = request
-        self.lang = request.lang
-        self.services = ctx.services
+class Executor(OrderSteps):
+    """One request, run against the shop: the entry point, products, the cart and checkout here; the
+    shared replies in `execution`, orders in `order_steps`, policies in `policy_answers`."""
 
     # --- entry point ------------------------------------------------------------------------------
     def run(self) -> Execution:
@@ -152,38 +103,6 @@ class Executor:
         for product in products:
             text = text.replace(normalize(product.name), " ")
         return _PERCENT.search(text) is not None
-
-    # --- replies written by code ------------------------------------------------------------------
-    def _direct(self, text: str) -> Execution:
-        self.ctx.note(text)
-        self.ctx.turn.direct_reply = text
-        return Execution(direct=text)
-
-    def _summary(self, action: actions.PendingAction) -> str:
-        """Record the action waiting for the customer's yes; the summary they confirm, as the reply
-        (customer.pending returns it fenced as data for a model, which the customer must not see)."""
-        customer.pending(self.ctx, action)
-        return actions.summary_text(self.services, action)
-
-    def _categories(self) -> str:
-        names = [self.vocabulary.category_names.get(c, c) for c in self.vocabulary.categories]
-        return listing([n.lower() for n in names], self.lang)
-
-    def _greeting(self) -> Execution:
-        return self._direct(say("invite", self.lang, categories=self._categories()))
-
-    def _other(self) -> Execution:
-        shop = self.services.settings.shop_name
-        return self._direct(say("decline", self.lang, shop=shop, categories=self._categories()))
-
-    def _facts(
-        self, body: str, source: str = "catalog", *, user_amounts: bool = True, fenced: bool = False
-    ) -> Execution:
-        data = body if fenced else fence(body, source)
-        # Said in the customer's language: a 1.5B model follows "Antworte auf Deutsch" far more often
-        # than "Answer in German" (which it answered with "Hier ist die Antwort in German:").
-        instruction = say("answer_in", self.lang)
-        return Execution(facts=data + "\n" + instruction, user_amounts_allowed=user_amounts, instruction=instruction)
 
     # --- finding products -----------------------------------------------------------------------
     def _candidates(self, *, filters: bool = True, prices: bool = True, category: bool = True) -> list[Product]:
@@ -291,15 +210,6 @@ class Executor:
         return self._direct(title + "\n" + self._plain(products))
 
     # --- questions about products ---------------------------------------------------------------
-    def _meant(self, *, allow_focus: bool = True) -> list[Product]:
-        """The products the request refers to, resolved against the conversation."""
-        found = [p for p in (self.view.resolve(i) for i in self.request.items) if p is not None]
-        if not found:
-            found = self.view.named_in_message()
-        if not found and allow_focus and self.view.focus is not None and not self.request.query:
-            found = [self.view.focus]
-        return list({p.id: p for p in found}.values())
-
     def _search_instead(self) -> Execution:
         """The products meant are not in the conversation: what the customer named is a kind of
         product ("face cream"), so show what matches it rather than guess one (and never write)."""
@@ -503,15 +413,7 @@ class Executor:
     def _remove(self) -> Execution:
         return self._cart_change("remove")
 
-    # --- orders -------------------------------------------------------------------------------------
-    def _missing(self, task: str, fields: list[tuple[str, str]]) -> Execution:
-        return self._direct(self._missing_text(task, fields))
-
-    def _missing_text(self, task: str, fields: list[tuple[str, str]]) -> str:
-        """ "To <task> I still need <the fields without a value>", in the customer's language."""
-        missing = [say(f"field_{key}", self.lang) for key, value in fields if not value]
-        return say("need", self.lang, task=say(task, self.lang), what=listing(missing, self.lang))
-
+    # --- checkout, people, wishlist ---------------------------------------------------------------
     def _checkout(self) -> Execution:
         """An order summary to say yes to. Products the message asks for ("buy the cheapest coffee for
         me: Jo Park, ...") go in the cart now, as an add would; products the model carried over from
@@ -566,217 +468,6 @@ class Executor:
             return self._direct(exc.message)
         text = self._summary(action)
         return self._direct("\n".join(said) + "\n\n" + text if said else text)
-
-    def _order_needs(self, task: str, tool: str) -> Execution | None:
-        """What to ask for when the order number or its email is missing; None when both are given."""
-        r = self.request
-        if not (r.order_id and r.email):
-            return self._missing(task, [("order_id", r.order_id), ("order_email", r.email)])
-        self.ctx.called(tool, {"order_id": r.order_id, "email": r.email})
-        return None
-
-    def _order_status(self) -> Execution:
-        r = self.request
-        if (ask := self._order_needs("task_lookup", "order_status")) is not None:
-            return ask
-        try:
-            order = self.services.orders.lookup(r.order_id, r.email)
-        except ShopError as exc:
-            return self._direct(exc.message)
-        self.ctx.turn.order_ids.add(order.id)
-        for line in order.lines:
-            self.ctx.allow_amounts(line.unit_price, line.line_total)
-            ordered = self.services.catalog.get_any(line.product_id)
-            if ordered is not None:
-                self.ctx.remember(ordered)
-        items = ", ".join(f"{line.quantity} × {clean(line.name, 80)}" for line in order.lines)
-        status = STATUS_NAMES.get(order.status, {}).get(self.lang, order.status)
-        reply = say(
-            "status_line",
-            self.lang,
-            order=order.id,
-            status=status,
-            date=f"{order.created_at:%Y-%m-%d}",
-            items=items,
-            total=money(self.ctx, order.total),
-        )
-        return self._direct("\n".join([reply, *self._tracking_lines(order)]))
-
-    def _tracking_lines(self, order: OrderView) -> list[str]:
-        """The parcels' tracking links and the delivery estimate (or day), from the same data as the
-        order page and the API (shop/fulfillment)."""
-        tracking = self.services.fulfillment.tracking(order)
-        lines = []
-        for parcel in tracking.shipments:
-            values = {"carrier": clean(parcel.carrier_name, 40), "number": parcel.tracking_number}
-            if parcel.tracking_url:
-                lines.append(say("tracking_line", self.lang, url=parcel.tracking_url, **values))
-            else:
-                lines.append(say("tracking_line_no_link", self.lang, **values))
-        progress = tracking.progress  # SPLIT SHIPMENTS (issue 14): a location still to send its parcel
-        if progress is not None and progress.state == "partially_shipped":
-            lines.append(say("parcels_partly_line", self.lang, shipped=progress.shipped, total=progress.expected))
-        if tracking.delivered_at is not None:
-            lines.append(say("delivered_line", self.lang, date=f"{tracking.delivered_at:%Y-%m-%d}"))
-        elif tracking.estimate is not None:
-            lines.append(
-                say(
-                    "estimate_line",
-                    self.lang,
-                    earliest=f"{tracking.estimate.earliest:%Y-%m-%d}",
-                    latest=f"{tracking.estimate.latest:%Y-%m-%d}",
-                )
-            )
-        return lines
-
-    def _cancel_order(self) -> Execution:
-        r = self.request
-        if (ask := self._order_needs("task_cancel", "cancel_order")) is not None:
-            return ask
-        try:
-            action = actions.prepare_cancel(self.services, r.order_id, r.email, lang=self.lang)
-        except (ShopError, actions.ActionRefused) as exc:
-            return self._direct(exc.message)
-        return self._direct(self._summary(action))
-
-    def _return(self) -> Execution:
-        """A return or exchange, the tau2 way: the order number and its email first (checked like the
-        order lookup: one answer for a wrong number or email), then which of the order's items, how
-        many, their condition and refund or exchange, asked for together; then the summary with the
-        refund the returns policy gives, which waits for the customer's explicit yes (one pending
-        action per conversation: one request at a time). A request outside the policy is answered
-        with the policy's own sentence, and nothing waits."""
-        r = self.request
-        r.email = r.email or self.view.for_order("email", "")
-        if not r.order_id:
-            return self._return_policy()
-        if (ask := self._order_needs("task_return", "return_items")) is not None:
-            return ask
-        try:
-            order = self.services.returns.order_for(r.order_id, r.email)
-        except ShopError as exc:
-            return self._direct(exc.message)
-        self.ctx.turn.order_ids.add(order["_id"])
-        closed = self.services.returns.closed_reason(order)
-        if closed:
-            return self._direct(closed)
-        lines: list[dict[str, object]] = list(order.get("products") or [])
-        for line in lines:
-            product = self.services.catalog.get_any(str(line["productId"]))
-            if product is not None:
-                self.ctx.remember(product, card=True)
-        chosen = self._return_lines(order["_id"], lines)
-        if isinstance(chosen, str):
-            return self._direct(chosen)
-        if not chosen or not r.condition or not r.resolution:
-            items = ", ".join(f"{line['quantity']} × {clean(str(line['name']), 80)}" for line in lines)
-            return self._direct(say("return_which", self.lang, order=order["_id"], items=items))
-        request = ReturnInput(
-            items=[
-                {"productId": str(line["productId"]), "quantity": qty, "opened": r.condition == "opened",
-                 "damaged": r.condition in ("damaged", "wrong")}
-                for line, qty in chosen
-            ],
-            reason=f"Chat: {r.condition}",
-            resolution=r.resolution,
-        )  # fmt: skip
-        self.ctx.called("return_items", {"order_id": order["_id"], "condition": r.condition})
-        try:
-            action = actions.prepare_return(
-                self.services, order["_id"], r.email, request, condition=r.condition, lang=self.lang
-            )
-        except (ShopError, actions.ActionRefused) as exc:
-            return self._direct(exc.message)
-        return self._direct(self._summary(action))
-
-    def _return_lines(self, order_id: str, lines: list[dict[str, object]]) -> list[tuple[dict[str, object], int]] | str:
-        """(order line, quantity) for each item the request names; the sentence saying which is not in
-        the order; [] when none is named (a one-line order needs no naming). A quantity not said is the
-        whole line (the summary spells it out before the yes)."""
-        items = self.request.items
-        if not items:
-            return [(lines[0], int(str(lines[0]["quantity"])))] if len(lines) == 1 else []
-        chosen: list[tuple[dict[str, object], int]] = []
-        for item in items:
-            line = self.view.order_line(item, lines)
-            if line is None:
-                return say("return_not_in_order", self.lang, name=clean(item.product, 80), order=order_id)
-            product = self.services.catalog.get_any(str(line["productId"]))
-            typed = self.view.typed_quantity(product) if product is not None else None
-            chosen.append((line, item.qty or typed or int(str(line["quantity"]))))
-        return chosen
-
-    # --- policies, people, wishlist ---------------------------------------------------------------
-    def _policy(self) -> Execution:
-        sections = self._policy_sections()
-        if not sections:
-            return self._direct(say("decline", self.lang, shop=self.services.settings.shop_name,
-                                    categories=self._categories()))  # fmt: skip
-        return self._policy_answer(sections)
-
-    def _policy_answer(self, sections: list[PolicySection]) -> Execution:
-        """The owner's text of `sections`: as written in English, worded from it in other languages.
-        The product the question names may be named in the answer ("the opened Earl Grey cannot be
-        returned"): the reply check refuses names nothing returned, and fell back to English."""
-        for product in self._meant(allow_focus=False):
-            self.ctx.remember(product)
-        texts = []
-        for section in sections:
-            self.ctx.called("shop_policy", {"section": section.title})
-            texts.append((section.title, customer.policy_text(self.ctx, section)))
-        if self.lang == "en":
-            return self._direct("\n\n".join(text for _, text in texts))  # the owner's own words, as written
-        body = "\n".join(f"Shop policy, {title}: {text}" for title, text in texts)
-        return self._facts(body, "policies", user_amounts=False)
-
-    def _return_policy(self) -> Execution:
-        """A return asked about with no order number ("can I return an opened bag of X?") is first a
-        question about the rules: the returns policy answers it (6 of 12 dev policy questions got only
-        the ask before), then the order number and email are asked for. The general rule comes first
-        (a 1.5B model words mostly the first section), the damage rule second when damage is read."""
-        r = self.request
-        ask = self._missing_text("task_return", [("order_id", r.order_id), ("order_email", r.email)])
-        library = self.services.policies
-        second = "damaged wrong" if r.condition in ("damaged", "wrong") else "refund"
-        sections = list(dict.fromkeys([*library.find("return", limit=1), *library.find(second, limit=1)]))
-        if not sections:
-            return self._direct(ask)
-        policy = self._policy_answer(sections)
-        if policy.direct is not None:
-            return self._direct(policy.direct + "\n\n" + ask)
-        policy.after = ask
-        return policy
-
-    def _policy_sections(self) -> list[PolicySection]:
-        """The section the model chose, then those the question's words find, at most MAX_POLICY_SECTIONS.
-
-        One question often spans two sections ("how long does shipping take and is it free?", "can I
-        return an opened tin, and when is my money back?"): the model names one heading, so the words
-        of the question (its English query, and the message itself) add the others. A 1.5B model
-        asked for a list of headings instead listed every one."""
-        library = self.services.policies
-        chosen = [s for s in library.sections() if s.title == self.request.policy]
-        for text in (self.request.query, self.view.message):
-            if text:
-                chosen += library.find(text, limit=MAX_POLICY_SECTIONS)
-        return list(dict.fromkeys(chosen))[:MAX_POLICY_SECTIONS]
-
-    def _discount(self) -> Execution:
-        """A refusal written by code, in the customer's language, with the real price: a haggle is
-        never agreed to, and a model asked to word it quoted the customer's figure back (the owner's
-        discount policy follows in English, the language it is written in)."""
-        products = self._meant()
-        if products:
-            product = products[0]
-            self.ctx.remember(product, card=True)
-            text = say("no_haggle", self.lang, name=product.name, price=money(self.ctx, product.price))
-        else:
-            text = say("no_discount", self.lang)
-        sections = self.services.policies.find("discount price change", limit=1)
-        if sections and self.lang == "en":
-            self.ctx.called("shop_policy", {"section": sections[0].title})
-            text += " " + customer.policy_text(self.ctx, sections[0])
-        return self._direct(text)
 
     def _human(self) -> Execution:
         r = self.request

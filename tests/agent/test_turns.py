@@ -8,7 +8,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agent.customer_turn import READING_STATUS
-from agent.understanding.execute import STATUS_TEXT
+from agent.understanding.execution import STATUS_TEXT
 from agent.understanding.stage import UNDERSTAND_MAX_TOKENS
 from tests.support.scripted_model import UNDERSTAND, last_tool_result, understood
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from agent.guard import NameIndex
 from agent.understanding.conversation import ConversationView
-from agent.understanding.execute import Execution, Executor
+from agent.understanding.execute import Executor
+from agent.understanding.execution import Execution
 from agent.understanding.request import CustomerRequest, parse_request
 from agent.understanding.vocabulary import build_vocabulary
 from shop.catalog.snapshot import Product

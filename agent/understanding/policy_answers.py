@@ -1,0 +1,89 @@
+"""Questions about the shop's rules, answered from the owner's policy text: never a "yes" without the
+section behind it. Also the haggle: a price below the shop's is refused with the real price.
+"""
+
+from __future__ import annotations
+
+from agent.understanding.execution import Execution, ExecutorBase
+from shop.conversations.policies import PolicySection
+from tools import customer
+from tools.common import money
+from tools.phrases import say
+
+MAX_POLICY_SECTIONS = 2
+"""Policy sections one answer quotes: two covers a two-part question and stays a short reply."""
+
+
+class PolicyAnswers(ExecutorBase):
+    """The policy steps of `Executor`."""
+
+    def _policy(self) -> Execution:
+        sections = self._policy_sections()
+        if not sections:
+            return self._direct(say("decline", self.lang, shop=self.services.settings.shop_name,
+                                    categories=self._categories()))  # fmt: skip
+        return self._policy_answer(sections)
+
+    def _policy_answer(self, sections: list[PolicySection]) -> Execution:
+        """The owner's text of `sections`: as written in English, worded from it in other languages.
+        The product the question names may be named in the answer ("the opened Earl Grey cannot be
+        returned"): the reply check refuses names nothing returned, and fell back to English."""
+        for product in self._meant(allow_focus=False):
+            self.ctx.remember(product)
+        texts = []
+        for section in sections:
+            self.ctx.called("shop_policy", {"section": section.title})
+            texts.append((section.title, customer.policy_text(self.ctx, section)))
+        if self.lang == "en":
+            return self._direct("\n\n".join(text for _, text in texts))  # the owner's own words, as written
+        body = "\n".join(f"Shop policy, {title}: {text}" for title, text in texts)
+        return self._facts(body, "policies", user_amounts=False)
+
+    def _return_policy(self) -> Execution:
+        """A return asked about with no order number ("can I return an opened bag of X?") is first a
+        question about the rules: the returns policy answers it (6 of 12 dev policy questions got only
+        the ask before), then the order number and email are asked for. The general rule comes first
+        (a 1.5B model words mostly the first section), the damage rule second when damage is read."""
+        r = self.request
+        ask = self._missing_text("task_return", [("order_id", r.order_id), ("order_email", r.email)])
+        library = self.services.policies
+        second = "damaged wrong" if r.condition in ("damaged", "wrong") else "refund"
+        sections = list(dict.fromkeys([*library.find("return", limit=1), *library.find(second, limit=1)]))
+        if not sections:
+            return self._direct(ask)
+        policy = self._policy_answer(sections)
+        if policy.direct is not None:
+            return self._direct(policy.direct + "\n\n" + ask)
+        policy.after = ask
+        return policy
+
+    def _policy_sections(self) -> list[PolicySection]:
+        """The section the model chose, then those the question's words find, at most MAX_POLICY_SECTIONS.
+
+        One question often spans two sections ("how long does shipping take and is it free?", "can I
+        return an opened tin, and when is my money back?"): the model names one heading, so the words
+        of the question (its English query, and the message itself) add the others. A 1.5B model
+        asked for a list of headings instead listed every one."""
+        library = self.services.policies
+        chosen = [s for s in library.sections() if s.title == self.request.policy]
+        for text in (self.request.query, self.view.message):
+            if text:
+                chosen += library.find(text, limit=MAX_POLICY_SECTIONS)
+        return list(dict.fromkeys(chosen))[:MAX_POLICY_SECTIONS]
+
+    def _discount(self) -> Execution:
+        """A refusal written by code, in the customer's language, with the real price: a haggle is
+        never agreed to, and a model asked to word it quoted the customer's figure back (the owner's
+        discount policy follows in English, the language it is written in)."""
+        products = self._meant()
+        if products:
+            product = products[0]
+            self.ctx.remember(product, card=True)
+            text = say("no_haggle", self.lang, name=product.name, price=money(self.ctx, product.price))
+        else:
+            text = say("no_discount", self.lang)
+        sections = self.services.policies.find("discount price change", limit=1)
+        if sections and self.lang == "en":
+            self.ctx.called("shop_policy", {"section": sections[0].title})
+            text += " " + customer.policy_text(self.ctx, sections[0])
+        return self._direct(text)
