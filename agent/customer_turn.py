@@ -263,6 +263,8 @@ class CustomerTurn:
                 problems.append(guard.Violation("repeat", "your previous reply again, not an answer to this message"))
             if final and guard.repeats_itself(text):
                 problems.append(guard.Violation("repeat", "the same sentence twice"))
+            if final and execution.numbers is not None and (stray := guard.numbers_in(text) - execution.numbers):
+                problems.append(guard.Violation("number", f"the number {min(stray)}, which the data does not state"))
             return problems
 
         refs = {ref: p.name for ref, pid in ctx.conversation.refs.items() if (p := ctx.services.catalog.get_any(pid))}

@@ -113,6 +113,21 @@ def priced_amounts(text: str) -> list[tuple[Decimal, str]]:
     return found
 
 
+_NUMBER = re.compile(r"\d+")
+_PM = re.compile(r"\b(\d{1,2})\s*p\.?m\b", re.IGNORECASE)
+
+
+def numbers_in(text: str) -> set[int]:
+    """Every whole number written in digits in `text` ("5.95" is 5 and 95, "2-5 days" is 2 and 5)."""
+    return {int(n) for n in _NUMBER.findall(text)}
+
+
+def stated_numbers(text: str) -> frozenset[int]:
+    """The numbers a rewording of `text` may contain: its own, 0 ("$50.00"), and the 24-hour form of a
+    time ("2 pm" may be "14 Uhr")."""
+    return frozenset(numbers_in(text) | {0} | {int(h) + 12 for h in _PM.findall(text) if int(h) < 12})
+
+
 class NameIndex:
     """Catalog product names by their first word, rebuilt only when the catalog's version moves."""
 

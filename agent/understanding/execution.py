@@ -49,6 +49,9 @@ class Execution:
     """Whether the reply may repeat amounts the customer wrote ("under $15": yes; a haggle: no)."""
     instruction: str = ""
     """The line that tells the model how to answer; a reply that repeats it is no answer."""
+    numbers: frozenset[int] | None = None
+    """When set, the only numbers the model's wording may contain: a policy worded in another
+    language by a 1.5B model can swap its numbers ("14 days" to report damage became "30 días")."""
     after: str = ""
     """Code's own text, put after the model's words (the next step the customer can take): a 1.5B
     model asked to word the facts AND end with a question dropped one of the two."""

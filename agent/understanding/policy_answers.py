@@ -4,6 +4,7 @@ section behind it. Also the haggle: a price below the shop's is refused with the
 
 from __future__ import annotations
 
+from agent.guard import stated_numbers
 from agent.understanding.execution import Execution, ExecutorBase
 from shop.conversations.policies import PolicySection
 from tools import customer
@@ -12,6 +13,8 @@ from tools.phrases import say
 
 MAX_POLICY_SECTIONS = 2
 """Policy sections one answer quotes: two covers a two-part question and stays a short reply."""
+CHOSEN_SECTION_WEIGHT = 3.0
+"""The model's heading weighs as much as a topic word of the question (`PolicyLibrary.scores`)."""
 
 
 class PolicyAnswers(ExecutorBase):
@@ -37,18 +40,26 @@ class PolicyAnswers(ExecutorBase):
         if self.lang == "en":
             return self._direct("\n\n".join(text for _, text in texts))  # the owner's own words, as written
         body = "\n".join(f"Shop policy, {title}: {text}" for title, text in texts)
-        return self._facts(body, "policies", user_amounts=False)
+        answer = self._facts(body, "policies", user_amounts=False)
+        named = " ".join(product.name for product in self.ctx.turn.products.values())
+        answer.numbers = stated_numbers(f"{body} {named} {self.view.message}")
+        return answer
 
     def _return_policy(self) -> Execution:
         """A return asked about with no order number ("can I return an opened bag of X?") is first a
         question about the rules: the returns policy answers it (6 of 12 dev policy questions got only
-        the ask before), then the order number and email are asked for. The general rule comes first
-        (a 1.5B model words mostly the first section), the damage rule second when damage is read."""
+        the ask before), then the order number and email are asked for. The rule the question is about
+        comes first (a 1.5B model words mostly the first section): the damage rule when damage is read,
+        else the general rule, followed by the section the question's words rank next (refunds when
+        they rank none)."""
         r = self.request
         ask = self._missing_text("task_return", [("order_id", r.order_id), ("order_email", r.email)])
         library = self.services.policies
-        second = "damaged wrong" if r.condition in ("damaged", "wrong") else "refund"
-        sections = list(dict.fromkeys([*library.find("return", limit=1), *library.find(second, limit=1)]))
+        damaged = r.condition in ("damaged", "wrong")
+        first = library.find("damaged wrong" if damaged else "return", limit=1)
+        ranked = [s for s in self._policy_sections() if s.topic == "returns" and s not in first]
+        second = ranked[:1] or library.find("return" if damaged else "refund", limit=1)
+        sections = list(dict.fromkeys([*first, *second]))
         if not sections:
             return self._direct(ask)
         policy = self._policy_answer(sections)
@@ -58,18 +69,24 @@ class PolicyAnswers(ExecutorBase):
         return policy
 
     def _policy_sections(self) -> list[PolicySection]:
-        """The section the model chose, then those the question's words find, at most MAX_POLICY_SECTIONS.
+        """The sections that answer the question best, at most MAX_POLICY_SECTIONS.
 
-        One question often spans two sections ("how long does shipping take and is it free?", "can I
-        return an opened tin, and when is my money back?"): the model names one heading, so the words
-        of the question (its English query, and the message itself) add the others. A 1.5B model
-        asked for a list of headings instead listed every one."""
+        A section is scored on the words of the question (its English query, and the message itself),
+        and the one the model names counts as much as a topic word: one question often spans two
+        sections ("how long does shipping take and is it free?", "my money back on my card, how
+        long?"), the model names one heading, and its heading first had answered "how long until my
+        refund?" with the return window. A 1.5B model asked for a list of headings listed every one."""
         library = self.services.policies
-        chosen = [s for s in library.sections() if s.title == self.request.policy]
+        order = {section: index for index, section in enumerate(library.sections())}
+        score = dict.fromkeys(order, 0.0)
+        for section in order:
+            if section.title == self.request.policy:
+                score[section] += CHOSEN_SECTION_WEIGHT
         for text in (self.request.query, self.view.message):
-            if text:
-                chosen += library.find(text, limit=MAX_POLICY_SECTIONS)
-        return list(dict.fromkeys(chosen))[:MAX_POLICY_SECTIONS]
+            for section, points in library.scores(text).items() if text else ():
+                score[section] = score.get(section, 0.0) + points
+        ranked = sorted((s for s in score if score[s] > 0), key=lambda s: (-score[s], order.get(s, 0)))
+        return ranked[:MAX_POLICY_SECTIONS]
 
     def _discount(self) -> Execution:
         """A refusal written by code, in the customer's language, with the real price: a haggle is

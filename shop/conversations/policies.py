@@ -58,12 +58,19 @@ class PolicyLibrary:
 
     def find(self, question: str, limit: int = 2) -> list[PolicySection]:
         """The sections that best answer `question` (best first); [] when nothing matches."""
+        ranked = sorted(self.scores(question).items(), key=lambda item: -item[1])  # stable: file order kept
+        return [section for section, _ in ranked[:limit]]
+
+    def scores(self, question: str) -> dict[PolicySection, float]:
+        """How well each section answers `question`, in file order; sections nothing matches are left
+        out. A topic word or synonym counts 3, a title word 2, a body word 0.5, and a file's first
+        section (its general answer) 0.25 more."""
         raw = {w for w in tokenize(question) if w not in _STOP}
         words = {_stem(w) for w in raw}
         topics = {topic for topic, synonyms in _SYNONYMS.items() if (raw | words) & {topic, _stem(topic), *synonyms}}
-        scored: list[tuple[float, int, PolicySection]] = []
+        scored: dict[PolicySection, float] = {}
         previous_topic = None
-        for index, section in enumerate(self.sections()):
+        for section in self.sections():
             title_words = {_stem(w) for w in tokenize(section.title)}
             body_words = {_stem(w) for w in tokenize(section.text)}
             score = 3.0 * (section.topic in topics) + 2.0 * len(words & title_words)
@@ -72,9 +79,8 @@ class PolicyLibrary:
                 score += 0.25  # a file's first section is its general answer
             previous_topic = section.topic
             if score > 0.25:
-                scored.append((score, index, section))
-        scored.sort(key=lambda item: (-item[0], item[1]))
-        return [section for _, _, section in scored[:limit]]
+                scored[section] = score
+        return scored
 
 
 def _stem(word: str) -> str:

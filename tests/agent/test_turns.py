@@ -162,6 +162,21 @@ def test_a_policy_in_another_language_is_worded_from_the_section(items: Any, mak
     assert out.status == "ok" and out.reply.startswith("Bitte melden Sie")
 
 
+def test_a_policy_worded_with_a_number_it_does_not_state_is_worded_again(
+    items: Any, make_agent: Any, chat: Any
+) -> None:
+    """The 1.5B model reworded "within 14 days" as "30 días" (the return window's number): every
+    number of a reworded policy must be one the policy states."""
+    agent, model = make_agent(
+        understood("policy", policy="Damaged or wrong items"),
+        "Avísenos en un plazo de 30 días con una foto.",
+        "Avísenos en un plazo de 14 días con el número de pedido y una foto.",
+    )
+    out = chat(agent).say("Mi paquete llegó dañado, ¿qué hago?")
+    assert "the number 30" in model.prompts[2][-1].content  # the corrective note names it
+    assert out.status == "regenerated" and out.reply.startswith("Avísenos en un plazo de 14 días")
+
+
 def test_placing_an_order_without_details_asks_for_them(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
     agent, model = make_agent(
         understood("checkout"),
