@@ -23,7 +23,7 @@ import re
 from decimal import Decimal
 
 from agent.confirm import is_yes
-from agent.guard import amounts_in
+from agent.guard import amounts_in, numbers_in
 from agent.understanding.execution import Execution
 from agent.understanding.order_steps import OrderSteps
 from agent.understanding.request import Item
@@ -63,6 +63,8 @@ class Executor(OrderSteps):
         intent = request.intent
         if self._haggles():
             return "discount"
+        if intent == "add" and self._corrects_cart():
+            return "set"
         if intent == "add" and is_yes(view.message):
             request.items = []  # the model's "add it": a checkout must not add the product in focus
             return "checkout" if view.cart else "greeting"
@@ -80,6 +82,18 @@ class Executor(OrderSteps):
             request.items = [Item(p.name, 0) for p in named]
             return "compare"
         return intent
+
+    def _corrects_cart(self) -> bool:
+        """The message replaces a quantity in the cart rather than adding to it: it names the product's
+        quantity in the cart and the new one, and no other number ("make that 3, not 2", "3 statt 2",
+        "mejor 3 y no 2"). The 1.5B model wrote an add of 3, and the cart held 5."""
+        in_cart = {p.id: qty for p, qty in self.view.cart}
+        resolved = [p for p in (self.view.resolve(i) for i in self.request.items) if p is not None]
+        if len(self.request.items) != 1 or len(resolved) != 1 or resolved[0].id not in in_cart:
+            return False
+        product, wanted = resolved[0], self.request.items[0].qty
+        text = normalize(self.view.message).replace(normalize(product.name), " ")
+        return wanted > 0 and wanted != in_cart[product.id] and numbers_in(text) == {wanted, in_cart[product.id]}
 
     def _about(self, product: Product) -> bool:
         """Whether the kind of product the request looks for is just that product's name."""

@@ -181,6 +181,25 @@ def test_set_corrects_a_quantity(items: Any, services: ShopServices) -> None:
     assert done.reply.startswith("Your cart now has 3 × Ethiopia Yirgacheffe.")
 
 
+@pytest.mark.parametrize(
+    ("message", "qty", "expected"),
+    [
+        ("actually make that 3, not 2", 3, 3),  # the cart's number and the new one: a correction
+        ("3 statt 2 bitte", 3, 3),
+        ("add 3 more", 3, 5),  # one number: an add
+        ("2 more please", 2, 4),  # the cart's own number, nothing else: an add
+    ],
+)
+def test_an_add_naming_the_carts_quantity_and_another_is_a_correction(
+    message: str, qty: int, expected: int, items: Any, services: ShopServices
+) -> None:
+    """The model reads "make that 3, not 2" as an add of 3 as often as a set."""
+    convo = conversation()
+    run(services, convo, "2 Ethiopia Yirgacheffe", intent="add", items=[{"product": "Ethiopia Yirgacheffe", "qty": 2}])
+    run(services, convo, message, intent="add", items=[{"product": "it", "qty": qty}])
+    assert _cart(services, convo) == {"Ethiopia Yirgacheffe": expected}
+
+
 def test_remove_and_what_is_not_in_the_cart(items: Any, services: ShopServices) -> None:
     convo = conversation()
     services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 1)
