@@ -274,10 +274,10 @@ def summary_text(services: ShopServices, action: PendingAction) -> str:
             [say("confirm_return_head", lang, order=s["orderId"]), *items, outcome, say("confirm_return", lang)]
         )
     lines = [
-        f"- {line['quantity']} × {line['name']} at {_money(services, Decimal(line['unitPrice']))}"
-        f" = {_money(services, Decimal(line['lineTotal']))}"
+        say("price_line", lang, qty=line["quantity"], name=line["name"],
+            price=_money(services, Decimal(line["unitPrice"])), total=_money(services, Decimal(line["lineTotal"])))
         for line in s.get("lines", [])
-    ]
+    ]  # fmt: skip
     total = _money(services, Decimal(s["total"]))
     if action.kind == CART_ADD:
         return "\n".join(

@@ -342,9 +342,9 @@ class Executor(OrderSteps):
         for line in cart.lines:
             self.ctx.remember(line.product)
             lines.append(
-                f"- {line.quantity} × {line.product.name} at {money(self.ctx, line.product.price)}"
-                f" = {money(self.ctx, line.line_total)}"
-            )
+                say("price_line", self.lang, qty=line.quantity, name=line.product.name,
+                    price=money(self.ctx, line.product.price), total=money(self.ctx, line.line_total))
+            )  # fmt: skip
         text = say("cart", self.lang) + "\n" + "\n".join(lines)
         text += f"\n{say('subtotal', self.lang)}: {money(self.ctx, cart.subtotal)}"
         return text + ("\n" + " ".join(cart.problems) if cart.problems else "")

@@ -515,6 +515,8 @@ def test_code_writes_its_replies_in_the_requests_language(lang: str, items: Any,
                 items=[{"product": "Ethiopia Yirgacheffe", "qty": 2}])  # fmt: skip
     assert say("added", lang, qty=2, name="Ethiopia Yirgacheffe", price="$14.50") in added.reply
     assert say("cart", lang) in added.reply and say("subtotal", lang) + ": $29.00" in added.reply
+    line = say("price_line", lang, qty=2, name="Ethiopia Yirgacheffe", price="$14.50", total="$29.00")
+    assert line in added.reply  # the cart's lines too ("a $14.50", not "at $14.50")
     assert added.reply.endswith(say("next_step", lang))
     assert say("added", "en", qty=2, name="Ethiopia Yirgacheffe", price="$14.50") not in added.reply
     asked = run(services, convo, "Ana, ana@ruiz.es", intent="checkout", name="Ana", email="ana@ruiz.es", lang=lang)
@@ -522,6 +524,7 @@ def test_code_writes_its_replies_in_the_requests_language(lang: str, items: Any,
     summary = run(services, convo, "Calle Mayor 1, Madrid", intent="checkout", lang=lang, name="Ana",
                   email="ana@ruiz.es", address="Calle Mayor 1, Madrid")  # fmt: skip
     assert summary.reply.startswith(say("check_order", lang)) and summary.reply.endswith(say("confirm_order", lang))
+    assert line in summary.reply
     assert run(services, convo, "?", intent="greeting", lang=lang).reply == _invite(services, lang)
 
 
