@@ -42,6 +42,13 @@ def test_english_product_names_do_not_make_a_german_message_english(reader: Lang
     assert reader.read(message, "en") == "de"
 
 
+def test_a_product_name_with_a_number_is_taken_out_whole(product_factory: Any, reader: LanguageReader) -> None:
+    """Numbers went first and left "Dark Chocolate % Ginger" behind, which read as German."""
+    product_factory(name="Dark Chocolate 55% Ginger", category="food")
+    assert reader.words("¿Tienen Dark Chocolate 55% Ginger?") == "¿Tienen ?"
+    assert reader.read("¿Tienen Dark Chocolate 55% Ginger?", None) == "es"
+
+
 def test_emails_numbers_and_order_numbers_are_taken_out(reader: LanguageReader) -> None:
     words = reader.words("Bestellung ORD-7K2M9QXD, 2 Stück für $29.00 an ann@example.com")
     assert words == "Bestellung , Stück für an"
