@@ -312,7 +312,9 @@ class Executor(OrderSteps):
     # --- the cart ---------------------------------------------------------------------------------
     def _resolved_items(self) -> list[tuple[Product, int]] | None:
         """(product, quantity) for every item, or None when one cannot be resolved. Selectors like
-        "cheapest" with nothing shown pick from a search for what the request describes."""
+        "cheapest" with nothing shown pick from a search for what the request describes. Two members
+        of one family are both meant only when the message names the second one's options: after a
+        question about the 1 kg bag showed it and its 250 g sibling, "add three" came as "#1 x3, #2 x3"."""
         items = list(self.request.items)
         if not items:
             if self.view.focus is not None and self.request.intent != "checkout":
@@ -325,11 +327,13 @@ class Executor(OrderSteps):
             found, missed = self.search(limit=SEARCH_POOL)
             if found and not missed:
                 self.view.shown = found
-        resolved = []
+        resolved: list[tuple[Product, int]] = []
         for item in items:
             product = self.view.resolve(item)
             if product is None:
                 return None
+            if any(p.family_id == product.family_id for p, _ in resolved) and not self.view.options_named(product):
+                continue  # VARIANTS: another size of a product already meant, and no size said
             typed = self.view.typed_quantity(product)
             resolved.append((product, typed if typed is not None and item.qty <= 1 else item.qty))
         return resolved

@@ -66,6 +66,21 @@ def test_the_1_kg_one_with_the_family_in_focus_is_its_1_kg_member(
     assert _cart(services, convo) == {"House Espresso Roast (250 g, ground)": 2}
 
 
+def test_two_members_of_one_family_are_both_added_only_when_the_message_names_both(
+    family: dict[str, Any], services: ShopServices
+) -> None:
+    convo = conversation(("the 1 kg espresso?", [family["kilo"], family["main"]]))
+    run(services, convo, "ok add three", intent="add", items=[{"product": "#1", "qty": 3}, {"product": "#2", "qty": 3}])
+    assert _cart(services, convo) == {"House Espresso Roast (1 kg, whole bean)": 3}
+    convo = conversation(("the espresso?", [family["kilo"], family["ground"]]))
+    run(services, convo, "one 1 kg and one ground please", intent="add",
+        items=[{"product": "#1", "qty": 1}, {"product": "#2", "qty": 1}])  # fmt: skip
+    assert _cart(services, convo) == {
+        "House Espresso Roast (1 kg, whole bean)": 1,
+        "House Espresso Roast (250 g, ground)": 1,
+    }
+
+
 def test_options_in_the_message_choose_the_member_the_model_called_it(
     family: dict[str, Any], services: ShopServices
 ) -> None:
