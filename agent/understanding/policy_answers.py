@@ -48,17 +48,19 @@ class PolicyAnswers(ExecutorBase):
     def _return_policy(self) -> Execution:
         """A return asked about with no order number ("can I return an opened bag of X?") is first a
         question about the rules: the returns policy answers it (6 of 12 dev policy questions got only
-        the ask before), then the order number and email are asked for. The rule the question is about
-        comes first (a 1.5B model words mostly the first section): the damage rule when damage is read,
-        else the general rule, followed by the section the question's words rank next (refunds when
-        they rank none)."""
+        the ask before), then the order number and email are asked for. The general rule comes first
+        (a 1.5B model words mostly the first section, and the model's `condition` is not reliable:
+        "can I send back unopened goods?" came as damaged), then the damage rule when damage is read,
+        else the section the question's words rank next (refunds when they rank none)."""
         r = self.request
         ask = self._missing_text("task_return", [("order_id", r.order_id), ("order_email", r.email)])
         library = self.services.policies
-        damaged = r.condition in ("damaged", "wrong")
-        first = library.find("damaged wrong" if damaged else "return", limit=1)
+        first = library.find("return", limit=1)
         ranked = [s for s in self._policy_sections() if s.topic == "returns" and s not in first]
-        second = ranked[:1] or library.find("return" if damaged else "refund", limit=1)
+        if r.condition in ("damaged", "wrong"):
+            second = library.find("damaged wrong", limit=1)
+        else:
+            second = ranked[:1] or library.find("refund", limit=1)
         sections = list(dict.fromkeys([*first, *second]))
         if not sections:
             return self._direct(ask)
