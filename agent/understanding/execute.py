@@ -38,6 +38,17 @@ from tools.phrases import listing, say
 SEARCH_POOL = 100
 _PERCENT = re.compile(r"\d{1,3}\s?%")
 """A percentage in a message that buys a product is a discount asked for (outside the product's name)."""
+_PRICE_CUT = re.compile(
+    r"\b(?:discount|half[- ]price|half off|special price|better price"
+    r"|descuento|rebaja|mitad de precio|medio precio|precio especial"
+    r"|remise|reduction|rabais|ristourne|moitie prix|demi[- ]tarif|prix special"
+    r"|rabatt|nachlass|preisnachlass|halben preis|halber preis|sonderpreis"
+    r"|sconto|meta prezzo|prezzo speciale|desconto|metade do preco|meio preco|preco especial)\b"
+)
+"""A lower price asked for in words, in the six languages the shop answers in (matched on normalised
+text). A message asking for one never changes the cart: the 1.5B model read "à moitié prix si j'en
+prends trois" as an add of three. Comparatives ("cheaper", "günstiger") are not here: "the cheaper
+one" chooses a product."""
 
 
 class Executor(OrderSteps):
@@ -102,15 +113,22 @@ class Executor(OrderSteps):
 
     def _haggles(self) -> bool:
         """The message offers an amount below the price of a product it names or means, or asks for a
-        percentage off one ("50% off and I'll take 3"; a percentage in a product's name does not count)."""
+        percentage off one ("50% off and I'll take 3"; a percentage in a product's name does not count)
+        or a price cut in words ("à moitié prix", "mit Rabatt") while buying it."""
         offered = amounts_in(self.view.message)
         products = [p for p in (self.view.resolve(i) for i in self.request.items) if p is not None]
         products += self.view.named_in_message()
         if not products and self.request.intent in ("add", "checkout", "set"):
             products = [p for p, _ in self.view.cart] + ([self.view.focus] if self.view.focus else [])
         if not offered:
-            return bool(products) and self._asks_percentage_off(products)
+            return bool(products) and (self._asks_percentage_off(products) or self._asks_price_cut())
         return any(a < p.price for a in offered for p in products)
+
+    def _asks_price_cut(self) -> bool:
+        return (
+            self.request.intent in ("add", "checkout", "set")
+            and _PRICE_CUT.search(normalize(self.view.message)) is not None
+        )
 
     def _asks_percentage_off(self, products: list[Product]) -> bool:
         text = normalize(self.view.message)

@@ -233,6 +233,30 @@ def test_offering_a_lower_price_never_writes(intent: str, items: Any, services: 
     assert "discount" in reply and "$1" not in reply
 
 
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        ("vous me le faites à moitié prix si j'en prends trois ?", "fr"),
+        ("¿me haces un descuento si compro tres?", "es"),
+        ("drei Stück, wenn ich Rabatt bekomme", "de"),
+        ("three of them if you give me a discount", "en"),
+    ],
+)
+def test_asking_for_a_lower_price_in_words_never_writes(
+    message: str, lang: str, items: Any, services: ShopServices
+) -> None:
+    convo = conversation(("tell me about the Earl Grey Supreme", [items["earl"]]))
+    done = run(services, convo, message, intent="add", items=[{"product": "it", "qty": 3}], lang=lang)
+    assert _cart(services, convo) == {} and done.ctx.turn.writes == [] and done.ctx.turn.pending is None
+    assert done.reply.startswith(say("no_haggle", lang, name="Earl Grey Supreme", price="$9.50"))
+
+
+def test_the_cheaper_one_is_not_a_price_cut(items: Any, services: ShopServices) -> None:
+    convo = conversation(("earl grey or honey?", [items["earl"], items["honey"]]))
+    run(services, convo, "dann nehme ich das günstigere", intent="add", items=[{"product": "cheapest"}], lang="de")
+    assert len(_cart(services, convo)) == 1
+
+
 def test_paying_the_price_is_not_a_haggle(items: Any, services: ShopServices) -> None:
     convo = conversation(("tell me about the Earl Grey Supreme", [items["earl"]]))
     run(services, convo, "ok, two at $9.50 then", intent="add", items=[{"product": "it", "qty": 2}])
