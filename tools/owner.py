@@ -28,6 +28,7 @@ from typing import Annotated, Any, Literal, get_args
 from langchain.tools import ToolRuntime, tool
 from pydantic import Field
 
+from shop.core.text import tokenize
 from shop.inventory.forecasting.forecast import forecast
 from shop.inventory.forecasting.reorder import reorder_suggestions
 from shop.inventory.forecasting.runout import clamp_days, runout_report
@@ -232,6 +233,15 @@ def will_run_out(ctx: ToolContext, days: int = 14, until: str = "") -> str:
     return _answer(ctx, text, "forecast")
 
 
+def supplier_in_message(ctx: ToolContext) -> str:
+    """The one supplier the owner's message names in full, else "". A supplier's name is a proper noun
+    in every language, so code reads it where the model missed it: "¿Qué le vuelvo a pedir a Origin
+    Direct Coffee Traders?" got the whole shop's low-stock list from the 1.5B model."""
+    said = f" {' '.join(tokenize(ctx.customer_text))} "
+    named = [n for n in supplier_names(ctx.services.db) if tokenize(n) and f" {' '.join(tokenize(n))} " in said]
+    return named[0] if len(named) == 1 else ""
+
+
 def reorder(ctx: ToolContext, category: str = "", limit: int = MAX_ROWS, supplier: str = "") -> str:
     """What to order now: forecasting.reorder_suggestions, keeping only products that need a reorder,
     of one supplier when `supplier` names one (products carry their supplier's name)."""
@@ -345,7 +355,8 @@ Supplier = Annotated[str, Field(description="supplier name as the owner wrote it
     description="Products low or sold out right now (at or below their low-stock threshold). Not a forecast.",
 )
 def low_stock_tool(runtime: Runtime, limit: int = MAX_ROWS) -> str:
-    return low_stock(runtime.context, limit)
+    named = supplier_in_message(runtime.context)  # a question about one supplier's stock is its reorder list
+    return reorder(runtime.context, supplier=named) if named else low_stock(runtime.context, limit)
 
 
 @tool(
@@ -369,7 +380,7 @@ def demand_forecast_tool(runtime: Runtime, product: str = "", category: str = ""
     description="What to reorder now and how many; optionally only from one supplier or one category.",
 )
 def reorder_tool(runtime: Runtime, supplier: Supplier = "", category: str = "") -> str:
-    return reorder(runtime.context, category, supplier=supplier)
+    return reorder(runtime.context, category, supplier=supplier or supplier_in_message(runtime.context))
 
 
 @tool("sales_summary", description="Orders, revenue and units for a period.")

@@ -78,6 +78,18 @@ def test_the_model_fills_the_supplier(items: Any, services: Any, make_agent: Any
     assert out.reply == "No supplier named 'Acme Beans'; suppliers are: Test Supplier."
 
 
+@pytest.mark.parametrize("tool", [call("low_stock_report"), call("reorder_suggestions")])
+def test_a_supplier_named_in_the_message_is_read_by_code(
+    tool: Any, items: Any, services: Any, make_agent: Any, chat: Any
+) -> None:
+    """The model chose the whole shop's report, or left the supplier out: the message names one in full."""
+    services.db.products.update_one({"_id": items["cream"]["_id"]}, {"$set": {"supplier": "Meadow & Moss"}})
+    agent, _ = make_agent(tool)
+    out = chat(agent, role="owner", channel="admin").say("¿Qué le vuelvo a pedir a Meadow & Moss?")
+    # That supplier's reorder list (nothing needed), not the whole shop's low stock (Chamomile Dream: 0)
+    assert out.reply == say("owner_reorder_none_from", "es", supplier="Meadow & Moss")
+
+
 def test_a_french_owner_gets_french_reports_and_keeps_french(
     items: Any, services: Any, make_agent: Any, chat: Any
 ) -> None:
