@@ -200,6 +200,26 @@ def test_an_add_naming_the_carts_quantity_and_another_is_a_correction(
     assert _cart(services, convo) == {"Ethiopia Yirgacheffe": expected}
 
 
+@pytest.mark.parametrize(
+    ("message", "lang", "qty", "added"),
+    [
+        ("Hola, quiero comprar un Earl Grey Supreme.", "es", 0, 1),
+        ("Je voudrais acheter deux Earl Grey Supreme", "fr", 2, 2),  # the model's quantity is kept
+        ("Ich möchte den Earl Grey Supreme kaufen", "de", 0, 1),
+        ("can I buy the Earl Grey Supreme in a bigger tin?", "en", 0, 0),  # a question
+        ("I'd like to buy a tea, the Earl Grey Supreme or the Wildflower Honey", "en", 0, 0),  # two named
+    ],
+)
+def test_buying_one_named_product_in_so_many_words_adds_it(
+    message: str, lang: str, qty: int, added: int, items: Any, services: ShopServices
+) -> None:
+    """The model read "quiero comprar un X" as a search (with a category nobody named)."""
+    convo = conversation()
+    run(services, convo, message, intent="find", query="earl grey", category="beauty", lang=lang,
+        items=[{"product": "Earl Grey Supreme", "qty": qty}])  # fmt: skip
+    assert _cart(services, convo) == ({"Earl Grey Supreme": added} if added else {})
+
+
 def test_remove_and_what_is_not_in_the_cart(items: Any, services: ShopServices) -> None:
     convo = conversation()
     services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 1)
