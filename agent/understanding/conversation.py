@@ -28,6 +28,7 @@ from shop.ordering.orders import normalize_order_id
 SHOWN_IN_NOTE = 5
 _POSITION = re.compile(r"^#?\s*(\d{1,2})$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d{1,2})?")
+_PERCENTAGE = re.compile(r"\d+(?:[.,]\d+)?\s?%")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 MIN_DETAIL_WORDS = 6
 """Words besides the email a message needs before its missing name or address is asked of the model
@@ -264,13 +265,22 @@ class ConversationView:
             wanted = typed_ids[-1]
         request.order_id = wanted or ""
         # A price bound is a number the customer typed: a small model copies its example's "below 10"
-        # into requests that name no price at all.
-        typed_numbers = {Decimal(n.replace(",", ".")) for n in _NUMBER.findall(self.said)}
+        # into requests that name no price at all. Not a percentage, nor a number in a product's name
+        # ("Dark Chocolate 55% Ginger" came with a cap of 55).
+        typed_numbers = {Decimal(n.replace(",", ".")) for n in _NUMBER.findall(self._unnamed(self.said))}
         if request.max_price is not None and request.max_price not in typed_numbers:
             request.max_price = None
         if request.min_price is not None and request.min_price not in typed_numbers:
             request.min_price = None
         return request
+
+    def _unnamed(self, text: str) -> str:
+        """`text` without the product names it holds and without percentages."""
+        for pid in dict.fromkeys(self.names.mentions(text)):
+            product = self.catalog.get_any(pid)
+            if product is not None:
+                text = re.sub(re.escape(product.name), " ", text, flags=re.IGNORECASE)
+        return _PERCENTAGE.sub(" ", text)
 
 
 def best_member(members: list[Product], text: str) -> Product | None:

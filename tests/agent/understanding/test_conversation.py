@@ -183,6 +183,18 @@ def test_a_price_bound_must_be_a_number_the_customer_typed(items: Any, services:
     assert (request.max_price, request.min_price) == (Decimal("12.5"), None)
 
 
+def test_a_number_in_a_product_name_or_a_percentage_is_no_price_bound(
+    product_factory: Any, items: Any, services: ShopServices
+) -> None:
+    product_factory(name="Dark Chocolate 55% Ginger", category="food")
+    view = view_of(services, conversation(), "¿Tienen Dark Chocolate 55% Ginger?")
+    assert view.validate(CustomerRequest(intent="find", max_price=Decimal(55))).max_price is None
+    view = view_of(services, conversation(), "a chocolate with 70% cocoa")
+    assert view.validate(CustomerRequest(intent="find", min_price=Decimal(70))).min_price is None
+    view = view_of(services, conversation(), "Dark Chocolate 55% Ginger under 8 dollars?")
+    assert view.validate(CustomerRequest(intent="find", max_price=Decimal(8))).max_price == Decimal(8)
+
+
 def test_a_quantity_typed_next_to_a_name_is_read_in_any_language(items: Any, services: ShopServices) -> None:
     honey = services.catalog.get(str(items["honey"]["_id"]))
     assert honey is not None
