@@ -169,6 +169,14 @@ class NameIndex:
                 i += 1
         return found
 
+    def without_names(self, text: str) -> str:
+        """`text` with the catalog product names it holds taken out (each replaced by a space)."""
+        for pid in dict.fromkeys(self.mentions(text)):
+            product = self.catalog.get_any(pid)
+            if product is not None:
+                text = re.sub(re.escape(product.name), " ", text, flags=re.IGNORECASE)
+        return text
+
 
 @dataclass
 class Violation:

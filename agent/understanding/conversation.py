@@ -276,11 +276,7 @@ class ConversationView:
 
     def _unnamed(self, text: str) -> str:
         """`text` without the product names it holds and without percentages."""
-        for pid in dict.fromkeys(self.names.mentions(text)):
-            product = self.catalog.get_any(pid)
-            if product is not None:
-                text = re.sub(re.escape(product.name), " ", text, flags=re.IGNORECASE)
-        return _PERCENTAGE.sub(" ", text)
+        return _PERCENTAGE.sub(" ", self.names.without_names(text))
 
 
 def best_member(members: list[Product], text: str) -> Product | None:

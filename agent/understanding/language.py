@@ -48,12 +48,7 @@ class LanguageReader:
         """The message without product names, emails, numbers and order numbers (names first: the
         number in "Dark Chocolate 55% Ginger" is part of the name, and taken out first it left the
         rest of the name to read "¿Tienen Dark Chocolate % Ginger?" as German)."""
-        text = message
-        for pid in self.names.mentions(text):
-            product = self.names.catalog.get_any(pid)
-            if product is not None:
-                text = re.sub(re.escape(product.name), " ", text, flags=re.IGNORECASE)
-        return " ".join(_NOISE.sub(" ", text).split())
+        return " ".join(_NOISE.sub(" ", self.names.without_names(message)).split())
 
     def read(self, message: str, previous: str | None) -> str:
         """The language to answer `message` in; `previous`: the conversation's language so far."""
