@@ -34,11 +34,10 @@ from agent.understanding.execute import Executor
 from agent.understanding.execution import STATUS_TEXT, Execution
 from agent.understanding.language import LanguageReader
 from agent.understanding.request import TOOL_NAME, CustomerRequest
-from agent.understanding.stage import fill_details, translate_query, understand, understanding_messages, wording_model
+from agent.understanding.stage import fill_details, understand, understanding_messages, wording_model
 from agent.understanding.vocabulary import Vocabulary, VocabularyCache
 from shop.catalog.snapshot import Product
 from shop.conversations.store import Conversation, PendingAction
-from shop.core.text import tokenize
 from shop.services import ShopServices
 from tools.actions import PLACE_ORDER
 from tools.context import ToolContext
@@ -47,8 +46,6 @@ log = logging.getLogger(__name__)
 
 MAX_CARDS = 4
 READING_STATUS = "Reading your message…"
-UNTRANSLATED_INTENTS = frozenset({"find", "similar", "add"})
-"""Requests whose query the search reads: the query of one of these must be in the catalog's words."""
 OFFLINE_REPLY = "Sorry, the assistant is not available right now. You can still browse and search the shop."
 ERROR_REPLY = "Sorry, something went wrong on my side. Please try again in a moment."
 UNSURE_REPLY = (
@@ -143,12 +140,8 @@ class CustomerTurn:
         missing = view.missing_details(request) if status == "ok" and call is not None and call.tool_calls else []
         if missing:
             request = await self._fill_details(view, vocabulary, messages, request, missing)
-        lang = self.read_language(conversation, message)
-        copied = self._untranslated(request, message, lang) if status == "ok" and call is not None else []
-        if copied:
-            request = await self._translate(view, vocabulary, messages, request, copied)
         timings = {"understand_s": round(time.perf_counter() - t0, 4)}
-        request.lang = lang
+        request.lang = self.read_language(conversation, message)
         pending, conversation.pending = conversation.pending, None  # a turn that is not its yes voids it
         if pending is not None and status == "ok" and confirms_order(request, pending, view):
             conversation.pending = pending
@@ -233,39 +226,6 @@ class CustomerTurn:
             for key in missing:
                 setattr(request, key, getattr(again, key) or getattr(request, key))
         return request
-
-    def _untranslated(self, request: CustomerRequest, message: str, lang: str) -> list[str]:
-        """Words of the request's query copied from a message not in English that no product has: the
-        query was not translated ("mel", "kräutertee"). [] for English, and for a word the catalog
-        knows (a product's own name, "matcha", "granola")."""
-        if lang == "en" or not request.query or request.intent not in UNTRANSLATED_INTENTS:
-            return []
-        index = self.services.search.keyword_index(self.services.catalog)
-        said = set(tokenize(message))
-        return [w for w in dict.fromkeys(tokenize(request.query)) if w in said and len(w) >= 3 and not index.knows(w)]
-
-    async def _translate(
-        self,
-        view: ConversationView,
-        vocabulary: Vocabulary,
-        messages: list[BaseMessage],
-        request: CustomerRequest,
-        words: list[str],
-    ) -> CustomerRequest:
-        """The request read again with its query in English; `request` when that call fails, gives
-        nothing, or copies the words again."""
-        try:
-            again = await translate_query(self.model, vocabulary, messages, words)
-        except Exception as exc:
-            if not is_connection_error(exc):
-                log.exception("asking for the query in English failed")
-            return request
-        if again is None or (again.intent != "other" and not again.query) or set(words) & set(tokenize(again.query)):
-            return request
-        again = view.validate(again)
-        if again.intent != "other":
-            again.items = again.items or request.items
-        return again
 
     def _view(self, conversation: Conversation, message: str) -> ConversationView:
         cart: list[tuple[Product, int]] = []

@@ -59,32 +59,12 @@ async def fill_details(
 
     Why a second call: with an email in the message, the 1.5B model left out a name and an address the
     same message gave ("Me llamo Lucía Fernández, mi correo es …, la dirección es 310 Pine Street, …")
-    and the customer was asked for them again. Told what is missing, it copies them. It runs only when a
-    message with an email lacks a name or an address, and the caller checks what it gives against the
-    customer's words like any other request."""
-    return await understand_again(model, vocabulary, messages, prompts.render("details", missing=" and ".join(missing)))
-
-
-async def translate_query(
-    model: BaseChatModel, vocabulary: Vocabulary, messages: list[BaseMessage], words: list[str]
-) -> CustomerRequest | None:
-    """The request once more, told that its query kept the customer's own words (`words`), or None.
-
-    Why: the query is what the shop's search reads, and the search knows the catalog's English words.
-    The 1.5B model copied "mel" and "Kräutertee" into the query and, with nothing to match, filled a
-    tea type the customer never named; the shop answered with green teas. Told which words are not
-    English, it writes the query in English and reads the constraints again. It runs only for a message
-    not in English whose query copies a word no product has."""
-    return await understand_again(model, vocabulary, messages, prompts.render("translation", words=", ".join(words)))
-
-
-async def understand_again(
-    model: BaseChatModel, vocabulary: Vocabulary, messages: list[BaseMessage], note: str
-) -> CustomerRequest | None:
-    """The same forced call with `note` after the message, or None when the model fills nothing. The
-    prompt is the first call's (same prompt, same tool) and the note, so the local model's cache covers
-    all but the note. The note follows the message as a system line: after the first call and a tool
-    result the model answered with the intent alone."""
+    and the customer was asked for them again. Told what is missing, it copies them. The prompt is the
+    first call's (same prompt, same tool) and a note, so the local model's cache covers all but the note;
+    it runs only when a message with an email lacks a name or an address, and the caller checks what it
+    gives against the customer's words like any other request. The note follows the message as a
+    system line: after the first call and a tool result the model answered with the intent alone."""
+    note = prompts.render("details", missing=" and ".join(missing))
     schema = tool_schema(vocabulary)
     bound = model.bind_tools([schema], tool_choice=TOOL_NAME).bind(max_tokens=UNDERSTAND_MAX_TOKENS, temperature=0)
     answer = await bound.ainvoke([*messages, SystemMessage(note)])

@@ -138,11 +138,6 @@ class KeywordIndex:
             self._trigram_index = index
         return self._trigram_index
 
-    def knows(self, word: str) -> bool:
-        """Whether a product has this very word (or its singular), with no prefix or typo stretch:
-        "mel" only begins "mellow", so a word the catalog does not know is told from a misspelling."""
-        return word in self.postings or (word.endswith("s") and word[:-1] in self.postings)
-
     def expand(self, word: str) -> list[tuple[str, float]]:
         """Vocabulary terms a query word stands for, each with a match-quality factor."""
         cached = self._expansions.get(word)

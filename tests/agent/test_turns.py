@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agent.customer_turn import READING_STATUS
 from agent.understanding.execution import STATUS_TEXT
 from agent.understanding.stage import UNDERSTAND_MAX_TOKENS
 from tests.support.scripted_model import UNDERSTAND, last_tool_result, understood
-from tools.phrases import say
 
 FIND_COFFEE = understood("find", query="floral light roast coffee", category="coffee")
 ASK_YIRGA = understood("product", items=[{"product": "Ethiopia Yirgacheffe"}])
@@ -215,34 +213,6 @@ def test_details_the_model_left_out_are_asked_of_it_once_more(
     assert "your request left out name and address" in str(model.prompts[1][-1].content)  # the note, after the call
     assert model.prompts[1][:-1] == model.prompts[0]  # the same prompt goes on: the local model's cache holds
     assert [b["tool_choice"] for b in model.bound] == [UNDERSTAND, UNDERSTAND]
-
-
-def test_a_query_left_in_the_customers_language_is_asked_for_in_english(items: Any, make_agent: Any, chat: Any) -> None:
-    """ "Miel" copied into the query and a tea type nobody named: asked again, the model writes "honey"."""
-    agent, model = make_agent(
-        understood("find", query="miel", category="tea", filters=["type=black"]),
-        understood("find", query="honey", category="food"),
-    )
-    out = chat(agent).say("Bonjour, montrez-moi du miel, s'il vous plaît.")
-    assert "(miel)" in str(model.prompts[1][-1].content) and model.prompts[1][:-1] == model.prompts[0]
-    assert [p.name for p in out.products] == ["Wildflower Honey"] and out.lang == "fr"
-    assert out.reply.startswith(say("found", "fr"))
-
-
-@pytest.mark.parametrize(
-    ("message", "query"),
-    [
-        ("Do you have any mel?", "mel"),  # English: the query is the customer's word, whatever it is
-        ("Avez-vous du thé Earl Grey ?", "earl grey tea"),  # words the catalog has
-        ("¿Tenéis café floral?", "floral coffee"),  # translated
-    ],
-)
-def test_a_query_in_the_catalogs_words_is_not_asked_again(
-    message: str, query: str, items: Any, make_agent: Any, chat: Any
-) -> None:
-    agent, model = make_agent(understood("find", query=query))
-    chat(agent).say(message)
-    assert len(model.prompts) == 1
 
 
 def test_details_made_up_when_asked_again_are_dropped(items: Any, make_agent: Any, chat: Any, services: Any) -> None:
