@@ -25,6 +25,7 @@ from decimal import Decimal
 from agent.confirm import is_yes
 from agent.guard import amounts_in, numbers_in
 from agent.understanding.execution import Execution
+from agent.understanding.glossary import glossary
 from agent.understanding.order_steps import OrderSteps
 from agent.understanding.request import Item
 from agent.understanding.vocabulary import product_matches
@@ -66,11 +67,32 @@ class Executor(OrderSteps):
     # --- entry point ------------------------------------------------------------------------------
     def run(self) -> Execution:
         request = self.request
+        self._product_words()
         if request.category:
             carried = self.vocabulary.filter_categories
             request.filters = [f for f in request.filters if request.category in carried.get(f, ())]
         handler = getattr(self, f"_{self._intent()}", None)
         return handler() if handler is not None else self._other()
+
+    def _product_words(self) -> None:
+        """A message not in English that names kinds of product (`glossary`) is a search for them: when
+        the model's query lacks their English words, the query becomes those words, and the category
+        and filters it read from its own wrong query give way to the filters those words are (a
+        message read as off-topic or small talk becomes the search it is)."""
+        r = self.request
+        words = glossary().english(self.view.message, self.lang) if self.lang != "en" else []
+        if not words:
+            return
+        if r.intent in ("other", "greeting"):
+            r.intent = "find"
+        query = set(tokenize(r.query))
+        if r.intent not in ("find", "similar") or all(set(tokenize(w)) <= query for w in words):
+            return
+        r.query = " ".join(words)
+        r.category, r.filters = "", []
+        for word in words:
+            values = {word, word.rsplit(" ", 1)[0]}  # "decaf", "green" of "green tea", "dry" of "dry skin"
+            r.filters += [f for f in self.vocabulary.filters if f.split("=", 1)[1] in values]
 
     def _intent(self) -> str:
         """The model's intent, corrected by what the message shows beyond doubt in any language: an

@@ -1,0 +1,65 @@
+"""The shop's product words in the five other languages it answers in, for a query the model left
+untranslated or mistranslated.
+
+Why a glossary: the search knows the catalog's English words, and the 1.5B model writes the request's
+query in English only most of the time. A dev run of the understanding bench copied "mel" and
+"Kräutertee" into the query, wrote "milk" for "miel", and read "Estou procurando café descafeinado" as
+off-topic; asked once more it copied again, and asked plainly to translate it wrote "cucumber" for
+Kräutertee. Product words are a small, closed set a shop can list (`glossary.json`: an English catalog
+word, then its words in es, fr, de, it, pt), the way shop search engines keep synonym lists.
+
+Matching: longest phrase first, on whole words, lowercase with accents; a phrase of five letters or
+more also matches typed without its accents ("krautertee"), a shorter one only as written ("té" is a
+tea, "te" a pronoun).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from shop.core.text import normalize
+
+GLOSSARY_FILE = Path(__file__).with_name("glossary.json")
+MIN_UNACCENTED = 5
+
+
+@dataclass(frozen=True)
+class Glossary:
+    phrases: dict[str, dict[str, str]]
+    """lang -> phrase (lowercase) -> English catalog word(s)."""
+
+    @classmethod
+    def load(cls, path: Path = GLOSSARY_FILE) -> Glossary:
+        raw: dict[str, dict[str, list[str]]] = json.loads(path.read_text(encoding="utf-8"))
+        phrases: dict[str, dict[str, str]] = {}
+        for english, languages in raw.items():
+            for lang, words in languages.items():
+                for word in words:
+                    phrases.setdefault(lang, {})[word.lower()] = english
+                    if len(normalize(word)) >= MIN_UNACCENTED:
+                        phrases[lang].setdefault(normalize(word), english)
+        return cls(phrases)
+
+    def english(self, text: str, lang: str) -> list[str]:
+        """The English catalog words of the product words `text` holds in `lang`, in text order."""
+        table = self.phrases.get(lang)
+        if not table:
+            return []
+        found: list[tuple[int, str]] = []
+        for variant in dict.fromkeys((text.lower(), normalize(text))):
+            taken = [False] * len(variant)
+            for phrase in sorted(table, key=len, reverse=True):
+                for match in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", variant):
+                    if not any(taken[match.start() : match.end()]):
+                        taken[match.start() : match.end()] = [True] * (match.end() - match.start())
+                        found.append((match.start(), table[phrase]))
+        return list(dict.fromkeys(english for _, english in sorted(found)))
+
+
+@cache
+def glossary() -> Glossary:
+    return Glossary.load()

@@ -1,0 +1,64 @@
+"""The glossary: product words in the shop's five other reply languages, read by code when the
+model's query missed them (copied "mel", wrote "milk" for "miel", read a search as off-topic)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agent.understanding.glossary import glossary
+from shop.services import ShopServices
+from tests.support.understanding import conversation, run
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "english"),
+    [
+        ("oi! quero ver mel, o que vocês recomendam?", "pt", ["honey"]),
+        ("Habt ihr Krautertee?", "de", ["herbal tea"]),  # typed without its umlaut
+        ("una crema de manos para piel seca", "es", ["hand cream", "dry skin"]),  # longest phrase first
+        ("Estou procurando café descafeinado", "pt", ["coffee", "decaf"]),
+        ("¿te gusta el té verde?", "es", ["green tea"]),  # "te" is a pronoun, "té" a tea
+        ("¿me escribes un poema largo sobre el mar?", "es", []),
+        ("mel", "en", []),  # no English table: English words are the catalog's own
+    ],
+)
+def test_product_words_are_read_in_each_language(text: str, lang: str, english: list[str]) -> None:
+    assert glossary().english(text, lang) == english
+
+
+def test_an_untranslated_query_and_the_constraints_read_from_it_give_way(items: Any, services: ShopServices) -> None:
+    done = run(services, conversation(), "oi! quero ver mel, o que vocês recomendam?", lang="pt", intent="find",
+               query="mel", category="tea", filters=["type=green"])  # fmt: skip
+    assert [p.name for p in done.shown] == ["Wildflower Honey"]
+    assert (done.request.query, done.request.category, done.request.filters) == ("honey", "", [])
+
+
+def test_a_mistranslated_query_gives_way_too(items: Any, services: ShopServices) -> None:
+    done = run(services, conversation(), "Bonjour, montrez-moi du miel", lang="fr", intent="find", query="milk")
+    assert [p.name for p in done.shown] == ["Wildflower Honey"]
+
+
+def test_a_search_read_as_off_topic_is_a_search(items: Any, services: ShopServices) -> None:
+    done = run(services, conversation(), "Bom dia! Estou procurando café. O que vocês têm?", lang="pt", intent="other")
+    assert done.request.intent == "find" and {p.category for p in done.shown} == {"coffee"}
+
+
+def test_a_query_the_model_translated_is_kept_with_its_constraints(items: Any, services: ShopServices) -> None:
+    done = run(services, conversation(), "¿Tienen té negro por menos de 10 dólares?", lang="es", intent="find",
+               query="black tea", category="tea", price_below=10)  # fmt: skip
+    assert (done.request.query, done.request.category) == ("black tea", "tea")
+    assert [p.name for p in done.shown] == ["Earl Grey Supreme"]
+
+
+def test_the_words_filters_replace_the_models(items: Any, services: ShopServices, product_factory: Any) -> None:
+    product_factory(name="Swiss Water Decaf", slug="swiss-water-decaf", category="coffee",
+                    attributes={"caffeine": "decaf"})  # fmt: skip
+    product_factory(
+        name="Sumatra Mandheling", slug="sumatra", category="coffee", attributes={"caffeine": "caffeinated"}
+    )
+    services.catalog.invalidate()
+    done = run(services, conversation(), "Bom dia! Estou procurando café descafeinado.", lang="pt", intent="other",
+               query="descafeinado", category="tea")  # fmt: skip
+    assert done.request.filters == ["caffeine=decaf"] and [p.name for p in done.shown] == ["Swiss Water Decaf"]
