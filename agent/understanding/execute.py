@@ -75,24 +75,31 @@ class Executor(OrderSteps):
         return handler() if handler is not None else self._other()
 
     def _product_words(self) -> None:
-        """A message not in English that names kinds of product (`glossary`) is a search for them: when
-        the model's query lacks their English words, the query becomes those words, and the category
-        and filters it read from its own wrong query give way to the filters those words are (a
-        message read as off-topic or small talk becomes the search it is)."""
+        """A message not in English that names kinds of product (`glossary`) is a search for them. When
+        the model's query lacks their English words it becomes those words; a category they all share
+        replaces the model's (read from its own wrong query: "mel" came with tea, type green), and the
+        attribute values they are replace the model's filters on the same attribute. A message read
+        as off-topic or small talk that names them becomes the search it is."""
         r = self.request
-        words = glossary().english(self.view.message, self.lang) if self.lang != "en" else []
-        if not words:
+        concepts = glossary().concepts_in(self.view.message, self.lang) if self.lang != "en" else []
+        if not concepts:
             return
         if r.intent in ("other", "greeting"):
             r.intent = "find"
         query = set(tokenize(r.query))
-        if r.intent not in ("find", "similar") or all(set(tokenize(w)) <= query for w in words):
+        if r.intent not in ("find", "similar") or all(set(tokenize(c.english)) <= query for c in concepts):
             return
-        r.query = " ".join(words)
-        r.category, r.filters = "", []
-        for word in words:
-            values = {word, word.rsplit(" ", 1)[0]}  # "decaf", "green" of "green tea", "dry" of "dry skin"
-            r.filters += [f for f in self.vocabulary.filters if f.split("=", 1)[1] in values]
+        r.query = " ".join(c.english for c in concepts)
+        categories = {c.category for c in concepts if c.category in self.vocabulary.categories}
+        if len(categories) == 1:
+            r.category = categories.pop()
+        for value in (c.filter for c in concepts if c.filter):
+            carried = self.vocabulary.filter_categories
+            found = [f for f in self.vocabulary.filters if f.split("=", 1)[1] == value
+                     and (not r.category or r.category in carried.get(f, ()))]  # fmt: skip
+            if len(found) == 1:
+                key = found[0].split("=", 1)[0] + "="
+                r.filters = [f for f in r.filters if not f.startswith(key)] + found
 
     def _intent(self) -> str:
         """The model's intent, corrected by what the message shows beyond doubt in any language: an

@@ -6,7 +6,8 @@ query in English only most of the time. A dev run of the understanding bench cop
 "Kräutertee" into the query, wrote "milk" for "miel", and read "Estou procurando café descafeinado" as
 off-topic; asked once more it copied again, and asked plainly to translate it wrote "cucumber" for
 Kräutertee. Product words are a small, closed set a shop can list (`glossary.json`: an English catalog
-word, then its words in es, fr, de, it, pt), the way shop search engines keep synonym lists.
+word, its category and the attribute value it is when it is one, then its words in es, fr, de, it,
+pt), the way shop search engines keep synonym lists.
 
 Matching: longest phrase first, on whole words, lowercase with accents; a phrase of five letters or
 more also matches typed without its accents ("krautertee"), a shorter one only as written ("té" is a
@@ -20,6 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from shop.core.text import normalize
 
@@ -28,21 +30,40 @@ MIN_UNACCENTED = 5
 
 
 @dataclass(frozen=True)
+class Concept:
+    english: str
+    """The catalog's word(s): the query."""
+    category: str = ""
+    """The category slug such products are in ("" when they are in several)."""
+    filter: str = ""
+    """The attribute value the words are ("decaf", "green" of green tea), "" when they name a product."""
+
+
+@dataclass(frozen=True)
 class Glossary:
     phrases: dict[str, dict[str, str]]
     """lang -> phrase (lowercase) -> English catalog word(s)."""
+    concepts: dict[str, Concept]
 
     @classmethod
     def load(cls, path: Path = GLOSSARY_FILE) -> Glossary:
-        raw: dict[str, dict[str, list[str]]] = json.loads(path.read_text(encoding="utf-8"))
+        raw: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
         phrases: dict[str, dict[str, str]] = {}
-        for english, languages in raw.items():
-            for lang, words in languages.items():
+        concepts: dict[str, Concept] = {}
+        for english, entry in raw.items():
+            concepts[english] = Concept(english, entry.get("category", ""), entry.get("filter", ""))
+            for lang, words in entry.items():
+                if lang in ("category", "filter"):
+                    continue
                 for word in words:
                     phrases.setdefault(lang, {})[word.lower()] = english
                     if len(normalize(word)) >= MIN_UNACCENTED:
                         phrases[lang].setdefault(normalize(word), english)
-        return cls(phrases)
+        return cls(phrases, concepts)
+
+    def concepts_in(self, text: str, lang: str) -> list[Concept]:
+        """The kinds of product `text` names in `lang`, in text order."""
+        return [self.concepts[english] for english in self.english(text, lang)]
 
     def english(self, text: str, lang: str) -> list[str]:
         """The English catalog words of the product words `text` holds in `lang`, in text order."""

@@ -32,7 +32,7 @@ def test_an_untranslated_query_and_the_constraints_read_from_it_give_way(items: 
     done = run(services, conversation(), "oi! quero ver mel, o que vocês recomendam?", lang="pt", intent="find",
                query="mel", category="tea", filters=["type=green"])  # fmt: skip
     assert [p.name for p in done.shown] == ["Wildflower Honey"]
-    assert (done.request.query, done.request.category, done.request.filters) == ("honey", "", [])
+    assert (done.request.query, done.request.category, done.request.filters) == ("honey", "food", [])
 
 
 def test_a_mistranslated_query_gives_way_too(items: Any, services: ShopServices) -> None:
@@ -62,3 +62,19 @@ def test_the_words_filters_replace_the_models(items: Any, services: ShopServices
     done = run(services, conversation(), "Bom dia! Estou procurando café descafeinado.", lang="pt", intent="other",
                query="descafeinado", category="tea")  # fmt: skip
     assert done.request.filters == ["caffeine=decaf"] and [p.name for p in done.shown] == ["Swiss Water Decaf"]
+
+
+def test_the_models_filters_on_other_attributes_stay(items: Any, services: ShopServices, product_factory: Any) -> None:
+    """ "chá taiwanês" came as "chai taiwanese", tea, origin Taiwan: the query gets the glossary's word,
+    the origin the model read stays."""
+    product_factory(
+        name="Ruby Red Oolong", slug="ruby", category="tea", attributes={"origin": "Taiwan", "type": "oolong"}
+    )
+    product_factory(
+        name="Assam Breakfast", slug="assam", category="tea", attributes={"origin": "India", "type": "black"}
+    )
+    services.catalog.invalidate()
+    done = run(services, conversation(), "Bom dia! Estou procurando chá taiwanês.", lang="pt", intent="find",
+               query="chai taiwanese", category="tea", filters=["origin=taiwan"])  # fmt: skip
+    assert (done.request.query, done.request.category, done.request.filters) == ("tea", "tea", ["origin=taiwan"])
+    assert [p.name for p in done.shown] == ["Ruby Red Oolong"]
