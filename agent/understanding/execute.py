@@ -45,6 +45,9 @@ _BUYS = re.compile(
 """Buying said in so many words, in the six reply languages (normalised text). With one product named in
 full and no question, the message asks for that product: "Hola, quiero comprar un Salted Caramel
 Shortbread." came as a search with a category nobody named, and nothing went in the cart."""
+BUY_GAP = 20
+"""Characters between the buying words and the product's name: an article, a number, a unit ("dos
+botes de")."""
 _PERCENT = re.compile(r"\d{1,3}\s?%")
 """A percentage in a message that buys a product is a discount asked for (outside the product's name)."""
 _PRICE_CUT = re.compile(
@@ -122,7 +125,7 @@ class Executor(OrderSteps):
         if paying and (view.cart or buying):
             return "checkout"
         named = view.named_in_message()
-        if intent in ("find", "product") and len(named) == 1 and self._buys():
+        if intent in ("find", "product") and len(named) == 1 and self._buys(named[0]):
             request.items = [Item(named[0].name, next((i.qty for i in request.items if i.qty), 0))]
             return "add"
         if intent in ("find", "greeting", "other") and len(named) == 1 and self._about(named[0]):
@@ -135,10 +138,17 @@ class Executor(OrderSteps):
             return "compare"
         return intent
 
-    def _buys(self) -> bool:
-        """The message says it buys, and asks nothing ("can I buy it in 1 kg?" is a question)."""
+    def _buys(self, product: Product) -> bool:
+        """The message says it buys `product`, and asks nothing ("can I buy it in 1 kg?" is a question):
+        the buying words stand at most BUY_GAP characters before its name ("quiero comprar un X") or
+        right after it ("den X kaufen"), not anywhere ("I'd like to buy a gift for my mum, who loves
+        the X" buys no X)."""
         text = normalize(self.view.message)
-        return "?" not in text and _BUYS.search(text) is not None
+        start = text.find(normalize(product.name))
+        if "?" in text or start < 0:
+            return False
+        end = start + len(product.name)
+        return any(start - BUY_GAP <= m.end() <= start or end <= m.start() <= end + 2 for m in _BUYS.finditer(text))
 
     def _corrects_cart(self) -> bool:
         """The message replaces a quantity in the cart rather than adding to it: it names the product's

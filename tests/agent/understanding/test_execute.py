@@ -208,6 +208,7 @@ def test_an_add_naming_the_carts_quantity_and_another_is_a_correction(
         ("Ich möchte den Earl Grey Supreme kaufen", "de", 0, 1),
         ("can I buy the Earl Grey Supreme in a bigger tin?", "en", 0, 0),  # a question
         ("I'd like to buy a tea, the Earl Grey Supreme or the Wildflower Honey", "en", 0, 0),  # two named
+        ("I want to buy a present for my aunt, she loves Earl Grey Supreme", "en", 0, 0),  # not buying it
     ],
 )
 def test_buying_one_named_product_in_so_many_words_adds_it(
