@@ -563,8 +563,9 @@ class Executor(OrderSteps):
 
     def _human(self) -> Execution:
         r = self.request
-        if not r.email:
-            return self._missing("task_human", [("email", r.email)])
+        if not r.email:  # the way back to the shop too: the model read "write me a poem" as this
+            ask = self._missing_text("task_human", [("email", r.email)])
+            return self._direct(ask + " " + say("human_or_shop", self.lang, categories=self._categories()))
         self.ctx.called("talk_to_human", {"email": r.email})
         customer.handoff(self.ctx, self.view.message, r.email, r.name)
         if "handoff" in self.ctx.turn.writes:

@@ -542,6 +542,17 @@ def test_a_policy_in_another_language_is_data_for_the_model(items: Any, services
     )
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_person_asked_for_without_an_email_gets_the_ask_and_the_way_back(
+    lang: str, items: Any, services: ShopServices
+) -> None:
+    done = run(services, conversation(), "…", intent="human", lang=lang)
+    assert done.reply.startswith(say("need", lang, task=say("task_human", lang), what=say("field_email", lang)))
+    categories = listing([c.name.lower() for c in services.catalog.all_categories()], lang)
+    assert done.reply.endswith(say("human_or_shop", lang, categories=categories))
+    assert done.ctx.turn.writes == []
+
+
 def test_off_topic_gets_a_short_decline(items: Any, services: ShopServices) -> None:
     done = run(services, conversation(), "write me a 300-word essay on the French revolution", intent="other")
     assert done.reply.startswith(f"Sorry, I can only help with {services.settings.shop_name}")
