@@ -52,6 +52,7 @@ class ConversationView:
     earlier: dict[str, str] = field(default_factory=dict)
     """The name and address the customer's earlier messages were understood to give (latest each)."""
     _named: list[Product] | None = field(default=None, repr=False)
+    _named_ever: list[Product] | None = field(default=None, repr=False)
 
     @classmethod
     def of(
@@ -137,6 +138,14 @@ class ConversationView:
             self._named = [p for p in found if p is not None]
         return self._named
 
+    def named_by_customer(self) -> list[Product]:
+        """The catalog products the customer named in full in any message of the conversation: "Com'è
+        il North Star Espresso?" read as something else, then "Quanto costa?" must still mean it."""
+        if self._named_ever is None:
+            found = [self.catalog.get_any(pid) for pid in dict.fromkeys(self.names.mentions(self.said))]
+            self._named_ever = [p for p in found if p is not None]
+        return self._named_ever
+
     def resolve(self, item: Item) -> Product | None:
         """The product an item means, if the conversation or the customer's words support it.
 
@@ -187,6 +196,8 @@ class ConversationView:
         message_named = self.named_in_message()
         for product in known:
             if product in message_named or product in self.shown or product in self.discussed:
+                return product
+            if product in self.named_by_customer():
                 return product
             if any(product.id == p.id for p, _ in self.cart):
                 return product

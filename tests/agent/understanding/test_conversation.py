@@ -90,6 +90,8 @@ def test_a_name_resolves_when_shown_in_the_cart_or_written(items: Any, services:
     assert view.resolve(Item(YIRGA)).name == YIRGA  # shown
     assert view.resolve(Item("Wildflower Honey")).name == "Wildflower Honey"  # in the cart
     assert view.resolve(Item(EARL)).name == EARL  # named in the message
+    earlier = conversation(("Com'è il Rose Hand Cream?", []))  # the answer showed nothing
+    assert view_of(services, earlier, "Quanto costa?").resolve(Item("Rose Hand Cream")).name == "Rose Hand Cream"
 
 
 def test_a_name_the_customer_never_wrote_is_not_resolved(items: Any, services: ShopServices) -> None:
