@@ -195,10 +195,8 @@ class ConversationView:
         known = [p for p in named if p is not None]
         message_named = self.named_in_message()
         for product in known:
-            if product in message_named or product in self.shown or product in self.discussed:
-                return product
-            if product in self.named_by_customer():
-                return product
+            if product in self.shown or product in self.discussed or product in self.named_by_customer():
+                return product  # named_by_customer holds this message's names too
             if any(product.id == p.id for p, _ in self.cart):
                 return product
         return self._by_spelling(item.product, message_named) or self._by_words(item.product, message_named)

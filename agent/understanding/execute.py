@@ -96,8 +96,8 @@ class Executor(OrderSteps):
         categories = {c.category for c in concepts if c.category in self.vocabulary.categories}
         if len(categories) == 1:
             r.category = categories.pop()
+        carried = self.vocabulary.filter_categories
         for value in (c.filter for c in concepts if c.filter):
-            carried = self.vocabulary.filter_categories
             found = [f for f in self.vocabulary.filters if f.split("=", 1)[1] == value
                      and (not r.category or r.category in carried.get(f, ()))]  # fmt: skip
             if len(found) == 1:
@@ -143,11 +143,11 @@ class Executor(OrderSteps):
         the buying words stand at most BUY_GAP characters before its name ("quiero comprar un X") or
         right after it ("den X kaufen"), not anywhere ("I'd like to buy a gift for my mum, who loves
         the X" buys no X)."""
-        text = normalize(self.view.message)
-        start = text.find(normalize(product.name))
+        text, name = normalize(self.view.message), normalize(product.name)
+        start = text.find(name)
         if "?" in text or start < 0:
             return False
-        end = start + len(product.name)
+        end = start + len(name)
         return any(start - BUY_GAP <= m.end() <= start or end <= m.start() <= end + 2 for m in _BUYS.finditer(text))
 
     def _corrects_cart(self) -> bool:

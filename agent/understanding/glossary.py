@@ -42,7 +42,7 @@ class Concept:
 @dataclass(frozen=True)
 class Glossary:
     phrases: dict[str, dict[str, str]]
-    """lang -> phrase (lowercase) -> English catalog word(s)."""
+    """lang -> phrase (lowercase) -> English catalog word(s), longest phrase first."""
     concepts: dict[str, Concept]
 
     @classmethod
@@ -59,7 +59,10 @@ class Glossary:
                     phrases.setdefault(lang, {})[word.lower()] = english
                     if len(normalize(word)) >= MIN_UNACCENTED:
                         phrases[lang].setdefault(normalize(word), english)
-        return cls(phrases, concepts)
+        longest_first = {
+            lang: dict(sorted(table.items(), key=lambda item: -len(item[0]))) for lang, table in phrases.items()
+        }
+        return cls(longest_first, concepts)
 
     def concepts_in(self, text: str, lang: str) -> list[Concept]:
         """The kinds of product `text` names in `lang`, in text order."""
@@ -73,11 +76,11 @@ class Glossary:
         found: list[tuple[int, str]] = []
         for variant in dict.fromkeys((text.lower(), normalize(text))):
             taken = [False] * len(variant)
-            for phrase in sorted(table, key=len, reverse=True):
+            for phrase, english in table.items():
                 for match in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", variant):
                     if not any(taken[match.start() : match.end()]):
                         taken[match.start() : match.end()] = [True] * (match.end() - match.start())
-                        found.append((match.start(), table[phrase]))
+                        found.append((match.start(), english))
         return list(dict.fromkeys(english for _, english in sorted(found)))
 
 

@@ -56,10 +56,10 @@ class PolicyAnswers(ExecutorBase):
         ask = self._missing_text("task_return", [("order_id", r.order_id), ("order_email", r.email)])
         library = self.services.policies
         first = library.find("return", limit=1)
-        ranked = [s for s in self._policy_sections() if s.topic == "returns" and s not in first]
         if r.condition in ("damaged", "wrong"):
             second = library.find("damaged wrong", limit=1)
         else:
+            ranked = [s for s in self._policy_sections() if s.topic == "returns" and s not in first]
             second = ranked[:1] or library.find("refund", limit=1)
         sections = list(dict.fromkeys([*first, *second]))
         if not sections:
@@ -79,15 +79,11 @@ class PolicyAnswers(ExecutorBase):
         long?"), the model names one heading, and its heading first had answered "how long until my
         refund?" with the return window. A 1.5B model asked for a list of headings listed every one."""
         library = self.services.policies
-        order = {section: index for index, section in enumerate(library.sections())}
-        score = dict.fromkeys(order, 0.0)
-        for section in order:
-            if section.title == self.request.policy:
-                score[section] += CHOSEN_SECTION_WEIGHT
+        score = {s: CHOSEN_SECTION_WEIGHT if s.title == self.request.policy else 0.0 for s in library.sections()}
         for text in (self.request.query, self.view.message):
-            for section, points in library.scores(text).items() if text else ():
-                score[section] = score.get(section, 0.0) + points
-        ranked = sorted((s for s in score if score[s] > 0), key=lambda s: (-score[s], order.get(s, 0)))
+            for section, points in library.scores(text).items():
+                score[section] = score.get(section, 0.0) + points  # a policy file edited meanwhile
+        ranked = sorted((s for s in score if score[s] > 0), key=lambda s: -score[s])  # stable: file order kept
         return ranked[:MAX_POLICY_SECTIONS]
 
     def _discount(self) -> Execution:
