@@ -114,6 +114,8 @@ def priced_amounts(text: str) -> list[tuple[Decimal, str]]:
 
 
 _NUMBER = re.compile(r"\d+")
+PERCENTAGE = re.compile(r"\d+(?:[.,]\d+)?\s?%")
+"""A percentage ("50%", "70 %", "12.5%"): no price, and in a message that buys, a discount asked for."""
 _PM = re.compile(r"\b(\d{1,2})\s*p\.?m\b", re.IGNORECASE)
 
 

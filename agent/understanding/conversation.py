@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from agent.guard import NameIndex
+from agent.guard import PERCENTAGE, NameIndex
 from agent.understanding.request import MAX_QUANTITY, CustomerRequest, Item
 from shop.catalog.snapshot import Catalog, Product
 from shop.conversations.store import Conversation
@@ -28,7 +28,6 @@ from shop.ordering.orders import normalize_order_id
 SHOWN_IN_NOTE = 5
 _POSITION = re.compile(r"^#?\s*(\d{1,2})$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d{1,2})?")
-_PERCENTAGE = re.compile(r"\d+(?:[.,]\d+)?\s?%")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 MIN_DETAIL_WORDS = 6
 """Words besides the email a message needs before its missing name or address is asked of the model
@@ -285,7 +284,7 @@ class ConversationView:
 
     def _unnamed(self, text: str) -> str:
         """`text` without the product names it holds and without percentages."""
-        return _PERCENTAGE.sub(" ", self.names.without_names(text))
+        return PERCENTAGE.sub(" ", self.names.without_names(text))
 
 
 def best_member(members: list[Product], text: str) -> Product | None:

@@ -23,7 +23,7 @@ import re
 from decimal import Decimal
 
 from agent.confirm import is_yes
-from agent.guard import amounts_in, numbers_in
+from agent.guard import PERCENTAGE, amounts_in, numbers_in
 from agent.understanding.execution import Execution
 from agent.understanding.glossary import glossary
 from agent.understanding.order_steps import OrderSteps
@@ -48,8 +48,6 @@ Shortbread." came as a search with a category nobody named, and nothing went in 
 BUY_GAP = 20
 """Characters between the buying words and the product's name: an article, a number, a unit ("dos
 botes de")."""
-_PERCENT = re.compile(r"\d{1,3}\s?%")
-"""A percentage in a message that buys a product is a discount asked for (outside the product's name)."""
 _PRICE_CUT = re.compile(
     r"\b(?:discount|half[- ]price|half off|special price|better price"
     r"|descuento|rebaja|mitad de precio|medio precio|precio especial"
@@ -190,7 +188,7 @@ class Executor(OrderSteps):
         text = normalize(self.view.message)
         for product in products:
             text = text.replace(normalize(product.name), " ")
-        return _PERCENT.search(text) is not None
+        return PERCENTAGE.search(text) is not None  # outside the products' names
 
     # --- finding products -----------------------------------------------------------------------
     def _candidates(self, *, filters: bool = True, prices: bool = True, category: bool = True) -> list[Product]:
