@@ -155,7 +155,9 @@ class ShopServices:
             category_admin=CategoryAdmin(db, on_change=catalog.invalidate),
             review_moderation=ReviewModeration(db, catalog),
             conversations=ConversationStore(db),
-            policies=PolicyLibrary(settings.resolved_policies_dir),
+            policies=PolicyLibrary(
+                settings.resolved_policies_dir, embedding=vector_store.embedding if vector_store is not None else None
+            ),
             sales_reports=ReportCache(ttl=60),
             product_index=product_index,
             security=security,

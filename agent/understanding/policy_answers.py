@@ -13,6 +13,10 @@ from tools.phrases import say
 
 MAX_POLICY_SECTIONS = 2
 """Policy sections one answer quotes: two covers a two-part question and stays a short reply."""
+SECOND_SECTION_SHARE = 0.5
+"""A second section is quoted when it scores at least half the first: with similarity in meaning every
+section scores something; the second section of "how long does shipping take and is it free?" scores
+0.62 of the first, the third-ranked sections of such questions 0.4-0.6."""
 CHOSEN_SECTION_WEIGHT = 3.0
 """The model's heading weighs as much as a topic word of the question (`PolicyLibrary.scores`)."""
 
@@ -80,11 +84,13 @@ class PolicyAnswers(ExecutorBase):
         refund?" with the return window. A 1.5B model asked for a list of headings listed every one."""
         library = self.services.policies
         score = {s: CHOSEN_SECTION_WEIGHT if s.title == self.request.policy else 0.0 for s in library.sections()}
-        for text in (self.request.query, self.view.message):
-            for section, points in library.scores(text).items():
+        texts = [(self.request.query, True), (self.view.message, self.lang == "en")]  # meaning: English only
+        for text, by_meaning in texts:
+            for section, points in library.scores(text, by_meaning=by_meaning).items():
                 score[section] = score.get(section, 0.0) + points  # a policy file edited meanwhile
         ranked = sorted((s for s in score if score[s] > 0), key=lambda s: -score[s])  # stable: file order kept
-        return ranked[:MAX_POLICY_SECTIONS]
+        best = score[ranked[0]] if ranked else 0.0
+        return [s for s in ranked[:MAX_POLICY_SECTIONS] if score[s] >= SECOND_SECTION_SHARE * best]
 
     def _discount(self) -> Execution:
         """A refusal written by code, in the customer's language, with the real price: a haggle is

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from agent.understanding.vocabulary import product_matches
+from shop.conversations.policies import PolicyLibrary
 from shop.fulfillment.carriers import parse_tracking
 from shop.ordering.orders import OrderRequest
 from shop.services import ShopServices
@@ -17,6 +18,7 @@ from tests.support.split_orders import two_location_order
 from tests.support.understanding import conversation, run
 from tools import actions
 from tools.phrases import listing, say
+from vectorstore.embeddings import LocalSentenceEmbedding
 
 LANGS = ["es", "fr", "de", "it", "pt"]
 
@@ -540,6 +542,19 @@ def test_a_policy_in_another_language_is_data_for_the_model(items: Any, services
     assert (
         done.execution.facts.endswith("Rispondi in italiano, in 1-3 frasi.") and not done.execution.user_amounts_allowed
     )
+
+
+def test_the_english_query_ranks_sections_by_meaning(
+    items: Any, services: ShopServices, embedding: LocalSentenceEmbedding
+) -> None:
+    """Words alone rank the shipping costs first for "shipping time" (a title word); by meaning the
+    delivery times answer it. The French message itself is read by its words only."""
+    services.policies = PolicyLibrary(services.policies.directory, embedding=embedding)
+    message = "Combien de temps faut-il pour recevoir un colis ?"
+    done = run(services, conversation(), message, intent="policy", policy="Shipping costs", query="shipping time",
+               lang="fr")  # fmt: skip
+    titles = [args["section"] for _, args in done.ctx.turn.calls]
+    assert titles[0] == "Where we ship and how long it takes"
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
