@@ -78,29 +78,37 @@ class Executor(OrderSteps):
     def _product_words(self) -> None:
         """A message not in English that names kinds of product (`glossary`) is a search for them. When
         the model's query lacks their English words it becomes those words; a category they all share
-        replaces the model's (read from its own wrong query: "mel" came with tea, type green), and the
-        attribute values they are replace the model's filters on the same attribute. A message read
-        as off-topic or small talk that names them becomes the search it is."""
+        replaces the model's (read from its own wrong query: "mel" came with tea, type green). The
+        attribute values they are replace the model's filters on the same attribute, even when its
+        query has the words ("thé noir indien" came as "thai black tea" with no type, and Indian green
+        teas were listed): a closed list of phrases reads "thé noir" more surely than a 1.5B model. A
+        message read as off-topic or small talk that names them becomes the search it is."""
         r = self.request
         concepts = glossary().concepts_in(self.view.message, self.lang) if self.lang != "en" else []
         if not concepts:
             return
         if r.intent in ("other", "greeting"):
             r.intent = "find"
-        query = set(tokenize(r.query))
-        if r.intent not in ("find", "similar") or all(set(tokenize(c.english)) <= query for c in concepts):
+        if r.intent not in ("find", "similar"):
             return
-        r.query = " ".join(c.english for c in concepts)
-        categories = {c.category for c in concepts if c.category in self.vocabulary.categories}
-        if len(categories) == 1:
-            r.category = categories.pop()
+        query = set(tokenize(r.query))
+        replaced = not all(set(tokenize(c.english)) <= query for c in concepts)
+        if replaced:
+            r.query = " ".join(c.english for c in concepts)
+            categories = {c.category for c in concepts if c.category in self.vocabulary.categories}
+            if len(categories) == 1:
+                r.category = categories.pop()
         carried = self.vocabulary.filter_categories
-        for value in (c.filter for c in concepts if c.filter):
-            found = [f for f in self.vocabulary.filters if f.split("=", 1)[1] == value
+        named: dict[str, list[str]] = {}  # attribute -> the values the words name ("thé vert ou noir": two)
+        for concept in concepts:
+            found = [f for f in self.vocabulary.filters if f.split("=", 1)[1] in concept.filters
                      and (not r.category or r.category in carried.get(f, ()))]  # fmt: skip
-            if len(found) == 1:
-                key = found[0].split("=", 1)[0] + "="
-                r.filters = [f for f in r.filters if not f.startswith(key)] + found
+            keys = {f.split("=", 1)[0] for f in found}
+            if len(keys) == 1:
+                named.setdefault(keys.pop(), []).extend(found)
+        if named:
+            kept = [f for f in r.filters if f.split("=", 1)[0] not in named]
+            r.filters = kept + [f for values in named.values() for f in dict.fromkeys(values)]
 
     def _intent(self) -> str:
         """The model's intent, corrected by what the message shows beyond doubt in any language: an
@@ -233,11 +241,21 @@ class Executor(OrderSteps):
         so a real "chocolate tea" with none in stock still gets the chocolates, labelled as not tea.
         Only a query some product matches word for word counts (an untranslated "chá verde" met "chai"
         by typo tolerance alone, and lost the green teas its constraints found), and only strong hits
-        (half the best score): a word deep in a description ("notes of chocolate") must not decide it."""
+        (half the best score): a word deep in a description ("notes of chocolate") must not decide it.
+        Words that restate a filter ("caffeine-free" beside caffeine=none, "gluten-free" beside
+        diet=gluten-free) name no product: a caffeine-free tea with "caffeine-free" in its description
+        but no caffeine attribute had turned the filter into a label."""
         r = self.request
         if not r.query or not (r.category or r.filters):
             return False
-        scores, coverage = self.services.search.keyword_index(self.services.catalog).match(r.query)
+        values = {f.split("=", 1)[1] for f in r.filters}
+        restated = set(tokenize(" ".join(values))) | {
+            word for c in glossary().concepts.values() if values & set(c.filters) for word in tokenize(c.english)
+        }
+        words = [w for w in tokenize(r.query) if w not in restated]  # "tea caffeine-free" names teas
+        if not words:
+            return False
+        scores, coverage = self.services.search.keyword_index(self.services.catalog).match(" ".join(words))
         if not scores or coverage < 1.0:  # no product has every word: an untranslated "chá verde"
             return False
         best = max(scores.values())

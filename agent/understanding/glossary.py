@@ -6,7 +6,7 @@ query in English only most of the time. A dev run of the understanding bench cop
 "Kräutertee" into the query, wrote "milk" for "miel", and read "Estou procurando café descafeinado" as
 off-topic; asked once more it copied again, and asked plainly to translate it wrote "cucumber" for
 Kräutertee. Product words are a small, closed set a shop can list (`glossary.json`: an English catalog
-word, its category and the attribute value it is when it is one, then its words in es, fr, de, it,
+word, its category and the attribute value(s) it is when it is one, then its words in es, fr, de, it,
 pt), the way shop search engines keep synonym lists.
 
 Matching: longest phrase first, on whole words, lowercase with accents; a phrase of five letters or
@@ -35,8 +35,9 @@ class Concept:
     """The catalog's word(s): the query."""
     category: str = ""
     """The category slug such products are in ("" when they are in several)."""
-    filter: str = ""
-    """The attribute value the words are ("decaf", "green" of green tea), "" when they name a product."""
+    filters: tuple[str, ...] = ()
+    """The attribute values the words are ("decaf", "green" of green tea), () when they name a product;
+    several are alternatives ("sin cafeína" is caffeine "none" in tea and "decaf" in coffee)."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,10 @@ class Glossary:
         phrases: dict[str, dict[str, str]] = {}
         concepts: dict[str, Concept] = {}
         for english, entry in raw.items():
-            concepts[english] = Concept(english, entry.get("category", ""), entry.get("filter", ""))
+            values = entry.get("filter", ())
+            concepts[english] = Concept(
+                english, entry.get("category", ""), (values,) if isinstance(values, str) else tuple(values)
+            )
             for lang, words in entry.items():
                 if lang in ("category", "filter"):
                     continue

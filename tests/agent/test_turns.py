@@ -145,8 +145,8 @@ def test_policy_questions_are_answered_from_the_owners_files(items: Any, make_ag
     agent, model = make_agent(understood("policy", policy="Returning an item"))
     out = chat(agent).say("What is your return policy?")
     assert out.reply.startswith("Unopened items can be returned within 30 days")
-    # The chosen section first, then the next one the question's words find (a second, related rule).
-    assert out.tools == [UNDERSTAND, "shop_policy", "shop_policy"] and out.status == "direct"
+    # The chosen section alone: the next one the words find (refunds) scores under half of it.
+    assert out.tools == [UNDERSTAND, "shop_policy"] and out.status == "direct"
     assert len(model.prompts) == 1  # in English, the owner's words are shown as written
 
 

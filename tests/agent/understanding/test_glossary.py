@@ -78,3 +78,39 @@ def test_the_models_filters_on_other_attributes_stay(items: Any, services: ShopS
                query="chai taiwanese", category="tea", filters=["origin=taiwan"])  # fmt: skip
     assert (done.request.query, done.request.category, done.request.filters) == ("tea", "tea", ["origin=taiwan"])
     assert [p.name for p in done.shown] == ["Ruby Red Oolong"]
+
+
+def test_the_words_value_is_the_attributes_even_when_the_query_has_the_words(
+    items: Any, services: ShopServices, product_factory: Any
+) -> None:
+    """ "thé noir indien" came as "thai black tea" with no type: the Indian green tea was listed."""
+    product_factory(name="Darjeeling Green", slug="dg", category="tea", attributes={"origin": "India", "type": "green"})
+    product_factory(name="Assam Gold", slug="ag", category="tea", attributes={"origin": "India", "type": "black"})
+    services.catalog.invalidate()
+    done = run(services, conversation(), "Je cherche un thé noir indien", lang="fr", intent="find",
+               query="thai black tea", category="tea")  # fmt: skip
+    assert done.request.query == "thai black tea" and done.request.filters == ["type=black"]
+    assert "Darjeeling Green" not in [p.name for p in done.shown]
+    done = run(services, conversation(), "Je cherche un thé noir indien", lang="fr", intent="find",
+               query="black tea", category="tea", filters=["type=green"])  # fmt: skip
+    assert done.request.filters == ["type=black"]  # the words' value, whatever the model chose
+
+
+@pytest.mark.parametrize(
+    ("message", "lang", "category", "value"),
+    [
+        ("¿Tienen té sin cafeína?", "es", "tea", "caffeine=none"),
+        ("Habt ihr koffeinfreien Kaffee?", "de", "coffee", "caffeine=decaf"),
+    ],
+)
+def test_caffeine_free_is_the_value_its_category_has(
+    message: str, lang: str, category: str, value: str, items: Any, services: ShopServices, product_factory: Any
+) -> None:
+    product_factory(name="Peppermint Leaf", slug="pl", category="tea", attributes={"caffeine": "none"})
+    product_factory(name="Sencha Kyoto", slug="sk", category="tea", attributes={"caffeine": "medium"})
+    product_factory(name="Swiss Water Decaf", slug="swd", category="coffee", attributes={"caffeine": "decaf"})
+    product_factory(name="Colombia Huila", slug="ch", category="coffee", attributes={"caffeine": "caffeinated"})
+    services.catalog.invalidate()
+    done = run(services, conversation(), message, lang=lang, intent="find", query=category, category=category)
+    assert done.request.filters == [value]
+    assert [p.name for p in done.shown] == [{"tea": "Peppermint Leaf", "coffee": "Swiss Water Decaf"}[category]]
