@@ -152,14 +152,22 @@ class ConversationView:
         is chosen by one rule over `Catalog.family`, whatever the phrase: the member whose option values
         the item's words (else the message's) hold, when exactly one holds the most. "the 1 kg one" with
         the espresso in focus is its 1 kg bag; "2 of #1 ground" the ground member of the first family
-        shown; "add it" with no option named stays the product meant."""
+        shown. With no option named, a member the conversation never held stands for the one it is on
+        (in focus, in the cart, shown; a family's details mention every member): with the 1 kg bag in focus, "how much is a bag?"
+        came with the family's name, was answered about its 250 g main product, and "add one" added it."""
         found = self._resolve(item)
         if found is None:
             return self._by_options(item.product)
         family = self.catalog.family(found)
         if len(family) < 2:
             return found
-        return best_member(family, item.product) or best_member(family, self.message) or found
+        chosen = best_member(family, item.product) or best_member(family, self.message)
+        if chosen is not None:
+            return chosen
+        held = [p for p in (self.focus, *(p for p, _ in self.cart), *self.shown) if p is not None]
+        if any(p.id == found.id for p in held):
+            return found  # "#2", "it": the member itself is in focus, in the cart or shown
+        return next((p for p in held if p.family_id == found.family_id), found)
 
     def options_named(self, product: Product) -> bool:
         """Whether the customer's message names one of `product`'s option values ("250 g")."""

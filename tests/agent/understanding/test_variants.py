@@ -66,6 +66,22 @@ def test_the_1_kg_one_with_the_family_in_focus_is_its_1_kg_member(
     assert _cart(services, convo) == {"House Espresso Roast (250 g, ground)": 2}
 
 
+def test_the_family_named_with_a_member_in_focus_is_that_member(family: dict[str, Any], services: ShopServices) -> None:
+    """The 1 kg bag in focus, the model wrote the family's name for "how much is a bag?": the 1 kg bag
+    is meant, in the answer and in the add that follows."""
+    convo = conversation(("the 1 kg bag?", [family["kilo"]]))
+    done = run(services, convo, "how much is a bag?", intent="product", items=[{"product": "House Espresso Roast"}])
+    assert [p.name for p in done.shown] == ["House Espresso Roast (1 kg, whole bean)"]
+    run(services, convo, "add one", intent="add", items=[{"product": "House Espresso Roast", "qty": 1}])
+    assert _cart(services, convo) == {"House Espresso Roast (1 kg, whole bean)": 1}
+    # A member named by its options is meant whatever is in focus.
+    run(services, convo, "and one ground", intent="add", items=[{"product": "House Espresso Roast ground"}])
+    assert _cart(services, convo) == {
+        "House Espresso Roast (1 kg, whole bean)": 1,
+        "House Espresso Roast (250 g, ground)": 1,
+    }
+
+
 def test_two_members_of_one_family_are_both_added_only_when_the_message_names_both(
     family: dict[str, Any], services: ShopServices
 ) -> None:
