@@ -425,6 +425,8 @@ class Executor(OrderSteps):
             if any(p.family_id == product.family_id for p, _ in resolved) and not self.view.options_named(product):
                 continue  # VARIANTS: another size of a product already meant, and no size said
             typed = self.view.typed_quantity(product)
+            if typed is None and len(items) == 1:
+                typed = self.view.quantity_in_words()
             resolved.append((product, typed if typed is not None and item.qty <= 1 else item.qty))
         return resolved
 

@@ -158,6 +158,25 @@ def test_a_reference_to_what_was_shown_adds_that_product(items: Any, services: S
     assert _cart(services, convo) == {"Ethiopia Yirgacheffe": 2}
 
 
+@pytest.mark.parametrize(
+    ("message", "lang", "qty"),
+    [
+        ("half a dozen of those please", "en", 6),
+        ("ponme media docena", "es", 6),
+        ("j'en prends une demi-douzaine", "fr", 6),
+        ("un paio di confezioni, grazie", "it", 2),
+        ("half a dozen, or a dozen if it is cheaper", "en", 1),  # two quantities: the model's reading
+    ],
+)
+def test_a_quantity_said_in_words_is_the_quantity(
+    message: str, lang: str, qty: int, items: Any, services: ShopServices
+) -> None:
+    """The 1.5B model read "half a dozen" as 1 (two dev runs)."""
+    convo = conversation(("honey?", [items["honey"]]))
+    run(services, convo, message, lang=lang, intent="add", items=[{"product": "it", "qty": 1}])
+    assert _cart(services, convo) == {"Wildflower Honey": qty}
+
+
 def test_an_unresolved_product_is_searched_for_and_changes_nothing(items: Any, services: ShopServices) -> None:
     """The model named a product the conversation does not hold (not shown, not in the customer's words):
     code shows what matches the item's text, and the customer picks; nothing is written."""
