@@ -232,41 +232,49 @@ class Executor(OrderSteps):
             ranked = sorted(candidates, key=lambda p: (-p.rating, -p.review_count, p.name))
         return sorted(ranked, key=lambda p: not p.in_stock)  # stable: in stock first, rank kept
 
-    def _named_elsewhere(self) -> bool:
-        """Whether the query's own words name products of which none fits the category and filters.
+    def _named_elsewhere(self) -> list[Product] | None:
+        """The products the query's own words name when none of them fits the category and filters
+        (None when some do, or the words name nothing).
 
         The request then contradicts itself: "chocolate" with category tea and type=black is what the
         1.5B model wrote for a long message about chocolate (it copied its first example's
         constraints). The words name the thing wanted; the constraints become what the offer misses,
         so a real "chocolate tea" with none in stock still gets the chocolates, labelled as not tea.
-        Only a query some product matches word for word counts (an untranslated "chá verde" met "chai"
-        by typo tolerance alone, and lost the green teas its constraints found), and only strong hits
-        (half the best score): a word deep in a description ("notes of chocolate") must not decide it.
-        Words that restate a filter ("caffeine-free" beside caffeine=none, "gluten-free" beside
-        diet=gluten-free) name no product: a caffeine-free tea with "caffeine-free" in its description
-        but no caffeine attribute had turned the filter into a label."""
+        Products whose names hold every word are what the words name ("honey options?" came as tea,
+        type herbal, and herbal teas with honey in their tasting notes had hidden the honeys). Failing
+        those, the strong keyword hits (half the best score: a word deep in a description, "notes of
+        chocolate", must not decide it) of a query some product matches word for word (an untranslated
+        "chá verde" met "chai" by typo tolerance alone, and lost the green teas its constraints found).
+        Words that restate a filter ("caffeine-free" beside caffeine=none) name no product: a tea with
+        "caffeine-free" in its description but no caffeine attribute had turned the filter into a label."""
         r = self.request
         if not r.query or not (r.category or r.filters):
-            return False
+            return None
         values = {f.split("=", 1)[1] for f in r.filters}
         restated = set(tokenize(" ".join(values))) | {
             word for c in glossary().concepts.values() if values & set(c.filters) for word in tokenize(c.english)
         }
         words = [w for w in tokenize(r.query) if w not in restated]  # "tea caffeine-free" names teas
         if not words:
-            return False
-        scores, coverage = self.services.search.keyword_index(self.services.catalog).match(" ".join(words))
-        if not scores or coverage < 1.0:  # no product has every word: an untranslated "chá verde"
-            return False
-        best = max(scores.values())
-        named = [p for pid, score in scores.items() if score >= best / 2 and (p := self.services.catalog.get(pid))]
-        return bool(named) and not any(self._fits(p, prices=False) for p in named)
+            return None
+        wanted = {_singular(w) for w in words}
+        named = [p for p in self.services.catalog.listed() if wanted <= {_singular(w) for w in tokenize(p.name)}]
+        if not named:
+            scores, coverage = self.services.search.keyword_index(self.services.catalog).match(" ".join(words))
+            if not scores or coverage < 1.0:  # no product has every word: an untranslated "chá verde"
+                return None
+            best = max(scores.values())
+            named = [p for pid, score in scores.items() if score >= best / 2 and (p := self.services.catalog.get(pid))]
+        return named if named and not any(self._fits(p, prices=False) for p in named) else None
 
     def search(self, limit: int = MAX_ITEMS) -> tuple[list[Product], str]:
         """Products satisfying every constraint, or the nearest ones and the constraint they miss."""
         r = self.request
-        if self._named_elsewhere():
-            nearest = [p for p in self._ranked(self._candidates(filters=False, category=False)) if p.in_stock]
+        named = self._named_elsewhere()
+        if named is not None:
+            listed = {p.id for p in self.services.catalog.listed()}
+            pool = [p for p in named if p.id in listed] or self._candidates(filters=False, category=False)
+            nearest = [p for p in self._ranked(pool) if p.in_stock]
             if nearest:
                 offered = nearest[:limit]
                 missed = []  # only what the offered products miss: "not tea" is no label for teas
@@ -599,3 +607,8 @@ class Executor(OrderSteps):
         self.ctx.called("wishlist", {"action": "list"})
         customer.wishlist(self.ctx, "list")
         return Execution(direct=self.ctx.turn.direct_reply)
+
+
+def _singular(word: str) -> str:
+    """ "honeys" and "honey", "teas" and "tea" compare alike (names and queries are English)."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word

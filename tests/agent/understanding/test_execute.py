@@ -99,6 +99,20 @@ def test_a_query_naming_products_outside_the_category_offers_them_labelled(
     assert (herbal.execution.direct or "").startswith(say("found", "pt"))
 
 
+def test_products_named_by_the_query_come_before_description_matches(
+    items: Any, services: ShopServices, product_factory: Any
+) -> None:
+    """ "honey options?" came as tea, type herbal: a herbal tea with honey in its notes had kept the
+    constraints, and the honey the customer named was never shown."""
+    product_factory(name="Linden Blossom", slug="linden", category="tea", description="Herbal, with honey notes.",
+                    attributes={"type": "herbal", "notes": "honey, linden"})  # fmt: skip
+    services.catalog.invalidate()
+    done = run(services, conversation(), "honey options?", intent="find", query="honey", category="tea",
+               filters=["type=herbal"])  # fmt: skip
+    assert [p.name for p in done.shown] == ["Wildflower Honey"]
+    assert (done.execution.direct or "").startswith(say("nearest", "en", what="tea, herbal"))
+
+
 def test_the_list_and_its_label_are_in_the_customers_language(small_shop: Any, services: ShopServices) -> None:
     done = run(services, conversation(), "¿algún té por menos de 5 dólares?", lang="es",
                intent="find", query="tea", category="tea", price_below=5)  # fmt: skip
