@@ -181,9 +181,12 @@ class CustomerTurn:
                     reply, status = event["text"], event["status"]
                 else:
                     yield event
-            if execution.after:
-                reply += "\n\n" + execution.after
-                yield {"type": "token", "text": "\n\n" + execution.after}
+            after = execution.after
+            if execution.price is not None and execution.price[0] not in guard.amounts_in(reply):
+                after = "\n\n".join(part for part in (execution.price[1], after) if part)
+            if after:
+                reply += "\n\n" + after
+                yield {"type": "token", "text": "\n\n" + after}
         if ctx.turn.pending is not None:
             conversation.pending = ctx.turn.pending
         check = guard.check_reply(

@@ -340,7 +340,10 @@ class Executor(OrderSteps):
         if not any(member.in_stock for member in self.services.catalog.family(products[0])):
             return self._alternatives_reply(products[0])
         details = "\n".join(customer.details(self.ctx, product.id) for product in products[:3])
-        return self._facts(details, fenced=True)
+        answer = self._facts(details, fenced=True)
+        if len(products) == 1:
+            answer.price = (products[0].price, f"{products[0].name} — {money(self.ctx, products[0].price)}")
+        return answer
 
     def _similar(self) -> Execution:
         products = self._meant()

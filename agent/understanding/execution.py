@@ -9,6 +9,7 @@ The steps themselves live by area: `policy_answers` (the owner's policy text, ha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from agent.understanding.conversation import ConversationView
 from agent.understanding.request import CustomerRequest
@@ -55,6 +56,10 @@ class Execution:
     after: str = ""
     """Code's own text, put after the model's words (the next step the customer can take): a 1.5B
     model asked to word the facts AND end with a question dropped one of the two."""
+    price: tuple[Decimal, str] | None = None
+    """A product's price and code's line for it ("Phoenix Dan Cong — $20.50"), put after the model's
+    words when they do not state it: a question about one product is most often about its price,
+    and the 1.5B model left it out of 2 answers of a dev run, both to "how much is it?"."""
 
 
 class ExecutorBase:

@@ -127,10 +127,20 @@ def test_the_note_numbers_what_was_shown_before_the_message(items: Any, make_age
     assert isinstance(note, SystemMessage) and note.content == expected  # names only: no price to repeat
     assert note.content.startswith("Just shown: #1 Ethiopia Yirgacheffe; #2 ") and "$" not in note.content
     assert message == HumanMessage("how big is the first one?")
-    assert out.reply == "Ethiopia Yirgacheffe is a floral light roast." and out.tools == [UNDERSTAND, "product_details"]
+    # The model's words leave out the price: code's line for it follows them.
+    assert out.reply == "Ethiopia Yirgacheffe is a floral light roast.\n\nEthiopia Yirgacheffe — $14.50"
+    assert out.tools == [UNDERSTAND, "product_details"]
     assert "Floral light roast with jasmine" in last_tool_result(model.prompts[2])
     added = c.say("add it")  # the product in focus
     assert "Added 1 × Ethiopia Yirgacheffe" in added.reply
+
+
+def test_a_price_the_model_states_is_not_repeated(items: Any, make_agent: Any, chat: Any) -> None:
+    agent, _ = make_agent(
+        understood("product", items=[{"product": "Earl Grey Supreme"}]), "Earl Grey Supreme costs $9.50 a tin."
+    )
+    out = chat(agent).say("how much is the Earl Grey Supreme?")
+    assert out.reply == "Earl Grey Supreme costs $9.50 a tin."
 
 
 def test_a_sold_out_product_is_said_by_code_with_alternatives(items: Any, make_agent: Any, chat: Any) -> None:
