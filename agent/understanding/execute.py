@@ -115,7 +115,8 @@ class Executor(OrderSteps):
         amount below the price of what it names (a haggle, never a write); an email with a cart or a
         product to buy (checking out); one product named in full in a message that says it buys it
         and asks nothing (adding it); a product named by its full name in a message the model took
-        for a search or small talk (a question about that product); a bare "yes" with nothing
+        for a search or small talk, or for a policy question with no policy word (a question about that
+        product); a bare "yes" with nothing
         waiting for it (never a write)."""
         request, view = self.request, self.view
         intent = request.intent
@@ -135,6 +136,9 @@ class Executor(OrderSteps):
             request.items = [Item(named[0].name, next((i.qty for i in request.items if i.qty), 0))]
             return "add"
         if intent in ("find", "greeting", "other") and len(named) == 1 and self._about(named[0]):
+            request.items = [Item(named[0].name, 0)]
+            return "product"
+        if intent == "policy" and len(named) == 1 and self._names_no_rule():
             request.items = [Item(named[0].name, 0)]
             return "product"
         if intent in ("find", "greeting", "other") and 2 <= len(named) <= 3:
@@ -167,6 +171,17 @@ class Executor(OrderSteps):
         product, wanted = resolved[0], self.request.items[0].qty
         text = normalize(self.view.message).replace(normalize(product.name), " ")
         return wanted > 0 and wanted != in_cart[product.id] and numbers_in(text) == {wanted, in_cart[product.id]}
+
+    def _names_no_rule(self) -> bool:
+        """Whether the request, product names aside, has no word of any policy section: "Kenya Muranga
+        Washed?" came as a policy question (twice, in two dev runs), with the product's name as its
+        query, and was answered with the damage rule. Read from the model's English query, and the
+        message when it is English (a question in another language keeps the model's reading when its
+        query is empty: its words are not the policies' words)."""
+        texts = [self.request.query] + ([self.view.message] if self.lang == "en" else [])
+        if not any(t.strip() for t in texts):
+            return False
+        return not any(self.services.policies.scores(self.view.names.without_names(t), by_meaning=False) for t in texts)
 
     def _about(self, product: Product) -> bool:
         """Whether the kind of product the request looks for is just that product's name."""

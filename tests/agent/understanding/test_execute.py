@@ -577,6 +577,24 @@ def test_a_policy_in_another_language_is_data_for_the_model(items: Any, services
     )
 
 
+def test_a_product_name_read_as_a_policy_question_is_a_question_about_the_product(
+    items: Any, services: ShopServices
+) -> None:
+    """ "Kenya Muranga Washed?" came as a policy question and got the damage rule (two dev runs)."""
+    done = run(services, conversation(), "Earl Grey Supreme?", intent="policy", policy="Damaged or wrong items",
+               query="Earl Grey Supreme?")  # fmt: skip
+    assert [name for name, _ in done.ctx.turn.calls] == ["product_details"]
+    assert [p.name for p in done.shown] == ["Earl Grey Supreme"]
+    kept = run(services, conversation(), "can I return an opened Earl Grey Supreme?", intent="policy",
+               policy="Returning an item", query="return opened Earl Grey Supreme")  # fmt: skip
+    assert [name for name, _ in kept.ctx.turn.calls][:1] == ["shop_policy"]
+    foreign = run(services, conversation(), "posso restituire un Earl Grey Supreme aperto?", lang="it",
+                  intent="policy", policy="Returning an item")  # fmt: skip
+    assert [name for name, _ in foreign.ctx.turn.calls][:1] == [
+        "shop_policy"
+    ]  # no English words to read: the model's reading stands
+
+
 def test_the_english_query_ranks_sections_by_meaning(
     items: Any, services: ShopServices, embedding: LocalSentenceEmbedding
 ) -> None:
