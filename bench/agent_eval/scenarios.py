@@ -224,7 +224,9 @@ def _constraint(d: Draw) -> Conversation | None:
 
 def _nth_shown(ctx: TurnContext, earlier: Observed, ordinal: int, qty: int) -> dict[str, int]:
     """What "<qty> of the <ordinal> one" means: the ordinal-th card of the earlier turn, or the ordinal-th
-    product its text named (whichever the cart holds, when they differ); nothing if it showed fewer."""
+    product its text named (whichever the cart holds, when they differ); nothing if it showed fewer,
+    or if fewer than `qty` are in stock (the shop refuses the add and says how many are left: a
+    dev run failed a right answer for "add 3" of a tea with 1 left)."""
     named = ctx.facts.catalog.matcher.mentions(earlier.reply)
     options = [ids[ordinal - 1] for ids in (earlier.cards, named) if len(ids) >= ordinal]
     if not options:
@@ -233,7 +235,8 @@ def _nth_shown(ctx: TurnContext, earlier: Observed, ordinal: int, qty: int) -> d
     for pid in options:
         if after == {pid: qty}:
             return {pid: qty}
-    return {options[0]: qty}
+    product = ctx.facts.catalog.get(options[0])
+    return {} if product is not None and product.stock < qty else {options[0]: qty}
 
 
 def _reference(d: Draw) -> Conversation | None:

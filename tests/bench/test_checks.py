@@ -78,6 +78,20 @@ def test_a_reference_to_something_never_shown_is_a_wrong_write(facts: Facts, con
     assert kinds(checks.cart_expectation(bad)) == {"fail"}
 
 
+def test_a_reference_to_a_product_with_too_few_left_expects_no_add(facts: Facts, convs: list[Conversation]) -> None:
+    """ "2 of the second one" when the second has 1 left: the shop refuses the add, which is right."""
+    conv = first(convs, "reference", style="terse", lang="en")
+    listed = others(facts, "tea")[:3]
+    scarce = next(p for p in facts.catalog.products if p.stock == 1)
+    ids = [listed[0].id, scarce.id, listed[2].id]
+    earlier = shown(conv.turns[0].say, "Here are three.", ids)
+    refused = turn(conv, facts, f"Sorry, only 1 × {scarce.name} left.", index=1, history=[earlier], cards=[scarce.id],
+                   cart_after={})  # fmt: skip
+    assert not checks.cart_expectation(refused)
+    added_another = turn(conv, facts, "Added.", index=1, history=[earlier], cards=[ids[0]], cart_after={ids[0]: 2})
+    assert checks.cart_expectation(added_another)
+
+
 def test_two_products_in_one_sentence_must_both_be_added(facts: Facts, convs: list[Conversation]) -> None:
     conv = first(convs, "multi-item", style="polite")  # "two {a} and one {b}"
     a, b = (product(facts, conv.slots[k]) for k in ("a", "b"))
