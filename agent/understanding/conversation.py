@@ -41,9 +41,13 @@ QUANTITY_WORDS: dict[str, int] = {
 """Quantities said in words that are not a number word, in the six reply languages: the 1.5B model
 read "half a dozen" as 1 in two dev runs. A closed list, as the glossary is: digits and plain number
 words the model reads well."""
-_QUANTITY_WORDS = re.compile(
-    r"(?<!\w)(" + "|".join(re.escape(w) for w in sorted(QUANTITY_WORDS, key=len, reverse=True)) + r")(?!\w)"
+_QUANTITY_ALTERNATIVES = "|".join(re.escape(w) for w in sorted(QUANTITY_WORDS, key=len, reverse=True))
+_QUANTITY_WORDS = re.compile(rf"(?<!\w)({_QUANTITY_ALTERNATIVES})(?!\w)")
+_QUANTITY_BEFORE = re.compile(
+    rf"(?:(?<![\d.,])(\d{{1,2}})|(?<!\w)({_QUANTITY_ALTERNATIVES}))\s*[x×]?\s*(?:(?:of|de|di|d')\s*)?$"
 )
+"""A quantity right before a product's name: digits ("2 Ceramide Day Cream", "2x"), or words ("half a
+dozen Earl Grey", "media docena de X"), with the connecting "of"/"de"/"di" the quantity words end in."""
 """Words besides the email a message needs before its missing name or address is asked of the model
 again: "my email is x@y.z" gives nothing more, "I'm Jo Park, x@y.z, 5 Elm St, Leeds LS1 4AP" does."""
 _ORDER_ID = re.compile(r"\bORD-?[0-9A-Z]{8}\b", re.IGNORECASE)
@@ -109,10 +113,14 @@ class ConversationView:
         start = lowered.find(product.name.lower())
         if start < 0:
             return None
-        before = re.search(r"(?<![\d.,])(\d{1,2})\s*[x×]?\s*$", lowered[:start])
+        before = _QUANTITY_BEFORE.search(lowered[:start])
         after = re.match(r"\s*[x×]\s*(\d{1,2})(?!\d)", lowered[start + len(product.name) :])
         found = before or after
-        return int(found.group(1)) if found and 0 < int(found.group(1)) <= MAX_QUANTITY else None
+        if not found:
+            return None
+        said = next(group for group in found.groups() if group)
+        number = int(said) if said.isdigit() else QUANTITY_WORDS[said]
+        return number if 0 < number <= MAX_QUANTITY else None
 
     def quantity_in_words(self) -> int | None:
         """The one quantity the message says in words ("half a dozen": 6), None when it says none or

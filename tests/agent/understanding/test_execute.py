@@ -172,6 +172,18 @@ def test_a_reference_to_what_was_shown_adds_that_product(items: Any, services: S
     assert _cart(services, convo) == {"Ethiopia Yirgacheffe": 2}
 
 
+def test_quantities_in_words_before_two_names_go_with_each(items: Any, services: ShopServices) -> None:
+    """ "half a dozen {a} and a {b}" (a dev template) came as one of each."""
+    convo = conversation()
+    run(services, convo, "half a dozen Wildflower Honey and a Earl Grey Supreme pls", intent="add",
+        items=[{"product": "Wildflower Honey", "qty": 1}, {"product": "Earl Grey Supreme", "qty": 1}])  # fmt: skip
+    assert _cart(services, convo) == {"Wildflower Honey": 6, "Earl Grey Supreme": 1}
+    convo = conversation()
+    run(services, convo, "media docena de Wildflower Honey y 2 Earl Grey Supreme", lang="es", intent="add",
+        items=[{"product": "Wildflower Honey"}, {"product": "Earl Grey Supreme"}])  # fmt: skip
+    assert _cart(services, convo) == {"Wildflower Honey": 6, "Earl Grey Supreme": 2}
+
+
 @pytest.mark.parametrize(
     ("message", "lang", "qty"),
     [
