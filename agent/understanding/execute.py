@@ -430,7 +430,9 @@ class Executor(OrderSteps):
         """(product, quantity) for every item, or None when one cannot be resolved. Selectors like
         "cheapest" with nothing shown pick from a search for what the request describes. Two members
         of one family are both meant only when the message names the second one's options: after a
-        question about the 1 kg bag showed it and its 250 g sibling, "add three" came as "#1 x3, #2 x3"."""
+        question about the 1 kg bag showed it and its 250 g sibling, "add three" came as "#1 x3, #2 x3".
+        A product named in full with its quantity right before or after it is added even when the model
+        left it out ("half a dozen X and a Y" came as Y alone, and "half a dozen" went to Y)."""
         items = list(self.request.items)
         if not items:
             if self.view.focus is not None and self.request.intent != "checkout":
@@ -451,9 +453,13 @@ class Executor(OrderSteps):
             if any(p.family_id == product.family_id for p, _ in resolved) and not self.view.options_named(product):
                 continue  # VARIANTS: another size of a product already meant, and no size said
             typed = self.view.typed_quantity(product)
-            if typed is None and len(items) == 1:
-                typed = self.view.quantity_in_words()
             resolved.append((product, typed if typed is not None and item.qty <= 1 else item.qty))
+        others = [p for p in self.view.named_in_message() if all(p.family_id != q.family_id for q, _ in resolved)]
+        words = self.view.quantity_in_words()
+        if len(resolved) == 1 and not others and words is not None and items[0].qty <= 1:
+            resolved = [(resolved[0][0], self.view.typed_quantity(resolved[0][0]) or words)]
+        if self.request.intent == "add":  # "half a dozen X and a Y" came as Y alone
+            resolved += [(p, qty) for p in others if (qty := self.view.typed_quantity(p)) is not None]
         return resolved
 
     def _cart_lines(self) -> str:

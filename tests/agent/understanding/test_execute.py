@@ -182,6 +182,11 @@ def test_quantities_in_words_before_two_names_go_with_each(items: Any, services:
     run(services, convo, "media docena de Wildflower Honey y 2 Earl Grey Supreme", lang="es", intent="add",
         items=[{"product": "Wildflower Honey"}, {"product": "Earl Grey Supreme"}])  # fmt: skip
     assert _cart(services, convo) == {"Wildflower Honey": 6, "Earl Grey Supreme": 2}
+    # The model left the first product out: it is added with its quantity, and the words' six stay its.
+    convo = conversation()
+    run(services, convo, "half a dozen Wildflower Honey and a Earl Grey Supreme pls", intent="add",
+        items=[{"product": "Earl Grey Supreme", "qty": 1}])  # fmt: skip
+    assert _cart(services, convo) == {"Wildflower Honey": 6, "Earl Grey Supreme": 1}
 
 
 @pytest.mark.parametrize(
