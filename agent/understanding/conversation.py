@@ -192,10 +192,14 @@ class ConversationView:
         chosen = best_member(family, item.product) or best_member(family, self.message)
         if chosen is not None:
             return chosen
-        held = [p for p in (self.focus, *(p for p, _ in self.cart), *self.shown) if p is not None]
+        held = self._held()
         if any(p.id == found.id for p in held):
             return found  # "#2", "it": the member itself is in focus, in the cart or shown
         return next((p for p in held if p.family_id == found.family_id), found)
+
+    def _held(self) -> list[Product]:
+        """The products the conversation is on: in focus, in the cart, shown."""
+        return [p for p in (self.focus, *(p for p, _ in self.cart), *self.shown) if p is not None]
 
     def options_named(self, product: Product) -> bool:
         """Whether the customer's message names one of `product`'s option values ("250 g")."""
@@ -234,6 +238,10 @@ class ConversationView:
                 return product  # named_by_customer holds this message's names too
             if any(product.id == p.id for p, _ in self.cart):
                 return product
+        for product in known:  # a family named by its name, one of its sizes on screen or in the cart
+            member = next((p for p in self._held() if p.family_id == product.family_id), None)
+            if member is not None:
+                return member
         return self._by_spelling(item.product, message_named) or self._by_words(item.product, message_named)
 
     def _by_spelling(self, text: str, message_named: list[Product]) -> Product | None:
