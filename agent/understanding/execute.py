@@ -60,6 +60,20 @@ text). A message asking for one never changes the cart: the 1.5B model read "à 
 prends trois" as an add of three. Comparatives ("cheaper", "günstiger") are not here: "the cheaper
 one" chooses a product."""
 
+_ASKS_PRICE = re.compile(
+    r"\b(?:price|prices|cost|costs|how much (?:is|are|for|does)"
+    r"|precio|precios|cuesta|cuestan|cuanto (?:es|son|vale|valen|cuesta)"
+    r"|prix|coute|coutent|c'est combien|combien (?:ca|pour|coute)"
+    r"|preis|preise|kostet|kosten"
+    r"|prezzo|prezzi|costa|costano|quanto (?:viene|costa|e)"
+    r"|preco|precos|custa|custam|quanto (?:custa|e))\b"
+)
+"""A question about the price, in the six reply languages (normalised text); "how much caffeine" and
+"combien de caféine" are not: the bare "how much" asks about more than money."""
+PRICE_QUESTION_WORDS = 8
+"""A price question is short once product names are out ("How much is it again?", "¿Y cuánto cuesta?"):
+a longer message asks more than the price, and the model words the details."""
+
 
 class Executor(OrderSteps):
     """One request, run against the shop: the entry point, products, the cart and checkout here; the
@@ -354,11 +368,28 @@ class Executor(OrderSteps):
         # VARIANTS: a sold-out bag with another size in stock is answered with its family's details
         if not any(member.in_stock for member in self.services.catalog.family(products[0])):
             return self._alternatives_reply(products[0])
+        if len(products) == 1 and self._asks_price():
+            return self._price_answer(products[0])
         details = "\n".join(customer.details(self.ctx, product.id) for product in products[:3])
         answer = self._facts(details, fenced=True)
         if len(products) == 1:
             answer.price = (products[0].price, f"{products[0].name} — {money(self.ctx, products[0].price)}")
         return answer
+
+    def _asks_price(self) -> bool:
+        """Whether the message, product names aside, is a short question about the price."""
+        rest = normalize(self.view.names.without_names(self.view.message))
+        return len(rest.split()) <= PRICE_QUESTION_WORDS and _ASKS_PRICE.search(rest) is not None
+
+    def _price_answer(self, product: Product) -> Execution:
+        """The price and stock of one product, written by code: the model asked to word them re-told the
+        product's details, left out the price, and was rejected for repeating its last answer; price
+        questions were the slowest turns of a dev run (16-23 s, two wordings then code's line)."""
+        self.ctx.remember(product, card=True)
+        price = money(self.ctx, product.price)
+        if product.low_stock:
+            return self._direct(say("price_low_stock", self.lang, name=product.name, price=price, stock=product.stock))
+        return self._direct(say("price_in_stock", self.lang, name=product.name, price=price))
 
     def _similar(self) -> Execution:
         products = self._meant()
