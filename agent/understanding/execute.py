@@ -274,13 +274,16 @@ class Executor(OrderSteps):
         those, the strong keyword hits (half the best score: a word deep in a description, "notes of
         chocolate", must not decide it) of a query some product matches word for word (an untranslated
         "chá verde" met "chai" by typo tolerance alone, and lost the green teas its constraints found).
-        Words that restate a filter ("caffeine-free" beside caffeine=none) name no product: a tea with
-        "caffeine-free" in its description but no caffeine attribute had turned the filter into a label."""
+        Words that restate a filter ("caffeine-free" beside caffeine=none) or the category ("tea" with
+        category tea) name no product: a tea with "caffeine-free" in its description but no caffeine
+        attribute had turned the filter into a label, and "tea" in tea had offered the one product with
+        "Tea" in its name, a cleansing balm (as "coffee" did a chocolate)."""
         r = self.request
         if not r.query or not (r.category or r.filters):
             return None
         values = {f.split("=", 1)[1] for f in r.filters}
-        restated = set(tokenize(" ".join(values))) | {
+        category = f"{r.category} {self.vocabulary.category_names.get(r.category, '')}" if r.category else ""
+        restated = set(tokenize(" ".join([*values, category]))) | {
             word for c in glossary().concepts.values() if values & set(c.filters) for word in tokenize(c.english)
         }
         words = [w for w in tokenize(r.query) if w not in restated]  # "tea caffeine-free" names teas

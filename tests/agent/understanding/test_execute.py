@@ -111,6 +111,13 @@ def test_products_named_by_the_query_come_before_description_matches(
                filters=["type=herbal"])  # fmt: skip
     assert [p.name for p in done.shown] == ["Wildflower Honey"]
     assert (done.execution.direct or "").startswith(say("nearest", "en", what="tea, herbal"))
+    # The category's own word names the category, not the one product of another with it in its name.
+    product_factory(name="Green Tea Cleansing Balm", slug="gtcb", category="beauty")
+    services.catalog.invalidate()
+    teas = run(services, conversation(), "caffeine-free tea under $10", intent="find", query="tea", category="tea",
+               price_below=10)  # fmt: skip
+    assert teas.shown and {p.category for p in teas.shown} == {"tea"}
+    assert (teas.execution.direct or "").startswith(say("found", "en"))
 
 
 def test_the_list_and_its_label_are_in_the_customers_language(small_shop: Any, services: ShopServices) -> None:
