@@ -463,6 +463,28 @@ def test_one_shot_checkout_adds_then_prepares_the_summary(items: Any, services: 
     assert services.db.orders.count_documents({}) == 0
 
 
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        ("buy the cheapest coffee for me pls - Jo Park, jo@park.io, 4 Elm Row, Leeds", "en"),
+        ("cómprame el café más barato: Jo Park, jo@park.io, 4 Elm Row, Leeds", "es"),
+    ],
+)
+def test_the_cheapest_one_bought_in_one_message_without_an_item_from_the_model(
+    message: str, lang: str, items: Any, services: ShopServices
+) -> None:
+    """The model gave a search with the details and no item ("buy the cheapest biscuits for me - ..."):
+    code reads the cheapest one asked for, and the order summary follows."""
+    convo = conversation()
+    jo = {"name": "Jo Park", "email": "jo@park.io", "address": "4 Elm Row, Leeds"}
+    done = run(services, convo, message, lang=lang, intent="find", query="coffee", category="coffee", **jo)
+    assert _cart(services, convo) == {"Ethiopia Yirgacheffe": 1}
+    assert done.ctx.turn.pending is not None and done.ctx.turn.pending.kind == "place_order"
+    plain = run(services, conversation(), "buy coffee for me - Jo Park, jo@park.io, 4 Elm Row, Leeds", intent="find",
+                query="coffee", category="coffee", **jo)  # fmt: skip
+    assert plain.ctx.turn.pending is None and plain.ctx.turn.writes == []  # which one is the customer's to say
+
+
 def test_a_product_carried_over_from_earlier_goes_in_the_cart_only_at_the_yes(
     items: Any, services: ShopServices
 ) -> None:
