@@ -317,7 +317,7 @@ def test_a_wrong_price_is_regenerated_once(items: Any, make_agent: Any, chat: An
         "The Ethiopia Yirgacheffe is $13.99.",
         "The Ethiopia Yirgacheffe is $14.50.",
     )
-    out = chat(agent).say("How much is the Ethiopia Yirgacheffe?")
+    out = chat(agent).say("Is the Ethiopia Yirgacheffe a good one, and what does it cost per bag?")
     assert out.status == "regenerated" and out.reply == "The Ethiopia Yirgacheffe is $14.50."
     note = model.prompts[-1][-1].content
     assert "$13.99" in note and "tool results" in note
