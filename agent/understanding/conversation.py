@@ -30,6 +30,8 @@ _POSITION = re.compile(r"^#?\s*(\d{1,2})$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d{1,2})?")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 MIN_DETAIL_WORDS = 6
+"""Words besides the email a message needs before its missing name or address is asked of the model
+again: "my email is x@y.z" gives nothing more, "I'm Jo Park, x@y.z, 5 Elm St, Leeds LS1 4AP" does."""
 QUANTITY_WORDS: dict[str, int] = {
     "half a dozen": 6, "half-dozen": 6, "a dozen": 12, "a couple of": 2, "a pair of": 2,
     "media docena": 6, "una docena": 12, "un par de": 2,
@@ -48,8 +50,6 @@ _QUANTITY_BEFORE = re.compile(
 )
 """A quantity right before a product's name: digits ("2 Ceramide Day Cream", "2x"), or words ("half a
 dozen Earl Grey", "media docena de X"), with the connecting "of"/"de"/"di" the quantity words end in."""
-"""Words besides the email a message needs before its missing name or address is asked of the model
-again: "my email is x@y.z" gives nothing more, "I'm Jo Park, x@y.z, 5 Elm St, Leeds LS1 4AP" does."""
 _ORDER_ID = re.compile(r"\bORD-?[0-9A-Z]{8}\b", re.IGNORECASE)
 
 
@@ -181,8 +181,9 @@ class ConversationView:
         the item's words (else the message's) hold, when exactly one holds the most. "the 1 kg one" with
         the espresso in focus is its 1 kg bag; "2 of #1 ground" the ground member of the first family
         shown. With no option named, a member the conversation never held stands for the one it is on
-        (in focus, in the cart, shown; a family's details mention every member): with the 1 kg bag in focus, "how much is a bag?"
-        came with the family's name, was answered about its 250 g main product, and "add one" added it."""
+        (in focus, in the cart, shown; a family's details mention every member): with the 1 kg bag in
+        focus, "how much is a bag?" came with the family's name, was answered about its 250 g main
+        product, and "add one" added it."""
         found = self._resolve(item)
         if found is None:
             return self._by_options(item.product)
@@ -238,8 +239,9 @@ class ConversationView:
                 return product  # named_by_customer holds this message's names too
             if any(product.id == p.id for p, _ in self.cart):
                 return product
+        held = self._held()
         for product in known:  # a family named by its name, one of its sizes on screen or in the cart
-            member = next((p for p in self._held() if p.family_id == product.family_id), None)
+            member = next((p for p in held if p.family_id == product.family_id), None)
             if member is not None:
                 return member
         return self._by_spelling(item.product, message_named) or self._by_words(item.product, message_named)
