@@ -104,7 +104,12 @@ def shop_data(db: Database, settings: Settings, product_factory: Any) -> dict[st
             {"_id": ObjectId(), "order": "keys", "stay": "in", "their": "order"},
         ]
     )
-    db.carts.insert_one({"_id": "session-1", "items": [{"productId": product["_id"], "quantity": 1}], "updatedAt": now})
+    # The cart is dated today: its TTL index (30 days) let the server's TTL monitor delete a cart dated
+    # `now` in the middle of a test, which then found the source database changed.
+    today = datetime.now(UTC).replace(microsecond=0)
+    db.carts.insert_one(
+        {"_id": "session-1", "items": [{"productId": product["_id"], "quantity": 1}], "updatedAt": today}
+    )
     db.create_collection("empty_one")
     db.types.create_index([("int32", 1), ("double", -1)], name="custom", sparse=True)
     media = settings.resolved_media_dir
