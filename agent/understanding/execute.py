@@ -7,10 +7,6 @@ Every request ends in one of two ways:
 - facts for the model to word (`Execution.facts`): search results, product details, a comparison,
   alternatives, the owner's policy text. The reply check then holds the model's words to them.
 
-Constraints are hard: category, price bounds and attribute filters select the products before any
-ranking, so nothing over a price cap or with gluten reaches a coeliac. When nothing satisfies them, the
-nearest products are offered under a label that says which constraint they miss.
-
 Writes need a clear request: a cart change only for products the conversation resolves (shown,
 named, in the cart, in focus); a message offering a lower price than the shop's never changes the
 cart (it is a haggle, answered with the discount policy); orders, cancellations and wishlist additions
@@ -20,23 +16,20 @@ are only prepared here and wait for the customer's yes.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from agent.confirm import is_yes
 from agent.guard import PERCENTAGE, amounts_in, numbers_in
 from agent.understanding.execution import Execution
 from agent.understanding.glossary import glossary
-from agent.understanding.order_steps import OrderSteps
+from agent.understanding.product_steps import SEARCH_POOL, ProductSteps
 from agent.understanding.request import Item
-from agent.understanding.vocabulary import product_matches
-from shop.catalog.snapshot import CatalogQuery, Product
+from shop.catalog.snapshot import Product
 from shop.core.errors import ShopError
 from shop.core.text import normalize, tokenize
 from tools import actions, customer
-from tools.common import MAX_ITEMS, money
+from tools.common import money
 from tools.phrases import listing, say
 
-SEARCH_POOL = 100
 _BUYS = re.compile(
     r"\b(?:buy|purchase|i'?ll take|i will take"
     r"|comprar|compro|me llevo|acheter|j'achete|je prends|je vais prendre|kaufen|ich nehme|nehme ich"
@@ -60,16 +53,6 @@ text). A message asking for one never changes the cart: the 1.5B model read "à 
 prends trois" as an add of three. Comparatives ("cheaper", "günstiger") are not here: "the cheaper
 one" chooses a product."""
 
-_ASKS_PRICE = re.compile(
-    r"\b(?:price|prices|cost|costs|how much (?:is|are|for|does)"
-    r"|precio|precios|cuesta|cuestan|cuanto (?:es|son|vale|valen|cuesta)"
-    r"|prix|coute|coutent|c'est combien|combien (?:ca|pour|coute)"
-    r"|preis|preise|kostet|kosten"
-    r"|prezzo|prezzi|costa|costano|quanto (?:viene|costa|e)"
-    r"|preco|precos|custa|custam|quanto (?:custa|e))\b"
-)
-"""A question about the price, in the six reply languages (normalised text); "how much caffeine" and
-"combien de caféine" are not: the bare "how much" asks about more than money."""
 _CHEAPEST = re.compile(
     r"\b(?:cheapest|least expensive|lowest price|mas barat[oa]s?|mas economic[oa]s?|moins chere?s?"
     r"|gunstigsten?|billigsten?|preiswertesten?|piu economic[oa]|meno car[oa]|mais em conta)\b"
@@ -77,14 +60,12 @@ _CHEAPEST = re.compile(
 """The cheapest one asked for, in the six reply languages (normalised text): "buy the cheapest biscuits
 for me - <name, email, address>" came as a search with the details and no item, so nothing was bought
 (a dev failure; the issue's one-shot purchase)."""
-PRICE_QUESTION_WORDS = 8
-"""A price question is short once product names are out ("How much is it again?", "¿Y cuánto cuesta?"):
-a longer message asks more than the price, and the model words the details."""
 
 
-class Executor(OrderSteps):
-    """One request, run against the shop: the entry point, products, the cart and checkout here; the
-    shared replies in `execution`, orders in `order_steps`, policies in `policy_answers`."""
+class Executor(ProductSteps):
+    """One request, run against the shop: the entry point, the cart and checkout here; the shared
+    replies in `execution`, products in `product_steps`, orders in `order_steps`, policies in
+    `policy_answers`."""
 
     # --- entry point ------------------------------------------------------------------------------
     def run(self) -> Execution:
@@ -233,238 +214,6 @@ class Executor(OrderSteps):
         for product in products:
             text = text.replace(normalize(product.name), " ")
         return PERCENTAGE.search(text) is not None  # outside the products' names
-
-    # --- finding products -----------------------------------------------------------------------
-    def _candidates(self, *, filters: bool = True, prices: bool = True, category: bool = True) -> list[Product]:
-        """Listed products (VARIANTS: a family's main product stands for its variants, as in the shop's
-        listings) that meet the request's constraints."""
-        return [
-            p
-            for p in self.services.catalog.listed()
-            if self._fits(p, filters=filters, prices=prices, category=category)
-        ]
-
-    def _fits(self, product: Product, *, filters: bool = True, prices: bool = True, category: bool = True) -> bool:
-        """Whether `product` meets the request's constraints (those switched on)."""
-        r = self.request
-        if category and r.category and product.category != r.category:
-            return False
-        if prices and r.max_price is not None and product.price > r.max_price:
-            return False
-        if prices and r.min_price is not None and product.price < r.min_price:
-            return False
-        return not (filters and r.filters and not product_matches(product, r.filters))
-
-    def _ranked(self, candidates: list[Product]) -> list[Product]:
-        """The candidates in the order the shop's search ranks them for the query; the best rated first
-        when there is no query or it matches none of them (the constraints alone say what is wanted)."""
-        allowed = {p.id: p for p in candidates}
-        ranked: list[Product] = []
-        if self.request.query:
-            query = CatalogQuery(q=self.request.query, page_size=SEARCH_POOL)
-            result = self.services.search.search(self.services.catalog, query, understand=False)
-            ranked = [allowed[p.id] for p in result.page.items if p.id in allowed]
-        if not ranked and (self.request.category or self.request.filters or not self.request.query):
-            ranked = sorted(candidates, key=lambda p: (-p.rating, -p.review_count, p.name))
-        return sorted(ranked, key=lambda p: not p.in_stock)  # stable: in stock first, rank kept
-
-    def _named_elsewhere(self) -> list[Product] | None:
-        """The products the query's own words name when none of them fits the category and filters
-        (None when some do, or the words name nothing).
-
-        The request then contradicts itself: "chocolate" with category tea and type=black is what the
-        1.5B model wrote for a long message about chocolate (it copied its first example's
-        constraints). The words name the thing wanted; the constraints become what the offer misses,
-        so a real "chocolate tea" with none in stock still gets the chocolates, labelled as not tea.
-        Products whose names hold every word are what the words name ("honey options?" came as tea,
-        type herbal, and herbal teas with honey in their tasting notes had hidden the honeys). Failing
-        those, the strong keyword hits (half the best score: a word deep in a description, "notes of
-        chocolate", must not decide it) of a query some product matches word for word (an untranslated
-        "chá verde" met "chai" by typo tolerance alone, and lost the green teas its constraints found).
-        Words that restate a filter ("caffeine-free" beside caffeine=none) or the category ("tea" with
-        category tea) name no product: a tea with "caffeine-free" in its description but no caffeine
-        attribute had turned the filter into a label, and "tea" in tea had offered the one product with
-        "Tea" in its name, a cleansing balm (as "coffee" did a chocolate)."""
-        r = self.request
-        if not r.query or not (r.category or r.filters):
-            return None
-        values = {f.split("=", 1)[1] for f in r.filters}
-        category = f"{r.category} {self.vocabulary.category_names.get(r.category, '')}" if r.category else ""
-        restated = set(tokenize(" ".join([*values, category]))) | {
-            word for c in glossary().concepts.values() if values & set(c.filters) for word in tokenize(c.english)
-        }
-        words = [w for w in tokenize(r.query) if w not in restated]  # "tea caffeine-free" names teas
-        if not words:
-            return None
-        wanted = {_singular(w) for w in words}
-        named = [p for p in self.services.catalog.listed() if wanted <= {_singular(w) for w in tokenize(p.name)}]
-        if not named:
-            scores, coverage = self.services.search.keyword_index(self.services.catalog).match(" ".join(words))
-            if not scores or coverage < 1.0:  # no product has every word: an untranslated "chá verde"
-                return None
-            best = max(scores.values())
-            named = [p for pid, score in scores.items() if score >= best / 2 and (p := self.services.catalog.get(pid))]
-        return named if named and not any(self._fits(p, prices=False) for p in named) else None
-
-    def search(self, limit: int = MAX_ITEMS) -> tuple[list[Product], str]:
-        """Products satisfying every constraint, or the nearest ones and the constraint they miss."""
-        r = self.request
-        named = self._named_elsewhere()
-        if named is not None:
-            listed = {p.id for p in self.services.catalog.listed()}
-            pool = [p for p in named if p.id in listed] or self._candidates(filters=False, category=False)
-            nearest = [p for p in self._ranked(pool) if p.in_stock]
-            if nearest:
-                offered = nearest[:limit]
-                missed = []  # only what the offered products miss: "not tea" is no label for teas
-                if r.category and any(p.category != r.category for p in offered):
-                    missed.append(self.vocabulary.category_names.get(r.category, r.category).lower())
-                if r.filters and not all(product_matches(p, r.filters) for p in offered):
-                    missed += [f.split("=", 1)[1] for f in r.filters]
-                return offered, ", ".join(m for m in missed if m)
-        exact = self._ranked(self._candidates())
-        in_stock = [p for p in exact if p.in_stock]
-        if in_stock:
-            return in_stock[:limit], ""
-        misses = []
-        nearest: list[Product] = []
-        if r.max_price is not None or r.min_price is not None:
-            nearest = [p for p in self._ranked(self._candidates(prices=False)) if p.in_stock]
-            nearest.sort(key=lambda p: abs(p.price - (r.max_price or r.min_price or Decimal(0))))
-            misses.append(self._price_words())
-        if not nearest and r.filters:
-            nearest = [p for p in self._ranked(self._candidates(filters=False)) if p.in_stock]
-            misses = [", ".join(f.split("=", 1)[1] for f in r.filters)]
-        if not nearest and exact:
-            return exact[:MAX_ITEMS], ""  # only sold-out products match: show them as they are
-        return nearest[:MAX_ITEMS], "; ".join(m for m in misses if m)
-
-    def _price_words(self) -> str:
-        r = self.request
-        parts = []
-        if r.min_price is not None:
-            parts.append(f">= {money(self.ctx, r.min_price)}")
-        if r.max_price is not None:
-            parts.append(f"<= {money(self.ctx, r.max_price)}")
-        return " ".join(parts)
-
-    def _find(self) -> Execution:
-        """A list written by code: the constraints decide it, and a list needs no wording (the model
-        would add ~10 s on the 2-core machine and could only get a name or a price wrong)."""
-        self.ctx.called("search_products", {"query": self.request.query, "category": self.request.category})
-        products, missed = self.search()
-        if not products:
-            return self._direct(say("nothing", self.lang, categories=self._categories()))
-        title = say("nearest", self.lang, what=missed) if missed else say("found", self.lang)
-        for product in products:
-            self.ctx.remember(product, card=True)
-        return self._direct(title + "\n" + self._plain(products))
-
-    # --- questions about products ---------------------------------------------------------------
-    def _search_instead(self) -> Execution:
-        """The products meant are not in the conversation: what the customer named is a kind of
-        product ("face cream"), so show what matches it rather than guess one (and never write)."""
-        if not self.request.query:
-            self.request.query = " ".join(i.product for i in self.request.items if not i.product.startswith("#"))
-        if self.request.query or self.request.category or self.request.filters:
-            return self._find()
-        return self._which()
-
-    def _product(self) -> Execution:
-        products = self._meant()
-        if not products:
-            return self._search_instead()
-        self.ctx.called("product_details", {"product": products[0].id})
-        # VARIANTS: a sold-out bag with another size in stock is answered with its family's details
-        if not any(member.in_stock for member in self.services.catalog.family(products[0])):
-            return self._alternatives_reply(products[0])
-        if len(products) == 1 and self._asks_price():
-            return self._price_answer(products[0])
-        details = "\n".join(customer.details(self.ctx, product.id) for product in products[:3])
-        answer = self._facts(details, fenced=True)
-        if len(products) == 1:
-            answer.price = (products[0].price, f"{products[0].name} — {money(self.ctx, products[0].price)}")
-        return answer
-
-    def _asks_price(self) -> bool:
-        """Whether the message, product names aside, is a short question about the price."""
-        rest = normalize(self.view.names.without_names(self.view.message))
-        return len(rest.split()) <= PRICE_QUESTION_WORDS and _ASKS_PRICE.search(rest) is not None
-
-    def _price_answer(self, product: Product) -> Execution:
-        """The price and stock of one product, written by code: the model asked to word them re-told the
-        product's details, left out the price, and was rejected for repeating its last answer; price
-        questions were the slowest turns of a dev run (16-23 s, two wordings then code's line)."""
-        self.ctx.remember(product, card=True)
-        price = money(self.ctx, product.price)
-        if product.low_stock:
-            return self._direct(say("price_low_stock", self.lang, name=product.name, price=price, stock=product.stock))
-        return self._direct(say("price_in_stock", self.lang, name=product.name, price=price))
-
-    def _similar(self) -> Execution:
-        products = self._meant()
-        if not products:
-            return self._search_instead()
-        self.ctx.called("recommend", {"product": products[0].id})
-        return self._alternatives_reply(products[0])
-
-    def _alternatives_reply(self, product: Product) -> Execution:
-        """In-stock products like `product`, saying first that it is sold out if it is."""
-        self.ctx.remember(product, card=not product.in_stock)
-        alternatives = self._alternatives(product)
-        parts = [say("sold_out", self.lang, name=product.name)] if not product.in_stock else []
-        if alternatives:
-            parts.append(say("alternatives", self.lang) + "\n" + self._plain(alternatives))
-        elif product.in_stock:
-            parts.append(say("nothing", self.lang, categories=self._categories()))
-        return self._direct("\n\n".join(parts))
-
-    def _alternatives(self, product: Product) -> list[Product]:
-        similar = self.services.recommender.similar(product.id, n=8)
-        # VARIANTS: another member of the same family is no alternative; main products stand for theirs
-        same_shelf = [
-            p
-            for p in similar
-            if p.in_stock and p.category == product.category and p.family_id != product.family_id and not p.variant_of
-        ]
-        if len(same_shelf) < 3:
-            shelf = [p for p in self.services.catalog.listed() if p.category == product.category and p.in_stock]
-            shelf.sort(key=lambda p: (-p.rating, p.name))
-            same_shelf += [p for p in shelf if p.family_id != product.family_id and p not in same_shelf]
-        for alternative in same_shelf[:3]:
-            self.ctx.remember(alternative, card=True)
-        return same_shelf[:3]
-
-    def _plain(self, products: list[Product]) -> str:
-        return "\n".join(f"- {p.name} — {money(self.ctx, p.price)}" for p in products)
-
-    def _compare(self) -> Execution:
-        """Which is cheaper, written by code from the prices (the question these requests ask; a
-        small model words it no better and sometimes names the dearer one)."""
-        products = self._meant(allow_focus=False) or self.view.shown
-        products = products[:3]
-        if len(products) < 2:
-            return self._product()
-        self.ctx.called("product_details", {"products": [p.id for p in products]})
-        for product in products:
-            self.ctx.remember(product, card=True)
-        cheapest = min(products, key=lambda p: (p.price, p.name))
-        dearest = max(products, key=lambda p: (p.price, p.name))
-        if cheapest.price == dearest.price:
-            return self._direct(say("same_price", self.lang, price=money(self.ctx, cheapest.price)))
-        text = say(
-            "compare",
-            self.lang,
-            cheap=cheapest.name,
-            cheap_price=money(self.ctx, cheapest.price),
-            dear=dearest.name,
-            dear_price=money(self.ctx, dearest.price),
-        )
-        sold_out = [say("sold_out", self.lang, name=p.name) for p in products if not p.in_stock]
-        return self._direct(" ".join([text, *sold_out]))
-
-    def _which(self) -> Execution:
-        return self._direct(say("which_product", self.lang))
 
     # --- the cart ---------------------------------------------------------------------------------
     def _resolved_items(self) -> list[tuple[Product, int]] | None:
@@ -675,8 +424,3 @@ class Executor(OrderSteps):
         self.ctx.called("wishlist", {"action": "list"})
         customer.wishlist(self.ctx, "list")
         return Execution(direct=self.ctx.turn.direct_reply)
-
-
-def _singular(word: str) -> str:
-    """ "honeys" and "honey", "teas" and "tea" compare alike (names and queries are English)."""
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
