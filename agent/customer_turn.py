@@ -34,7 +34,13 @@ from agent.understanding.execute import Executor
 from agent.understanding.execution import STATUS_TEXT, Execution
 from agent.understanding.language import LanguageReader
 from agent.understanding.request import TOOL_NAME, CustomerRequest
-from agent.understanding.stage import fill_details, understand, understanding_messages, wording_model
+from agent.understanding.stage import (
+    fill_details,
+    understand,
+    understanding_messages,
+    whole_sentences,
+    wording_model,
+)
 from agent.understanding.vocabulary import Vocabulary, VocabularyCache
 from shop.catalog.snapshot import Product
 from shop.conversations.store import Conversation, PendingAction
@@ -279,9 +285,11 @@ class CustomerTurn:
         model = wording_model(self.model, self.vocabulary.current())
         text = ""
         first: float | None = None
+        cut = False  # the token cap stopped the reply
         ctx.turn.model_calls += 1
         try:
             async for chunk in model.astream(prompt):
+                cut = cut or chunk.response_metadata.get("finish_reason") == "length"
                 piece = message_text(chunk.content)
                 if not piece:
                     continue
@@ -307,7 +315,11 @@ class CustomerTurn:
         if text and not gate.blocked and not self._ignores_products(ctx, rewrite(text)):
             if rest:
                 yield {"type": "token", "text": rest}
-            yield {"type": "final", "text": rewrite(text), "status": "ok"}
+            reply = rewrite(text)
+            if cut and (whole := whole_sentences(reply)) != reply:
+                reply = whole
+                yield {"type": "replace", "text": reply}
+            yield {"type": "final", "text": reply, "status": "ok"}
             return
         reply, status = await self._regenerate(ctx, prompt, gate.problems, check, rewrite)
         yield {"type": "replace", "text": reply}

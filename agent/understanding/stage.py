@@ -11,6 +11,7 @@ the data, never the ~1,500-token system prompt and schema again.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -26,8 +27,22 @@ UNDERSTAND_MAX_TOKENS = 160
 runaway string from costing the customer a minute."""
 
 
-WORDING_MAX_TOKENS = 200
-"""A reply of 1-3 sentences is 40-90 tokens; the cap stops a small model that starts listing the catalog."""
+WORDING_MAX_TOKENS = 90
+"""A reply of 1-2 sentences is 30-70 tokens. The wording is most of a slow turn: on the 2-core machine
+the model writes ~13 tokens a second, and the slowest turns of a dev run (15-18 s) were product answers
+of 70-100 tokens, their last sentences re-telling the description. A reply cut by the cap ends at its
+last whole sentence (`whole_sentences`)."""
+_SENTENCE_END = re.compile(r"[.!?…。](?:[\"'”»)\]]*)(?=\s|$)")
+
+
+def whole_sentences(text: str) -> str:
+    """`text` up to its last whole sentence: a reply the token cap stopped mid-sentence ("... and
+    would") ends where its last sentence did; a text with no sentence end is kept as it is."""
+    text = text.rstrip()
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if not ends or ends[-1] == len(text):
+        return text
+    return text[: ends[-1]]
 
 
 def understanding_messages(

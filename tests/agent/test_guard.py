@@ -143,14 +143,14 @@ def test_write_claims_in_owner_replies() -> None:
 @pytest.mark.parametrize(
     ("reply", "echo"),
     [
-        ("Rispondi in italiano, in 1-3 frasi.", True),
-        ("Certo! Rispondi in italiano, in 1-3 frasi: no.", True),
+        ("Rispondi in italiano, in 1-2 frasi.", True),
+        ("Certo! Rispondi in italiano, in 1-2 frasi: no.", True),
         ("No, le confezioni aperte di tè non si possono restituire.", False),
         ("Rispondi pure: la spedizione è gratuita.", False),
     ],
 )
 def test_a_reply_that_repeats_its_instruction_is_no_answer(reply: str, echo: bool) -> None:
-    assert echoes(reply, "Rispondi in italiano, in 1-3 frasi.") is echo
+    assert echoes(reply, "Rispondi in italiano, in 1-2 frasi.") is echo
     assert echoes(reply, "") is False
 
 

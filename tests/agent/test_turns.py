@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 
 from agent.customer_turn import READING_STATUS
 from agent.understanding.execution import STATUS_TEXT
-from agent.understanding.stage import UNDERSTAND_MAX_TOKENS
+from agent.understanding.stage import UNDERSTAND_MAX_TOKENS, WORDING_MAX_TOKENS, whole_sentences
 from tests.support.scripted_model import UNDERSTAND, last_tool_result, understood
 
 FIND_COFFEE = understood("find", query="floral light roast coffee", category="coffee")
@@ -37,8 +37,40 @@ def test_the_model_fills_the_request_then_words_the_data(items: Any, make_agent:
     data = wording[-1]
     assert isinstance(data, ToolMessage) and data.content.startswith('<data source="catalog"')
     assert "P1 | Ethiopia Yirgacheffe | $14.50" in data.content and data.content.endswith(
-        "Answer in English, in 1-3 sentences."
+        "Answer in English, in 1-2 sentences."
     )
+
+
+def test_a_reply_the_token_cap_stops_ends_at_its_last_whole_sentence(items: Any, make_agent: Any, chat: Any) -> None:
+    """The wording is capped (WORDING_MAX_TOKENS): a model that runs on is stopped, and what the
+    customer keeps ends where its last sentence did, not on "... and would"."""
+    answer = "The Ethiopia Yirgacheffe ($14.50) is floral and light. It is in stock."
+    rambling = answer + " " + " ".join(["It"] + ["really"] * WORDING_MAX_TOKENS + ["is."])
+    agent, model = make_agent(ASK_YIRGA, rambling)
+    c = chat(agent)
+    out = c.say("Is the Ethiopia Yirgacheffe a floral coffee?")
+    assert model.bindings[-1]["max_tokens"] == WORDING_MAX_TOKENS
+    assert out.status == "ok" and out.reply == answer
+    assert {"type": "replace", "text": answer} in c.events  # the streamed words are replaced by the trimmed reply
+
+
+def test_a_reply_that_ends_by_itself_is_kept_whole(items: Any, make_agent: Any, chat: Any) -> None:
+    """Only a reply the cap stopped is trimmed: one that ends in a list or without a full stop is the
+    model's whole answer."""
+    answer = "The Ethiopia Yirgacheffe is floral and light: try it as a pour-over"
+    agent, _ = make_agent(ASK_YIRGA, answer)
+    c = chat(agent)
+    out = c.say("Is the Ethiopia Yirgacheffe a floral coffee?")
+    assert out.reply.startswith(answer) and not any(e["type"] == "replace" for e in c.events)
+
+
+def test_whole_sentences_cuts_after_the_last_sentence_end() -> None:
+    assert whole_sentences("It is $14.50. It is floral and") == "It is $14.50."
+    assert whole_sentences("Sí, está disponible. ¿Quieres añadirlo al carrito?") == (
+        "Sí, está disponible. ¿Quieres añadirlo al carrito?"
+    )
+    assert whole_sentences('He said "it is good." And then') == 'He said "it is good."'
+    assert whole_sentences("no sentence end at all") == "no sentence end at all"
 
 
 def test_a_search_is_a_list_code_writes_in_the_customers_language(
@@ -168,7 +200,7 @@ def test_a_policy_in_another_language_is_worded_from_the_section(items: Any, mak
     out = chat(agent).say("Mein Paket kam beschädigt an, was nun?")
     data = last_tool_result(model.prompts[1])
     assert "Shop policy, Damaged or wrong items: If something arrives damaged" in data
-    assert data.endswith("Antworte auf Deutsch, in 1-3 Sätzen.") and "Returning an item" not in data
+    assert data.endswith("Antworte auf Deutsch, in 1-2 Sätzen.") and "Returning an item" not in data
     assert out.status == "ok" and out.reply.startswith("Bitte melden Sie")
 
 

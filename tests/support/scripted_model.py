@@ -112,12 +112,19 @@ class ScriptedChatModel(BaseChatModel):
         text = str(message.content)
         if text:
             pieces = text.split(" ")
+            limit = kwargs.get("max_tokens")  # a word stands for a token: the cap stops the text as a server's does
+            cut = limit is not None and len(pieces) > limit
+            pieces = pieces[:limit] if cut else pieces
             for i, piece in enumerate(pieces):
                 token = piece + (" " if i < len(pieces) - 1 else "")
                 chunk = ChatGenerationChunk(message=AIMessageChunk(content=token))
                 if run_manager:
                     run_manager.on_llm_new_token(token, chunk=chunk)
                 yield chunk
+            if cut:
+                yield ChatGenerationChunk(
+                    message=AIMessageChunk(content=""), generation_info={"finish_reason": "length"}
+                )
         if message.tool_calls:
             chunks = [
                 {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i, "type": "tool_call_chunk"}

@@ -410,7 +410,7 @@ def test_a_full_product_name_the_model_took_for_a_search_is_a_question_about_it(
     assert done.request.intent == "find" and [i.product for i in done.request.items] == ["Earl Grey Supreme"]
     assert done.execution.direct is None  # a question about one product: data for the model to word
     assert "Earl Grey Supreme" in done.execution.facts and "$9.50" in done.execution.facts
-    assert done.execution.facts.endswith("Antworte auf Deutsch, in 1-3 Sätzen.")
+    assert done.execution.facts.endswith("Antworte auf Deutsch, in 1-2 Sätzen.")
     price = run(services, conversation(), "Was kostet der Earl Grey Supreme?", intent="find", query="earl grey",
                 lang="de")  # fmt: skip
     assert price.execution.direct == "Earl Grey Supreme kostet $9.50 und ist vorrätig."
@@ -622,7 +622,7 @@ def test_a_policy_in_another_language_is_data_for_the_model(items: Any, services
     assert done.execution.direct is None
     assert "Shop policy, Refunds: Refunds go back" in done.execution.facts
     assert (
-        done.execution.facts.endswith("Rispondi in italiano, in 1-3 frasi.") and not done.execution.user_amounts_allowed
+        done.execution.facts.endswith("Rispondi in italiano, in 1-2 frasi.") and not done.execution.user_amounts_allowed
     )
 
 
