@@ -38,6 +38,10 @@ _BUYS = re.compile(
 """Buying said in so many words, in the six reply languages (normalised text). With one product named in
 full and no question, the message asks for that product: "Hola, quiero comprar un Salted Caramel
 Shortbread." came as a search with a category nobody named, and nothing went in the cart."""
+MIN_VALUE_LETTERS = 4
+"""Shorter query words and values name no attribute ("tea", "oil" are shelves and ingredients)."""
+VALUE_ENDING = 4
+"""Letters an adjective adds to the value it comes from: india-n, brazil-ian, taiwan-ese, peru-vian."""
 BUY_GAP = 20
 """Characters between the buying words and the product's name: an article, a number, a unit ("dos
 botes de")."""
@@ -71,6 +75,7 @@ class Executor(ProductSteps):
     def run(self) -> Execution:
         request = self.request
         self._product_words()
+        self._values_in_query()
         if request.category:
             carried = self.vocabulary.filter_categories
             request.filters = [f for f in request.filters if request.category in carried.get(f, ())]
@@ -111,6 +116,41 @@ class Executor(ProductSteps):
         if named:
             kept = [f for f in r.filters if f.split("=", 1)[0] not in named]
             r.filters = kept + [f for values in named.values() for f in dict.fromkeys(values)]
+
+    def _values_in_query(self) -> None:
+        """Attribute values the model's query names but its filters leave out become filters: "Avete del
+        caffè indiano sotto i 15 dollari?" came as "indian coffee" with caffeine=caffeinated and no
+        origin, and every coffee under the cap was listed after the one Indian coffee. A query word names
+        a value when it is the value or the value with an adjective's ending ("indian", "kenyan",
+        "colombian", "taiwanese": at most VALUE_ENDING more letters); they replace the model's values on
+        that attribute (the same request came once with origin=japan for "indian"). Only for a search
+        with a category whose shelf carries the filter (values are per shelf: "honey" is a coffee
+        process and a food), and never from a query that is a product's name (a named
+        product is found by its name, not by its attributes) or words naming only other shelves'
+        products (`_names_other_shelf`)."""
+        r = self.request
+        if r.intent != "find" or not r.category or not r.query or self.view.names.mentions(r.query):
+            return
+        words = [w for w in tokenize(r.query) if len(w) >= MIN_VALUE_LETTERS]
+        found: dict[str, list[str]] = {}
+        for f in self.vocabulary.filters:
+            key, _, value = f.partition("=")
+            if r.category not in self.vocabulary.filter_categories.get(f, ()):
+                continue
+            single = tokenize(value) == [value]  # "gluten-free" and "skin care" are the model's to fill
+            named = [w for w in words if _names_value(w, value)]
+            if single and len(value) >= MIN_VALUE_LETTERS and named and not self._names_other_shelf(named):
+                found.setdefault(key, []).append(f)
+        # "kenyan or ethiopian coffee" names two origins: both are kept, and either matches; they replace
+        # the model's values on the same attribute, as the glossary's do (`_product_words`)
+        kept = [f for f in r.filters if f.split("=", 1)[0] not in found]
+        r.filters = kept + [f for values in found.values() for f in values if f not in kept]
+
+    def _names_other_shelf(self, words: list[str]) -> bool:
+        """Whether the words are in product names on other shelves and none on the request's: "honey"
+        with category tea names the honeys (`_named_elsewhere` offers them), not honey-noted teas."""
+        shelves = {p.category for p in self.services.catalog.listed() if set(words) & set(tokenize(p.name))}
+        return bool(shelves) and self.request.category not in shelves
 
     def _intent(self) -> str:
         """The model's intent, corrected by what the message shows beyond doubt in any language: an
@@ -424,3 +464,8 @@ class Executor(ProductSteps):
         self.ctx.called("wishlist", {"action": "list"})
         customer.wishlist(self.ctx, "list")
         return Execution(direct=self.ctx.turn.direct_reply)
+
+
+def _names_value(word: str, value: str) -> bool:
+    """Whether a query word is an attribute value or its adjective ("indian" for "india")."""
+    return word == value or (word.startswith(value) and len(word) - len(value) <= VALUE_ENDING)

@@ -143,7 +143,11 @@ class ProductSteps(OrderSteps):
             misses.append(self._price_words())
         if not nearest and r.filters:
             nearest = [p for p in self._ranked(self._candidates(filters=False)) if p.in_stock]
-            misses = [", ".join(f.split("=", 1)[1] for f in r.filters)]
+            # the label names what the offer misses: herbal teas offered for "strong herbal tea" miss
+            # "high" caffeine, not "herbal"
+            offered = nearest[:MAX_ITEMS]
+            unmet = [f for f in r.filters if not all(product_matches(p, [f]) for p in offered)] or r.filters
+            misses = [", ".join(f.split("=", 1)[1] for f in unmet)]
         if not nearest and exact:
             return exact[:MAX_ITEMS], ""  # only sold-out products match: show them as they are
         return nearest[:MAX_ITEMS], "; ".join(m for m in misses if m)

@@ -147,6 +147,41 @@ def test_a_filter_of_another_shelf_is_dropped_not_obeyed(small_shop: Any, servic
     assert done.request.filters == [] and {p.category for p in done.shown} == {"coffee"}
 
 
+@pytest.mark.parametrize(
+    ("query", "filters", "expected"),
+    [
+        ("ethiopian coffee", ["caffeine=caffeinated"], {"Ethiopia Yirgacheffe Washed"}),  # the adjective
+        ("colombian coffee", [], {"House Espresso Roast", "Colombia Huila Decaf"}),  # one of its origins
+        ("decaf coffee", [], {"Colombia Huila Decaf"}),  # the value itself
+        (
+            "ethiopian or colombian coffee",
+            [],
+            {"Ethiopia Yirgacheffe Washed", "House Espresso Roast", "Colombia Huila Decaf"},
+        ),
+    ],
+)
+def test_a_value_the_query_names_is_a_filter(
+    query: str, filters: list[str], expected: set[str], small_shop: Any, services: ShopServices
+) -> None:
+    """The model wrote the value into its query and left the filter out ("indian coffee" with
+    caffeine=caffeinated listed every coffee): the query's words are the constraint."""
+    done = run(services, conversation(), "?", lang="it", intent="find", query=query, category="coffee", filters=filters)
+    assert {p.name for p in done.shown} == expected
+
+
+def test_a_value_word_replaces_the_models_value_but_never_reads_a_products_name(
+    small_shop: Any, services: ShopServices
+) -> None:
+    chosen = run(services, conversation(), "?", intent="find", query="colombian coffee", category="coffee",
+                 filters=["origin=ethiopia", "caffeine=decaf"])  # fmt: skip
+    assert chosen.request.filters == ["caffeine=decaf", "origin=colombia"]  # the query's origin, not the model's
+    named = run(services, conversation(), "Colombia Huila Decaf", intent="find", query="Colombia Huila Decaf",
+                category="coffee")  # fmt: skip
+    assert named.request.filters == []  # a product's name is no list of attributes
+    shelf = run(services, conversation(), "decaf tea?", intent="find", query="decaf", category="tea")
+    assert shelf.request.filters == []  # decaf is a coffee's value, not the tea shelf's
+
+
 def test_nothing_at_all_says_so_in_the_customers_language(items: Any, services: ShopServices) -> None:
     done = run(services, conversation(), "¿tenéis bicicletas?", intent="find", query="bicycle", lang="es")
     assert done.execution.direct == say("nothing", "es", categories="coffee, tea, pantry & treats y beauty cream")
