@@ -58,12 +58,19 @@ prends trois" as an add of three. Comparatives ("cheaper", "günstiger") are not
 one" chooses a product."""
 
 _CHEAPEST = re.compile(
-    r"\b(?:cheapest|least expensive|lowest price|mas barat[oa]s?|mas economic[oa]s?|moins chere?s?"
-    r"|gunstigsten?|billigsten?|preiswertesten?|piu economic[oa]|meno car[oa]|mais em conta)\b"
+    r"\b(?:cheaper|cheapest|least expensive|less expensive|lowest price|mas barat[oa]s?|mas economic[oa]s?"
+    r"|menos car[oa]s?|moins chere?s?|gunstigere?[nrs]?|gunstigsten?|billigere?[nrs]?|billigsten?"
+    r"|preiswertere?[nrs]?|preiswertesten?|piu economic[oa]|meno car[oa]|mais em conta)\b"
 )
-"""The cheapest one asked for, in the six reply languages (normalised text): "buy the cheapest biscuits
-for me - <name, email, address>" came as a search with the details and no item, so nothing was bought
-(a dev failure; the issue's one-shot purchase)."""
+"""The cheaper or cheapest one chosen, in the six reply languages (normalised text): "buy the cheapest
+biscuits for me - <name, email, address>" came as a search with the details and no item, so nothing was
+bought (a dev failure; the issue's one-shot purchase); "I'll take the cheaper one" after a comparison
+came as "#2", the dearer one (the issue's class 12: a wrong write)."""
+_DEAREST = re.compile(
+    r"\b(?:dearer|dearest|pricier|priciest|more expensive|most expensive|mas car[oa]s?|plus chere?s?"
+    r"|teurere?[nrs]?|teuersten?|piu car[oa]|mais car[oa]s?)\b"
+)
+"""The dearer or dearest one chosen, in the same six languages."""
 
 
 class Executor(ProductSteps):
@@ -269,6 +276,8 @@ class Executor(ProductSteps):
                 items = [Item("it", 0)]
             else:
                 return None
+        if len(items) == 1 and len(self.view.shown) >= 2 and not self.view.named_in_message():
+            items = [Item(self._chosen_by_price() or items[0].product, items[0].qty)]
         describes = self.request.query or self.request.category or self.request.filters
         selectors = any(i.product.strip().lower() in ("cheapest", "dearest", "#1", "1") for i in items)
         if not self.view.shown and describes and selectors:
@@ -291,6 +300,16 @@ class Executor(ProductSteps):
         if self.request.intent == "add":  # "half a dozen X and a Y" came as Y alone
             resolved += [(p, qty) for p in others if (qty := self.view.typed_quantity(p)) is not None]
         return resolved
+
+    def _chosen_by_price(self) -> str:
+        """ "cheapest" or "dearest" when the message chooses among the products shown by their price
+        ("I'll take the cheaper one", "el más caro": an article before the words or "one" after them, so
+        "make it cheaper" chooses nothing) and names none of them; "" otherwise. The model's
+        reference is replaced: after "Earl Grey Cream is the cheaper one at $9.50; Dong Ding Oolong
+        costs $16.00", it wrote "#2" for the cheaper one, and the dearer one went in the cart."""
+        text = normalize(self.view.message)
+        cheap, dear = _chooses(_CHEAPEST, text), _chooses(_DEAREST, text)
+        return "cheapest" if cheap and not dear else "dearest" if dear and not cheap else ""
 
     def _cart_lines(self) -> str:
         cart = self.services.carts.view(customer.need_cart(self.ctx))
@@ -469,3 +488,14 @@ class Executor(ProductSteps):
 def _names_value(word: str, value: str) -> bool:
     """Whether a query word is an attribute value or its adjective ("indian" for "india")."""
     return word == value or (word.startswith(value) and len(word) - len(value) <= VALUE_ENDING)
+
+
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|el|la|los|las|lo|le|les|der|die|das|den|dem|il|i|o|a|os|as)\s+$")
+
+
+def _chooses(words: re.Pattern[str], text: str) -> bool:
+    """Whether `words` in `text` choose a product: "the cheaper one", "la moins chère", "den günstigeren"."""
+    return any(
+        _ARTICLE_BEFORE.search(text[: m.start()]) or text[m.end() :].lstrip().startswith("one")
+        for m in words.finditer(text)
+    )

@@ -608,6 +608,34 @@ def test_compare_gives_the_verdict_written_by_code(items: Any, services: ShopSer
 
 
 @pytest.mark.parametrize(
+    ("message", "lang", "expected"),
+    [
+        ("Thank you. I'll take the cheaper one then, just one please.", "en", "Earl Grey Supreme"),
+        ("Vale, me llevo el más barato.", "es", "Earl Grey Supreme"),
+        ("Je prends le plus cher.", "fr", "Ethiopia Yirgacheffe"),
+        ("Dann nehme ich den günstigeren.", "de", "Earl Grey Supreme"),
+    ],
+)
+def test_the_cheaper_one_after_a_comparison_is_the_cheaper_one(
+    message: str, lang: str, expected: str, items: Any, services: ShopServices
+) -> None:
+    """After "Earl Grey ... is the cheaper one", the model wrote "#2" for "the cheaper one" and the
+    dearer product went in the cart (a wrong write): the words choose by price, not the model's number."""
+    convo = conversation()
+    run(services, convo, "Ethiopia Yirgacheffe or Earl Grey Supreme, which is cheaper?", intent="compare",
+        items=[{"product": "Ethiopia Yirgacheffe"}, {"product": "Earl Grey Supreme"}])  # fmt: skip
+    run(services, convo, message, lang=lang, intent="add", items=[{"product": "#1", "qty": 1}])
+    assert _cart(services, convo) == {expected: 1}
+
+
+def test_cheaper_that_chooses_nothing_leaves_the_reference_alone(items: Any, services: ShopServices) -> None:
+    """ "cheaper" without an article or "one" is no choice among the products shown."""
+    convo = conversation(("coffee", [items["yirga"], items["espresso"]]))
+    run(services, convo, "the second one, and is there anything cheaper too?", intent="add", items=[{"product": "#2"}])
+    assert _cart(services, convo) == {"House Espresso Roast": 1}
+
+
+@pytest.mark.parametrize(
     ("policy", "start"),
     [
         ("Refunds", "Refunds go back to the original payment method"),
