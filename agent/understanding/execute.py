@@ -134,30 +134,41 @@ class Executor(ProductSteps):
         with a category whose shelf carries the filter (values are per shelf: "honey" is a coffee
         process and a food), and never from a query that is a product's name (a named
         product is found by its name, not by its attributes) or words naming only other shelves'
-        products (`_names_other_shelf`)."""
+        products (`_shelves_naming`)."""
         r = self.request
         if r.intent != "find" or not r.category or not r.query or self.view.names.mentions(r.query):
             return
         words = [w for w in tokenize(r.query) if len(w) >= MIN_VALUE_LETTERS]
-        found: dict[str, list[str]] = {}
+        named: list[tuple[str, list[str]]] = []  # (filter, the query words naming its value)
         for f in self.vocabulary.filters:
-            key, _, value = f.partition("=")
-            if r.category not in self.vocabulary.filter_categories.get(f, ()):
-                continue
+            value = f.partition("=")[2]
             single = tokenize(value) == [value]  # "gluten-free" and "skin care" are the model's to fill
-            named = [w for w in words if _names_value(w, value)]
-            if single and len(value) >= MIN_VALUE_LETTERS and named and not self._names_other_shelf(named):
-                found.setdefault(key, []).append(f)
+            carried = r.category in self.vocabulary.filter_categories.get(f, ())
+            hits = [w for w in words if _names_value(w, value)] if single and len(value) >= MIN_VALUE_LETTERS else []
+            if carried and hits:
+                named.append((f, hits))
+        if not named:
+            return
+        shelves = self._shelves_naming({w for _, hits in named for w in hits})
+        found: dict[str, list[str]] = {}
+        for f, hits in named:
+            on = set().union(*(shelves.get(w, set()) for w in hits))
+            if not on or r.category in on:  # words naming only other shelves' products name those
+                found.setdefault(f.split("=", 1)[0], []).append(f)
         # "kenyan or ethiopian coffee" names two origins: both are kept, and either matches; they replace
         # the model's values on the same attribute, as the glossary's do (`_product_words`)
         kept = [f for f in r.filters if f.split("=", 1)[0] not in found]
         r.filters = kept + [f for values in found.values() for f in values if f not in kept]
 
-    def _names_other_shelf(self, words: list[str]) -> bool:
-        """Whether the words are in product names on other shelves and none on the request's: "honey"
-        with category tea names the honeys (`_named_elsewhere` offers them), not honey-noted teas."""
-        shelves = {p.category for p in self.services.catalog.listed() if set(words) & set(tokenize(p.name))}
-        return bool(shelves) and self.request.category not in shelves
+    def _shelves_naming(self, words: set[str]) -> dict[str, set[str]]:
+        """word -> the categories of the listed products with it in their names, in one pass over the
+        catalog: "honey" with category tea names the honeys (`_named_elsewhere` offers them), not
+        honey-noted teas."""
+        shelves: dict[str, set[str]] = {}
+        for product in self.services.catalog.listed():
+            for word in words & set(tokenize(product.name)):
+                shelves.setdefault(word, set()).add(product.category)
+        return shelves
 
     def _intent(self) -> str:
         """The model's intent, corrected by what the message shows beyond doubt in any language: an
