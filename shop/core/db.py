@@ -93,6 +93,23 @@ selection before the request's own work: an order got its 503 after 5.5 s and th
 5.0 s, past the 5 s the operations issue asks. A healthy read takes milliseconds; a failed one keeps
 the cached copy until the next refresh."""
 
+
+def known_down(client: MongoClient) -> bool:
+    """Whether the client's last look found no server to read from: every server it knows failed its
+    last check or operation (a dead or restarting database; a replica set with no primary yet).
+
+    A cache refresh (CACHE_READ_TIMEOUT_SECONDS) then keeps its copy at once instead of waiting: with the
+    embedded database killed, the versions poll and the IP-block read each still took ~1 s (pymongo's
+    selection wakes every 0.5 s, so a 0.5 s bound waits up to 1 s) before the request's own work, and an
+    order got its 503 after 4.5 s, 5.0 s on a busy machine, against the 5 s promised. Before the first
+    operation no server has failed, so a fresh process still reads. The request's own operation still
+    waits for the database (serverSelectionTimeoutMS), and finding it wakes the client's monitor, so the
+    caches read again within their interval once it is back."""
+    description = client.topology_description
+    servers = description.server_descriptions().values()
+    return bool(servers) and not description.has_readable_server() and any(s.error is not None for s in servers)
+
+
 IN_CHUNK = 100
 
 

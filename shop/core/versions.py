@@ -23,7 +23,7 @@ import pymongo
 from pymongo import ReturnDocument
 from pymongo.database import Database
 
-from shop.core.db import CACHE_READ_TIMEOUT_SECONDS
+from shop.core.db import CACHE_READ_TIMEOUT_SECONDS, known_down
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +66,14 @@ class SharedVersions:
     def poll(self) -> None:
         started = time.monotonic()
         try:
+            if known_down(self.db.client):  # keep the caches at once; the request's own read reports it
+                return
             with pymongo.timeout(CACHE_READ_TIMEOUT_SECONDS):
                 self._known = {str(doc["_id"]): int(doc.get("n", 0)) for doc in self.db[VERSIONS].find({}, {"n": 1})}
         except Exception:
             log.warning("could not read the shared versions; caches keep their current state", exc_info=True)
-        self._polled_at = started
+        finally:
+            self._polled_at = started
 
     def bump(self, kind: str) -> int | None:
         """Announce a committed write of `kind` to every process; returns the new counter, or None

@@ -25,7 +25,7 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from shop.core.activity import log_activity
-from shop.core.db import CACHE_READ_TIMEOUT_SECONDS
+from shop.core.db import CACHE_READ_TIMEOUT_SECONDS, known_down
 from shop.core.errors import Conflict, InvalidInput, NotFound
 from shop.core.transactions import run_transaction
 from shop.core.validation import line, parse_object_id
@@ -176,6 +176,9 @@ class IpBlocks:
             return
         try:
             started = self.clock()
+            if known_down(self.db.client):  # keep the copy at once; the request's own read reports it
+                self._snapshot = _Snapshot(self._snapshot.networks, started)
+                return
             try:
                 with pymongo.timeout(CACHE_READ_TIMEOUT_SECONDS):
                     blocks = self.list()

@@ -8,7 +8,17 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import OperationFailure, PyMongoError
 
-from shop.core.db import IN_CHUNK, INDEXES, OBSOLETE_INDEXES, connect, ensure_indexes, find_in, unavailable
+from shop.core.db import (
+    IN_CHUNK,
+    INDEXES,
+    OBSOLETE_INDEXES,
+    connect,
+    ensure_indexes,
+    find_in,
+    known_down,
+    unavailable,
+)
+from shop.core.versions import SharedVersions
 
 
 def test_ensure_indexes_creates_the_current_ones_and_drops_obsolete_ones(db: Database) -> None:
@@ -44,6 +54,26 @@ def test_a_database_that_does_not_answer_fails_an_operation_within_seconds() -> 
     finally:
         client.close()
     assert not unavailable(OperationFailure("bad query", code=2))
+
+
+def test_cache_refreshes_keep_their_copy_at_once_once_the_database_is_known_down(db: Database) -> None:
+    assert not known_down(db.client)  # the suite's own server answers
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        uri = f"mongodb://127.0.0.1:{sock.getsockname()[1]}/?directConnection=true"
+    client = connect(uri, serverSelectionTimeoutMS=300, connect=False)
+    try:
+        assert not known_down(client)  # nothing has failed yet: a fresh process still reads
+        versions = SharedVersions(client["down"], poll_seconds=0)
+        with pytest.raises(PyMongoError):
+            client.admin.command("ping")
+        assert known_down(client)
+
+        started = time.monotonic()
+        assert versions.get("catalog") == 0
+        assert time.monotonic() - started < 0.1  # waited up to 1 s before
+    finally:
+        client.close()
 
 
 def test_client_options_in_the_uri_win_over_the_defaults() -> None:
