@@ -19,6 +19,12 @@ export ANONYMIZED_TELEMETRY := False
 # are compiled once at install (uv's --compile-bytecode) and the shop's own code before each run.
 OWN_CODE := app agent shop tools vectorstore demo bench
 
+# The suite runs in one process per core (at most 4; pytest-xdist). Each process has its own database
+# server, databases and temporary folders; a test file stays in one process (--dist loadfile), so what
+# a file shares (the demo catalog, Chromium, the local LLM server) starts once. On 2 cores: 557 s,
+# against 900-1,040 s in one process. `make test PYTEST_PROCESSES=` runs it in one.
+PYTEST_PROCESSES ?= -n auto --maxprocesses 4 --dist loadfile
+
 .PHONY: run test lint format install browser lock seed bench clean
 
 run: $(VENV)/.installed
@@ -29,7 +35,7 @@ test: $(VENV)/.installed browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m compileall -q $(OWN_CODE)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PROCESSES)
 
 install: $(VENV)/.installed
 

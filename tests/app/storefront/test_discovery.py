@@ -105,7 +105,7 @@ def test_api_similar_bought_together_and_recommendations(
 @pytest.mark.parametrize(
     ("url", "status"),
     [
-        (f"/api/products/{ObjectId()}/similar", 404),
+        ("/api/products/65f000000000000000000000/similar", 404),  # a well-formed id of no product
         ("/api/products/no-such-slug/bought-together", 404),
         ("/api/products/$where/similar", 404),
         ("/api/recommendations?product_id=nope", 404),

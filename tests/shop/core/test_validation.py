@@ -22,7 +22,7 @@ from shop.core.validation import (
     unstorable,
 )
 
-OID = ObjectId()
+OID = ObjectId("65f0a1b2c3d4e5f601234567")  # fixed: test ids must be the same in every pytest-xdist worker
 
 
 @pytest.mark.parametrize("value", [OID, str(OID), str(OID).upper()])
