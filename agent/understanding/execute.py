@@ -241,7 +241,7 @@ class Executor(ProductSteps):
         texts = [self.request.query] + ([self.view.message] if self.lang == "en" else [])
         if not any(t.strip() for t in texts):
             return False
-        return not any(self.services.policies.scores(self.view.names.without_names(t), by_meaning=False) for t in texts)
+        return not any(self.services.policies.names_a_rule(self.view.names.without_names(t)) for t in texts)
 
     def _about(self, product: Product) -> bool:
         """Whether the kind of product the request looks for is just that product's name."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,9 @@ CLOSE_IN_MEANING = 0.35
 """A section no word of the question names is a candidate from this cosine on; unrelated messages
 ("write me a poem", "what's the weather like") stay below 0.1 with every section, small talk ("hello,
 how are you?") below 0.25, a paraphrase of a section lies above 0.4."""
+PARAPHRASE = 0.4
+"""The cosine from which a question restates a section ("how do I contact you" 0.47, "is my data safe"
+0.42); a question about a product's reviews or taste stays below 0.35 with every section."""
 POINTER_SHARE = 0.5
 """A section that only points to other policy files ("return windows ... are described in our shipping,
 returns and payment policies") is close to every question about them and answers none: it scores half,
@@ -97,9 +101,8 @@ class PolicyLibrary:
         2, a body word 0.5, a file's first section (its general answer) 0.25 more, and the similarity
         in meaning MEANING_WEIGHT times its cosine. `by_meaning=False` for text the English sentence
         model cannot read (a question in another language: its similarities are noise)."""
-        raw = {w for w in tokenize(question) if w not in _STOP}
-        words = {_stem(w) for w in raw}
-        topics = {topic for topic, synonyms in _SYNONYMS.items() if (raw | words) & {topic, _stem(topic), *synonyms}}
+        words = {_stem(w) for w in tokenize(question) if w not in _STOP}
+        topics = self._topics_named(question)
         meaning = self._similarities(question) if by_meaning else {}
         scored: dict[PolicySection, float] = {}
         previous_topic = None
@@ -116,6 +119,21 @@ class PolicyLibrary:
                 score += MEANING_WEIGHT * similarity
                 scored[section] = score * POINTER_SHARE if section in self._pointers else score
         return scored
+
+    def names_a_rule(self, question: str) -> bool:
+        """Whether `question` (English) asks about some section: it names a topic (a file's name or one
+        of its synonyms: "return", "delivery", "refund") or paraphrases a section (cosine of at least
+        PARAPHRASE). Words a question shares with a title or a body are not enough: "wat do ppl say
+        about <coffee>" shares "about" with a body and was answered with how to reach the shop."""
+        if self._topics_named(question, [*self.topics(), *_SYNONYMS]):
+            return True
+        return any(similarity >= PARAPHRASE for similarity in self._similarities(question).values())
+
+    def _topics_named(self, question: str, among: Iterable[str] = _SYNONYMS) -> set[str]:
+        """The topics whose name or synonyms the question has."""
+        raw = {w for w in tokenize(question) if w not in _STOP}
+        words = raw | {_stem(w) for w in raw}
+        return {topic for topic in among if words & {topic, _stem(topic), *_SYNONYMS.get(topic, ())}}
 
     def _similarities(self, question: str) -> dict[PolicySection, float]:
         """Cosine similarity of `question` to each section's "topic: title. text"; {} without a model."""
