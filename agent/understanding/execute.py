@@ -31,13 +31,15 @@ from tools.common import money
 from tools.phrases import listing, say
 
 _BUYS = re.compile(
-    r"\b(?:buy|purchase|i'?ll take|i will take"
-    r"|comprar|compro|me llevo|acheter|j'achete|je prends|je vais prendre|kaufen|ich nehme|nehme ich"
-    r"|comprare|acquistare|prendo|levar|levo)\b"
+    r"\b(?:buy|purchase|(?:to|i'?ll|i will|please) order|i'?ll take|i will take"
+    r"|comprar|compro|me llevo|pedir|acheter|j'achete|je prends|je vais prendre|commander"
+    r"|kaufen|ich nehme|nehme ich|bestellen|comprare|acquistare|prendo|ordinare|levar|levo|encomendar)\b"
 )
 """Buying said in so many words, in the six reply languages (normalised text). With one product named in
 full and no question, the message asks for that product: "Hola, quiero comprar un Salted Caramel
-Shortbread." came as a search with a category nobody named, and nothing went in the cart."""
+Shortbread." came as a search with a category nobody named, and nothing went in the cart. Ordering
+counts in its verbs ("vorrei ordinare un X" came as a product question), not its nouns: "my order of X
+arrived broken" buys nothing."""
 MIN_VALUE_LETTERS = 4
 """Shorter query words and values name no attribute ("tea", "oil" are shelves and ingredients)."""
 VALUE_ENDING = 4

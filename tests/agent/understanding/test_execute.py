@@ -300,6 +300,9 @@ def test_an_add_naming_the_carts_quantity_and_another_is_a_correction(
         ("Hola, quiero comprar un Earl Grey Supreme.", "es", 0, 1),
         ("Je voudrais acheter deux Earl Grey Supreme", "fr", 2, 2),  # the model's quantity is kept
         ("Ich möchte den Earl Grey Supreme kaufen", "de", 0, 1),
+        ("Vorrei ordinare un Earl Grey Supreme.", "it", 0, 1),
+        ("I'd like to order 2 Earl Grey Supreme", "en", 2, 2),
+        ("my order of Earl Grey Supreme arrived broken", "en", 0, 0),  # the noun orders nothing
         ("can I buy the Earl Grey Supreme in a bigger tin?", "en", 0, 0),  # a question
         ("I'd like to buy a tea, the Earl Grey Supreme or the Wildflower Honey", "en", 0, 0),  # two named
         ("I want to buy a present for my aunt, she loves Earl Grey Supreme", "en", 0, 0),  # not buying it
