@@ -44,6 +44,9 @@ MIN_VALUE_LETTERS = 4
 """Shorter query words and values name no attribute ("tea", "oil" are shelves and ingredients)."""
 VALUE_ENDING = 4
 """Letters an adjective adds to the value it comes from: india-n, brazil-ian, taiwan-ese, peru-vian."""
+ABOUT_WORDS = 3
+"""Words besides a product's name that still leave a message about that product: "do you have", "in
+stock?", "pls"."""
 BUY_GAP = 20
 """Characters between the buying words and the product's name: an article, a number, a unit ("dos
 botes de")."""
@@ -83,6 +86,7 @@ class Executor(ProductSteps):
     # --- entry point ------------------------------------------------------------------------------
     def run(self) -> Execution:
         request = self.request
+        self._grounded_filters()
         self._product_words()
         self._values_in_query()
         if request.category:
@@ -100,15 +104,17 @@ class Executor(ProductSteps):
         teas were listed): a closed list of phrases reads "thé noir" more surely than a 1.5B model. A
         message read as off-topic or small talk that names them becomes the search it is."""
         r = self.request
-        concepts = glossary().concepts_in(self.view.message, self.lang) if self.lang != "en" else []
+        concepts = glossary().concepts_in(self.view.names.without_names(self.view.message), self.lang)
+        if self.lang == "en":  # the model reads English product words; their values are code's to add
+            concepts = [c for c in concepts if c.filters]
         if not concepts:
             return
-        if r.intent in ("other", "greeting"):
+        if r.intent in ("other", "greeting") and self.lang != "en":
             r.intent = "find"
         if r.intent not in ("find", "similar"):
             return
         query = set(tokenize(r.query))
-        replaced = not all(set(tokenize(c.english)) <= query for c in concepts)
+        replaced = self.lang != "en" and not all(set(tokenize(c.english)) <= query for c in concepts)
         if replaced:
             r.query = " ".join(c.english for c in concepts)
             categories = {c.category for c in concepts if c.category in self.vocabulary.categories}
@@ -122,9 +128,30 @@ class Executor(ProductSteps):
             keys = {f.split("=", 1)[0] for f in found}
             if len(keys) == 1:
                 named.setdefault(keys.pop(), []).extend(found)
-        if named:
+        named = {
+            key: values
+            for key, values in named.items()
+            if set(values) != {f for f in r.filters if f.startswith(f"{key}=")}
+        }
+        if named:  # (the model's own values, when they are the same, keep their place)
             kept = [f for f in r.filters if f.split("=", 1)[0] not in named]
             r.filters = kept + [f for values in named.values() for f in dict.fromkeys(values)]
+
+    def _grounded_filters(self) -> None:
+        """The model's filters keep only the values the customer's words name: the value itself or its
+        adjective (`_value_said`: "japanese", "brasileño" for brazil), or product words that are it in
+        any of the six languages (`glossary`: "koffeinfrei", "coeliac"), in any of the customer's
+        messages (a follow-up's filters come from an earlier one) or the model's English query. The
+        1.5B model copies the schema's values into requests that name none: "¿Qué café para espresso
+        tienen?" came with process=anaerobic and roast=medium-dark, "koffeinfreien Tee" with type=green
+        as well, "decaf coffee" with origin=kenya, and products were missed or wrong ones offered."""
+        r = self.request
+        if not r.filters:
+            return
+        text = f"{self.view.said}\n{r.query}"
+        glossed = glossary().values_named(text)
+        words = set(tokenize(text))
+        r.filters = [f for f in r.filters if (value := f.partition("=")[2]) in glossed or _value_said(value, words)]
 
     def _values_in_query(self) -> None:
         """Attribute values the model's query names but its filters leave out become filters: "Avete del
@@ -246,9 +273,15 @@ class Executor(ProductSteps):
         return not any(self.services.policies.names_a_rule(self.view.names.without_names(t)) for t in texts)
 
     def _about(self, product: Product) -> bool:
-        """Whether the kind of product the request looks for is just that product's name."""
+        """Whether the kind of product the request looks for is just that product's name, or the
+        message is little more than the name ("¿Tienen X?", "X pls!!": at most ABOUT_WORDS other words,
+        none comparing prices). "¿Tienen Rose & Cinnamon Infusion?" came as a search for herbal tea, and
+        nobody heard the tea was sold out."""
         wanted = set(tokenize(self.request.query))
-        return wanted <= set(tokenize(product.name))
+        if wanted <= set(tokenize(product.name)):
+            return True
+        rest = normalize(self.view.names.without_names(self.view.message))
+        return len(tokenize(rest)) <= ABOUT_WORDS and not (_CHEAPEST.search(rest) or _DEAREST.search(rest))
 
     def _haggles(self) -> bool:
         """The message offers an amount below the price of a product it names or means, or asks for a
@@ -496,6 +529,37 @@ class Executor(ProductSteps):
         self.ctx.called("wishlist", {"action": "list"})
         customer.wishlist(self.ctx, "list")
         return Execution(direct=self.ctx.turn.direct_reply)
+
+
+_COMMON_VALUE_WORDS = frozenset({"free", "none", "very", "south", "north", "fresh", "new"})
+"""Words of attribute values that tell nothing apart alone ("gluten-free" is said by "gluten", "south
+korea" by "korea"); a value of such words only (caffeine "none") is said by product words only."""
+
+
+def _value_said(value: str, words: set[str]) -> bool:
+    """Whether `words` name every telling word of the attribute value (`_names_word`)."""
+    telling = [t for t in tokenize(value) if len(t) >= 3 and t not in _COMMON_VALUE_WORDS]
+    return bool(telling) and all(any(_names_word(w, t) for w in words) for t in telling)
+
+
+def _names_word(word: str, target: str) -> bool:
+    """`word` is `target`, or its adjective (`_names_value`), or, for targets of five letters or more,
+    a spelling one letter away at its start: brasil-eño, etiopía, kenia, japon-és, chin-o."""
+    if word == target or (len(target) >= MIN_VALUE_LETTERS and _names_value(word, target)):
+        return True
+    if len(target) < 5:
+        return False
+    return any(_one_edit(word[:n], target) for n in (len(target) - 1, len(target), len(target) + 1) if n <= len(word))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by at most one letter replaced, added or dropped."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _names_value(word: str, value: str) -> bool:

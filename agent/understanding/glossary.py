@@ -7,7 +7,7 @@ query in English only most of the time. A dev run of the understanding bench cop
 off-topic; asked once more it copied again, and asked plainly to translate it wrote "cucumber" for
 Kräutertee. Product words are a small, closed set a shop can list (`glossary.json`: an English catalog
 word, its category and the attribute value(s) it is when it is one, then its words in es, fr, de, it,
-pt), the way shop search engines keep synonym lists.
+pt, and English words besides the catalog's own), the way shop search engines keep synonym lists.
 
 Matching: longest phrase first, on whole words, lowercase with accents; a phrase of five letters or
 more also matches typed without its accents ("krautertee"), a shorter one only as written ("té" is a
@@ -56,7 +56,7 @@ class Glossary:
             concepts[english] = Concept(
                 english, entry.get("category", ""), (values,) if isinstance(values, str) else tuple(values)
             )
-            for lang, words in entry.items():
+            for lang, words in [("en", [english]), *entry.items()]:
                 if lang in ("category", "filter"):
                     continue
                 for word in words:
@@ -71,6 +71,11 @@ class Glossary:
     def concepts_in(self, text: str, lang: str) -> list[Concept]:
         """The kinds of product `text` names in `lang`, in text order."""
         return [self.concepts[english] for english in self.english(text, lang)]
+
+    def values_named(self, text: str) -> set[str]:
+        """The attribute values that product words of `text` are, in any of the six languages
+        ("sin cafeína", "caffeine-free", "koffeinfrei": none and decaf)."""
+        return {value for lang in self.phrases for concept in self.concepts_in(text, lang) for value in concept.filters}
 
     def english(self, text: str, lang: str) -> list[str]:
         """The English catalog words of the product words `text` holds in `lang`, in text order."""
