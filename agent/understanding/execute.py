@@ -21,7 +21,7 @@ from agent.confirm import is_yes
 from agent.guard import PERCENTAGE, amounts_in, numbers_in
 from agent.understanding.execution import Execution
 from agent.understanding.glossary import glossary
-from agent.understanding.product_steps import SEARCH_POOL, ProductSteps
+from agent.understanding.product_steps import SEARCH_POOL, ProductSteps, singular
 from agent.understanding.request import Item
 from shop.catalog.snapshot import Product
 from shop.core.errors import ShopError
@@ -281,7 +281,26 @@ class Executor(ProductSteps):
         if wanted <= set(tokenize(product.name)):
             return True
         rest = normalize(self.view.names.without_names(self.view.message))
-        return len(tokenize(rest)) <= ABOUT_WORDS and not (_CHEAPEST.search(rest) or _DEAREST.search(rest))
+        if _CHEAPEST.search(rest) or _DEAREST.search(rest):
+            return False
+        if len(tokenize(rest)) <= ABOUT_WORDS:
+            return True
+        # "que disent les clients de Linden & Cinnamon Infusion ?" came as a search for herbal tea: the
+        # model made the product's own kind the query, and the message names no other kind of product
+        own = tokenize(" ".join([product.name, product.category, product.category_name, *product.attributes.values()]))
+        return wanted <= {singular(w) for w in own} | set(own) and not self._names_a_kind()
+
+    def _names_a_kind(self) -> bool:
+        """Whether the message, product names aside, names a kind of product (a glossary word, in English
+        or the request's language, singular or plural: "tés") or a category."""
+        text = self.view.names.without_names(self.view.message).lower()
+        words = re.findall(r"\w+", text)
+        singulars = " ".join(w[:-1] if len(w) > 2 and w.endswith("s") else w for w in words)
+        langs = dict.fromkeys(("en", self.lang))
+        if any(glossary().concepts_in(t, lang) for t in (text, singulars) for lang in langs):
+            return True
+        shelves = {w for slug, name in self.vocabulary.category_names.items() for w in tokenize(f"{slug} {name}")}
+        return bool(shelves & set(tokenize(f"{text} {singulars}")))
 
     def _haggles(self) -> bool:
         """The message offers an amount below the price of a product it names or means, or asks for a
@@ -328,8 +347,8 @@ class Executor(ProductSteps):
         selectors = any(i.product.strip().lower() in ("cheapest", "dearest", "#1", "1") for i in items)
         if not self.view.shown and describes and selectors:
             found, missed = self.search(limit=SEARCH_POOL)
-            if found and not missed:
-                self.view.shown = found
+            if found and not missed:  # "the cheapest hand cream" chose a foot cream the search also found
+                self.view.shown = self.named_by_query(found) or found
         resolved: list[tuple[Product, int]] = []
         for item in items:
             product = self.view.resolve(item)

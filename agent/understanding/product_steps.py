@@ -97,16 +97,10 @@ class ProductSteps(OrderSteps):
         r = self.request
         if not r.query or not (r.category or r.filters):
             return None
-        values = {f.split("=", 1)[1] for f in r.filters}
-        category = f"{r.category} {self.vocabulary.category_names.get(r.category, '')}" if r.category else ""
-        restated = set(tokenize(" ".join([*values, category]))) | {
-            word for c in glossary().concepts.values() if values & set(c.filters) for word in tokenize(c.english)
-        }
-        words = [w for w in tokenize(r.query) if w not in restated]  # "tea caffeine-free" names teas
+        words = self._kind_words()
         if not words:
             return None
-        wanted = {_singular(w) for w in words}
-        named = [p for p in self.services.catalog.listed() if wanted <= {_singular(w) for w in tokenize(p.name)}]
+        named = self.named_by_query(self.services.catalog.listed())
         if not named:
             scores, coverage = self.services.search.keyword_index(self.services.catalog).match(" ".join(words))
             if not scores or coverage < 1.0:  # no product has every word: an untranslated "chá verde"
@@ -114,6 +108,24 @@ class ProductSteps(OrderSteps):
             best = max(scores.values())
             named = [p for pid, score in scores.items() if score >= best / 2 and (p := self.services.catalog.get(pid))]
         return named if named and not any(self._fits(p, prices=False) for p in named) else None
+
+    def _kind_words(self) -> list[str]:
+        """The query's words that do not restate its filters or category ("tea caffeine-free" with
+        category tea and caffeine=none: none; "hand cream" in beauty cream: "hand")."""
+        r = self.request
+        values = {f.split("=", 1)[1] for f in r.filters}
+        category = f"{r.category} {self.vocabulary.category_names.get(r.category, '')}" if r.category else ""
+        restated = set(tokenize(" ".join([*values, category]))) | {
+            word for c in glossary().concepts.values() if values & set(c.filters) for word in tokenize(c.english)
+        }
+        return [w for w in tokenize(r.query) if w not in restated]
+
+    def named_by_query(self, products: list[Product]) -> list[Product]:
+        """Those of `products` whose names hold every word of the query's kind (`_kind_words`)."""
+        wanted = {singular(w) for w in self._kind_words()}
+        if not wanted:
+            return []
+        return [p for p in products if wanted <= {singular(w) for w in tokenize(p.name)}]
 
     def search(self, limit: int = MAX_ITEMS) -> tuple[list[Product], str]:
         """Products satisfying every constraint, or the nearest ones and the constraint they miss."""
@@ -280,6 +292,6 @@ class ProductSteps(OrderSteps):
         return self._direct(say("which_product", self.lang))
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
     """ "honeys" and "honey", "teas" and "tea" compare alike (names and queries are English)."""
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word

@@ -530,21 +530,36 @@ def test_a_full_product_name_the_model_took_for_a_search_is_a_question_about_it(
     assert price.execution.direct == "Earl Grey Supreme kostet $9.50 und ist vorrätig."
 
 
-@pytest.mark.parametrize(("message", "lang"), [("¿Tienen Chamomile Dream?", "es"), ("Chamomile Dream pls!! 🙏", "en")])
+@pytest.mark.parametrize(
+    ("message", "lang", "query"),
+    [
+        ("¿Tienen Chamomile Dream?", "es", "herbal tea"),
+        ("Chamomile Dream pls!! 🙏", "en", "herbal tea"),
+        ("Bonjour, que disent les clients de Chamomile Dream ?", "fr", "tea"),  # the product's own kind
+    ],
+)
 def test_a_message_that_is_little_more_than_a_name_is_about_that_product(
-    message: str, lang: str, items: Any, services: ShopServices
+    message: str, lang: str, query: str, items: Any, services: ShopServices
 ) -> None:
     """ "¿Tienen Rose & Cinnamon Infusion?" came as a search for herbal tea (a dev run), "Ceylon Nuwara
     Eliya pls!!" as a search for tea: the sold-out product was never mentioned."""
-    done = run(services, conversation(), message, intent="find", query="herbal tea", category="tea",
-               filters=["type=herbal"], lang=lang)  # fmt: skip
+    done = run(services, conversation(), message, intent="find", query=query, category="tea", lang=lang)
     assert (done.execution.direct or "").startswith(say("sold_out", lang, name="Chamomile Dream"))
 
 
-def test_a_search_wider_than_the_name_it_mentions_stays_a_search(items: Any, services: ShopServices) -> None:
-    done = run(services, conversation(), "any other tea like the Earl Grey Supreme?", intent="find", query="black tea")
-    assert done.request.items == [] and done.execution.direct is not None
-    assert done.execution.direct.startswith(say("found", "en"))
+@pytest.mark.parametrize(
+    ("message", "lang", "query"),
+    [
+        ("any other tea like the Earl Grey Supreme?", "en", "black tea"),
+        ("¿tienen otros tés como el Earl Grey Supreme?", "es", "tea"),  # a kind of product, plural
+        ("I need a gift for my aunt, she loves Earl Grey Supreme", "en", "gift"),  # the query is hers
+    ],
+)
+def test_a_search_wider_than_the_name_it_mentions_stays_a_search(
+    message: str, lang: str, query: str, items: Any, services: ShopServices
+) -> None:
+    done = run(services, conversation(), message, intent="find", query=query, lang=lang)
+    assert done.request.items == [] and done.request.intent == "find"
 
 
 def test_a_bare_yes_with_nothing_pending_never_writes(items: Any, services: ShopServices) -> None:
@@ -608,6 +623,20 @@ def test_the_cheapest_one_bought_in_one_message_without_an_item_from_the_model(
     plain = run(services, conversation(), "buy coffee for me - Jo Park, jo@park.io, 4 Elm Row, Leeds", intent="find",
                 query="coffee", category="coffee", **jo)  # fmt: skip
     assert plain.ctx.turn.pending is None and plain.ctx.turn.writes == []  # which one is the customer's to say
+
+
+def test_the_cheapest_is_chosen_among_the_products_the_words_name(
+    items: Any, services: ShopServices, product_factory: Any
+) -> None:
+    """ "buy the cheapest hand cream for me" bought a foot cream (a dev run's wrong write): the search
+    for "hand cream" also finds other creams, and the cheapest of them was taken."""
+    product_factory(name="Peppermint Foot Cream", slug="foot", category="beauty", price=Decimal("9.00"), stock=5)
+    services.catalog.invalidate()
+    jo = {"name": "Jo Park", "email": "jo@park.io", "address": "4 Elm Row, Leeds"}
+    message = "buy the cheapest hand cream for me pls - Jo Park, jo@park.io, 4 Elm Row, Leeds"
+    convo = conversation()
+    run(services, convo, message, intent="find", query="hand cream", category="beauty", **jo)
+    assert _cart(services, convo) == {"Rose Hand Cream": 1}
 
 
 def test_a_product_carried_over_from_earlier_goes_in_the_cart_only_at_the_yes(
