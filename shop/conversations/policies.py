@@ -101,14 +101,14 @@ class PolicyLibrary:
         2, a body word 0.5, a file's first section (its general answer) 0.25 more, and the similarity
         in meaning MEANING_WEIGHT times its cosine. `by_meaning=False` for text the English sentence
         model cannot read (a question in another language: its similarities are noise)."""
-        words = {_stem(w) for w in tokenize(question) if w not in _STOP}
+        words = {stem(w) for w in tokenize(question) if w not in _STOP}
         topics = self._topics_named(question)
         meaning = self._similarities(question) if by_meaning else {}
         scored: dict[PolicySection, float] = {}
         previous_topic = None
         for section in self.sections():
-            title_words = {_stem(w) for w in tokenize(section.title)}
-            body_words = {_stem(w) for w in tokenize(section.text)}
+            title_words = {stem(w) for w in tokenize(section.title)}
+            body_words = {stem(w) for w in tokenize(section.text)}
             score = 3.0 * (section.topic in topics) + 2.0 * len(words & title_words)
             score += 0.5 * len(words & body_words)
             if section.topic != previous_topic:
@@ -132,8 +132,8 @@ class PolicyLibrary:
     def _topics_named(self, question: str, among: Iterable[str] = _SYNONYMS) -> set[str]:
         """The topics whose name or synonyms the question has."""
         raw = {w for w in tokenize(question) if w not in _STOP}
-        words = raw | {_stem(w) for w in raw}
-        return {topic for topic in among if words & {topic, _stem(topic), *_SYNONYMS.get(topic, ())}}
+        words = raw | {stem(w) for w in raw}
+        return {topic for topic in among if words & {topic, stem(topic), *_SYNONYMS.get(topic, ())}}
 
     def _similarities(self, question: str) -> dict[PolicySection, float]:
         """Cosine similarity of `question` to each section's "topic: title. text"; {} without a model."""
@@ -151,16 +151,16 @@ class PolicyLibrary:
         return {section: float(value) for section, value in zip(sections, similarities, strict=True)}
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     """Crude English stemming, enough for "returning"/"returned"/"returns" to meet "return", and
     "shipping"/"shipped" to meet "ship" (a doubled consonant before -ing/-ed is undoubled: "shipp"
     had never met the title "Where we ship and how long it takes")."""
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            stem = word[: -len(suffix)]
-            if suffix in ("ing", "ed") and stem[-1] == stem[-2] and stem[-1] not in "lsz":
-                stem = stem[:-1]
-            return stem
+            base = word[: -len(suffix)]
+            if suffix in ("ing", "ed") and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]
+            return base
     return word
 
 
