@@ -285,10 +285,14 @@ class Executor(ProductSteps):
             return False
         if len(tokenize(rest)) <= ABOUT_WORDS:
             return True
-        # "que disent les clients de Linden & Cinnamon Infusion ?" came as a search for herbal tea: the
-        # model made the product's own kind the query, and the message names no other kind of product
+        # "que disent les clients de Linden & Cinnamon Infusion ?" came as a search for herbal tea (the
+        # product's own kind) and, in another run, for "clients" in coffee (words no product has): with
+        # no other kind of product named, the product named is the subject
+        if self._names_a_kind():
+            return False
         own = tokenize(" ".join([product.name, product.category, product.category_name, *product.attributes.values()]))
-        return wanted <= {singular(w) for w in own} | set(own) and not self._names_a_kind()
+        scores, _ = self.services.search.keyword_index(self.services.catalog).match(self.request.query)
+        return wanted <= {singular(w) for w in own} | set(own) or not scores
 
     def _names_a_kind(self) -> bool:
         """Whether the message, product names aside, names a kind of product (a glossary word, in English

@@ -536,6 +536,7 @@ def test_a_full_product_name_the_model_took_for_a_search_is_a_question_about_it(
         ("¿Tienen Chamomile Dream?", "es", "herbal tea"),
         ("Chamomile Dream pls!! 🙏", "en", "herbal tea"),
         ("Bonjour, que disent les clients de Chamomile Dream ?", "fr", "tea"),  # the product's own kind
+        ("Bonjour, que disent les clients de Chamomile Dream ?", "fr", "clients"),  # words no product has
     ],
 )
 def test_a_message_that_is_little_more_than_a_name_is_about_that_product(
@@ -552,7 +553,7 @@ def test_a_message_that_is_little_more_than_a_name_is_about_that_product(
     [
         ("any other tea like the Earl Grey Supreme?", "en", "black tea"),
         ("¿tienen otros tés como el Earl Grey Supreme?", "es", "tea"),  # a kind of product, plural
-        ("I need a gift for my aunt, she loves Earl Grey Supreme", "en", "gift"),  # the query is hers
+        ("a gift for my aunt who loves Earl Grey Supreme, maybe honey?", "en", "honey gift"),  # another kind
     ],
 )
 def test_a_search_wider_than_the_name_it_mentions_stays_a_search(
