@@ -125,6 +125,21 @@ def test_products_named_by_the_query_come_before_description_matches(
     assert (teas.execution.direct or "").startswith(say("found", "en"))
 
 
+def test_a_query_that_finds_nothing_gives_way_to_the_customers_words(
+    small_shop: Any, services: ShopServices, product_factory: Any
+) -> None:
+    """ "a granola I can eat with coeliac disease (strictly gluten-free) under $10" came as "coeliac", which
+    no product has: the best-rated gluten-free products were listed, and no granola."""
+    for name, rating in (("Gluten-Free Oat Granola", 3.0), ("Gluten-Free Sea Salt Crackers", 5.0)):
+        product_factory(name=name, slug=name.lower().replace(" ", "-"), category="food", price=Decimal("8.00"),
+                        rating=rating, attributes={"diet": "gluten-free"})  # fmt: skip
+    services.catalog.invalidate()
+    message = "a granola I can eat with coeliac disease (strictly gluten-free) under $10"
+    done = run(services, conversation(), message, intent="find", query="coeliac", category="food",
+               filters=["diet=gluten-free"], price_below=10)  # fmt: skip
+    assert [p.name for p in done.shown][:1] == ["Gluten-Free Oat Granola"]
+
+
 def test_the_list_and_its_label_are_in_the_customers_language(small_shop: Any, services: ShopServices) -> None:
     done = run(services, conversation(), "¿algún té por menos de 5 dólares?", lang="es",
                intent="find", query="tea", category="tea", price_below=5)  # fmt: skip
@@ -874,6 +889,22 @@ def test_a_product_name_read_as_a_policy_question_is_a_question_about_the_produc
     assert [name for name, _ in foreign.ctx.turn.calls][:1] == [
         "shop_policy"
     ]  # no English words to read: the model's reading stands
+
+
+def test_a_rule_asked_in_a_long_message_read_as_a_search_gets_the_rule(
+    items: Any, services: ShopServices, embedding: LocalSentenceEmbedding
+) -> None:
+    services.policies = PolicyLibrary(services.policies.directory, embedding=embedding)
+    message = ("We're moving house next month, so everything is chaos and half my things are in boxes. "
+               "Quick question: how long does delivery usually take? Thanks, and sorry for rambling!")  # fmt: skip
+    done = run(services, conversation(), message, intent="find", query="delivery time", category="food",
+               policy="How to reach us")  # fmt: skip
+    assert [name for name, _ in done.ctx.turn.calls][:1] == ["shop_policy"] and done.shown == []
+    assert next(args["section"] for _, args in done.ctx.turn.calls) == "Where we ship and how long it takes"
+    # a search for a kind of product that mentions delivery stays a search
+    kept = run(services, conversation(), "honey that survives delivery in summer?", intent="find",
+               query="honey delivery", category="food")  # fmt: skip
+    assert [name for name, _ in kept.ctx.turn.calls] == ["search_products"] and kept.shown
 
 
 def test_the_english_query_ranks_sections_by_meaning(
