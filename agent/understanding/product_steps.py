@@ -10,6 +10,7 @@ nearest products are offered under a label that says which constraint they miss.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from decimal import Decimal
 
 from agent.understanding.execution import Execution
@@ -107,6 +108,11 @@ class ProductSteps(OrderSteps):
         if not words:
             return None
         named = self.named_by_query(self.services.catalog.listed())
+        shelves = Counter(p.category for p in named)
+        if len(shelves) > 1:  # "honey" names the honeys, not the one coffee of the honey process
+            shelf, count = shelves.most_common(1)[0]
+            if count > sum(shelves.values()) / 2:
+                named = [p for p in named if p.category == shelf]
         if not named:
             scores, coverage = self.services.search.keyword_index(self.services.catalog).match(" ".join(words))
             if not scores or coverage < 1.0:  # no product has every word: an untranslated "chá verde"
