@@ -107,7 +107,7 @@ class ProductSteps(OrderSteps):
         words = self._kind_words()
         if not words:
             return None
-        named = self.named_by_query(self.services.catalog.listed())
+        named = self.named_by_query(self.services.catalog.listed(), words)
         shelves = Counter(p.category for p in named)
         if len(shelves) > 1:  # "honey" names the honeys, not the one coffee of the honey process
             shelf, count = shelves.most_common(1)[0]
@@ -132,9 +132,10 @@ class ProductSteps(OrderSteps):
         }
         return [w for w in tokenize(r.query) if w not in restated]
 
-    def named_by_query(self, products: list[Product]) -> list[Product]:
-        """Those of `products` whose names hold every word of the query's kind (`_kind_words`)."""
-        wanted = {singular(w) for w in self._kind_words()}
+    def named_by_query(self, products: list[Product], words: list[str] | None = None) -> list[Product]:
+        """Those of `products` whose names hold every word of the query's kind (`_kind_words`, unless the
+        caller has them already)."""
+        wanted = {singular(w) for w in (self._kind_words() if words is None else words)}
         if not wanted:
             return []
         return [p for p in products if wanted <= {singular(w) for w in tokenize(p.name)}]
