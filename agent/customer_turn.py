@@ -274,6 +274,9 @@ class CustomerTurn:
                 problems.append(guard.Violation("repeat", "the same sentence twice"))
             if final and execution.numbers is not None and (stray := guard.numbers_in(text) - execution.numbers):
                 problems.append(guard.Violation("number", f"the number {min(stray)}, which the data does not state"))
+            if final and execution.must_state and (left := execution.must_state[1] - guard.numbers_in(text)):
+                figures = ", ".join(str(n) for n in sorted(left))
+                problems.append(guard.Violation("missing", f'the {figures} in "{execution.must_state[0]}"'))
             return problems
 
         refs = {ref: p.name for ref, pid in ctx.conversation.refs.items() if (p := ctx.services.catalog.get_any(pid))}
@@ -333,8 +336,11 @@ class CustomerTurn:
         check: Any,
         rewrite: Any,
     ) -> tuple[str, str]:
-        """One more try with a corrective note, then the reply code writes from the data."""
+        """One more try with a corrective note, then the reply code writes from the data. What was
+        refused is logged: a reply in the customer's language that fell back to the owner's English text
+        could not be explained from a bench run without it."""
         if problems:
+            log.info("reply refused (%s); asking again", guard.describe(problems))
             ctx.turn.model_calls += 1
             model = wording_model(self.model, self.vocabulary.current())
             text = rewrite(await guard.ask_again(model, prompt, problems))

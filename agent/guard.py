@@ -358,9 +358,13 @@ def invented(problems: list[Violation]) -> list[str]:
 
 
 async def ask_again(model: Runnable[Any, Any], messages: list[BaseMessage], problems: list[Violation]) -> str:
-    """The model's answer once more, told what was rejected ("" if it fails): the one retry a rejected
-    reply gets before code answers instead."""
-    note = prompts.render("correction", problems=describe(problems))
+    """The model's answer once more, told what was rejected or left out ("" if it fails): the one retry
+    a rejected reply gets before code answers instead."""
+    wrong = [p for p in problems if p.kind != "missing"]
+    left_out = [p for p in problems if p.kind == "missing"]
+    notes = [prompts.render("correction", problems=describe(wrong))] if wrong else []
+    notes += [prompts.render("omission", missing=describe(left_out))] if left_out else []
+    note = "\n".join(notes)
     try:
         answer = await model.ainvoke([*messages, SystemMessage(note)])
     except Exception:

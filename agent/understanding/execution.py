@@ -53,6 +53,10 @@ class Execution:
     numbers: frozenset[int] | None = None
     """When set, the only numbers the model's wording may contain: a policy worded in another
     language by a 1.5B model can swap its numbers ("14 days" to report damage became "30 días")."""
+    must_state: tuple[str, frozenset[int]] | None = None
+    """A sentence of the data and its figures, which the model's wording must state: the rule a policy
+    question asks about. "¿Y si llega roto?" was worded without the 14 days to report damage in three
+    test-split runs (seeds 29, 31, 37): the photo and the order number were kept, the deadline dropped."""
     after: str = ""
     """Code's own text, put after the model's words (the next step the customer can take): a 1.5B
     model asked to word the facts AND end with a question dropped one of the two."""

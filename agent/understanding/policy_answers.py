@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from agent.guard import stated_numbers
+from agent.guard import numbers_in, stated_numbers
 from agent.understanding.execution import Execution, ExecutorBase
 from shop.conversations.policies import PolicySection, stem
 from shop.core.text import tokenize
@@ -48,10 +48,16 @@ class PolicyAnswers(ExecutorBase):
             return self._direct("\n\n".join(text for _, text in texts))  # the owner's own words, as written
         asked = {stem(w) for w in tokenize(f"{self.request.query} {self.request.condition}")}
         ordered = _asked_first([text for _, text in texts], asked)
-        body = "\n".join(f"Shop policy, {title}: {text}" for (title, _), text in zip(texts, ordered, strict=True))
+        body = "\n".join(
+            f"Shop policy, {title}: {' '.join(s for s, _ in sentences)}"
+            for (title, _), sentences in zip(texts, ordered, strict=True)
+        )
         answer = self._facts(body, "policies", user_amounts=False)
         named = " ".join(product.name for product in self.ctx.turn.products.values())
         answer.numbers = stated_numbers(f"{body} {named} {self.view.message}")
+        rule, weight = ordered[0][0]
+        if weight > 0 and (figures := numbers_in(rule)):
+            answer.must_state = (rule, frozenset(figures))
         return answer
 
     def _return_policy(self) -> Execution:
@@ -118,15 +124,17 @@ class PolicyAnswers(ExecutorBase):
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def _asked_first(texts: list[str], asked: set[str]) -> list[str]:
-    """Each section's sentences, those that share the question's rarer words first (stable otherwise).
+def _asked_first(texts: list[str], asked: set[str]) -> list[list[tuple[str, float]]]:
+    """Each section's sentences with their weight, those that share the question's rarer words first
+    (stable otherwise).
 
     The 1.5B model words mostly the first sentence it is given: "posso restituire un pacco di X già
     aperto?" was answered from "Unopened items can be returned within 30 days" as "an opened bag can be
     returned within 30 days" (a dev run); with "Opened food, tea and coffee cannot be returned" first it
     has the rule asked about first. A word counts 1 / the number of the sentences given that have it
     ("return" is in most of them, "opened" in one). Nothing is left out, so the reply check still holds
-    the reply to the whole text."""
+    the reply to the whole text. The first section's first sentence, when it has weight, is the rule
+    asked about: its figures must be in the reply (`Execution.must_state`)."""
     split = [[(sentence, {stem(w) for w in tokenize(sentence)}) for sentence in _SENTENCE_END.split(t.strip())]
              for t in texts]  # fmt: skip
     having: dict[str, int] = {}
@@ -134,7 +142,5 @@ def _asked_first(texts: list[str], asked: set[str]) -> list[str]:
         for _, words in sentences:
             for word in words & asked:
                 having[word] = having.get(word, 0) + 1
-    return [
-        " ".join(s for s, _ in sorted(sentences, key=lambda item: -sum(1 / having[w] for w in item[1] & asked)))
-        for sentences in split
-    ]
+    weighed = [[(s, sum(1 / having[w] for w in words & asked)) for s, words in sentences] for sentences in split]
+    return [sorted(sentences, key=lambda item: -item[1]) for sentences in weighed]

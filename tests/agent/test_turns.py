@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agent.customer_turn import READING_STATUS
@@ -217,6 +218,30 @@ def test_a_policy_worded_with_a_number_it_does_not_state_is_worded_again(
     out = chat(agent).say("Mi paquete llegó dañado, ¿qué hago?")
     assert "the number 30" in model.prompts[2][-1].content  # the corrective note names it
     assert out.status == "regenerated" and out.reply.startswith("Avísenos en un plazo de 14 días")
+
+
+@pytest.mark.parametrize(
+    ("second", "status"),
+    [
+        ("Avísenos en un plazo de 14 días con el número de pedido y una foto.", "regenerated"),
+        ("Envíe una foto del producto.", "fallback"),  # left out again: the owner's text, as written
+    ],
+)
+def test_a_policy_worded_without_the_figure_asked_about_is_worded_again(
+    second: str, status: str, items: Any, make_agent: Any, chat: Any
+) -> None:
+    """ "¿Y si llega roto?" was worded without the 14 days to report damage (test-split seeds 29, 31,
+    37): the figures of the rule asked about must be in the reply."""
+    agent, model = make_agent(
+        understood("policy", policy="Damaged or wrong items", query="damaged items"),
+        "Si llega roto, envíenos una foto y el número de pedido.",
+        second,
+    )
+    out = chat(agent).say("¿Y si llega roto?")
+    note = model.prompts[2][-1].content
+    assert 'left out the 14 in "If something arrives damaged or is not what you ordered' in note
+    assert out.status == status
+    assert "14" in out.reply and ("días" in out.reply) == (status == "regenerated")
 
 
 def test_placing_an_order_without_details_asks_for_them(items: Any, make_agent: Any, chat: Any, services: Any) -> None:

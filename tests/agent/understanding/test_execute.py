@@ -825,6 +825,26 @@ def test_the_english_query_finds_the_other_section_of_a_foreign_question(items: 
     assert "Shop policy, Returning an item: Opened food" in returned.execution.facts
 
 
+@pytest.mark.parametrize(
+    ("message", "policy", "query", "figures"),
+    [
+        ("¿Y si llega roto?", "Damaged or wrong items", "damaged items", {14}),
+        ("¿cuándo me devuelven el dinero?", "Refunds", "refund time", {5}),
+        # the rule asked about states no figure: nothing is required
+        ("posso restituire un pacco aperto?", "Returning an item", "return opened package", None),
+        ("wie kann ich euch erreichen?", "How to reach us", "", None),  # no words to weigh sentences by
+    ],
+)
+def test_a_worded_policy_must_state_the_figures_of_the_rule_asked_about(
+    message: str, policy: str, query: str, figures: set[int] | None, items: Any, services: ShopServices
+) -> None:
+    done = run(services, conversation(), message, intent="policy", policy=policy, query=query, lang="es")
+    must = done.execution.must_state
+    assert (set(must[1]) if must else None) == figures
+    if must:
+        assert must[0] in done.execution.facts.split(": ", 1)[1]  # a sentence of the data, as given
+
+
 def test_a_policy_in_another_language_is_data_for_the_model(items: Any, services: ShopServices) -> None:
     done = run(services, conversation(), "recupero i soldi sulla carta?", intent="policy", policy="Refunds", lang="it")
     assert done.execution.direct is None
