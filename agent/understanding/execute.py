@@ -26,6 +26,7 @@ from agent.understanding.request import Item
 from shop.catalog.snapshot import Product
 from shop.core.errors import ShopError
 from shop.core.text import normalize, tokenize
+from shop.discovery.keywords import edit_distance
 from tools import actions, customer
 from tools.common import money
 from tools.phrases import listing, say
@@ -578,22 +579,16 @@ def _value_said(value: str, words: set[str]) -> bool:
 
 def _names_word(word: str, target: str) -> bool:
     """`word` is `target`, or its adjective (`_names_value`), or, for targets of five letters or more,
-    a spelling one letter away at its start: brasil-eño, etiopía, kenia, japon-és, chin-o."""
+    a spelling one edit away at its start: brasil-eño, etiopía, kenia, japon-és, chin-o."""
     if word == target or (len(target) >= MIN_VALUE_LETTERS and _names_value(word, target)):
         return True
     if len(target) < 5:
         return False
-    return any(_one_edit(word[:n], target) for n in (len(target) - 1, len(target), len(target) + 1) if n <= len(word))
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Whether `a` and `b` differ by at most one letter replaced, added or dropped."""
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+    return any(
+        edit_distance(word[:n], target, 1) <= 1
+        for n in (len(target) - 1, len(target), len(target) + 1)
+        if n <= len(word)
+    )
 
 
 def _names_value(word: str, value: str) -> bool:
