@@ -8,6 +8,8 @@ off-topic; asked once more it copied again, and asked plainly to translate it wr
 Kräutertee. Product words are a small, closed set a shop can list (`glossary.json`: an English catalog
 word, its category and the attribute value(s) it is when it is one, then its words in es, fr, de, it,
 pt, and English words besides the catalog's own), the way shop search engines keep synonym lists.
+Country adjectives that are not the country's name with an ending ("dutch", "cinese") are listed too,
+to confirm an origin the model chose (`Concept.confirms_only`).
 
 Matching: longest phrase first, on whole words, lowercase with accents; a phrase of five letters or
 more also matches typed without its accents ("krautertee"), a shorter one only as written ("té" is a
@@ -38,6 +40,11 @@ class Concept:
     filters: tuple[str, ...] = ()
     """The attribute values the words are ("decaf", "green" of green tea), () when they name a product;
     several are alternatives ("sin cafeína" is caffeine "none" in tea and "decaf" in coffee)."""
+    confirms_only: bool = False
+    """Words that confirm a value the model chose but never add one: country adjectives that are not
+    the country's name with an ending ("french", "dutch", "cinese", "alemán"; "indian" and "brasileño"
+    are read from the value itself). As a search word "french" is also a press, "english" a
+    breakfast tea: taken as an origin they would filter those searches to nothing."""
 
 
 @dataclass(frozen=True)
@@ -54,10 +61,13 @@ class Glossary:
         for english, entry in raw.items():
             values = entry.get("filter", ())
             concepts[english] = Concept(
-                english, entry.get("category", ""), (values,) if isinstance(values, str) else tuple(values)
+                english,
+                entry.get("category", ""),
+                (values,) if isinstance(values, str) else tuple(values),
+                entry.get("confirms_only", False),
             )
             for lang, words in [("en", [english]), *entry.items()]:
-                if lang in ("category", "filter"):
+                if lang in ("category", "filter", "confirms_only"):
                     continue
                 for word in words:
                     phrases.setdefault(lang, {})[word.lower()] = english
@@ -69,13 +79,19 @@ class Glossary:
         return cls(longest_first, concepts)
 
     def concepts_in(self, text: str, lang: str) -> list[Concept]:
-        """The kinds of product `text` names in `lang`, in text order."""
-        return [self.concepts[english] for english in self.english(text, lang)]
+        """The kinds of product `text` names in `lang`, in text order (words that only confirm a
+        value are no kind of product)."""
+        return [c for english in self.english(text, lang) if not (c := self.concepts[english]).confirms_only]
 
     def values_named(self, text: str) -> set[str]:
-        """The attribute values that product words of `text` are, in any of the six languages
-        ("sin cafeína", "caffeine-free", "koffeinfrei": none and decaf)."""
-        return {value for lang in self.phrases for concept in self.concepts_in(text, lang) for value in concept.filters}
+        """The attribute values that words of `text` are, in any of the six languages ("sin cafeína",
+        "caffeine-free", "koffeinfrei": none and decaf; "olandese": netherlands)."""
+        return {
+            value
+            for lang in self.phrases
+            for english in self.english(text, lang)
+            for value in self.concepts[english].filters
+        }
 
     def english(self, text: str, lang: str) -> list[str]:
         """The English catalog words of the product words `text` holds in `lang`, in text order."""

@@ -28,6 +28,24 @@ def test_product_words_are_read_in_each_language(text: str, lang: str, english: 
     assert glossary().english(text, lang) == english
 
 
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("un té francés", {"france"}),
+        ("Habt ihr niederländischen Kaffee?", {"netherlands"}),
+        ("un tè verde giapponese", {"japan", "green"}),
+        ("something for my french press", {"france"}),  # confirms a value the model chose, no more
+        ("English Breakfast", set()),
+    ],
+)
+def test_country_adjectives_confirm_an_origin_and_name_no_kind_of_product(text: str, values: set[str]) -> None:
+    """ "dutch", "cinese", "alemán" are not their country's name with an ending: the model's origin
+    filter was dropped as named by nobody. They only confirm (a French press is no French product)."""
+    assert glossary().values_named(text) == values
+    assert all(not c.filters or c.filters[0] not in {"france", "netherlands", "japan"}
+               for lang in ("en", "es", "de", "it") for c in glossary().concepts_in(text, lang))  # fmt: skip
+
+
 def test_an_untranslated_query_and_the_constraints_read_from_it_give_way(items: Any, services: ShopServices) -> None:
     done = run(services, conversation(), "oi! quero ver mel, o que vocês recomendam?", lang="pt", intent="find",
                query="mel", category="tea", filters=["type=green"])  # fmt: skip
