@@ -171,6 +171,10 @@ class NameIndex:
                 i += 1
         return found
 
+    def name_words(self) -> frozenset[str]:
+        """Every word of the catalog's product names (normalized, as `tokenize` writes them)."""
+        return frozenset(word for entries in self._current().values() for words, _ in entries for word in words)
+
     def without_names(self, text: str) -> str:
         """`text` with the catalog product names it holds taken out (each replaced by a space)."""
         for pid in dict.fromkeys(self.mentions(text)):

@@ -8,7 +8,10 @@ shipped in its wheel, restricted to the six languages the shop's replies exist i
 ~0.1 ms and was right on 19 of 20 hand-written short messages.
 
 Product names are taken out first (they are English in every language), and so are emails, numbers
-and order numbers. A message too short to tell ("ok", "sí", "price?") keeps the language of the
+and order numbers, then single words of product names ("espresso", "granola"). Measured over the
+bench's generated messages (5 seeds, dev split, ~530 distinct messages): 2 misread before the last step
+("espresso coffee" as Italian), 1 after (a Spanish owner question naming an English supplier); test
+split, 5 other seeds: 0 of 497 either way. A message too short to tell ("ok", "sí", "price?") keeps the language of the
 conversation so far; the first message of a conversation that is too short falls back to English.
 """
 
@@ -26,6 +29,10 @@ CONFIDENT = 0.6
 """Normalised probability above which the identifier's reading is taken (below it, "sí" reads as
 Portuguese and "ok" as German: ~0.17-0.45)."""
 DEFAULT_LANGUAGE = "en"
+CATALOG_WORD_LETTERS = 4
+"""Shorter words of product names ("the", "and", "de", "la") are as much the customer's language as
+anything else they write."""
+_WORD = re.compile(r"\w+")
 _NOISE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\bORD-?[0-9A-Z]{8}\b|[$€£]?\d[\d.,]*", re.IGNORECASE)
 
 
@@ -52,10 +59,20 @@ class LanguageReader:
 
     def read(self, message: str, previous: str | None) -> str:
         """The language to answer `message` in; `previous`: the conversation's language so far."""
-        text = self.words(message)
+        text = self._without_catalog_words(self.words(message))
         if len([w for w in tokenize(text) if w.isalpha()]) >= 1:
             with self._lock:
                 lang, probability = self._identifier.classify(text)
             if probability >= CONFIDENT and lang in LANGUAGES:
                 return str(lang)
         return previous or DEFAULT_LANGUAGE
+
+    def _without_catalog_words(self, text: str) -> str:
+        """`text` without the words of product names (of CATALOG_WORD_LETTERS or more, written as in
+        the names, without accents): "espresso coffee?" read as Italian, though the shop's English
+        product words say nothing of the customer's language ("Avete un caffè espresso?" keeps "avete
+        un caffè"; "thé" is no "the")."""
+        catalog = self.names.name_words()
+        return _WORD.sub(
+            lambda m: " " if len(w := m.group()) >= CATALOG_WORD_LETTERS and w.lower() in catalog else w, text
+        )

@@ -62,3 +62,19 @@ def test_a_short_message_keeps_the_conversations_language(message: str, reader: 
 @pytest.mark.parametrize("message", ["ok", "sí", "price?", "Earl Grey Supreme"])
 def test_a_short_first_message_is_answered_in_english(message: str, reader: LanguageReader) -> None:
     assert reader.read(message, None) == DEFAULT_LANGUAGE == "en"
+
+
+@pytest.mark.parametrize(
+    ("message", "previous", "lang"),
+    [
+        ("espresso coffee?", None, "en"),  # read as Italian: the shop's English words tell nothing
+        ("espresso coffee?", "de", "de"),  # nothing of the customer's own: the conversation's language
+        ("Avete un caffè espresso?", None, "it"),
+        ("Habt ihr einen dunklen Espresso?", "en", "de"),
+    ],
+)
+def test_words_of_product_names_do_not_tell_the_language(
+    message: str, previous: str | None, lang: str, product_factory: Any, reader: LanguageReader
+) -> None:
+    product_factory(name="Sunday Espresso Coffee", category="coffee")
+    assert reader.read(message, previous) == lang
