@@ -159,7 +159,9 @@ class Executor(ProductSteps):
         caffè indiano sotto i 15 dollari?" came as "indian coffee" with caffeine=caffeinated and no
         origin, and every coffee under the cap was listed after the one Indian coffee. A query word names
         a value when it is the value or the value with an adjective's ending ("indian", "kenyan",
-        "colombian", "taiwanese": at most VALUE_ENDING more letters); they replace the model's values on
+        "colombian", "taiwanese": at most VALUE_ENDING more letters), or is its country adjective in the
+        glossary ("chinese": "Chinese tea" under a cap came with no origin and a Japanese tea was listed,
+        dev seed 47); they replace the model's values on
         that attribute (the same request came once with origin=japan for "indian"). Only for a search
         with a category whose shelf carries the filter (values are per shelf: "honey" is a coffee
         process and a food), and never from a query that is a product's name (a named
@@ -169,12 +171,18 @@ class Executor(ProductSteps):
         if r.intent != "find" or not r.category or not r.query or self.view.names.mentions(r.query):
             return
         words = [w for w in tokenize(r.query) if len(w) >= MIN_VALUE_LETTERS]
+        adjectives: dict[str, list[str]] = {}  # value -> the query's country adjectives for it ("chinese")
+        for english in glossary().english(r.query, "en"):
+            if (concept := glossary().concepts[english]).confirms_only:
+                for value in concept.filters:
+                    adjectives.setdefault(value, []).extend(tokenize(english))
         named: list[tuple[str, list[str]]] = []  # (filter, the query words naming its value)
         for f in self.vocabulary.filters:
             value = f.partition("=")[2]
             single = tokenize(value) == [value]  # "gluten-free" and "skin care" are the model's to fill
             carried = r.category in self.vocabulary.filter_categories.get(f, ())
             hits = [w for w in words if _names_value(w, value)] if single and len(value) >= MIN_VALUE_LETTERS else []
+            hits += adjectives.get(value, [])
             if carried and hits:
                 named.append((f, hits))
         if not named:

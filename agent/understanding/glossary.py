@@ -41,10 +41,11 @@ class Concept:
     """The attribute values the words are ("decaf", "green" of green tea), () when they name a product;
     several are alternatives ("sin cafeína" is caffeine "none" in tea and "decaf" in coffee)."""
     confirms_only: bool = False
-    """Words that confirm a value the model chose but never add one: country adjectives that are not
-    the country's name with an ending ("french", "dutch", "cinese", "alemán"; "indian" and "brasileño"
-    are read from the value itself). As a search word "french" is also a press, "english" a
-    breakfast tea: taken as an origin they would filter those searches to nothing."""
+    """Words that confirm a value the model chose but are not read from the customer's message as one:
+    country adjectives that are not the country's name with an ending ("french", "dutch", "cinese",
+    "alemán"; "indian" and "brasileño" are read from the value itself). Said to the customer, "french"
+    is also a press and "english" a breakfast tea. The model's English query adds them as its other
+    value words do, on a shelf that carries the value only (`Executor._values_in_query`)."""
 
 
 @dataclass(frozen=True)

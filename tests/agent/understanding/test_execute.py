@@ -279,6 +279,9 @@ def test_the_models_filters_are_only_the_values_the_customer_named(
             {"query": "coffee", "filters": ["origin=netherlands", "roast=dark"]},
             ["origin=netherlands"],
         ),
+        # the model's English query names it: a filter (on a shelf that carries it: no French coffee)
+        ("Chinese coffee under $20?", "en", {"query": "chinese coffee", "filters": []}, ["origin=china"]),
+        ("coffee for my french press", "en", {"query": "coffee for french press", "filters": []}, []),
         # a tea's name is no country
         (
             "English Breakfast coffee?",
@@ -298,6 +301,28 @@ def test_country_adjectives_that_are_not_the_name_with_an_ending_name_the_origin
                         attributes={"origin": origin, "roast": "dark"})  # fmt: skip
     done = run(services, conversation(), message, lang=lang, intent="find", category="coffee", **args)
     assert done.request.filters == kept
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("gluten-free granola", ["Coconut Granola"]),  # what the query's words name, when some do
+        ("gluten-free snacks", ["Coconut Granola", "Ginger Dark Chocolate"]),  # names none: every match
+    ],
+)
+def test_a_search_lists_the_products_its_words_name(
+    query: str, listed: list[str], product_factory: Any, services: ShopServices
+) -> None:
+    """ "a granola ... strictly gluten-free" listed the gluten-free granola, then gluten-free chocolates
+    (a test-split run, seed 37): the customer asked for a granola."""
+    product_factory(name="Coconut Granola", category="food", price="9.50", rating=4.1,
+                    attributes={"diet": "gluten-free"})  # fmt: skip
+    product_factory(name="Ginger Dark Chocolate", category="food", price="7.50", rating=4.9,
+                    attributes={"diet": "gluten-free"})  # fmt: skip
+    product_factory(name="Oat Granola", category="food", price="6.50", attributes={"diet": "vegan"})
+    done = run(services, conversation(), f"{query}?", intent="find", query=query, category="food",
+               filters=["diet=gluten-free"])  # fmt: skip
+    assert sorted(p.name for p in done.shown) == listed
 
 
 def test_a_follow_up_keeps_the_values_an_earlier_message_named(small_shop: Any, services: ShopServices) -> None:
