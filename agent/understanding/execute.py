@@ -21,6 +21,7 @@ from agent.confirm import is_yes
 from agent.guard import PERCENTAGE, amounts_in, numbers_in
 from agent.understanding.execution import Execution
 from agent.understanding.glossary import glossary
+from agent.understanding.language import CATALOG_WORD_LETTERS
 from agent.understanding.product_steps import SEARCH_POOL, ProductSteps, singular
 from agent.understanding.request import Item
 from shop.catalog.snapshot import Product
@@ -89,6 +90,7 @@ class Executor(ProductSteps):
         request = self.request
         self._grounded_filters()
         self._product_words()
+        self._catalog_words()
         self._values_in_query()
         if request.category:
             carried = self.vocabulary.filter_categories
@@ -137,6 +139,23 @@ class Executor(ProductSteps):
         if named:  # (the model's own values, when they are the same, keep their place)
             kept = [f for f in r.filters if f.split("=", 1)[0] not in named]
             r.filters = kept + [f for values in named.values() for f in dict.fromkeys(values)]
+
+    def _catalog_words(self) -> None:
+        """Words of product names that a message in another language uses as they are ("granola",
+        "espresso", "cacao") go into the English query when the model left them out: "Estou procurando
+        granola sem glúten (sou celíaca)" came as the query "gluten-free", and gluten-free chocolates
+        were listed (dev seed 47). Written as in the names, unaccented (`LanguageReader` reads the
+        language without them, for the same reason: they are the shop's English)."""
+        r = self.request
+        if self.lang == "en" or r.intent not in ("find", "similar"):
+            return
+        catalog = self.view.names.name_words()
+        query = {singular(w) for w in tokenize(r.query)}
+        said = re.findall(r"\w+", self.view.names.without_names(self.view.message))
+        missing = [w.lower() for w in said if len(w) >= CATALOG_WORD_LETTERS and w.lower() in catalog]
+        missing = [w for w in dict.fromkeys(missing) if singular(w) not in query]
+        if missing:
+            r.query = " ".join([r.query, *missing]).strip()
 
     def _grounded_filters(self) -> None:
         """The model's filters keep only the values the customer's words name: the value itself or its

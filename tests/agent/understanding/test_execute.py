@@ -323,6 +323,11 @@ def test_a_search_lists_the_products_its_words_name(
     done = run(services, conversation(), f"{query}?", intent="find", query=query, category="food",
                filters=["diet=gluten-free"])  # fmt: skip
     assert sorted(p.name for p in done.shown) == listed
+    # a product word the message uses as it is, left out by the model, is in the query (dev seed 47)
+    message = "Estou procurando granola sem glúten (sou celíaca). O que vocês têm?"
+    kept = run(services, conversation(), message, intent="find", query="gluten-free", category="food",
+               filters=["diet=gluten-free"], lang="pt")  # fmt: skip
+    assert kept.request.query == "gluten-free granola" and [p.name for p in kept.shown] == ["Coconut Granola"]
 
 
 def test_a_follow_up_keeps_the_values_an_earlier_message_named(small_shop: Any, services: ShopServices) -> None:
