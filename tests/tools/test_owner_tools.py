@@ -184,6 +184,23 @@ def test_reorder_from_one_supplier(octx: ToolContext, history: None, suppliers: 
     assert "Nothing from Test Supplier needs reordering" in t.reorder(make_fresh(octx), supplier="Test Supplier")
 
 
+@pytest.mark.parametrize(
+    ("said", "listed"),
+    [
+        ("Was sollte ich bei Meadow & Moss Botanicals nachbestellen?", ["Rose Hand Cream"]),  # no shelf named
+        ("which coffees should I reorder from Meadow & Moss Botanicals?", []),  # named: kept, and none
+    ],
+)
+def test_a_category_the_owner_did_not_name_does_not_narrow_a_suppliers_list(
+    said: str, listed: list[str], octx: ToolContext, history: None, suppliers: None
+) -> None:
+    """The model passed a shelf with the supplier, and the owner got "nothing to reorder" for a
+    supplier of another shelf (test-split run, seed 31)."""
+    ctx = ToolContext(octx.services, octx.role, octx.conversation, customer_text=said)
+    out = t.reorder(ctx, category="coffee", supplier="Meadow & Moss Botanicals")
+    assert [row.split(" | ")[0] for row in _listed(out)] == listed
+
+
 def test_an_unknown_supplier_gets_the_list_of_suppliers(octx: ToolContext, suppliers: None) -> None:
     out = t.reorder(octx, supplier="Acme Beans")
     assert _body(out).startswith("No supplier named 'Acme Beans'; suppliers are: ")
