@@ -241,6 +241,8 @@ class Executor(ProductSteps):
             return "discount"
         if intent == "add" and self._corrects_cart():
             return "set"
+        if intent == "add" and self._carried_into_details():
+            return "checkout"
         if intent == "add" and is_yes(view.message):
             request.items = []  # the model's "add it": a checkout must not add the product in focus
             return "checkout" if view.cart else "greeting"
@@ -267,6 +269,25 @@ class Executor(ProductSteps):
             request.items = [Item(p.name, 0) for p in named]
             return "compare"
         return intent
+
+    def _carried_into_details(self) -> bool:
+        """An add of products already in the cart, written by their names though this message names
+        none of them, once the customer has given an email: the model copying its last request into a
+        message that gives the rest of the delivery details. "Oh sorry, the address is 5 Oak Road, ..."
+        added a second granola, and no order summary came (dev seed 53, both draws: wrong writes). It is
+        the checkout those details are for; the products carried over stay as they are in the cart."""
+        r, view = self.request, self.view
+        if not r.items or not view.gave_email():
+            return False
+        in_cart = {p.id for p, _ in view.cart}
+        named_now = {p.id for p in view.named_in_message()}
+        for item in r.items:
+            product = view.resolve(item)
+            if product is None or product.id not in in_cart or product.id in named_now:
+                return False
+            if not view.names.mentions(item.product):  # "it", "#1": the customer referred to it
+                return False
+        return True
 
     def _buys(self, product: Product) -> bool:
         """The message says it buys `product`, and asks nothing ("can I buy it in 1 kg?" is a question):

@@ -771,6 +771,29 @@ def test_details_given_over_several_messages_make_one_order(items: Any, services
     assert pending.summary["email"] == "tom@example.com" and pending.summary["address"] == "77 Lakeview Drive, Madison"
 
 
+@pytest.mark.parametrize(
+    ("message", "item", "in_cart"),
+    [
+        ("Oh sorry, the address is 77 Lakeview Drive, Madison", "Wildflower Honey", 1),  # copied: the order
+        ("and one more Wildflower Honey please", "Wildflower Honey", 2),  # named in this message
+    ],
+)
+def test_an_add_the_model_copied_into_a_details_message_is_the_checkout(
+    message: str, item: str, in_cart: int, items: Any, services: ShopServices
+) -> None:
+    """ "Oh sorry, the address is 5 Oak Road, ..." came as the previous turn's add of the granola in
+    the cart, and a second one was added (dev seed 53, both draws: wrong writes)."""
+    convo = conversation(("honey?", [items["honey"]]))
+    services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 1)
+    run(services, convo, "I'm Tom Baker and my email is tom@example.com", intent="checkout",
+        name="Tom Baker", email="tom@example.com")  # fmt: skip
+    address = "77 Lakeview Drive, Madison" if "Lakeview" in message else ""
+    done = run(services, convo, message, intent="add", items=[{"product": item}], address=address)
+    assert _cart(services, convo) == {"Wildflower Honey": in_cart}
+    if in_cart == 1:
+        assert done.ctx.turn.pending is not None and done.ctx.turn.pending.summary["address"] == address
+
+
 def test_an_earlier_detail_the_customer_never_wrote_is_not_collected(items: Any, services: ShopServices) -> None:
     convo = conversation()
     services.carts.add(convo.cart_id, str(items["honey"]["_id"]), 1)
