@@ -958,6 +958,24 @@ def test_a_price_question_is_answered_by_code(
 
 
 @pytest.mark.parametrize(
+    ("message", "args"),
+    [
+        ("how much is a bag?", {"intent": "find", "query": "price", "category": "tea"}),
+        ("how much is a bag?", {"intent": "policy", "query": "price", "policy": "Discounts and price changes"}),
+        ("¿y cuánto cuesta?", {"intent": "find", "query": "price", "lang": "es"}),
+    ],
+)
+def test_a_price_question_about_the_product_in_focus_read_as_a_search_is_about_it(
+    message: str, args: dict[str, Any], items: Any, services: ShopServices
+) -> None:
+    """ "how much is a bag?" after one tea was discussed came as a search for "price" and was answered
+    with the price-changes rule (test split, seed 43, all three runs)."""
+    convo = conversation(("earl grey?", [items["earl"]]))
+    done = run(services, convo, message, **args)
+    assert "$9.50" in done.reply and [p.name for p in done.shown] == ["Earl Grey Supreme"]
+
+
+@pytest.mark.parametrize(
     "message", ["how much caffeine does it have?", "is it organic, and what does it taste like? price too"]
 )
 def test_other_questions_about_a_product_are_worded_from_its_details(
