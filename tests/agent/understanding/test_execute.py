@@ -961,6 +961,7 @@ def test_a_price_question_is_answered_by_code(
     ("message", "args"),
     [
         ("how much is a bag?", {"intent": "find", "query": "price", "category": "tea"}),
+        ("how much is a bag?", {"intent": "find", "query": "bag", "category": "food"}),  # granolas were listed
         ("how much is a bag?", {"intent": "policy", "query": "price", "policy": "Discounts and price changes"}),
         ("¿y cuánto cuesta?", {"intent": "find", "query": "price", "lang": "es"}),
     ],
@@ -969,7 +970,8 @@ def test_a_price_question_about_the_product_in_focus_read_as_a_search_is_about_i
     message: str, args: dict[str, Any], items: Any, services: ShopServices
 ) -> None:
     """ "how much is a bag?" after one tea was discussed came as a search for "price" and was answered
-    with the price-changes rule (test split, seed 43, all three runs)."""
+    with the price-changes rule, or as a search for "bag" that listed granolas, one of which "add one"
+    then put in the cart (test split, seed 43, all three runs)."""
     convo = conversation(("earl grey?", [items["earl"]]))
     done = run(services, convo, message, **args)
     assert "$9.50" in done.reply and [p.name for p in done.shown] == ["Earl Grey Supreme"]
