@@ -130,6 +130,11 @@ def stated_numbers(text: str) -> frozenset[int]:
     return frozenset(numbers_in(text) | {0} | {int(h) + 12 for h in _PM.findall(text) if int(h) < 12})
 
 
+NAME_WORD_LETTERS = 4
+"""Shorter words of product names ("the", "and", "de", "la") are everyday words of every language, not
+the shop's product words (`NameIndex.name_words`)."""
+
+
 class NameIndex:
     """Catalog product names by their first word, rebuilt only when the catalog's version moves."""
 
@@ -137,6 +142,8 @@ class NameIndex:
         self.catalog = catalog
         self._built: tuple[int, dict[str, list[tuple[tuple[str, ...], str]]]] | None = None
         """(catalog version, index of that version)"""
+        self._name_words: tuple[dict[str, list[tuple[tuple[str, ...], str]]], frozenset[str]] | None = None
+        """(the index they were read from, its name words)"""
         self._lock = threading.Lock()
 
     def _current(self) -> dict[str, list[tuple[tuple[str, ...], str]]]:
@@ -172,8 +179,15 @@ class NameIndex:
         return found
 
     def name_words(self) -> frozenset[str]:
-        """Every word of the catalog's product names (normalized, as `tokenize` writes them)."""
-        return frozenset(word for entries in self._current().values() for words, _ in entries for word in words)
+        """The words of the catalog's product names of NAME_WORD_LETTERS or more (normalized, as
+        `tokenize` writes them), built once per index: read for every message, twice."""
+        index = self._current()
+        words = self._name_words
+        if words is None or words[0] is not index:
+            words = (index, frozenset(w for entries in index.values() for name, _ in entries for w in name
+                                      if len(w) >= NAME_WORD_LETTERS))  # fmt: skip
+            self._name_words = words
+        return words[1]
 
     def without_names(self, text: str) -> str:
         """`text` with the catalog product names it holds taken out (each replaced by a space)."""

@@ -21,7 +21,6 @@ from agent.confirm import is_yes
 from agent.guard import PERCENTAGE, amounts_in, numbers_in
 from agent.understanding.execution import Execution
 from agent.understanding.glossary import glossary
-from agent.understanding.language import CATALOG_WORD_LETTERS
 from agent.understanding.product_steps import SEARCH_POOL, ProductSteps, singular
 from agent.understanding.request import Item
 from shop.catalog.snapshot import Product
@@ -152,7 +151,7 @@ class Executor(ProductSteps):
         catalog = self.view.names.name_words()
         query = {singular(w) for w in tokenize(r.query)}
         said = re.findall(r"\w+", self.view.names.without_names(self.view.message))
-        missing = [w.lower() for w in said if len(w) >= CATALOG_WORD_LETTERS and w.lower() in catalog]
+        missing = [w.lower() for w in said if w.lower() in catalog]
         missing = [w for w in dict.fromkeys(missing) if singular(w) not in query]
         if missing:
             r.query = " ".join([r.query, *missing]).strip()
@@ -260,8 +259,8 @@ class Executor(ProductSteps):
         if intent == "policy" and len(named) == 1 and self._names_no_rule():
             request.items = [Item(named[0].name, 0)]
             return "product"
-        if intent in ("find", "policy") and not named and self._asks_focus_price():
-            request.items = [Item(view.focus.name, 0)] if view.focus is not None else []
+        if intent in ("find", "policy") and not named and view.focus is not None and self._asks_focus_price():
+            request.items = [Item(view.focus.name, 0)]
             return "product"
         if intent == "find" and not named and not request.items and self._asks_a_rule():
             request.policy = ""  # the heading the model gave a request it read as a search is a guess
@@ -328,10 +327,10 @@ class Executor(ProductSteps):
         return not any(self.services.policies.names_a_rule(self.view.names.without_names(t)) for t in texts)
 
     def _asks_focus_price(self) -> bool:
-        """Whether the message is a short price question about the product in focus, naming no kind of
-        product: "how much is a bag?" after one tea was discussed came as a search for "price" in tea,
-        read as the price-changes rule (test split, seed 43, all three runs)."""
-        return self.view.focus is not None and self._asks_price() and not self._names_a_kind()
+        """Whether the message is a short price question naming no kind of product (about the product
+        in focus, which the caller checks): "how much is a bag?" after one tea was discussed came as a
+        search for "price" in tea, read as the price-changes rule (test split, seed 43, all three runs)."""
+        return self._asks_price() and not self._names_a_kind()
 
     def _asks_a_rule(self) -> bool:
         """Whether a request read as a search asks about a rule instead: its English query names a

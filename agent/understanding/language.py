@@ -29,9 +29,6 @@ CONFIDENT = 0.6
 """Normalised probability above which the identifier's reading is taken (below it, "sí" reads as
 Portuguese and "ok" as German: ~0.17-0.45)."""
 DEFAULT_LANGUAGE = "en"
-CATALOG_WORD_LETTERS = 4
-"""Shorter words of product names ("the", "and", "de", "la") are as much the customer's language as
-anything else they write."""
 _WORD = re.compile(r"\w+")
 _NOISE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\bORD-?[0-9A-Z]{8}\b|[$€£]?\d[\d.,]*", re.IGNORECASE)
 
@@ -68,11 +65,9 @@ class LanguageReader:
         return previous or DEFAULT_LANGUAGE
 
     def _without_catalog_words(self, text: str) -> str:
-        """`text` without the words of product names (of CATALOG_WORD_LETTERS or more, written as in
-        the names, without accents): "espresso coffee?" read as Italian, though the shop's English
+        """`text` without the words of product names (`NameIndex.name_words`, written as in the names,
+        without accents): "espresso coffee?" read as Italian, though the shop's English
         product words say nothing of the customer's language ("Avete un caffè espresso?" keeps "avete
         un caffè"; "thé" is no "the")."""
         catalog = self.names.name_words()
-        return _WORD.sub(
-            lambda m: " " if len(w := m.group()) >= CATALOG_WORD_LETTERS and w.lower() in catalog else w, text
-        )
+        return _WORD.sub(lambda m: " " if m.group().lower() in catalog else m.group(), text)
